@@ -1,0 +1,92 @@
+//! PostgreSQL: the pool, the embedded migrations, and the choice between the configured server
+//! and the private cluster that `cargo run` starts when `DATABASE_URL` is unset.
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::{
+    PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::embedded_postgres::EmbeddedPostgres;
+use crate::config::{AppEnv, DatabaseConfig};
+
+/// Migrations are compiled into the binary; `build.rs` reruns the build when they change.
+pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// The database the app talks to. Holding it keeps the embedded cluster (if any) running:
+/// dropping it stops the cluster.
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Connects to `DATABASE_URL`, or in development starts the embedded cluster.
+    pub async fn open(config: &DatabaseConfig, app_env: AppEnv) -> anyhow::Result<Self> {
+        match &config.url {
+            Some(url) => {
+                let options: PgConnectOptions = url
+                    .expose_secret()
+                    .parse()
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                tracing::info!(
+                    service = "database",
+                    backend = "postgres",
+                    host = options.get_host(),
+                    port = options.get_port(),
+                    database = options.get_database().unwrap_or_default(),
+                    "database: PostgreSQL from DATABASE_URL"
+                );
+                Ok(Self {
+                    pool: pool(config, options),
+                    embedded: None,
+                })
+            }
+            None if app_env == AppEnv::Production => {
+                anyhow::bail!("DATABASE_URL: not set (required in production)")
+            }
+            None => {
+                let embedded = EmbeddedPostgres::start_in_project().await?;
+                let options = embedded.connect_options();
+                tracing::info!(
+                    service = "database",
+                    backend = "embedded",
+                    data_dir = %embedded.data_dir().display(),
+                    port = options.get_port(),
+                    "database: embedded PostgreSQL (DATABASE_URL is not set)"
+                );
+                Ok(Self {
+                    pool: pool(config, options),
+                    embedded: Some(embedded),
+                })
+            }
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")
+    }
+}
+
+/// A lazy pool: the app starts (and answers `/health/ready` with 503) even while the database
+/// is down, and it recovers by itself when the database comes back.
+pub fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .min_connections(config.min_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_lazy_with(options)
+}
+
+/// Whether the database answers a trivial query (used by `/health/ready`).
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT 1 AS "alive!""#)
+        .fetch_one(pool)
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,5 @@
+//! Backing services. Each has a real implementation and an embedded default so that
+//! `cargo run` works with no configuration; handlers never know which one runs.
+
+pub mod database;
+pub mod embedded_postgres;

@@ -1,0 +1,373 @@
+//! Typed configuration, read once at startup from the environment (and `.env`, which `main`
+//! loads before anything else).
+//!
+//! Every variable has a development default except those a production deployment must choose.
+//! A missing or malformed variable stops startup with one line naming it and what it expects.
+//! Secrets are wrapped in [`SecretString`] so that `Debug` and logs never show them.
+
+use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
+
+use secrecy::SecretString;
+
+/// The deployment environment. It picks defaults (log format, HSTS, the dev-only pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Test,
+    Production,
+}
+
+impl AppEnv {
+    pub fn is_production(self) -> bool {
+        self == Self::Production
+    }
+}
+
+impl FromStr for AppEnv {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "development" => Ok(Self::Development),
+            "test" => Ok(Self::Test),
+            "production" => Ok(Self::Production),
+            _ => Err(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub host: IpAddr,
+    pub port: u16,
+    /// Absolute URL the app is reached at, without a trailing slash; used for links in email.
+    pub base_url: String,
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `None` in development means: start the embedded PostgreSQL cluster under `.data/`.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+    pub min_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    /// An `EnvFilter` directive such as `info,starter=debug`.
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+/// A variable that is missing or does not parse. Its `Display` is the one line startup prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, which returns a variable's value if it is set.
+    /// Tests pass a map here instead of touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env { lookup: &lookup };
+        let app_env: AppEnv = env.parse_or(
+            "APP_ENV",
+            "one of development, test, production",
+            AppEnv::Development,
+        )?;
+        let production = app_env.is_production();
+
+        let host = env.parse_or("HOST", "an IP address such as 127.0.0.1", [127, 0, 0, 1].into())?;
+        let port = env.parse_or("PORT", "a port number from 1 to 65535", 3000u16)?;
+        if port == 0 {
+            return Err(env.invalid("PORT", "a port number from 1 to 65535", "0"));
+        }
+        let base_url = match env.get("APP_BASE_URL") {
+            Some(url) => parse_base_url(&url).map_err(|problem| ConfigError {
+                variable: "APP_BASE_URL",
+                problem,
+            })?,
+            None if production => return Err(env.missing("APP_BASE_URL", "required in production")),
+            None => format!("http://localhost:{port}"),
+        };
+
+        let database_url = env.get("DATABASE_URL");
+        if database_url.is_none() && production {
+            return Err(env.missing("DATABASE_URL", "required in production"));
+        }
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                problem: "expected a postgres:// URL".into(),
+            });
+        }
+        let database = DatabaseConfig {
+            url: database_url.map(SecretString::from),
+            max_connections: env.parse_or("DATABASE_MAX_CONNECTIONS", "a whole number", 10)?,
+            min_connections: env.parse_or("DATABASE_MIN_CONNECTIONS", "a whole number", 0)?,
+            acquire_timeout: env.seconds_or("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
+        };
+        if database.max_connections == 0 || database.min_connections > database.max_connections {
+            return Err(ConfigError {
+                variable: "DATABASE_MAX_CONNECTIONS",
+                problem: "expected at least 1 and at least DATABASE_MIN_CONNECTIONS".into(),
+            });
+        }
+
+        let http = HttpConfig {
+            request_timeout: env.seconds_or("REQUEST_TIMEOUT_SECS", 30)?,
+            body_limit_bytes: env.parse_or("REQUEST_BODY_LIMIT_BYTES", "a size in bytes", 2 << 20)?,
+            shutdown_timeout: env.seconds_or("SHUTDOWN_TIMEOUT_SECS", 30)?,
+        };
+
+        let log = LogConfig {
+            filter: env
+                .get("RUST_LOG")
+                .unwrap_or_else(|| "info,starter=debug,tower_http=info,sqlx=warn".into()),
+            format: env.parse_or(
+                "LOG_FORMAT",
+                "text or json",
+                if production { LogFormat::Json } else { LogFormat::Text },
+            )?,
+        };
+
+        Ok(Self {
+            app_env,
+            host,
+            port,
+            base_url,
+            database,
+            http,
+            log,
+        })
+    }
+}
+
+/// Looks variables up and turns failures into [`ConfigError`]s. Empty values count as unset,
+/// so `PORT=` in `.env` means "use the default" rather than "invalid port".
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn parse_or<T: FromStr>(
+        &self,
+        name: &'static str,
+        expected: &str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|_| self.invalid(name, expected, &raw)),
+        }
+    }
+
+    fn seconds_or(&self, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+        let seconds: u64 = self.parse_or(name, "a whole number of seconds", default)?;
+        if seconds == 0 {
+            return Err(self.invalid(name, "a whole number of seconds above 0", "0"));
+        }
+        Ok(Duration::from_secs(seconds))
+    }
+
+    fn invalid(&self, variable: &'static str, expected: &str, got: &str) -> ConfigError {
+        ConfigError {
+            variable,
+            problem: format!("expected {expected}, got {got:?}"),
+        }
+    }
+
+    fn missing(&self, variable: &'static str, why: &str) -> ConfigError {
+        ConfigError {
+            variable,
+            problem: format!("not set ({why})"),
+        }
+    }
+}
+
+fn parse_base_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("expected an http:// or https:// URL, got {url:?}"))?;
+    if rest.is_empty() || rest.starts_with('/') || rest.contains(char::is_whitespace) {
+        return Err(format!("expected a URL with a host, got {url:?}"));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+impl fmt::Display for AppEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{cell::RefCell, collections::HashMap};
+
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_development_on_localhost() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.app_env, AppEnv::Development);
+        assert_eq!(config.port, 3000);
+        assert_eq!(config.host.to_string(), "127.0.0.1");
+        assert_eq!(config.base_url, "http://localhost:3000");
+        assert!(config.database.url.is_none());
+        assert_eq!(config.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_malformed_variable_is_named_with_what_it_expects() {
+        let error = config(&[("PORT", "eighty")]).unwrap_err();
+        assert_eq!(error.variable, "PORT");
+        assert_eq!(
+            error.to_string(),
+            "PORT: expected a port number from 1 to 65535, got \"eighty\""
+        );
+
+        for (name, value) in [
+            ("APP_ENV", "staging"),
+            ("HOST", "localhost:3000"),
+            ("PORT", "0"),
+            ("APP_BASE_URL", "example.com"),
+            ("DATABASE_URL", "mysql://localhost/app"),
+            ("DATABASE_MAX_CONNECTIONS", "-1"),
+            ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+            ("REQUEST_TIMEOUT_SECS", "0"),
+            ("LOG_FORMAT", "xml"),
+        ] {
+            let error = config(&[(name, value)]).unwrap_err();
+            assert_eq!(error.variable, name, "{name}={value}");
+            assert!(!error.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn production_requires_its_own_database_and_base_url() {
+        let error = config(&[("APP_ENV", "production")]).unwrap_err();
+        assert_eq!(error.variable, "APP_BASE_URL");
+
+        let error = config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://example.com/"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+
+        let config = config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://example.com/"),
+            ("DATABASE_URL", "postgres://app:pw@db/app"),
+        ])
+        .unwrap();
+        assert_eq!(config.base_url, "https://example.com");
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn empty_values_mean_the_default() {
+        let config = config(&[("PORT", ""), ("DATABASE_URL", "  ")]).unwrap();
+        assert_eq!(config.port, 3000);
+        assert!(config.database.url.is_none());
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let config = config(&[("DATABASE_URL", "postgres://app:hunter2-secret@db/app")]).unwrap();
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("hunter2-secret"), "{printed}");
+        let url = config.database.url.as_ref().unwrap();
+        assert!(url.expose_secret().contains("hunter2-secret"));
+    }
+
+    /// Every variable the app reads must be documented in `.env.example`. The lookup records
+    /// each name the config asks for, so a new variable cannot be forgotten there.
+    #[test]
+    fn every_variable_read_is_documented_in_env_example() {
+        let asked = RefCell::new(Vec::new());
+        Config::from_lookup(|name| {
+            asked.borrow_mut().push(name.to_owned());
+            None
+        })
+        .unwrap();
+        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"))
+            .unwrap();
+        let documented: Vec<&str> = example
+            .lines()
+            .map(|line| line.trim_start_matches('#').trim_start())
+            .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+            .collect();
+        let asked = asked.into_inner();
+        assert!(asked.len() > 10);
+        for name in asked {
+            assert!(
+                documented.contains(&name.as_str()),
+                "{name} is read by the app but not documented in .env.example"
+            );
+        }
+    }
+}

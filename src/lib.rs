@@ -1,0 +1,86 @@
+//! A starter for hypermedia-driven web applications.
+//!
+//! The whole request path starts here: [`routes`] lists every feature module's routes (one
+//! line each) and [`with_middleware`] wraps them in the layers every request passes through,
+//! outermost first. `main.rs` serves [`app`]; the integration tests drive the same function.
+
+pub mod backends;
+pub mod config;
+pub mod error;
+pub mod health;
+pub mod home;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+pub mod web;
+
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use tower::ServiceBuilder;
+use tower_http::{
+    compression::{
+        CompressionLayer, Predicate,
+        predicate::{NotForContentType, SizeAbove},
+    },
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub use crate::state::AppState;
+use crate::{error::AppError, web::error_pages::render_error_pages};
+
+/// The application: every route inside the full middleware stack.
+pub fn app(state: AppState) -> Router {
+    with_middleware(routes(), state)
+}
+
+/// Every route of the application, one line per module.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(home::routes())
+        .merge(health::routes())
+        .merge(web::assets::routes())
+        .fallback(|| async { AppError::NotFound })
+}
+
+/// The layers every request passes through, outermost first:
+/// request id → trace → security headers → compression → error pages → timeout → body limit
+/// → session → router. Being outside everything that can fail, the security headers and the
+/// error pages apply to every error, rejection and timeout too.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let config = &state.config;
+    let production = config.app_env.is_production();
+    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
+        .with_name("session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(production)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(telemetry::trace_layer())
+        .layer(axum::middleware::from_fn_with_state(
+            production,
+            web::security_headers::set_security_headers,
+        ))
+        .layer(CompressionLayer::new().compress_when(
+            SizeAbove::new(860)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            render_error_pages,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.http.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(config.http.body_limit_bytes))
+        .layer(sessions);
+
+    routes.layer(layers).with_state(state)
+}

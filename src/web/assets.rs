@@ -1,0 +1,165 @@
+//! Static files under `assets/`: embedded in release builds, read from disk in debug builds
+//! (so an edit shows on reload), and the compiled stylesheet.
+//!
+//! Pages link files through [`asset_url`], which appends the file's content hash
+//! (`/assets/app.js?v=1a2b…`). A request carrying the current hash is cached as immutable;
+//! any other gets `no-cache` and revalidates with its `ETag`.
+
+use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
+
+use axum::{
+    Router,
+    extract::{Path, Query, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use rust_embed::RustEmbed;
+use serde::Deserialize;
+
+use crate::{error::AppError, state::AppState};
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+pub struct StaticFiles;
+
+impl StaticFiles {
+    pub fn text(path: &str) -> Option<String> {
+        let file = Self::get(path)?;
+        String::from_utf8(file.data.into_owned()).ok()
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/assets/{*path}", get(serve_asset))
+}
+
+/// Hex SHA-256 of each file, computed once: in debug builds rust-embed would otherwise read
+/// and hash the file on every page render.
+static HASHES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    StaticFiles::iter()
+        .filter_map(|path| {
+            let file = StaticFiles::get(&path)?;
+            let hash: String = file.metadata.sha256_hash()[..8]
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            Some((path.into_owned(), hash))
+        })
+        .collect()
+});
+
+/// The URL of a file under `assets/`, versioned by its content.
+pub fn asset_url(path: &str) -> String {
+    match HASHES.get(path) {
+        Some(hash) => format!("/assets/{path}?v={hash}"),
+        None => {
+            tracing::error!(path, "link to a missing asset");
+            format!("/assets/{path}")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Version {
+    v: Option<String>,
+}
+
+async fn serve_asset(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    Query(version): Query<Version>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if path == state.stylesheet.file_name {
+        return Ok(stylesheet_response(&state.stylesheet.body));
+    }
+    if !is_safe_path(&path) {
+        return Err(AppError::NotFound);
+    }
+    let (Some(file), Some(hash)) = (StaticFiles::get(&path), HASHES.get(&path)) else {
+        return Err(AppError::NotFound);
+    };
+
+    let etag = format!("\"{hash}\"");
+    let cache_control = if version.v.as_deref() == Some(hash.as_str()) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    let mut response = if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|value| value.as_bytes() == etag.as_bytes())
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = match file.data {
+            Cow::Borrowed(bytes) => axum::body::Body::from(bytes),
+            Cow::Owned(bytes) => axum::body::Body::from(bytes),
+        };
+        let mime = file.metadata.mimetype();
+        (
+            [(header::CONTENT_TYPE, content_type_with_charset(mime))],
+            body,
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    Ok(response)
+}
+
+fn stylesheet_response(body: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, IMMUTABLE),
+        ],
+        body.to_owned(),
+    )
+        .into_response()
+}
+
+fn content_type_with_charset(mime: &str) -> String {
+    if mime.starts_with("text/") || mime == "application/javascript" {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_owned()
+    }
+}
+
+/// Only plain relative paths: no parent or current-folder segments, no empty segments, no
+/// backslashes or NULs. rust-embed would refuse most of these too; this does not rely on it.
+fn is_safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains(['\\', '\0'])
+        && path
+            .split('/')
+            .all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_paths_are_refused() {
+        for path in ["../Cargo.toml", "vendor/../../src/main.rs", "/etc/passwd", "a//b", ".", "a\\b"] {
+            assert!(!is_safe_path(path), "{path}");
+        }
+        assert!(is_safe_path("vendor/htmx-2.0.11.min.js"));
+    }
+
+    #[test]
+    fn urls_carry_the_content_hash() {
+        let url = asset_url("favicon.svg");
+        assert!(url.starts_with("/assets/favicon.svg?v="), "{url}");
+        assert_eq!(url.len(), "/assets/favicon.svg?v=".len() + 16);
+    }
+}

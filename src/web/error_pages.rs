@@ -1,0 +1,138 @@
+//! Turns every error response into HTML and logs it once.
+//!
+//! Errors come from handlers ([`AppError`](crate::error::AppError), which leaves an
+//! [`ErrorPage`] in the response), from extractors (axum's plain-text rejections), from the
+//! router (404, 405) and from layers (timeout, body limit). This middleware sees them all: a
+//! plain request gets a full page in the layout, an htmx request a notice swapped into the
+//! page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
+//! its errors) and JSON ones (health checks) pass through untouched.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use maud::html;
+
+use super::{
+    css::CssFragment,
+    htmx::{HxRequest, vary_on_hx_request},
+    layout::PageLayout,
+};
+use crate::{
+    error::{ErrorPage, default_message},
+    state::AppState,
+};
+
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let hx = HxRequest::from_headers(request.headers());
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let page = response.extensions().get::<ErrorPage>().cloned();
+    log(status, &path, page.as_ref());
+    if page.is_none() && renders_itself(&response) {
+        return response;
+    }
+
+    let message = page
+        .map(|page| page.message)
+        .unwrap_or_else(|| default_message(status).to_owned());
+    let (mut parts, _) = response.into_parts();
+    let layout = PageLayout::bare(hx, &path, &state);
+    let mut response = if layout.is_htmx() {
+        let mut fragment = error_notice(status, &message).into_response();
+        let headers = fragment.headers_mut();
+        headers.insert("hx-retarget", HeaderValue::from_static("#alerts"));
+        headers.insert("hx-reswap", HeaderValue::from_static("innerHTML"));
+        vary_on_hx_request(&mut fragment);
+        fragment
+    } else {
+        layout
+            .render(title(status), error_body(status, &message))
+            .into_response()
+    };
+    // Keep what the error said in its headers (Allow, Retry-After, ...) but not its body's.
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.extend(response.headers_mut().drain());
+    *response.headers_mut() = parts.headers;
+    *response.status_mut() = status;
+    response
+}
+
+fn renders_itself(response: &Response) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.starts_with("text/html")
+                || value.starts_with("application/json")
+                || value.starts_with("text/event-stream")
+        })
+}
+
+fn log(status: StatusCode, path: &str, page: Option<&ErrorPage>) {
+    let detail = page.and_then(|page| page.detail.as_deref());
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), path, detail, "request failed");
+    } else {
+        tracing::warn!(status = status.as_u16(), path, detail, "request rejected");
+    }
+}
+
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        404 => "Page not found",
+        403 => "Not allowed",
+        401 => "Sign in required",
+        429 => "Too many requests",
+        503 => "Temporarily unavailable",
+        _ if status.is_server_error() => "Something went wrong",
+        _ => "Request not accepted",
+    }
+}
+
+fn error_body(status: StatusCode, message: &str) -> maud::Markup {
+    html! {
+        section.error-page {
+            p.code { (status.as_u16()) }
+            h1 { (title(status)) }
+            p.message { (message) }
+            a href="/" { "Go to the home page" }
+        }
+    }
+}
+
+fn error_notice(status: StatusCode, message: &str) -> maud::Markup {
+    html! {
+        div.flash-messages role="alert" {
+            p.flash-message.__error data-status=(status.as_u16()) { (message) }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("error-page", r#"
+.error-page {
+    padding: var(--space-6) 0;
+    text-align: center;
+
+    & .code {
+        margin: 0;
+        color: var(--color-muted);
+        font-size: var(--text-xl);
+        font-weight: 700;
+    }
+    & .message { color: var(--color-muted); }
+}
+"#) }

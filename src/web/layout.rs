@@ -1,0 +1,321 @@
+//! The page layout and the [`PageLayout`] extractor every page handler takes.
+//!
+//! ```ignore
+//! async fn show(layout: PageLayout) -> Page {
+//!     layout.render("Title", html! { h1 { "Hello" } })
+//! }
+//! ```
+//!
+//! A plain request gets the whole document; an htmx request gets only the content (plus the
+//! `<title>`, which htmx applies, and pending flash messages as an out-of-band swap). Either way
+//! the response says `Vary: HX-Request`.
+
+use std::convert::Infallible;
+
+use axum::{
+    extract::FromRequestParts,
+    http::request::Parts,
+    response::{Html, IntoResponse, Response},
+};
+use maud::{DOCTYPE, Markup, html};
+use tower_sessions::Session;
+
+use super::{
+    assets::asset_url,
+    components::flash_messages,
+    css::CssFragment,
+    flash::{self, FlashMessage},
+    htmx::{HxRequest, vary_on_hx_request},
+};
+use crate::state::AppState;
+
+/// htmx settings, given in a `<meta>` because the CSP forbids inline script:
+/// no injected indicator `<style>` (the CSP would block it; our CSS has the rules), no `eval`,
+/// no scripts from swapped content, and 4xx/5xx responses are swapped so that a 422 form with
+/// its errors, or an error notice, is shown.
+const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
+
+/// The links in the site header: one line per module.
+const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
+
+/// The signed-in user as the layout shows it. The auth middleware puts it in the request's
+/// extensions; with no one signed in there is none.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub email: String,
+}
+
+/// Everything the layout needs from the request, taken once per page.
+pub struct PageLayout {
+    hx: HxRequest,
+    current_path: String,
+    flashes: Vec<FlashMessage>,
+    current_user: Option<CurrentUser>,
+    stylesheet_href: String,
+}
+
+impl FromRequestParts<AppState> for PageLayout {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let flashes = match parts.extensions.get::<Session>() {
+            Some(session) => flash::take(session).await,
+            None => Vec::new(),
+        };
+        Ok(Self {
+            hx: HxRequest::from_headers(&parts.headers),
+            current_path: parts.uri.path().to_owned(),
+            flashes,
+            current_user: parts.extensions.get::<CurrentUser>().cloned(),
+            stylesheet_href: state.stylesheet.href(),
+        })
+    }
+}
+
+impl PageLayout {
+    /// A layout for responses built outside the router (error pages), with no session.
+    pub fn bare(hx: HxRequest, current_path: &str, state: &AppState) -> Self {
+        Self {
+            hx,
+            current_path: current_path.to_owned(),
+            flashes: Vec::new(),
+            current_user: None,
+            stylesheet_href: state.stylesheet.href(),
+        }
+    }
+
+    pub fn is_htmx(&self) -> bool {
+        self.hx.0
+    }
+
+    /// The page: the whole document, or the fragment for htmx.
+    pub fn render(self, title: &str, content: Markup) -> Page {
+        let markup = if self.hx.0 {
+            html! {
+                title { (title) " · Starter" }
+                (content)
+                @if !self.flashes.is_empty() {
+                    div #alerts hx-swap-oob="true" { (flash_messages(&self.flashes)) }
+                }
+            }
+        } else {
+            self.document(title, content)
+        };
+        Page(markup)
+    }
+
+    fn document(&self, title: &str, content: Markup) -> Markup {
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="htmx-config" content=(HTMX_CONFIG);
+                    title { (title) " · Starter" }
+                    link rel="stylesheet" href=(self.stylesheet_href);
+                    link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
+                    script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
+                    script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
+                }
+                body {
+                    a.skip-link href="#main" { "Skip to content" }
+                    (self.site_header())
+                    div #alerts { (flash_messages(&self.flashes)) }
+                    main #main.page-content { (content) }
+                    footer.site-footer {
+                        p { "Built with Axum, Maud, htmx and PostgreSQL." }
+                    }
+                }
+            }
+        }
+    }
+
+    fn site_header(&self) -> Markup {
+        html! {
+            header.site-header {
+                a.brand href="/" { "Starter" }
+                nav aria-label="Main" {
+                    ul {
+                        @for (href, label) in NAV_LINKS {
+                            li {
+                                a href=(href)
+                                  aria-current=[(self.is_current(href)).then_some("page")] {
+                                    (label)
+                                }
+                            }
+                        }
+                    }
+                }
+                @if let Some(user) = &self.current_user {
+                    span.user { (user.email) }
+                }
+            }
+        }
+    }
+
+    /// `/` is current only on the home page; any other link also on the pages below it.
+    fn is_current(&self, href: &str) -> bool {
+        match href {
+            "/" => self.current_path == "/",
+            _ => {
+                self.current_path == href
+                    || self
+                        .current_path
+                        .strip_prefix(href)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("site-header", r#"
+.site-header {
+    display: flex;
+    align-items: center;
+    gap: var(--space-4);
+    padding: var(--space-3) var(--space-5);
+    border-bottom: 1px solid var(--color-border);
+    background: var(--color-surface);
+
+    & .brand {
+        font-weight: 700;
+        color: var(--color-text);
+        text-decoration: none;
+    }
+    & ul {
+        display: flex;
+        gap: var(--space-3);
+        margin: 0;
+        padding: 0;
+        list-style: none;
+    }
+    & a[aria-current="page"] {
+        font-weight: 600;
+        text-decoration: underline;
+        text-underline-offset: 0.3em;
+    }
+    & .user {
+        margin-left: auto;
+        color: var(--color-muted);
+    }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("site-footer", r#"
+.site-footer {
+    padding: var(--space-5);
+    color: var(--color-muted);
+    font-size: var(--text-sm);
+    text-align: center;
+}
+"#) }
+
+inventory::submit! { CssFragment::new("skip-link", r#"
+.skip-link {
+    position: absolute;
+    left: -100vw;
+
+    &:focus {
+        left: var(--space-3);
+        top: var(--space-3);
+        padding: var(--space-2) var(--space-3);
+        background: var(--color-surface);
+    }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("page-content", r#"
+.page-content {
+    width: min(100% - 2 * var(--space-5), var(--content-width));
+    margin: var(--space-6) auto;
+}
+"#) }
+
+/// A rendered page (or fragment) that tells caches it depends on `HX-Request`.
+pub struct Page(pub Markup);
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = Html(self.0.into_string()).into_response();
+        vary_on_hx_request(&mut response);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html as Doc, Selector};
+
+    use super::*;
+    use crate::web::flash::FlashLevel;
+
+    fn layout(hx: bool, path: &str) -> PageLayout {
+        PageLayout {
+            hx: HxRequest(hx),
+            current_path: path.to_owned(),
+            flashes: vec![FlashMessage {
+                level: FlashLevel::Success,
+                text: "<b>Saved</b>".into(),
+            }],
+            current_user: Some(CurrentUser {
+                email: "<script>alert(1)</script>@example.com".into(),
+            }),
+            stylesheet_href: "/assets/style.abc.css".into(),
+        }
+    }
+
+    fn select<'a>(doc: &'a Doc, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+        doc.select(&Selector::parse(selector).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_full_page_has_the_document_around_the_content() {
+        let page = layout(false, "/").render("Home", html! { p.marker { "hi" } });
+        let doc = Doc::parse_document(&page.0.into_string());
+        assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
+        assert_eq!(
+            select(&doc, "link[rel=stylesheet]")[0].attr("href"),
+            Some("/assets/style.abc.css")
+        );
+        assert_eq!(select(&doc, "main#main p.marker").len(), 1);
+        assert_eq!(select(&doc, "nav a[aria-current=page]")[0].attr("href"), Some("/"));
+        let config = select(&doc, "meta[name=htmx-config]")[0].attr("content").unwrap();
+        let config: serde_json::Value = serde_json::from_str(config).unwrap();
+        assert_eq!(config["includeIndicatorStyles"], false);
+    }
+
+    #[test]
+    fn an_htmx_request_gets_only_the_fragment() {
+        let page = layout(true, "/").render("Home", html! { p.marker { "hi" } });
+        let body = page.0.into_string();
+        let doc = Doc::parse_fragment(&body);
+        assert!(!body.contains("<html"));
+        assert_eq!(select(&doc, "p.marker").len(), 1);
+        assert_eq!(select(&doc, "#alerts[hx-swap-oob] .flash-message").len(), 1);
+    }
+
+    #[test]
+    fn user_supplied_text_is_escaped() {
+        let body = layout(false, "/").render("<i>x</i>", html! {}).0.into_string();
+        let doc = Doc::parse_document(&body);
+        assert!(select(&doc, "script:not([src])").is_empty());
+        assert!(select(&doc, "#alerts b").is_empty());
+        assert!(select(&doc, "title i").is_empty());
+        assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;@example.com"));
+    }
+
+    #[test]
+    fn the_current_section_is_marked() {
+        let layout = layout(false, "/contacts/7");
+        assert!(layout.is_current("/contacts"));
+        assert!(!layout.is_current("/"));
+        assert!(!layout.is_current("/con"));
+    }
+
+    #[test]
+    fn pages_vary_on_hx_request() {
+        let response = Page(html! {}).into_response();
+        assert_eq!(response.headers()["vary"], "HX-Request");
+    }
+}

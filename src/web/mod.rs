@@ -1,0 +1,12 @@
+//! Cross-cutting web parts that every feature module uses: the page layout and shared
+//! components, flash messages, htmx helpers, the CSS pipeline, static assets, and the
+//! middleware that sets security headers and renders error pages.
+
+pub mod assets;
+pub mod components;
+pub mod css;
+pub mod error_pages;
+pub mod flash;
+pub mod htmx;
+pub mod layout;
+pub mod security_headers;
