@@ -3,7 +3,7 @@
 //! `assets/base.css` holds resets and custom properties. Every component registers its own
 //! fragment next to its markup:
 //!
-//! ```ignore
+//! ```text
 //! inventory::submit! { CssFragment::new("flash-messages", r#"
 //!     .flash-messages { display: grid; }
 //! "#) }

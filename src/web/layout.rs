@@ -1,6 +1,6 @@
 //! The page layout and the [`PageLayout`] extractor every page handler takes.
 //!
-//! ```ignore
+//! ```text
 //! async fn show(layout: PageLayout) -> Page {
 //!     layout.render("Title", html! { h1 { "Hello" } })
 //! }

@@ -1,0 +1,102 @@
+//! The binary's subcommands and startup errors, run as a user would run them.
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use common::{TestDatabase, test_config};
+use starter::{AppState, server::serve};
+
+fn starter() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_starter"));
+    // Run where no .env can be found, with only what the test sets.
+    command.current_dir(std::env::temp_dir()).env_clear();
+    command
+}
+
+#[test]
+fn a_malformed_variable_stops_startup_with_one_line_naming_it() {
+    let output = starter().env("PORT", "eighty").arg("migrate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("PORT"), "{stderr}");
+    assert!(stderr.contains("expected a port number"), "{stderr}");
+}
+
+#[test]
+fn production_without_a_database_url_names_it() {
+    let output = starter()
+        .env("APP_ENV", "production")
+        .env("APP_BASE_URL", "https://app.example.com")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_the_app_answers_and_1_when_it_does_not() {
+    let db = TestDatabase::new().await;
+    let state = AppState::new(test_config(&[]), db.pool.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(
+        listener,
+        starter::app(state),
+        async {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(5),
+    ));
+
+    let check = move || {
+        starter()
+            .env("HOST", "127.0.0.1")
+            .env("PORT", port.to_string())
+            .arg("healthcheck")
+            .status()
+            .unwrap()
+    };
+    let healthy = tokio::task::spawn_blocking(check).await.unwrap();
+    assert!(healthy.success());
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let unhealthy = tokio::task::spawn_blocking(check).await.unwrap();
+    assert_eq!(unhealthy.code(), Some(1));
+}
+
+#[tokio::test]
+async fn migrate_applies_the_migrations_to_the_configured_database() {
+    let db = TestDatabase::new().await;
+    sqlx::raw_sql("DROP SCHEMA tower_sessions CASCADE; DELETE FROM _sqlx_migrations")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://{}@{}:{}/{}",
+        db.options.get_username(),
+        db.options.get_host(),
+        db.options.get_port(),
+        db.options.get_database().unwrap()
+    );
+    let output = tokio::task::spawn_blocking(move || {
+        starter()
+            .env("DATABASE_URL", url)
+            .env("LOG_FORMAT", "json")
+            .arg("migrate")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sessions, 0);
+}

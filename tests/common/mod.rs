@@ -1,0 +1,245 @@
+//! Test harness: each test gets a fresh, migrated database and drives the real `app()`.
+//!
+//! The PostgreSQL server is the one `DATABASE_URL` points at (any database on it; tests
+//! create and drop their own), or, when it is unset, a private cluster that the first test
+//! starts under `.data/test-postgres` and later tests and test processes reuse. Without
+//! either, tests fail with a message saying what to install or set.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use scraper::{ElementRef, Html, Selector};
+use sqlx::{
+    Connection, Executor, PgConnection, PgPool,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+use starter::{
+    AppState, backends::database::MIGRATOR, backends::embedded_postgres::EmbeddedPostgres,
+    config::Config,
+};
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+
+/// Connection options for the server tests create their databases on.
+async fn server_options() -> PgConnectOptions {
+    static SERVER: OnceCell<PgConnectOptions> = OnceCell::const_new();
+    SERVER
+        .get_or_init(|| async {
+            if let Ok(url) = std::env::var("DATABASE_URL")
+                && !url.trim().is_empty()
+            {
+                return url
+                    .parse()
+                    .unwrap_or_else(|error| panic!("DATABASE_URL is not a valid URL: {error}"));
+            }
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/.data/test-postgres");
+            match EmbeddedPostgres::start(dir.into()).await {
+                Ok(cluster) => cluster.leave_running(),
+                Err(error) => panic!(
+                    "The tests need PostgreSQL. Set DATABASE_URL to a server the tests may create \
+                     databases on (e.g. postgres://postgres@127.0.0.1:5432/postgres), or install \
+                     the PostgreSQL server binaries so the tests can start their own.\n{error:#}"
+                ),
+            }
+        })
+        .await
+        .clone()
+}
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDatabase {
+    pub pool: PgPool,
+    pub options: PgConnectOptions,
+    name: String,
+    server: PgConnectOptions,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        let server = server_options().await;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect_with(&server)
+            .await
+            .unwrap_or_else(|error| {
+                panic!("cannot connect to the test PostgreSQL server: {error}")
+            });
+        admin
+            .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .await
+            .unwrap();
+        let options = server.clone().database(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(options.clone())
+            .await
+            .unwrap();
+        MIGRATOR.run(&pool).await.unwrap();
+        Self {
+            pool,
+            options,
+            name,
+            server,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        let server = self.server.clone();
+        // The test's runtime is blocked in this drop, so its pool cannot be closed from here;
+        // FORCE ends its connections server-side. A thread with its own runtime does the work.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let mut admin = PgConnection::connect_with(&server).await?;
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)").as_str())
+                    .await?;
+                Ok::<_, anyhow::Error>(())
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("could not drop a test database: {error:#}");
+        }
+    }
+}
+
+pub fn test_config(extra: &[(&str, &str)]) -> Config {
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup(|name| {
+        extra
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+            .or_else(|| (name == "APP_ENV").then(|| "test".to_owned()))
+    })
+    .unwrap()
+}
+
+/// The app on a fresh database, driven in process.
+pub struct TestApp {
+    pub db: TestDatabase,
+    pub state: AppState,
+    pub router: Router,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(test_config(&[])).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        Self::with_routes(config, starter::routes()).await
+    }
+
+    /// The real middleware around `routes` (the app's, plus test-only ones).
+    pub async fn with_routes(config: Config, routes: Router<AppState>) -> Self {
+        let db = TestDatabase::new().await;
+        let state = AppState::new(config, db.pool.clone()).unwrap();
+        let router = starter::with_middleware(routes, state.clone());
+        Self { db, state, router }
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        TestResponse::read(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    pub async fn get_htmx(&self, path: &str) -> TestResponse {
+        self.request(
+            Request::get(path)
+                .header("hx-request", "true")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Arc<Vec<u8>>,
+}
+
+impl TestResponse {
+    pub async fn read(response: axum::response::Response) -> Self {
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes().to_vec();
+        Self {
+            status: parts.status,
+            headers: parts.headers,
+            body: Arc::new(body),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.body.to_vec()).unwrap()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// All values of a header, comma lists split, e.g. every `Vary` entry.
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(|value| value.trim().to_owned())
+            .collect()
+    }
+
+    pub fn document(&self) -> Html {
+        Html::parse_document(&self.text())
+    }
+
+    pub fn fragment(&self) -> Html {
+        Html::parse_fragment(&self.text())
+    }
+}
+
+/// Elements of `html` matching `selector`.
+pub fn select<'a>(html: &'a Html, selector: &str) -> Vec<ElementRef<'a>> {
+    let selector = Selector::parse(selector).unwrap_or_else(|_| panic!("bad selector {selector}"));
+    html.select(&selector).collect()
+}
+
+pub fn text_of(element: &ElementRef<'_>) -> String {
+    element.text().collect::<String>().trim().to_owned()
+}
+
+/// Every response must carry these; the tests check them on successes, errors and rejections.
+pub fn assert_security_headers(response: &TestResponse) {
+    let csp = response
+        .header("content-security-policy")
+        .unwrap_or_else(|| panic!("no CSP on a {} response", response.status));
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(response.header("x-frame-options"), Some("DENY"));
+    assert!(response.header("referrer-policy").is_some());
+    assert!(response.header("permissions-policy").is_some());
+    assert_eq!(response.header("cross-origin-opener-policy"), Some("same-origin"));
+}

@@ -1,0 +1,139 @@
+//! Health endpoints, including readiness while the database is down and after it returns.
+
+mod common;
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::{body::Body, http::Request, http::StatusCode};
+use common::{TestApp, TestDatabase, TestResponse, assert_security_headers, test_config};
+use sqlx::postgres::PgPoolOptions;
+use starter::AppState;
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn live_answers_without_io_and_is_never_cached() {
+    let app = TestApp::new().await;
+    let response = app.get("/health/live").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert!(response.header("set-cookie").is_none());
+    assert_security_headers(&response);
+}
+
+#[tokio::test]
+async fn ready_checks_the_database() {
+    let app = TestApp::new().await;
+    let response = app.get("/health/ready").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["checks"]["database"], "ok");
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore, standing in for a
+/// database that goes away and comes back.
+struct Outage {
+    address: SocketAddr,
+    down: Arc<AtomicBool>,
+}
+
+impl Outage {
+    async fn start(target: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let down = Arc::new(AtomicBool::new(false));
+        let flag = down.clone();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    if flag.load(Ordering::SeqCst) {
+                        return; // refuse: drop the connection at once
+                    }
+                    let Ok(mut server) = TcpStream::connect(target).await else { return };
+                    let watch = async {
+                        while !flag.load(Ordering::SeqCst) {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        () = watch => {}
+                    }
+                });
+            }
+        });
+        Self { address, down }
+    }
+
+    fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() {
+    let db = TestDatabase::new().await;
+    let host = db.options.get_host().to_owned();
+    let target = tokio::net::lookup_host((host.as_str(), db.options.get_port()))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let outage = Outage::start(target).await;
+    let options = db
+        .options
+        .clone()
+        .host("127.0.0.1")
+        .port(outage.address.port());
+    let pool = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_millis(700))
+        .connect_lazy_with(options);
+    let router = starter::with_middleware(
+        starter::routes(),
+        AppState::new(test_config(&[]), pool).unwrap(),
+    );
+    let ready = || async {
+        let request = Request::get("/health/ready").body(Body::empty()).unwrap();
+        TestResponse::read(router.clone().oneshot(request).await.unwrap()).await
+    };
+
+    assert_eq!(ready().await.status, StatusCode::OK);
+
+    outage.set_down(true);
+    let response = ready().await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_security_headers(&response);
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(body["failing"], serde_json::json!(["database"]));
+    assert_eq!(body["checks"]["database"], "unavailable");
+    // Pages that need the database answer 503 too, as an HTML page.
+    let home = router
+        .clone()
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::OK, "the home page needs no database");
+
+    outage.set_down(false);
+    let mut recovered = false;
+    for _ in 0..50 {
+        if ready().await.status == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the app did not recover when the database came back");
+}
