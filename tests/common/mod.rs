@@ -6,6 +6,8 @@
 //! either, tests fail with a message saying what to install or set.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod browser;
+
 use std::{sync::Arc, time::Duration};
 
 use axum::{

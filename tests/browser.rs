@@ -1,0 +1,56 @@
+//! The home page in a real browser: the stylesheet applies, htmx loads and runs under the
+//! strict CSP without a single console error, and an htmx error lands in the alerts region.
+
+mod common;
+
+use common::browser::{Browser, ServedApp, skipped};
+use serde_json::Value;
+
+#[tokio::test]
+async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
+    if skipped() {
+        return;
+    }
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+
+    browser.client.goto(&app.url("/")).await.unwrap();
+    browser
+        .wait_for("return document.readyState === 'complete' && typeof htmx !== 'undefined';")
+        .await;
+    assert_eq!(browser.eval("return htmx.version;").await, Value::from("2.0.11"));
+
+    // The hashed stylesheet loaded and its rules apply (base custom properties and a
+    // component's own fragment).
+    let display = browser
+        .eval("return getComputedStyle(document.querySelector('.site-header')).display;")
+        .await;
+    assert_eq!(display, Value::from("flex"));
+    let accent = browser
+        .eval("return getComputedStyle(document.documentElement).getPropertyValue('--color-accent').trim();")
+        .await;
+    assert_ne!(accent, Value::from(""));
+    // htmx read its config from the meta tag and injected no <style> of its own.
+    assert_eq!(
+        browser.eval("return htmx.config.includeIndicatorStyles;").await,
+        Value::Bool(false)
+    );
+    assert_eq!(browser.eval("return document.querySelectorAll('style').length;").await, Value::from(0));
+
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors on the home page: {errors:#?}");
+
+    // An htmx request that fails shows its notice in #alerts (HX-Retarget), page intact.
+    browser
+        .eval("htmx.ajax('GET', '/no/such/page', {target: '#main'}); return true;")
+        .await;
+    browser
+        .wait_for("return document.querySelector('#alerts .flash-message.__error') !== null;")
+        .await;
+    assert_eq!(
+        browser.eval("return document.querySelector('#main h1').textContent;").await,
+        Value::from("Your application starts here")
+    );
+
+    browser.close().await;
+}

@@ -1,0 +1,208 @@
+//! Browser tests: Debian's headless Chromium, driven over WebDriver (chromedriver), against
+//! the app served on a real port.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`);
+//! `CHROME_BIN` and `CHROMEDRIVER` override where they are looked for. Without them the
+//! tests fail and say so; `SKIP_BROWSER_TESTS=1` skips them explicitly (and says that too).
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use axum::http::Method;
+use fantoccini::{Client, ClientBuilder, wd::WebDriverCompatibleCommand};
+use serde_json::{Value, json};
+use starter::{AppState, server::serve};
+use tokio::sync::oneshot;
+
+use super::{TestDatabase, test_config};
+
+/// Whether browser tests were explicitly switched off; prints why when they are.
+pub fn skipped() -> bool {
+    let skip = std::env::var("SKIP_BROWSER_TESTS").is_ok_and(|value| value == "1");
+    if skip {
+        eprintln!("SKIP_BROWSER_TESTS=1: browser test skipped");
+    }
+    skip
+}
+
+/// The app served over HTTP on a free loopback port, on its own fresh database.
+pub struct ServedApp {
+    pub base_url: String,
+    _db: TestDatabase,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl ServedApp {
+    pub async fn start() -> Self {
+        let db = TestDatabase::new().await;
+        let state = AppState::new(test_config(&[]), db.pool.clone()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(
+            listener,
+            starter::app(state),
+            async {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(5),
+        ));
+        Self {
+            base_url,
+            _db: db,
+            stop: Some(stop),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for ServedApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A headless Chromium session. Dropping it ends chromedriver and the browser.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let chrome = locate("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"]);
+        let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]);
+        let (Some(chrome), Some(chromedriver)) = (chrome, chromedriver) else {
+            panic!(
+                "Browser tests need Chromium and chromedriver. Install them (Debian/Ubuntu: \
+                 `apt-get install chromium chromium-driver`), or point CHROME_BIN and \
+                 CHROMEDRIVER at them, or set SKIP_BROWSER_TESTS=1 to skip these tests."
+            )
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("cannot start {}: {error}", chromedriver.display()));
+        let profile = std::env::temp_dir().join(format!("browser-test-{}", uuid::Uuid::new_v4()));
+
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": chrome,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+            "goog:loggingPrefs": { "browser": "ALL" },
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&webdriver)
+                .await
+            {
+                Ok(client) => {
+                    return Self {
+                        client,
+                        driver,
+                        profile,
+                    };
+                }
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not start a session: {last_error:?}");
+    }
+
+    /// The browser console's errors since the last call (CSP violations land here).
+    pub async fn console_errors(&self) -> Vec<String> {
+        let entries = self.client.issue_cmd(BrowserLog).await.unwrap();
+        entries
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// Runs `script` (a function body) in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> Value {
+        self.client.execute(script, Vec::new()).await.unwrap()
+    }
+
+    /// Polls `script` until it returns `true`, or fails after a few seconds.
+    pub async fn wait_for(&self, script: &str) {
+        for _ in 0..50 {
+            if self.eval(script).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for: {script}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn locate(variable: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable) {
+        return Some(PathBuf::from(path));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| Path::is_file(candidate))
+}
+
+/// chromedriver's (non-standard) endpoint for the browser console log.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}
