@@ -114,7 +114,11 @@ impl Config {
         )?;
         let production = app_env.is_production();
 
-        let host = env.parse_or("HOST", "an IP address such as 127.0.0.1", [127, 0, 0, 1].into())?;
+        let host = env.parse_or(
+            "HOST",
+            "an IP address such as 127.0.0.1",
+            [127, 0, 0, 1].into(),
+        )?;
         let port = env.parse_or("PORT", "a port number from 1 to 65535", 3000u16)?;
         if port == 0 {
             return Err(env.invalid("PORT", "a port number from 1 to 65535", "0"));
@@ -155,7 +159,11 @@ impl Config {
 
         let http = HttpConfig {
             request_timeout: env.seconds_or("REQUEST_TIMEOUT_SECS", 30)?,
-            body_limit_bytes: env.parse_or("REQUEST_BODY_LIMIT_BYTES", "a size in bytes", 2 << 20)?,
+            body_limit_bytes: env.parse_or(
+                "REQUEST_BODY_LIMIT_BYTES",
+                "a size in bytes",
+                2 << 20,
+            )?,
             shutdown_timeout: env.seconds_or("SHUTDOWN_TIMEOUT_SECS", 30)?,
         };
 
@@ -166,7 +174,11 @@ impl Config {
             format: env.parse_or(
                 "LOG_FORMAT",
                 "text or json",
-                if production { LogFormat::Json } else { LogFormat::Text },
+                if production {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Text
+                },
             )?,
         };
 
@@ -203,9 +215,7 @@ impl Env<'_> {
     ) -> Result<T, ConfigError> {
         match self.get(name) {
             None => Ok(default),
-            Some(raw) => raw
-                .parse()
-                .map_err(|_| self.invalid(name, expected, &raw)),
+            Some(raw) => raw.parse().map_err(|_| self.invalid(name, expected, &raw)),
         }
     }
 
@@ -354,8 +364,8 @@ mod tests {
             None
         })
         .unwrap();
-        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example"))
-            .unwrap();
+        let example =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
         let documented: Vec<&str> = example
             .lines()
             .map(|line| line.trim_start_matches('#').trim_start())

@@ -168,7 +168,12 @@ mod tests {
             (AppError::NotFound, 404),
             (AppError::Conflict("x".into()), 409),
             (AppError::Unprocessable("x".into()), 422),
-            (AppError::TooManyRequests { retry_after: Duration::from_secs(5) }, 429),
+            (
+                AppError::TooManyRequests {
+                    retry_after: Duration::from_secs(5),
+                },
+                429,
+            ),
             (AppError::Unavailable("database"), 503),
             (AppError::Internal(anyhow::anyhow!("boom")), 500),
         ];

@@ -66,11 +66,13 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             production,
             web::security_headers::set_security_headers,
         ))
-        .layer(CompressionLayer::new().compress_when(
-            SizeAbove::new(860)
-                .and(NotForContentType::IMAGES)
-                .and(NotForContentType::SSE),
-        ))
+        .layer(
+            CompressionLayer::new().compress_when(
+                SizeAbove::new(860)
+                    .and(NotForContentType::IMAGES)
+                    .and(NotForContentType::SSE),
+            ),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             render_error_pages,

@@ -18,7 +18,10 @@ use starter::{
 };
 
 #[derive(Parser)]
-#[command(version, about = "A hypermedia web application: Axum, Maud, htmx, PostgreSQL")]
+#[command(
+    version,
+    about = "A hypermedia web application: Axum, Maud, htmx, PostgreSQL"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -60,7 +63,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

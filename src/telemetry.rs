@@ -50,7 +50,15 @@ impl MakeSpan<Body> for RequestSpan {
 
 /// One line per response with status and latency. Failures are logged by the error-page
 /// middleware, which knows their cause, so the trace layer stays quiet about them.
-pub fn trace_layer() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, RequestSpan, (), DefaultOnResponse, (), (), ()> {
+pub fn trace_layer() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    RequestSpan,
+    (),
+    DefaultOnResponse,
+    (),
+    (),
+    (),
+> {
     TraceLayer::new_for_http()
         .make_span_with(RequestSpan)
         .on_request(())

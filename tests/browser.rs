@@ -18,7 +18,10 @@ async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
     browser
         .wait_for("return document.readyState === 'complete' && typeof htmx !== 'undefined';")
         .await;
-    assert_eq!(browser.eval("return htmx.version;").await, Value::from("2.0.11"));
+    assert_eq!(
+        browser.eval("return htmx.version;").await,
+        Value::from("2.0.11")
+    );
 
     // The hashed stylesheet loaded and its rules apply (base custom properties and a
     // component's own fragment).
@@ -32,13 +35,23 @@ async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
     assert_ne!(accent, Value::from(""));
     // htmx read its config from the meta tag and injected no <style> of its own.
     assert_eq!(
-        browser.eval("return htmx.config.includeIndicatorStyles;").await,
+        browser
+            .eval("return htmx.config.includeIndicatorStyles;")
+            .await,
         Value::Bool(false)
     );
-    assert_eq!(browser.eval("return document.querySelectorAll('style').length;").await, Value::from(0));
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('style').length;")
+            .await,
+        Value::from(0)
+    );
 
     let errors = browser.console_errors().await;
-    assert!(errors.is_empty(), "console errors on the home page: {errors:#?}");
+    assert!(
+        errors.is_empty(),
+        "console errors on the home page: {errors:#?}"
+    );
 
     // An htmx request that fails shows its notice in #alerts (HX-Retarget), page intact.
     browser
@@ -48,7 +61,9 @@ async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
         .wait_for("return document.querySelector('#alerts .flash-message.__error') !== null;")
         .await;
     assert_eq!(
-        browser.eval("return document.querySelector('#main h1').textContent;").await,
+        browser
+            .eval("return document.querySelector('#main h1').textContent;")
+            .await,
         Value::from("Your application starts here")
     );
 

@@ -16,7 +16,11 @@ fn starter() -> Command {
 
 #[test]
 fn a_malformed_variable_stops_startup_with_one_line_naming_it() {
-    let output = starter().env("PORT", "eighty").arg("migrate").output().unwrap();
+    let output = starter()
+        .env("PORT", "eighty")
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
@@ -93,7 +97,11 @@ async fn migrate_applies_the_migrations_to_the_configured_database() {
     })
     .await
     .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
         .fetch_one(&db.pool)
         .await

@@ -16,12 +16,17 @@ async fn a_private_cluster_starts_serves_is_reused_and_stops() {
     cluster.create_database("app_test").await.unwrap(); // idempotent
     let options = cluster.connect_options().database("app_test");
     let mut conn = PgConnection::connect_with(&options).await.unwrap();
-    let answer: i32 = sqlx::query_scalar("SELECT 41 + 1").fetch_one(&mut conn).await.unwrap();
+    let answer: i32 = sqlx::query_scalar("SELECT 41 + 1")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(answer, 42);
     conn.close().await.unwrap();
 
     // A second start on the same folder finds the running server and leaves it alone.
-    let again = EmbeddedPostgres::start(cluster.data_dir().to_owned()).await.unwrap();
+    let again = EmbeddedPostgres::start(cluster.data_dir().to_owned())
+        .await
+        .unwrap();
     assert_eq!(again.connect_options().get_port(), options.get_port());
     drop(again);
     let mut conn = PgConnection::connect_with(&options).await.unwrap();

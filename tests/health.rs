@@ -59,7 +59,9 @@ impl Outage {
                     if flag.load(Ordering::SeqCst) {
                         return; // refuse: drop the connection at once
                     }
-                    let Ok(mut server) = TcpStream::connect(target).await else { return };
+                    let Ok(mut server) = TcpStream::connect(target).await else {
+                        return;
+                    };
                     let watch = async {
                         while !flag.load(Ordering::SeqCst) {
                             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -124,7 +126,11 @@ async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() 
         .oneshot(Request::get("/").body(Body::empty()).unwrap())
         .await
         .unwrap();
-    assert_eq!(home.status(), StatusCode::OK, "the home page needs no database");
+    assert_eq!(
+        home.status(),
+        StatusCode::OK,
+        "the home page needs no database"
+    );
 
     outage.set_down(false);
     let mut recovered = false;
@@ -135,5 +141,8 @@ async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() 
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(recovered, "the app did not recover when the database came back");
+    assert!(
+        recovered,
+        "the app did not recover when the database came back"
+    );
 }

@@ -17,7 +17,10 @@ use maud::html;
 use starter::{
     AppState,
     error::AppError,
-    web::{flash::Flash, layout::{Page, PageLayout}},
+    web::{
+        flash::Flash,
+        layout::{Page, PageLayout},
+    },
 };
 use tower::ServiceExt;
 
@@ -26,12 +29,24 @@ async fn the_home_page_is_a_full_document_in_the_layout() {
     let app = TestApp::new().await;
     let response = app.get("/").await;
     assert_eq!(response.status, StatusCode::OK);
-    assert!(response.header("content-type").unwrap().starts_with("text/html"));
-    assert!(response.header_values("vary").contains(&"HX-Request".to_owned()));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        response
+            .header_values("vary")
+            .contains(&"HX-Request".to_owned())
+    );
 
     let doc = response.document();
     assert_eq!(select(&doc, "html > head > title").len(), 1);
-    assert_eq!(select(&doc, "header.site-header nav a[aria-current=page]").len(), 1);
+    assert_eq!(
+        select(&doc, "header.site-header nav a[aria-current=page]").len(),
+        1
+    );
     assert_eq!(select(&doc, "main#main h1").len(), 1);
     assert_eq!(select(&doc, "div#alerts").len(), 1);
     let htmx = select(&doc, "head script[src*='htmx-2.']");
@@ -48,7 +63,11 @@ async fn an_htmx_request_gets_the_fragment_without_the_document() {
     assert_eq!(response.status, StatusCode::OK);
     assert!(!response.text().contains("<html"));
     assert!(!response.text().contains("<head"));
-    assert!(response.header_values("vary").contains(&"HX-Request".to_owned()));
+    assert!(
+        response
+            .header_values("vary")
+            .contains(&"HX-Request".to_owned())
+    );
     let fragment = response.fragment();
     assert_eq!(select(&fragment, "h1").len(), 1);
     assert_eq!(select(&fragment, "header.site-header").len(), 0);
@@ -74,10 +93,18 @@ async fn an_unknown_url_is_an_html_404_in_the_layout() {
     let app = TestApp::new().await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert!(response.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_security_headers(&response);
     let doc = response.document();
-    assert_eq!(text_of(&select(&doc, "main .error-page h1")[0]), "Page not found");
+    assert_eq!(
+        text_of(&select(&doc, "main .error-page h1")[0]),
+        "Page not found"
+    );
     assert_eq!(select(&doc, "header.site-header").len(), 1);
 }
 
@@ -89,7 +116,11 @@ async fn an_htmx_error_is_a_notice_retargeted_to_the_alerts() {
     assert!(!response.text().contains("<html"));
     assert_eq!(response.header("hx-retarget"), Some("#alerts"));
     assert_eq!(response.header("hx-reswap"), Some("innerHTML"));
-    assert!(response.header_values("vary").contains(&"HX-Request".to_owned()));
+    assert!(
+        response
+            .header_values("vary")
+            .contains(&"HX-Request".to_owned())
+    );
     assert_security_headers(&response);
     let fragment = response.fragment();
     let notice = select(&fragment, "[role=alert] .flash-message.__error");
@@ -105,7 +136,12 @@ async fn a_wrong_method_is_an_html_405_that_keeps_allow() {
         .await;
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(response.header("allow").unwrap().contains("GET"));
-    assert!(response.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_security_headers(&response);
 }
 
@@ -115,7 +151,9 @@ fn failing_routes() -> Router<AppState> {
         .route(
             "/test/internal",
             get(|| async {
-                AppError::Internal(anyhow::anyhow!("SELECT password FROM users -- secret detail"))
+                AppError::Internal(anyhow::anyhow!(
+                    "SELECT password FROM users -- secret detail"
+                ))
             }),
         )
         .route(
@@ -131,9 +169,11 @@ fn failing_routes() -> Router<AppState> {
         )
         .route(
             "/test/form",
-            post(|form: axum::Form<std::collections::HashMap<String, i32>>| async move {
-                format!("{}", form.len())
-            }),
+            post(
+                |form: axum::Form<std::collections::HashMap<String, i32>>| async move {
+                    format!("{}", form.len())
+                },
+            ),
         )
 }
 
@@ -163,7 +203,12 @@ async fn every_error_status_carries_security_headers_and_hides_internals() {
         )
         .await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(rejected.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        rejected
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert!(!rejected.text().contains("Failed to deserialize"));
     assert_security_headers(&rejected);
 }
@@ -190,14 +235,20 @@ async fn an_unreachable_database_answers_503_with_a_page() {
     let response = TestResponse::read(router.oneshot(request).await.unwrap()).await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_security_headers(&response);
-    assert_eq!(text_of(&select(&response.document(), ".error-page h1")[0]), "Temporarily unavailable");
+    assert_eq!(
+        text_of(&select(&response.document(), ".error-page h1")[0]),
+        "Temporarily unavailable"
+    );
 }
 
 #[tokio::test]
 async fn the_stylesheet_is_served_under_its_hash_and_cached_forever() {
     let app = TestApp::new().await;
     let doc = app.get("/").await.document();
-    let href = select(&doc, "link[rel=stylesheet]")[0].attr("href").unwrap().to_owned();
+    let href = select(&doc, "link[rel=stylesheet]")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
     let hash = href
         .strip_prefix("/assets/style.")
         .and_then(|rest| rest.strip_suffix(".css"))
@@ -226,13 +277,24 @@ async fn the_stylesheet_is_served_under_its_hash_and_cached_forever() {
 async fn assets_have_types_etags_and_versioned_caching() {
     let app = TestApp::new().await;
     let doc = app.get("/").await.document();
-    let src = select(&doc, "script[src*='htmx-2.']")[0].attr("src").unwrap().to_owned();
+    let src = select(&doc, "script[src*='htmx-2.']")[0]
+        .attr("src")
+        .unwrap()
+        .to_owned();
     assert!(src.contains("?v="));
 
     let script = app.get(&src).await;
     assert_eq!(script.status, StatusCode::OK);
-    assert!(script.header("content-type").unwrap().contains("javascript"));
-    assert_eq!(script.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert!(
+        script
+            .header("content-type")
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(
+        script.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
     let etag = script.header("etag").unwrap().to_owned();
 
     // Without the current version the file must be revalidated, and the ETag answers 304.
@@ -323,7 +385,13 @@ async fn large_responses_are_compressed_small_ones_are_not() {
 #[tokio::test]
 async fn hsts_is_sent_in_production_only() {
     let development = TestApp::new().await;
-    assert_eq!(development.get("/").await.header("strict-transport-security"), None);
+    assert_eq!(
+        development
+            .get("/")
+            .await
+            .header("strict-transport-security"),
+        None
+    );
 
     let production = TestApp::with_config(test_config(&[
         ("APP_ENV", "production"),
@@ -332,22 +400,31 @@ async fn hsts_is_sent_in_production_only() {
     ]))
     .await;
     let response = production.get("/").await;
-    assert!(response.header("strict-transport-security").unwrap().contains("max-age="));
+    assert!(
+        response
+            .header("strict-transport-security")
+            .unwrap()
+            .contains("max-age=")
+    );
     assert_security_headers(&response);
 }
 
 #[tokio::test]
 async fn a_flash_message_survives_the_redirect_and_shows_once() {
-    let routes = starter::routes().route(
-        "/test/save",
-        post(|flash: Flash| async move {
-            flash.success("Saved <everything>.").await?;
-            Ok::<_, AppError>(axum::response::Redirect::to("/test/after"))
-        }),
-    ).route(
-        "/test/after",
-        get(|layout: PageLayout| async move { layout.render("After", html! { p { "after" } }) as Page }),
-    );
+    let routes = starter::routes()
+        .route(
+            "/test/save",
+            post(|flash: Flash| async move {
+                flash.success("Saved <everything>.").await?;
+                Ok::<_, AppError>(axum::response::Redirect::to("/test/after"))
+            }),
+        )
+        .route(
+            "/test/after",
+            get(|layout: PageLayout| async move {
+                layout.render("After", html! { p { "after" } }) as Page
+            }),
+        );
     let app = TestApp::with_routes(test_config(&[]), routes).await;
 
     let saved = app

@@ -143,8 +143,10 @@ fn start_blocking(data_dir: PathBuf) -> anyhow::Result<EmbeddedPostgres> {
 
     // One process at a time initialises or starts the cluster.
     let lock_path = parent.join("postgres.lock");
-    let lock = File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
-    lock.lock().context("locking the embedded PostgreSQL folder")?;
+    let lock =
+        File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+    lock.lock()
+        .context("locking the embedded PostgreSQL folder")?;
 
     let mut cluster = EmbeddedPostgres {
         data_dir,
@@ -309,7 +311,10 @@ fn no_postgres_found() -> anyhow::Error {
 fn fallback_data_dir(wanted: &Path) -> PathBuf {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(wanted.as_os_str().as_encoded_bytes());
-    let key: String = digest[..6].iter().map(|byte| format!("{byte:02x}")).collect();
+    let key: String = digest[..6]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     std::env::temp_dir()
         .join(format!("starter-postgres-{key}"))
         .join("postgres")

@@ -108,7 +108,10 @@ async fn serve_asset(
             .into_response()
     };
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
     if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
@@ -150,7 +153,14 @@ mod tests {
 
     #[test]
     fn traversal_paths_are_refused() {
-        for path in ["../Cargo.toml", "vendor/../../src/main.rs", "/etc/passwd", "a//b", ".", "a\\b"] {
+        for path in [
+            "../Cargo.toml",
+            "vendor/../../src/main.rs",
+            "/etc/passwd",
+            "a//b",
+            ".",
+            "a\\b",
+        ] {
             assert!(!is_safe_path(path), "{path}");
         }
         assert!(is_safe_path("vendor/htmx-2.0.11.min.js"));

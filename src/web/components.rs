@@ -282,7 +282,13 @@ mod tests {
             level: FlashLevel::Error,
             text: "<img src=x onerror=alert(1)>".into(),
         }]));
-        assert_eq!(count(&doc, ".flash-messages[aria-live=polite] .flash-message.__error"), 1);
+        assert_eq!(
+            count(
+                &doc,
+                ".flash-messages[aria-live=polite] .flash-message.__error"
+            ),
+            1
+        );
         assert_eq!(count(&doc, "img"), 0);
     }
 
@@ -304,7 +310,10 @@ mod tests {
             Some("field-email-error")
         );
         assert_eq!(count(&doc, "p.error#field-email-error"), 1);
-        assert_eq!(attr(&doc, "input", "value").as_deref(), Some("\"><script>x</script>"));
+        assert_eq!(
+            attr(&doc, "input", "value").as_deref(),
+            Some("\"><script>x</script>")
+        );
         assert_eq!(count(&doc, "script"), 0);
         assert_eq!(count(&doc, ".form-field.__invalid input[required]"), 1);
     }
@@ -324,15 +333,39 @@ mod tests {
     #[test]
     fn pagination_links_only_where_there_is_somewhere_to_go() {
         let href = |page: u32| format!("/items?page={page}");
-        let first = parse(Pagination { page: 1, per_page: 25, total: 60 }.render(href));
+        let first = parse(
+            Pagination {
+                page: 1,
+                per_page: 25,
+                total: 60,
+            }
+            .render(href),
+        );
         assert_eq!(count(&first, "a.previous"), 0);
-        assert_eq!(attr(&first, "a.next", "href").as_deref(), Some("/items?page=2"));
+        assert_eq!(
+            attr(&first, "a.next", "href").as_deref(),
+            Some("/items?page=2")
+        );
 
-        let last = parse(Pagination { page: 3, per_page: 25, total: 60 }.render(href));
-        assert_eq!(attr(&last, "a.previous", "href").as_deref(), Some("/items?page=2"));
+        let last = parse(
+            Pagination {
+                page: 3,
+                per_page: 25,
+                total: 60,
+            }
+            .render(href),
+        );
+        assert_eq!(
+            attr(&last, "a.previous", "href").as_deref(),
+            Some("/items?page=2")
+        );
         assert_eq!(count(&last, "a.next"), 0);
 
-        let empty = Pagination { page: 1, per_page: 25, total: 0 };
+        let empty = Pagination {
+            page: 1,
+            per_page: 25,
+            total: 0,
+        };
         assert_eq!(empty.page_count(), 1);
     }
 
@@ -344,6 +377,12 @@ mod tests {
             Some(action_button("Add contact", ButtonStyle::Primary)),
         ));
         assert_eq!(count(&doc, ".empty-state .title"), 1);
-        assert_eq!(count(&doc, ".empty-state button.action-button.__primary[type=submit]"), 1);
+        assert_eq!(
+            count(
+                &doc,
+                ".empty-state button.action-button.__primary[type=submit]"
+            ),
+            1
+        );
     }
 }

@@ -129,7 +129,11 @@ mod tests {
     fn nesting_is_lowered_and_output_minified() {
         let fragment = CssFragment::new("card-box", ".card-box { & .title { color: red; } }");
         let sheet = Stylesheet::compile(":root { --gap: 1rem; }", &[&fragment]).unwrap();
-        assert!(sheet.body.contains(".card-box .title{color:red}"), "{}", sheet.body);
+        assert!(
+            sheet.body.contains(".card-box .title{color:red}"),
+            "{}",
+            sheet.body
+        );
         assert!(!sheet.body.contains('\n'));
         assert!(sheet.file_name.starts_with("style.") && sheet.file_name.ends_with(".css"));
     }

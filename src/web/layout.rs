@@ -279,8 +279,13 @@ mod tests {
             Some("/assets/style.abc.css")
         );
         assert_eq!(select(&doc, "main#main p.marker").len(), 1);
-        assert_eq!(select(&doc, "nav a[aria-current=page]")[0].attr("href"), Some("/"));
-        let config = select(&doc, "meta[name=htmx-config]")[0].attr("content").unwrap();
+        assert_eq!(
+            select(&doc, "nav a[aria-current=page]")[0].attr("href"),
+            Some("/")
+        );
+        let config = select(&doc, "meta[name=htmx-config]")[0]
+            .attr("content")
+            .unwrap();
         let config: serde_json::Value = serde_json::from_str(config).unwrap();
         assert_eq!(config["includeIndicatorStyles"], false);
     }
@@ -297,7 +302,10 @@ mod tests {
 
     #[test]
     fn user_supplied_text_is_escaped() {
-        let body = layout(false, "/").render("<i>x</i>", html! {}).0.into_string();
+        let body = layout(false, "/")
+            .render("<i>x</i>", html! {})
+            .0
+            .into_string();
         let doc = Doc::parse_document(&body);
         assert!(select(&doc, "script:not([src])").is_empty());
         assert!(select(&doc, "#alerts b").is_empty());

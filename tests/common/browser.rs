@@ -79,7 +79,10 @@ pub struct Browser {
 
 impl Browser {
     pub async fn start() -> Self {
-        let chrome = locate("CHROME_BIN", &["chromium", "chromium-browser", "google-chrome"]);
+        let chrome = locate(
+            "CHROME_BIN",
+            &["chromium", "chromium-browser", "google-chrome"],
+        );
         let chromedriver = locate("CHROMEDRIVER", &["chromedriver"]);
         let (Some(chrome), Some(chromedriver)) = (chrome, chromedriver) else {
             panic!(
@@ -113,7 +116,9 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL" },
         });
-        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
         let webdriver = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
         for _ in 0..50 {
@@ -199,7 +204,10 @@ impl WebDriverCompatibleCommand for BrowserLog {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {

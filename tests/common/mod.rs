@@ -243,5 +243,8 @@ pub fn assert_security_headers(response: &TestResponse) {
     assert_eq!(response.header("x-frame-options"), Some("DENY"));
     assert!(response.header("referrer-policy").is_some());
     assert!(response.header("permissions-policy").is_some());
-    assert_eq!(response.header("cross-origin-opener-policy"), Some("same-origin"));
+    assert_eq!(
+        response.header("cross-origin-opener-policy"),
+        Some("same-origin")
+    );
 }
