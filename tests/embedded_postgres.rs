@@ -29,7 +29,7 @@ async fn a_private_cluster_starts_serves_is_reused_and_stops() {
         .unwrap();
     assert_eq!(again.connect_options().get_port(), options.get_port());
     drop(again);
-    let mut conn = PgConnection::connect_with(&options).await.unwrap();
+    let conn = PgConnection::connect_with(&options).await.unwrap();
     conn.close().await.unwrap();
 
     // The owner's drop stops the server.

@@ -2,20 +2,14 @@
 
 mod common;
 
-use std::{
-    net::SocketAddr,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
 use axum::{body::Body, http::Request, http::StatusCode};
-use common::{TestApp, TestDatabase, TestResponse, assert_security_headers, test_config};
+use common::{
+    TestApp, TestDatabase, TestResponse, assert_security_headers, outage::Outage, test_config,
+};
 use sqlx::postgres::PgPoolOptions;
 use starter::AppState;
-use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -37,49 +31,6 @@ async fn ready_checks_the_database() {
     let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(body["status"], "ok");
     assert_eq!(body["checks"]["database"], "ok");
-}
-
-/// A TCP proxy in front of PostgreSQL that the test can cut and restore, standing in for a
-/// database that goes away and comes back.
-struct Outage {
-    address: SocketAddr,
-    down: Arc<AtomicBool>,
-}
-
-impl Outage {
-    async fn start(target: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let down = Arc::new(AtomicBool::new(false));
-        let flag = down.clone();
-        tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                let flag = flag.clone();
-                tokio::spawn(async move {
-                    if flag.load(Ordering::SeqCst) {
-                        return; // refuse: drop the connection at once
-                    }
-                    let Ok(mut server) = TcpStream::connect(target).await else {
-                        return;
-                    };
-                    let watch = async {
-                        while !flag.load(Ordering::SeqCst) {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                        }
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        () = watch => {}
-                    }
-                });
-            }
-        });
-        Self { address, down }
-    }
-
-    fn set_down(&self, down: bool) {
-        self.down.store(down, Ordering::SeqCst);
-    }
 }
 
 #[tokio::test]

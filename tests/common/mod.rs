@@ -4,9 +4,13 @@
 //! create and drop their own), or, when it is unset, a private cluster that the first test
 //! starts under `.data/test-postgres` and later tests and test processes reuse. Without
 //! either, tests fail with a message saying what to install or set.
-#![allow(dead_code)] // each test binary uses a different part of the harness
+#![allow(dead_code)]
+// each test binary uses a different part of the harness
+// Test support code: a failed setup step should stop the test right there.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod browser;
+pub mod outage;
 
 use std::{sync::Arc, time::Duration};
 
