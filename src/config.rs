@@ -7,6 +7,7 @@
 
 use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
 
+use lettre::message::Mailbox;
 use secrecy::SecretString;
 
 /// The deployment environment. It picks defaults (log format, HSTS, the dev-only pages).
@@ -64,6 +65,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    pub email: EmailConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +82,62 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     pub body_limit_bytes: usize,
     pub shutdown_timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// The `From` of every message, e.g. `Acme <noreply@acme.example>`.
+    pub from: Mailbox,
+    /// `None` means the dev mailbox: messages are kept in PostgreSQL, shown at `/dev/mailbox`.
+    pub smtp: Option<SmtpConfig>,
+    /// Deliveries tried before a message is marked failed.
+    pub max_attempts: u32,
+    /// Wait before the first retry; it doubles with each attempt, up to 15 minutes.
+    pub retry_base: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<SecretString>,
+    pub timeout: Duration,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain text: only for a local sink such as MailCrab.
+    None,
+    /// Upgrade a plain connection with STARTTLS (port 587); required, never skipped.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+impl FromStr for SmtpSecurity {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" => Ok(Self::Tls),
+            _ => Err(()),
+        }
+    }
+}
+
+impl SmtpSecurity {
+    fn default_port(self) -> u16 {
+        match self {
+            Self::None => 25,
+            Self::StartTls => 587,
+            Self::Tls => 465,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +240,8 @@ impl Config {
             )?,
         };
 
+        let email = email_config(&env)?;
+
         Ok(Self {
             app_env,
             host,
@@ -190,8 +250,70 @@ impl Config {
             database,
             http,
             log,
+            email,
         })
     }
+}
+
+fn email_config(env: &Env<'_>) -> Result<EmailConfig, ConfigError> {
+    let from = env.parse_or(
+        "EMAIL_FROM",
+        "a mailbox such as `Acme <noreply@acme.example>`",
+        Mailbox::new(
+            Some("Starter".into()),
+            lettre::Address::new("noreply", "localhost").map_err(|error| ConfigError {
+                variable: "EMAIL_FROM",
+                problem: error.to_string(),
+            })?,
+        ),
+    )?;
+    // All SMTP variables are read even when SMTP_HOST is unset, so that a typo in one is
+    // reported rather than silently ignored.
+    let host = env.get("SMTP_HOST");
+    let is_loopback = host.as_deref().is_some_and(|host| {
+        host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    });
+    let security = env.parse_or(
+        "SMTP_SECURITY",
+        "one of none, starttls, tls",
+        if is_loopback {
+            SmtpSecurity::None
+        } else {
+            SmtpSecurity::StartTls
+        },
+    )?;
+    let port = env.parse_or(
+        "SMTP_PORT",
+        "a port number from 1 to 65535",
+        security.default_port(),
+    )?;
+    let username = env.get("SMTP_USERNAME");
+    let password = env.get("SMTP_PASSWORD").map(SecretString::from);
+    let timeout = env.seconds_or("SMTP_TIMEOUT_SECS", 10)?;
+    if username.is_some() != password.is_some() {
+        return Err(ConfigError {
+            variable: "SMTP_PASSWORD",
+            problem: "set SMTP_USERNAME and SMTP_PASSWORD together".into(),
+        });
+    }
+    let smtp = host.map(|host| SmtpConfig {
+        host,
+        port,
+        security,
+        username,
+        password,
+        timeout,
+    });
+    let max_attempts = env.parse_or("EMAIL_MAX_ATTEMPTS", "a whole number", 12u32)?;
+    if max_attempts == 0 {
+        return Err(env.invalid("EMAIL_MAX_ATTEMPTS", "a whole number above 0", "0"));
+    }
+    Ok(EmailConfig {
+        from,
+        smtp,
+        max_attempts,
+        retry_base: env.seconds_or("EMAIL_RETRY_BASE_SECS", 5)?,
+    })
 }
 
 /// Looks variables up and turns failures into [`ConfigError`]s. Empty values count as unset,
@@ -309,6 +431,11 @@ mod tests {
             ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
             ("REQUEST_TIMEOUT_SECS", "0"),
             ("LOG_FORMAT", "xml"),
+            ("EMAIL_FROM", "not an address"),
+            ("SMTP_SECURITY", "ssl"),
+            ("SMTP_PORT", "smtp"),
+            ("SMTP_PASSWORD", "only-the-password"),
+            ("EMAIL_MAX_ATTEMPTS", "0"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");
@@ -339,6 +466,27 @@ mod tests {
     }
 
     #[test]
+    fn smtp_defaults_follow_the_host_and_security() {
+        assert!(config(&[]).unwrap().email.smtp.is_none());
+
+        let local = config(&[("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", "1025")]).unwrap();
+        let smtp = local.email.smtp.unwrap();
+        assert_eq!(smtp.security, SmtpSecurity::None);
+        assert_eq!(smtp.port, 1025);
+
+        let remote = config(&[("SMTP_HOST", "smtp.example.com")]).unwrap();
+        let smtp = remote.email.smtp.unwrap();
+        assert_eq!(smtp.security, SmtpSecurity::StartTls);
+        assert_eq!(smtp.port, 587);
+
+        let tls = config(&[("SMTP_HOST", "smtp.example.com"), ("SMTP_SECURITY", "tls")]).unwrap();
+        assert_eq!(tls.email.smtp.unwrap().port, 465);
+
+        let from = config(&[("EMAIL_FROM", "Acme <hello@acme.example>")]).unwrap();
+        assert_eq!(from.email.from.to_string(), "Acme <hello@acme.example>");
+    }
+
+    #[test]
     fn empty_values_mean_the_default() {
         let config = config(&[("PORT", ""), ("DATABASE_URL", "  ")]).unwrap();
         assert_eq!(config.port, 3000);
@@ -347,9 +495,16 @@ mod tests {
 
     #[test]
     fn secrets_never_appear_in_debug_output() {
-        let config = config(&[("DATABASE_URL", "postgres://app:hunter2-secret@db/app")]).unwrap();
+        let config = config(&[
+            ("DATABASE_URL", "postgres://app:hunter2-secret@db/app"),
+            ("SMTP_HOST", "smtp.example.com"),
+            ("SMTP_USERNAME", "mailer"),
+            ("SMTP_PASSWORD", "smtp-password-secret"),
+        ])
+        .unwrap();
         let printed = format!("{config:?}");
         assert!(!printed.contains("hunter2-secret"), "{printed}");
+        assert!(!printed.contains("smtp-password-secret"), "{printed}");
         let url = config.database.url.as_ref().unwrap();
         assert!(url.expose_secret().contains("hunter2-secret"));
     }

@@ -6,6 +6,7 @@
 
 pub mod backends;
 pub mod config;
+pub mod email;
 pub mod error;
 pub mod health;
 pub mod home;
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(health::routes())
+        .merge(email::routes())
         .merge(web::assets::routes())
         .fallback(|| async { AppError::NotFound })
 }

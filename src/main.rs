@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `healthcheck`.
+//! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`.
 
 use std::{
     io::{Read, Write},
@@ -9,13 +9,21 @@ use std::{
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use lettre::message::Mailbox;
 use starter::{
     AppState, app,
     backends::database::Database,
     config::Config,
+    email::{
+        self,
+        db::EmailStatus,
+        templates::{self, TestMessage},
+        worker::{DeliveryWorker, RetryPolicy},
+    },
     server::{serve, shutdown_signal},
     telemetry,
 };
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +44,12 @@ enum Command {
     /// Exit 0 when this app answers 200 on /health/live at HOST:PORT, 1 otherwise
     /// (for container health checks).
     Healthcheck,
+    /// Send a test message to ADDRESS through the configured transport, and report the
+    /// outcome (exit 1 if it could not be delivered now; it then stays queued).
+    MailTest {
+        /// The recipient, e.g. you@example.com
+        address: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -77,6 +91,7 @@ fn main() -> ExitCode {
         match command {
             Command::Serve => run_server(config).await,
             Command::Migrate => migrate(config).await,
+            Command::MailTest { address } => mail_test(config, &address).await,
             Command::Healthcheck => Ok(()),
         }
     });
@@ -97,19 +112,80 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
 
     let address = SocketAddr::new(config.host, config.port);
     let grace = config.http.shutdown_timeout;
+    let retry_policy = RetryPolicy::from_config(&config.email);
     let state = AppState::new(config, database.pool.clone())?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
+
+    let shutdown = CancellationToken::new();
+    let worker = DeliveryWorker::new(
+        database.pool.clone(),
+        state.mail_transport.clone(),
+        retry_policy,
+    );
+    let worker = tokio::spawn(worker.run(shutdown.clone()));
+
     tracing::info!(
         ready_in_ms = started.elapsed().as_millis(),
         "listening on http://{address}"
     );
-    serve(listener, app(state), shutdown_signal(), grace).await?;
-    // Dropping the database closes the pool and stops the embedded cluster, if any.
+    let signal = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown_signal().await;
+            shutdown.cancel();
+        }
+    };
+    let served = serve(listener, app(state), signal, grace).await;
+    // The worker finishes the message in hand, then stops.
+    shutdown.cancel();
+    if tokio::time::timeout(grace, worker).await.is_err() {
+        tracing::warn!("the email worker did not stop in time");
+    }
+    // Closing the pool, then dropping the database, stops the embedded cluster, if any.
     database.pool.close().await;
     drop(database);
-    Ok(())
+    Ok(served?)
+}
+
+/// Queues a test message and makes one delivery attempt right here.
+async fn mail_test(config: Config, address: &str) -> anyhow::Result<()> {
+    let recipient: Mailbox = address
+        .parse()
+        .with_context(|| format!("{address:?} is not an email address"))?;
+    let database = Database::open(&config.database, config.app_env).await?;
+    database.migrate().await?;
+    let state = AppState::new(config, database.pool.clone())?;
+    let link = state.mailer.url("/");
+    let content = templates::test_message(&TestMessage {
+        name: None,
+        app_link: &link,
+    });
+    let mut conn = database.pool.acquire().await?;
+    let id = state.mailer.enqueue(&mut conn, recipient, content).await?;
+    drop(conn);
+
+    let worker = DeliveryWorker::new(
+        database.pool.clone(),
+        state.mail_transport.clone(),
+        RetryPolicy::from_config(&state.config.email),
+    );
+    worker.deliver_due(&CancellationToken::new()).await?;
+    let message = email::db::find(&database.pool, id).await?;
+    match message.status {
+        EmailStatus::Sent => {
+            println!(
+                "sent to {address} via {}",
+                message.delivered_via.as_deref().unwrap_or("?")
+            );
+            Ok(())
+        }
+        _ => anyhow::bail!(
+            "not delivered ({}); the message stays queued and the app's worker will retry it",
+            message.last_error.as_deref().unwrap_or("unknown error")
+        ),
+    }
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {

@@ -1,6 +1,9 @@
 //! The home page in a real browser: the stylesheet applies, htmx loads and runs under the
 //! strict CSP without a single console error, and an htmx error lands in the alerts region.
 
+// Integration tests: unwrapping is how a failed step reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::browser::{Browser, ServedApp, skipped};

@@ -1,5 +1,8 @@
 //! The binary's subcommands and startup errors, run as a user would run them.
 
+// Integration tests: unwrapping is how a failed step reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::{process::Command, time::Duration};

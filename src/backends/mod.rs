@@ -3,3 +3,4 @@
 
 pub mod database;
 pub mod embedded_postgres;
+pub mod mail;

@@ -3,8 +3,11 @@
 //!
 //! - `GET /health/live`: the process answers. No I/O, so a slow database never gets a healthy
 //!   instance restarted.
-//! - `GET /health/ready`: every backing service answers; 503 naming the one that does not, so
-//!   the instance is taken out of rotation until it recovers.
+//! - `GET /health/ready`: every backing service the app cannot work without answers; 503
+//!   naming the one that does not, so the instance is taken out of rotation until it recovers.
+//!   SMTP is reported but does not fail readiness: mail waits in the outbox while it is down,
+//!   and taking every instance out of rotation would not bring it back. The details also count
+//!   messages waiting and messages that failed for good.
 
 use axum::{
     Json, Router,
@@ -15,7 +18,7 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::{backends::database, state::AppState};
+use crate::{backends::database, email, state::AppState};
 
 const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 
@@ -37,6 +40,15 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             "unavailable"
         }
     };
+    let smtp = match state.mail_transport.check().await {
+        Some(true) => "ok",
+        Some(false) => "unavailable",
+        None => "not configured",
+    };
+    let outbox = match email::db::counts(&state.db).await {
+        Ok(counts) => json!({ "waiting": counts.waiting, "failed": counts.failed }),
+        Err(_) => json!(null),
+    };
     let checks = [("database", database)];
     let failing: Vec<&str> = checks
         .iter()
@@ -48,13 +60,19 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
-    let checks: serde_json::Map<String, serde_json::Value> = checks
+    let mut checks: serde_json::Map<String, serde_json::Value> = checks
         .iter()
         .map(|(name, status)| ((*name).to_owned(), json!(status)))
         .collect();
+    checks.insert("smtp".into(), json!(smtp));
     (
         status,
         [NO_STORE],
-        Json(json!({ "status": overall, "failing": failing, "checks": checks })),
+        Json(json!({
+            "status": overall,
+            "failing": failing,
+            "checks": checks,
+            "email_outbox": outbox,
+        })),
     )
 }

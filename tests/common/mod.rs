@@ -6,11 +6,10 @@
 //! either, tests fail with a message saying what to install or set.
 #![allow(dead_code)]
 // each test binary uses a different part of the harness
-// Test support code: a failed setup step should stop the test right there.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod browser;
 pub mod outage;
+pub mod smtp;
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,0 +1,102 @@
+//! Composing messages: every one is `multipart/alternative` with the plain-text part first and
+//! the HTML part second (clients show the last part they understand), with `From`,
+//! `Message-ID` and `Date` set. lettre encodes headers, so a display name or subject with
+//! non-ASCII or special characters is carried safely.
+
+use lettre::{
+    Message,
+    message::{Mailbox, MultiPart},
+};
+use maud::Markup;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::db;
+use crate::{config::Config, error::AppError};
+
+/// What a template produces: both bodies from the same data.
+#[derive(Debug, Clone)]
+pub struct EmailContent {
+    /// The template's name, e.g. `confirm-email` (shown in the mailbox, logged).
+    pub template: &'static str,
+    pub subject: String,
+    pub html: Markup,
+    pub text: String,
+}
+
+/// A message ready for the outbox.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub template: &'static str,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub raw: Vec<u8>,
+}
+
+/// Builds and queues messages. Cheap to clone; lives in `AppState`.
+#[derive(Debug, Clone)]
+pub struct Mailer {
+    from: Mailbox,
+    base_url: String,
+}
+
+impl Mailer {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            from: config.email.from.clone(),
+            base_url: config.base_url.clone(),
+        }
+    }
+
+    /// An absolute link into the app (`APP_BASE_URL` + `path`), for use in messages.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn compose(&self, to: Mailbox, content: EmailContent) -> anyhow::Result<OutgoingEmail> {
+        // A subject never spans lines, whatever a caller put in it.
+        let subject: String = content
+            .subject
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let html = content.html.into_string();
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to.clone())
+            .subject(subject.clone())
+            .message_id(None)
+            .date_now()
+            .multipart(MultiPart::alternative_plain_html(
+                content.text.clone(),
+                html.clone(),
+            ))?;
+        Ok(OutgoingEmail {
+            template: content.template,
+            from: self.from.email.to_string(),
+            to: vec![to.email.to_string()],
+            subject,
+            text: content.text,
+            html,
+            raw: message.formatted(),
+        })
+    }
+
+    /// Composes the message and writes it to the outbox on `conn`: pass the transaction of the
+    /// change that causes the message, so that both are committed or neither is. The delivery
+    /// worker sends it.
+    pub async fn enqueue(
+        &self,
+        conn: &mut PgConnection,
+        to: Mailbox,
+        content: EmailContent,
+    ) -> Result<Uuid, AppError> {
+        let email = self.compose(to, content)?;
+        let id = db::insert(conn, &email).await?;
+        tracing::info!(%id, template = email.template, "email queued");
+        Ok(id)
+    }
+}
