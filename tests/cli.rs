@@ -78,11 +78,7 @@ async fn healthcheck_exits_0_when_the_app_answers_and_1_when_it_does_not() {
 
 #[tokio::test]
 async fn migrate_applies_the_migrations_to_the_configured_database() {
-    let db = TestDatabase::new().await;
-    sqlx::raw_sql("DROP SCHEMA tower_sessions CASCADE; DELETE FROM _sqlx_migrations")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    let db = TestDatabase::unmigrated().await;
     let url = format!(
         "postgres://{}@{}:{}/{}",
         db.options.get_username(),
@@ -105,9 +101,17 @@ async fn migrate_applies_the_migrations_to_the_configured_database() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(sessions, 0);
+    assert_eq!(
+        applied,
+        starter::backends::database::MIGRATOR.iter().count() as i64
+    );
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(outbox, 0);
 }

@@ -67,6 +67,8 @@ async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() 
     assert_eq!(ready().await.status, StatusCode::OK);
 
     outage.set_down(true);
+    // Give the proxy a moment to cut the connections the pool holds.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let response = ready().await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.header("cache-control"), Some("no-store"));

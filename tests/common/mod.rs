@@ -66,7 +66,15 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A fresh database with every migration applied.
     pub async fn new() -> Self {
+        let db = Self::unmigrated().await;
+        MIGRATOR.run(&db.pool).await.unwrap();
+        db
+    }
+
+    /// A fresh, empty database.
+    pub async fn unmigrated() -> Self {
         let server = server_options().await;
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect_with(&server)
@@ -85,7 +93,6 @@ impl TestDatabase {
             .connect_with(options.clone())
             .await
             .unwrap();
-        MIGRATOR.run(&pool).await.unwrap();
         Self {
             pool,
             options,
