@@ -23,6 +23,9 @@ pub enum AppError {
     /// 403: signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// 403: a state-changing request sent by another site (see `web::csrf`).
+    #[error("cross-site request refused")]
+    CrossSiteRequest,
     /// 404: no such page, or a record that is not the user's.
     #[error("not found")]
     NotFound,
@@ -57,7 +60,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -71,6 +74,11 @@ impl AppError {
         match self {
             Self::BadRequest(message) | Self::Conflict(message) | Self::Unprocessable(message) => {
                 message.clone()
+            }
+            Self::CrossSiteRequest => {
+                "This request came from another site and was refused. Go back, reload the page \
+                 and try again."
+                    .into()
             }
             Self::TooManyRequests { retry_after } => format!(
                 "Too many attempts. Please wait {} and try again.",
@@ -165,6 +173,7 @@ mod tests {
             (AppError::BadRequest("x".into()), 400),
             (AppError::Unauthorized, 401),
             (AppError::Forbidden, 403),
+            (AppError::CrossSiteRequest, 403),
             (AppError::NotFound, 404),
             (AppError::Conflict("x".into()), 409),
             (AppError::Unprocessable("x".into()), 422),

@@ -48,7 +48,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The layers every request passes through, outermost first:
 /// request id → trace → security headers → compression → error pages → timeout → body limit
-/// → session → router. Being outside everything that can fail, the security headers and the
+/// → session → cross-site request check → router. Being outside everything that can fail, the security headers and the
 /// error pages apply to every error, rejection and timeout too.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = &state.config;
@@ -84,7 +84,11 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             config.http.request_timeout,
         ))
         .layer(DefaultBodyLimit::max(config.http.body_limit_bytes))
-        .layer(sessions);
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            web::csrf::origin_of(&config.base_url),
+            web::csrf::reject_cross_site,
+        ));
 
     routes.layer(layers).with_state(state)
 }

@@ -454,3 +454,53 @@ async fn a_flash_message_survives_the_redirect_and_shows_once() {
     let again = app.request(after(cookie)).await;
     assert!(select(&again.document(), "#alerts .flash-message").is_empty());
 }
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_with_an_html_403() {
+    let app = TestApp::new().await;
+    sqlx::query(
+        "INSERT INTO email_outbox (template, from_address, to_addresses, subject, text_body, \
+         html_body, raw_message) VALUES ('t', 'a@b.c', '{a@b.c}', 's', 't', 'h', '')",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let clear = |headers: &[(&str, &str)]| {
+        let mut request = Request::post("/dev/mailbox/clear");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+
+    for headers in [
+        &[("sec-fetch-site", "cross-site")][..],
+        &[("sec-fetch-site", "same-site")][..],
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "null")][..],
+    ] {
+        let refused = app.request(clear(headers)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(
+            refused
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert_security_headers(&refused);
+        assert!(refused.text().contains("another site"));
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "a refused request changed nothing");
+
+    let accepted = app
+        .request(clear(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "http://localhost:3000"),
+        ]))
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+}

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod components;
+pub mod csrf;
 pub mod css;
 pub mod error_pages;
 pub mod flash;
