@@ -1,6 +1,6 @@
 //! The home page: what this starter includes, with a link to each part.
 
-use axum::{Router, routing::get};
+use axum::{Router, extract::State, routing::get};
 use maud::html;
 
 use crate::{
@@ -36,6 +36,13 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Email that is never lost",
+        "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
+         causes them and delivered over SMTP with retries. In development, read them in the \
+         dev mailbox, with previews of every template.",
+        Some("/dev/mailbox"),
+    ),
+    (
         "CSS per component",
         "Each component registers its CSS beside its markup; it is compiled, minified and \
          served under a content hash at startup.",
@@ -43,7 +50,12 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
     ),
 ];
 
-async fn show(layout: PageLayout) -> Page {
+async fn show(State(state): State<AppState>, layout: PageLayout) -> Page {
+    // Development tools such as the mailbox do not exist in production: no links to them.
+    let production = state.config.app_env.is_production();
+    let shown_link = |link: &Option<&'static str>| {
+        link.filter(|href| !(production && href.starts_with("/dev/")))
+    };
     layout.render(
         "Home",
         html! {
@@ -59,7 +71,11 @@ async fn show(layout: PageLayout) -> Page {
                 @for (name, description, link) in FEATURES {
                     li {
                         h2 {
-                            @if let Some(href) = link { a href=(href) { (name) } } @else { (name) }
+                            @if let Some(href) = shown_link(link) {
+                                a href=(href) { (name) }
+                            } @else {
+                                (name)
+                            }
                         }
                         p { (description) }
                     }
