@@ -66,6 +66,8 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub email: EmailConfig,
+    /// Whether session cookies carry `Secure` (sent over HTTPS only).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -241,6 +243,7 @@ impl Config {
         };
 
         let email = email_config(&env)?;
+        let secure_cookies = env.parse_or("SESSION_COOKIE_SECURE", "true or false", production)?;
 
         Ok(Self {
             app_env,
@@ -251,6 +254,7 @@ impl Config {
             http,
             log,
             email,
+            secure_cookies,
         })
     }
 }
@@ -436,6 +440,7 @@ mod tests {
             ("SMTP_PORT", "smtp"),
             ("SMTP_PASSWORD", "only-the-password"),
             ("EMAIL_MAX_ATTEMPTS", "0"),
+            ("SESSION_COOKIE_SECURE", "yes"),
         ] {
             let error = config(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");

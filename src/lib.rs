@@ -4,6 +4,7 @@
 //! line each) and [`with_middleware`] wraps them in the layers every request passes through,
 //! outermost first. `main.rs` serves [`app`]; the integration tests drive the same function.
 
+pub mod auth;
 pub mod backends;
 pub mod config;
 pub mod email;
@@ -40,6 +41,7 @@ pub fn app(state: AppState) -> Router {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
+        .merge(auth::routes())
         .merge(health::routes())
         .merge(email::routes())
         .merge(web::assets::routes())
@@ -48,7 +50,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The layers every request passes through, outermost first:
 /// request id → trace → security headers → compression → error pages → timeout → body limit
-/// → session → cross-site request check → router. Being outside everything that can fail, the security headers and the
+/// → session → cross-site request check → current user → router. Being outside everything that can fail, the security headers and the
 /// error pages apply to every error, rejection and timeout too.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = &state.config;
@@ -57,7 +59,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .with_name("session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(production)
+        .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
     let layers = ServiceBuilder::new()
@@ -88,6 +90,10 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             web::csrf::origin_of(&config.base_url),
             web::csrf::reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::load_current_user,
         ));
 
     routes.layer(layers).with_state(state)

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`.
+//! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`.
 
 use std::{
     io::{Read, Write},
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use lettre::message::Mailbox;
 use starter::{
     AppState, app,
+    auth::{self, admin::AdminCreated},
     backends::database::Database,
     config::Config,
     email::{
@@ -24,6 +25,8 @@ use starter::{
     telemetry,
 };
 use tokio_util::sync::CancellationToken;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +53,18 @@ enum Command {
         /// The recipient, e.g. you@example.com
         address: String,
     },
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Make EMAIL an administrator: promote its account, or create a confirmed one with a
+    /// generated password (printed once).
+    Create { email: String },
 }
 
 fn main() -> ExitCode {
@@ -92,6 +107,9 @@ fn main() -> ExitCode {
             Command::Serve => run_server(config).await,
             Command::Migrate => migrate(config).await,
             Command::MailTest { address } => mail_test(config, &address).await,
+            Command::Admin {
+                action: AdminAction::Create { email },
+            } => create_admin(config, &email).await,
             Command::Healthcheck => Ok(()),
         }
     });
@@ -125,6 +143,10 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         retry_policy,
     );
     let worker = tokio::spawn(worker.run(shutdown.clone()));
+    let session_cleanup = tokio::spawn(
+        PostgresStore::new(database.pool.clone())
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
 
     tracing::info!(
         ready_in_ms = started.elapsed().as_millis(),
@@ -143,10 +165,24 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     if tokio::time::timeout(grace, worker).await.is_err() {
         tracing::warn!("the email worker did not stop in time");
     }
+    session_cleanup.abort();
     // Closing the pool, then dropping the database, stops the embedded cluster, if any.
     database.pool.close().await;
     drop(database);
     Ok(served?)
+}
+
+async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
+    let database = Database::open(&config.database, config.app_env).await?;
+    database.migrate().await?;
+    match auth::admin::create_or_promote(&database.pool, email).await? {
+        AdminCreated::Promoted => println!("{email} is now an administrator"),
+        AdminCreated::New { password } => println!(
+            "created administrator {email} with the password {password}\n\
+             (shown once: log in and change it at /account)"
+        ),
+    }
+    Ok(())
 }
 
 /// Queues a test message and makes one delivery attempt right here.

@@ -4,7 +4,12 @@ use std::sync::Arc;
 
 use sqlx::PgPool;
 
-use crate::{backends::mail::MailTransport, config::Config, email::Mailer, web::css::Stylesheet};
+use crate::{
+    backends::{mail::MailTransport, rate_limit::RateLimiter},
+    config::Config,
+    email::Mailer,
+    web::css::Stylesheet,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +19,7 @@ pub struct AppState {
     pub mailer: Mailer,
     /// The delivery worker sends through it; `/health/ready` checks it.
     pub mail_transport: Arc<MailTransport>,
+    pub rate_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -25,6 +31,7 @@ impl AppState {
             db,
             mailer: Mailer::new(&config),
             mail_transport,
+            rate_limiter: Arc::new(RateLimiter::new()),
             config: Arc::new(config),
             stylesheet: Arc::new(Stylesheet::build()?),
         })

@@ -4,3 +4,4 @@
 pub mod database;
 pub mod embedded_postgres;
 pub mod mail;
+pub mod rate_limit;

@@ -77,6 +77,9 @@ pub struct FormField<'a> {
     pub autocomplete: Option<&'a str>,
     pub required: bool,
     pub hint: Option<&'a str>,
+    /// Where to check the field when it loses focus (htmx posts the form there and swaps in
+    /// the field's error, see [`field_error`]).
+    pub validate_url: Option<&'a str>,
 }
 
 impl<'a> FormField<'a> {
@@ -90,6 +93,7 @@ impl<'a> FormField<'a> {
             autocomplete: None,
             required: false,
             hint: None,
+            validate_url: None,
         }
     }
 
@@ -97,9 +101,10 @@ impl<'a> FormField<'a> {
         let id = format!("field-{}", self.name);
         let hint_id = format!("{id}-hint");
         let error_id = format!("{id}-error");
+        let has_error_slot = self.error.is_some() || self.validate_url.is_some();
         let described_by: Vec<&str> = [
             self.hint.map(|_| hint_id.as_str()),
-            self.error.map(|_| error_id.as_str()),
+            has_error_slot.then_some(error_id.as_str()),
         ]
         .into_iter()
         .flatten()
@@ -112,15 +117,26 @@ impl<'a> FormField<'a> {
                 input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
                     autocomplete=[self.autocomplete] required[self.required]
                     aria-invalid=[self.error.map(|_| "true")]
-                    aria-describedby=[(!described_by.is_empty()).then(|| described_by.join(" "))];
+                    aria-describedby=[(!described_by.is_empty()).then(|| described_by.join(" "))]
+                    hx-post=[self.validate_url]
+                    hx-trigger=[self.validate_url.map(|_| "blur changed")]
+                    hx-target=[self.validate_url.map(|_| format!("#{error_id}"))]
+                    hx-swap=[self.validate_url.map(|_| "outerHTML")];
                 @if let Some(hint) = self.hint {
                     p.hint #(hint_id) { (hint) }
                 }
-                @if let Some(error) = self.error {
-                    p.error #(error_id) { (error) }
+                @if has_error_slot {
+                    (field_error(self.name, self.error))
                 }
             }
         }
+    }
+}
+
+/// The error line of field `name`, empty when there is none (inline validation swaps it).
+pub fn field_error(name: &str, error: Option<&str>) -> Markup {
+    html! {
+        p.error #{ "field-" (name) "-error" } aria-live="polite" { @if let Some(error) = error { (error) } }
     }
 }
 
@@ -141,6 +157,7 @@ inventory::submit! { CssFragment::new("form-field", r#"
     }
     & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
     & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); }
+    & .error:empty { display: none; }
     &.__invalid input { border-color: var(--color-danger); }
 }
 "#) }

@@ -43,6 +43,8 @@ const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
     pub email: String,
+    /// Unconfirmed users see a banner offering a new confirmation link.
+    pub confirmed: bool,
 }
 
 /// Everything the layout needs from the request, taken once per page.
@@ -147,8 +149,32 @@ impl PageLayout {
                         }
                     }
                 }
-                @if let Some(user) = &self.current_user {
-                    span.user { (user.email) }
+                div.account {
+                    @if let Some(user) = &self.current_user {
+                        a.user href="/account"
+                          aria-current=[(self.is_current("/account")).then_some("page")] {
+                            (user.email)
+                        }
+                        form method="post" action="/logout" {
+                            button._link-button type="submit" { "Log out" }
+                        }
+                    } @else {
+                        a href="/login" aria-current=[(self.is_current("/login")).then_some("page")] {
+                            "Log in"
+                        }
+                        a href="/register"
+                          aria-current=[(self.is_current("/register")).then_some("page")] {
+                            "Sign up"
+                        }
+                    }
+                }
+            }
+            @if let Some(user) = self.current_user.as_ref().filter(|user| !user.confirmed) {
+                div.confirm-banner role="status" {
+                    p { "Please confirm your email address: we sent a link to " strong { (user.email) } "." }
+                    form method="post" action="/confirm/resend" {
+                        button._link-button type="submit" { "Send a new link" }
+                    }
                 }
             }
         }
@@ -195,10 +221,29 @@ inventory::submit! { CssFragment::new("site-header", r#"
         text-decoration: underline;
         text-underline-offset: 0.3em;
     }
-    & .user {
+    & .account {
+        display: flex;
+        align-items: center;
+        gap: var(--space-3);
         margin-left: auto;
-        color: var(--color-muted);
     }
+    & .user { color: var(--color-muted); }
+    & form { margin: 0; }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("confirm-banner", r#"
+.confirm-banner {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: center;
+    gap: var(--space-3);
+    padding: var(--space-2) var(--space-4);
+    background: var(--color-surface);
+    border-bottom: 1px solid var(--color-warning);
+
+    & p, & form { margin: 0; }
 }
 "#) }
 
@@ -260,6 +305,7 @@ mod tests {
             }],
             current_user: Some(CurrentUser {
                 email: "<script>alert(1)</script>@example.com".into(),
+                confirmed: false,
             }),
             stylesheet_href: "/assets/style.abc.css".into(),
         }

@@ -3,6 +3,7 @@
 //! middleware that sets security headers and renders error pages.
 
 pub mod assets;
+pub mod client_ip;
 pub mod components;
 pub mod csrf;
 pub mod css;

@@ -258,3 +258,121 @@ pub fn assert_security_headers(response: &TestResponse) {
         Some("same-origin")
     );
 }
+
+/// A browser-like client for `TestApp`: keeps cookies, sends forms as a same-origin page
+/// would, and comes from a fixed IP address.
+pub struct TestClient<'a> {
+    pub app: &'a TestApp,
+    pub cookies: std::collections::BTreeMap<String, String>,
+    pub ip: std::net::IpAddr,
+}
+
+impl TestApp {
+    pub fn client(&self) -> TestClient<'_> {
+        TestClient {
+            app: self,
+            cookies: Default::default(),
+            ip: [127, 0, 0, 1].into(),
+        }
+    }
+
+    /// Messages queued for `to`, oldest first: (subject, text body).
+    pub async fn mail_to(&self, to: &str) -> Vec<(String, String)> {
+        sqlx::query_as(
+            "SELECT subject, text_body FROM email_outbox WHERE $1 = ANY(to_addresses) \
+             ORDER BY created_at, id",
+        )
+        .bind(to)
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap()
+    }
+
+    /// The first link in the latest message to `to` whose path starts with `path`.
+    pub async fn link_in_mail(&self, to: &str, path: &str) -> String {
+        let mail = self.mail_to(to).await;
+        let (_, text) = mail.last().unwrap_or_else(|| panic!("no mail to {to}"));
+        link_in(text, path).unwrap_or_else(|| panic!("no {path} link in: {text}"))
+    }
+}
+
+/// The first absolute link in `text` whose path starts with `path`, as a path and query.
+pub fn link_in(text: &str, path: &str) -> Option<String> {
+    text.split_whitespace()
+        .filter_map(|word| word.strip_prefix("http://localhost:3000"))
+        .find(|link| link.starts_with(path))
+        .map(str::to_owned)
+}
+
+impl TestClient<'_> {
+    pub async fn send(&mut self, mut request: Request<Body>) -> TestResponse {
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().unwrap());
+        }
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+                self.ip, 40000,
+            )));
+        let response = self.app.request(request).await;
+        for set_cookie in response.headers.get_all("set-cookie") {
+            let set_cookie = set_cookie.to_str().unwrap();
+            let pair = set_cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let expired = set_cookie.to_ascii_lowercase().contains("max-age=0");
+            if expired || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        response
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// A form POST as a page of the app sends it.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .header("origin", "http://localhost:3000")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub fn session_cookie(&self) -> Option<&String> {
+        self.cookies.get("session")
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}

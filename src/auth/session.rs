@@ -1,0 +1,236 @@
+//! Who is signed in: the session's record of it, the middleware that loads the user for each
+//! request, and the extractors handlers take ([`AuthUser`], [`RequireAdmin`]).
+//!
+//! A session stores the user's id and the user's *session epoch* at sign-in. Changing or
+//! resetting the password, or "log out other sessions", moves the epoch in the database; a
+//! session whose epoch no longer matches is over, wherever it lives.
+
+use axum::{
+    extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
+    http::request::Parts,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use tower_sessions::{Expiry, Session};
+use uuid::Uuid;
+
+use super::db::{self, Role, User};
+use crate::{
+    error::AppError,
+    state::AppState,
+    web::{
+        htmx::{HxRequest, redirect},
+        layout::CurrentUser,
+    },
+};
+
+const SESSION_KEY: &str = "auth.user";
+/// "Remember me": the cookie lasts this long past the last visit.
+const REMEMBER_FOR: time::Duration = time::Duration::days(30);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SessionUser {
+    id: Uuid,
+    epoch: i32,
+}
+
+/// Signs `user` in on this session: a new session id (so one planted before sign-in is
+/// useless), and a cookie that ends with the browser unless `remember` is set.
+pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(
+            SESSION_KEY,
+            SessionUser {
+                id: user.id,
+                epoch: user.session_epoch,
+            },
+        )
+        .await
+        .map_err(session_error)?;
+    session.set_expiry(Some(if remember {
+        Expiry::OnInactivity(REMEMBER_FOR)
+    } else {
+        Expiry::OnSessionEnd
+    }));
+    Ok(())
+}
+
+/// Ends the session on the server, not just in the browser.
+pub async fn log_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}
+
+/// Keeps this session alive across an epoch change it made itself (a password change ends
+/// every *other* session), with a new id for good measure.
+pub async fn adopt_epoch(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(SESSION_KEY, SessionUser { id: user_id, epoch })
+        .await
+        .map_err(session_error)
+}
+
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    AppError::Internal(anyhow::Error::new(error).context("session store"))
+}
+
+/// The signed-in user, for handlers that need one. Without one, pages redirect to the login
+/// page (with `next` to come back), htmx requests get `HX-Redirect` to it.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub confirmed: bool,
+}
+
+impl AuthUser {
+    /// For actions that need a confirmed address (see the README).
+    pub fn require_confirmed(&self) -> Result<(), AppError> {
+        if self.confirmed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Response> {
+        if let Some(user) = parts.extensions.get::<AuthUser>() {
+            return Ok(user.clone());
+        }
+        let back = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        let login = format!("/login?next={}", encode_query_value(back));
+        Err(redirect(HxRequest::from_headers(&parts.headers), &login))
+    }
+}
+
+/// `Option<AuthUser>`: the user if someone is signed in, without redirecting otherwise.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<Option<Self>, std::convert::Infallible> {
+        Ok(parts.extensions.get::<AuthUser>().cloned())
+    }
+}
+
+/// A signed-in administrator; anyone else signed in gets a 403.
+pub struct RequireAdmin(pub AuthUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let user = <AuthUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        if user.role == Role::Admin {
+            Ok(Self(user))
+        } else {
+            Err(AppError::Forbidden.into_response())
+        }
+    }
+}
+
+/// Middleware: finds the session's user, checks the session is still current, and makes the
+/// user available to extractors and to the layout.
+pub async fn load_current_user(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if let Some(session) = request.extensions().get::<Session>().cloned() {
+        match session.get::<SessionUser>(SESSION_KEY).await {
+            Ok(Some(signed_in)) => match db::find(&state.db, signed_in.id).await {
+                Ok(Some(user)) if user.session_epoch == signed_in.epoch => {
+                    let extensions = request.extensions_mut();
+                    extensions.insert(CurrentUser {
+                        email: user.email.clone(),
+                        confirmed: user.email_confirmed_at.is_some(),
+                    });
+                    extensions.insert(AuthUser {
+                        id: user.id,
+                        confirmed: user.email_confirmed_at.is_some(),
+                        email: user.email,
+                        role: user.role,
+                    });
+                }
+                Ok(_) => {
+                    // Ended elsewhere (password changed, account gone): forget it here too.
+                    if let Err(error) = session.flush().await {
+                        tracing::warn!(%error, "could not end a stale session");
+                    }
+                }
+                Err(error) => return AppError::from(error).into_response(),
+            },
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "session store unavailable");
+                return AppError::Unavailable("session store").into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Only local paths may follow a sign-in: `/account`, never `//evil.example` or
+/// `https://evil.example`, which browsers would treat as another site.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
+            path
+        }
+        _ => "/",
+    }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        assert_eq!(safe_next(Some("/account?tab=email")), "/account?tab=email");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "/a\\b",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(encode_query_value("/a?b=c&d"), "/a%3Fb%3Dc%26d");
+    }
+}
