@@ -7,6 +7,7 @@
 mod common;
 
 use common::browser::{Browser, ServedApp, skipped};
+use fantoccini::Locator;
 use serde_json::Value;
 
 #[tokio::test]
@@ -70,5 +71,133 @@ async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
         Value::from("Your application starts here")
     );
 
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn register_confirm_through_the_mailbox_then_log_in_and_out() {
+    if skipped() {
+        return;
+    }
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let client = &browser.client;
+    let field = |name: &str| format!("input[name={name}]");
+
+    client.goto(&app.url("/register")).await.unwrap();
+    client
+        .find(Locator::Css(&field("email")))
+        .await
+        .unwrap()
+        .send_keys("eve@example.com")
+        .await
+        .unwrap();
+    // A too-short password is flagged as soon as the field loses focus.
+    client
+        .find(Locator::Css(&field("password")))
+        .await
+        .unwrap()
+        .send_keys("short")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(&field("password_confirmation")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('#field-password-error').textContent.length > 0;")
+        .await;
+    let password = client.find(Locator::Css(&field("password"))).await.unwrap();
+    password.clear().await.unwrap();
+    password
+        .send_keys("a long enough passphrase")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(&field("password_confirmation")))
+        .await
+        .unwrap()
+        .send_keys("a long enough passphrase")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
+        .await;
+
+    // Read the confirmation link in the dev mailbox, as a developer would.
+    client.goto(&app.url("/dev/mailbox")).await.unwrap();
+    client
+        .find(Locator::Css("table.mailbox-list tbody tr a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('pre.text') !== null;")
+        .await;
+    let text = browser
+        .eval("return document.querySelector('pre.text').textContent;")
+        .await;
+    let link = text
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .find(|word| word.contains("/confirm?token="))
+        .unwrap()
+        .replace("http://localhost:3000", &app.base_url);
+    client.goto(&link).await.unwrap();
+    browser
+        .wait_for("return document.querySelector('h1').textContent.includes('confirmed');")
+        .await;
+
+    client.goto(&app.url("/login")).await.unwrap();
+    client
+        .find(Locator::Css(&field("email")))
+        .await
+        .unwrap()
+        .send_keys("eve@example.com")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(&field("password")))
+        .await
+        .unwrap()
+        .send_keys("a long enough passphrase")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('.site-header .user')?.textContent === 'eve@example.com';")
+        .await;
+
+    client
+        .find(Locator::Css(".site-header form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
+        .await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
 }
