@@ -210,10 +210,11 @@ impl Config {
             min_connections: env.parse_or("DATABASE_MIN_CONNECTIONS", "a whole number", 0)?,
             acquire_timeout: env.seconds_or("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
         };
-        if database.max_connections == 0 || database.min_connections > database.max_connections {
+        // The email worker keeps one connection for LISTEN; requests need at least one more.
+        if database.max_connections < 2 || database.min_connections > database.max_connections {
             return Err(ConfigError {
                 variable: "DATABASE_MAX_CONNECTIONS",
-                problem: "expected at least 1 and at least DATABASE_MIN_CONNECTIONS".into(),
+                problem: "expected at least 2 and at least DATABASE_MIN_CONNECTIONS".into(),
             });
         }
 

@@ -120,6 +120,13 @@ impl From<sqlx::Error> for AppError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 Self::Conflict("That already exists.".into())
             }
+            // admin_shutdown, crash_shutdown, cannot_connect_now: the server is restarting.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("57P01" | "57P02" | "57P03")) =>
+            {
+                tracing::warn!(%error, "database restarting");
+                Self::Unavailable("database")
+            }
             sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)

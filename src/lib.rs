@@ -19,6 +19,7 @@ pub mod web;
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
 use tower::ServiceBuilder;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     compression::{
         CompressionLayer, Predicate,
         predicate::{NotForContentType, SizeAbove},
@@ -49,7 +50,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The layers every request passes through, outermost first:
-/// request id → trace → security headers → compression → error pages → timeout → body limit
+/// request id → trace → security headers → compression → error pages → panic catcher →
+/// timeout → body limit
 /// → session → cross-site request check → current user → router. Being outside everything that can fail, the security headers and the
 /// error pages apply to every error, rejection and timeout too.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
@@ -81,6 +83,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             state.clone(),
             render_error_pages,
         ))
+        // A panicking handler becomes a 500 (rendered by the layer above), not a reset
+        // connection.
+        .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.http.request_timeout,

@@ -67,6 +67,9 @@ enum AdminAction {
     Create { email: String },
 }
 
+/// After the HTTP server has drained, how much longer the email worker may take to stop.
+const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
+
 fn main() -> ExitCode {
     // `.env` first, so that it feeds the configuration (real environment variables win).
     if let Err(error) = dotenvy::dotenv()
@@ -76,14 +79,20 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
             eprintln!("configuration error: {error}");
-            return ExitCode::from(2);
+            // Container runtimes reserve health-check exit codes other than 0 and 1.
+            let code = if matches!(command, Command::Healthcheck) {
+                1
+            } else {
+                2
+            };
+            return ExitCode::from(code);
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Healthcheck = command {
         return healthcheck(&config);
     }
@@ -160,9 +169,13 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         }
     };
     let served = serve(listener, app(state), signal, grace).await;
-    // The worker finishes the message in hand, then stops.
+    // The worker was told to stop with the server and has had the whole drain to finish the
+    // message in hand; a few more seconds at most.
     shutdown.cancel();
-    if tokio::time::timeout(grace, worker).await.is_err() {
+    if tokio::time::timeout(WORKER_STOP_GRACE, worker)
+        .await
+        .is_err()
+    {
         tracing::warn!("the email worker did not stop in time");
     }
     session_cleanup.abort();

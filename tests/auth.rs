@@ -691,7 +691,11 @@ fn state_changing_routes() -> Vec<(String, String)> {
                 continue;
             }
             let source = std::fs::read_to_string(&path).unwrap();
-            let flat: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
+            let flat = source
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace(".route( ", ".route(");
             for call in flat.split(".route(\"").skip(1) {
                 let Some((route, rest)) = call.split_once('"') else {
                     continue;
@@ -852,13 +856,7 @@ async fn a_field_is_checked_on_blur() {
 fn the_admin_command_creates_and_promotes() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(common::TestDatabase::new());
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        db.options.get_username(),
-        db.options.get_host(),
-        db.options.get_port(),
-        db.options.get_database().unwrap()
-    );
+    let url = db.url.clone();
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_starter"))
             .current_dir(std::env::temp_dir())

@@ -79,13 +79,7 @@ async fn healthcheck_exits_0_when_the_app_answers_and_1_when_it_does_not() {
 #[tokio::test]
 async fn migrate_applies_the_migrations_to_the_configured_database() {
     let db = TestDatabase::unmigrated().await;
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        db.options.get_username(),
-        db.options.get_host(),
-        db.options.get_port(),
-        db.options.get_database().unwrap()
-    );
+    let url = db.url.clone();
     let output = tokio::task::spawn_blocking(move || {
         starter()
             .env("DATABASE_URL", url)

@@ -425,13 +425,7 @@ async fn the_dev_mailbox_does_not_exist_in_production() {
 async fn the_mail_test_command_delivers_through_smtp() {
     let sink = SmtpSink::start().await;
     let db = common::TestDatabase::new().await;
-    let url = format!(
-        "postgres://{}@{}:{}/{}",
-        db.options.get_username(),
-        db.options.get_host(),
-        db.options.get_port(),
-        db.options.get_database().unwrap()
-    );
+    let url = db.url.clone();
     let port = sink.port().to_string();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_starter"))

@@ -73,8 +73,8 @@ impl Database {
     }
 }
 
-/// A lazy pool: the app starts (and answers `/health/ready` with 503) even while the database
-/// is down, and it recovers by itself when the database comes back.
+/// Connections open on demand: when the database goes away, requests that need it answer 503
+/// and `/health/ready` says so; when it comes back, the pool reconnects by itself.
 pub fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> PgPool {
     PgPoolOptions::new()
         .max_connections(config.max_connections)

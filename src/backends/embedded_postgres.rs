@@ -2,15 +2,21 @@
 //! binaries already on the machine, so that `cargo run` works on a fresh clone with no
 //! configuration and no Docker.
 //!
-//! The cluster lives under `.data/postgres` (git-ignored), listens on a free loopback port, and
-//! is stopped when the app exits. A cluster left running by another process (a second
-//! `cargo run`, or the test suite) is reused rather than restarted. PostgreSQL refuses to run
-//! as root, so under root the server runs as the `postgres` (or `nobody`) user.
+//! The cluster lives under `.data/postgres` of the project (git-ignored), listens on a free
+//! loopback port with a generated password (kept in `.data/postgres.password`, readable only
+//! by you), and is stopped when the process that started it exits. A cluster already running
+//! (a second `cargo run`, or the test suite) is reused, and left to the process that started
+//! it. PostgreSQL refuses to run as root, so under root the server runs as the `postgres` (or
+//! `nobody`) user.
 
 use std::{
     fs::{self, File},
     io,
-    os::unix::{fs::PermissionsExt, process::CommandExt},
+    io::Write,
+    os::unix::{
+        fs::{MetadataExt, OpenOptionsExt, PermissionsExt},
+        process::CommandExt,
+    },
     path::{Path, PathBuf},
     process::{Command, Output},
 };
@@ -27,6 +33,7 @@ pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     port: u16,
     database: String,
+    password: Option<String>,
     run_as: Option<UnixUser>,
     /// Whether this process started the server (and so stops it on drop).
     owns_server: bool,
@@ -76,11 +83,28 @@ impl EmbeddedPostgres {
     }
 
     pub fn connect_options(&self) -> PgConnectOptions {
-        PgConnectOptions::new()
+        let options = PgConnectOptions::new()
             .host("127.0.0.1")
             .port(self.port)
             .username(SUPERUSER)
-            .database(&self.database)
+            .database(&self.database);
+        match &self.password {
+            Some(password) => options.password(password),
+            None => options,
+        }
+    }
+
+    /// The same as [`Self::connect_options`], as a URL (for `DATABASE_URL`).
+    pub fn url(&self) -> String {
+        let password = self
+            .password
+            .as_ref()
+            .map(|password| format!(":{password}"))
+            .unwrap_or_default();
+        format!(
+            "postgres://{SUPERUSER}{password}@127.0.0.1:{}/{}",
+            self.port, self.database
+        )
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -140,25 +164,36 @@ fn start_blocking(data_dir: PathBuf) -> anyhow::Result<EmbeddedPostgres> {
         .context("the data folder has no parent")?
         .to_owned();
     fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    check_private(&parent)?;
 
     // One process at a time initialises or starts the cluster.
     let lock_path = parent.join("postgres.lock");
-    let lock =
-        File::create(&lock_path).with_context(|| format!("creating {}", lock_path.display()))?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("opening {}", lock_path.display()))?;
     lock.lock()
         .context("locking the embedded PostgreSQL folder")?;
+    let password_path = parent.join("postgres.password");
 
     let mut cluster = EmbeddedPostgres {
         data_dir,
         bin_dir,
         port: 0,
         database: "postgres".into(),
+        password: None,
         run_as,
         owns_server: false,
     };
     if !cluster.data_dir.join("PG_VERSION").exists() {
-        init_cluster(&cluster)?;
+        init_cluster(&cluster, &password_path)?;
     }
+    // Clusters made before passwords were introduced have none, and trust loopback.
+    cluster.password = fs::read_to_string(&password_path)
+        .ok()
+        .map(|password| password.trim().to_owned());
     match running_port(&cluster) {
         Some(port) => cluster.port = port,
         None => {
@@ -170,7 +205,7 @@ fn start_blocking(data_dir: PathBuf) -> anyhow::Result<EmbeddedPostgres> {
     Ok(cluster)
 }
 
-fn init_cluster(cluster: &EmbeddedPostgres) -> anyhow::Result<()> {
+fn init_cluster(cluster: &EmbeddedPostgres, password_path: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(&cluster.data_dir)
         .with_context(|| format!("creating {}", cluster.data_dir.display()))?;
     fs::set_permissions(&cluster.data_dir, fs::Permissions::from_mode(0o700))?;
@@ -178,13 +213,86 @@ fn init_cluster(cluster: &EmbeddedPostgres) -> anyhow::Result<()> {
         std::os::unix::fs::chown(&cluster.data_dir, Some(user.uid), Some(user.gid))
             .with_context(|| format!("giving {} to {}", cluster.data_dir.display(), user.name))?;
     }
+    // Other users of this machine can reach the loopback port: the superuser gets a password,
+    // kept in a file only we can read. initdb reads it from a file too; when initdb runs as
+    // another user, that is a copy in a private temporary folder of that user's.
+    let password = random_password();
+    write_private(password_path, &password, None)?;
+    let handoff = match &cluster.run_as {
+        Some(user) => {
+            let dir =
+                std::env::temp_dir().join(format!("starter-initdb-{}", &random_password()[..12]));
+            fs::create_dir(&dir)?;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
+            std::os::unix::fs::chown(&dir, Some(user.uid), Some(user.gid))?;
+            let file = dir.join("password");
+            write_private(&file, &password, Some(user))?;
+            Some((dir, file))
+        }
+        None => None,
+    };
+    let pwfile = handoff
+        .as_ref()
+        .map_or(password_path, |(_, file)| file.as_path());
     let output = command(&cluster.bin_dir.join("initdb"), cluster.run_as.as_ref())
         .arg("-D")
         .arg(&cluster.data_dir)
-        .args(["-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-sync"])
+        .arg("--pwfile")
+        .arg(pwfile)
+        .args([
+            "-A",
+            "scram-sha-256",
+            "-U",
+            SUPERUSER,
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ])
         .output()
-        .context("running initdb")?;
-    check(output, "initdb")
+        .context("running initdb");
+    if let Some((dir, _)) = handoff {
+        let _ = fs::remove_dir_all(dir);
+    }
+    check(output?, "initdb")
+}
+
+/// Writes `content` to a new file readable only by its owner (`owner`, or us).
+fn write_private(path: &Path, content: &str, owner: Option<&UnixUser>) -> anyhow::Result<()> {
+    let mut file = File::options()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(content.as_bytes())?;
+    if let Some(user) = owner {
+        std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid))?;
+    }
+    Ok(())
+}
+
+fn random_password() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut bytes = [0u8; 24];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The folder holding the lock and password files must be closed to other users, or one of
+/// them could plant a link there for us to follow.
+fn check_private(dir: &Path) -> anyhow::Result<()> {
+    let meta = fs::symlink_metadata(dir)?;
+    if meta.file_type().is_symlink() || meta.mode() & 0o022 != 0 {
+        bail!(
+            "{} must be a folder only its owner can write to",
+            dir.display()
+        );
+    }
+    if running_as_root() && meta.uid() != 0 {
+        bail!("{} must belong to root when running as root", dir.display());
+    }
+    Ok(())
 }
 
 fn start_server(cluster: &EmbeddedPostgres) -> anyhow::Result<()> {

@@ -91,15 +91,24 @@ pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed
     .await
 }
 
-pub async fn mark_sent(pool: &PgPool, id: Uuid, delivered_via: &str) -> Result<(), sqlx::Error> {
+// The outcome updates below apply only while the claim is still this worker's (same
+// attempt, still `sending`): a worker whose lease lapsed mid-send must not overwrite what the
+// worker that took the message over has recorded since.
+
+pub async fn mark_sent(
+    pool: &PgPool,
+    claim: &Claimed,
+    delivered_via: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE email_outbox
         SET status = 'sent', sent_at = now(), locked_until = NULL, last_error = NULL,
-            delivered_via = $2
-        WHERE id = $1
+            delivered_via = $3
+        WHERE id = $1 AND attempts = $2 AND status = 'sending'
         "#,
-        id,
+        claim.id,
+        claim.attempts,
         delivered_via,
     )
     .execute(pool)
@@ -109,18 +118,19 @@ pub async fn mark_sent(pool: &PgPool, id: Uuid, delivered_via: &str) -> Result<(
 
 pub async fn schedule_retry(
     pool: &PgPool,
-    id: Uuid,
+    claim: &Claimed,
     delay_secs: f64,
     error: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE email_outbox
-        SET status = 'pending', locked_until = NULL, last_error = $3,
-            next_attempt_at = now() + make_interval(secs => $2)
-        WHERE id = $1
+        SET status = 'pending', locked_until = NULL, last_error = $4,
+            next_attempt_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND attempts = $2 AND status = 'sending'
         "#,
-        id,
+        claim.id,
+        claim.attempts,
         delay_secs,
         error,
     )
@@ -129,14 +139,15 @@ pub async fn schedule_retry(
     Ok(())
 }
 
-pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_failed(pool: &PgPool, claim: &Claimed, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE email_outbox
-        SET status = 'failed', locked_until = NULL, last_error = $2
-        WHERE id = $1
+        SET status = 'failed', locked_until = NULL, last_error = $3
+        WHERE id = $1 AND attempts = $2 AND status = 'sending'
         "#,
-        id,
+        claim.id,
+        claim.attempts,
         error,
     )
     .execute(pool)

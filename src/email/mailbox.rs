@@ -31,8 +31,8 @@ use crate::{
 
 /// The policy of a message's HTML document: inline styles and remote images, nothing else,
 /// and only the app itself may frame it.
-const MESSAGE_CSP: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'";
+const MESSAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
+     form-action 'none'; frame-ancestors 'self'; sandbox";
 
 /// Rejects with 404 in production, where the dev mailbox does not exist.
 pub struct DevOnly;

@@ -17,8 +17,11 @@ use crate::{backends::mail::MailTransport, config::EmailConfig};
 
 /// How often the outbox is checked when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
-/// How long a claim lasts; longer than any SMTP exchange we allow.
+/// How long a claim lasts.
 const LEASE: Duration = Duration::from_secs(120);
+/// The longest one delivery may take: well inside the lease, so that a claim never lapses
+/// while its worker is still sending.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 
@@ -113,27 +116,33 @@ impl DeliveryWorker {
                 // A bad address never gets better: no retries.
                 tracing::error!(id = %message.id, template = %message.template, %error,
                     "email failed: invalid envelope");
-                return db::mark_failed(&self.pool, message.id, &error.to_string()).await;
+                return db::mark_failed(&self.pool, &message, &error.to_string()).await;
             }
         };
-        match self.transport.send(&envelope, &message.raw_message).await {
+        let sent = tokio::time::timeout(
+            SEND_TIMEOUT,
+            self.transport.send(&envelope, &message.raw_message),
+        )
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("no answer within {SEND_TIMEOUT:?}")));
+        match sent {
             Ok(()) => {
                 tracing::info!(id = %message.id, template = %message.template, attempt,
                     via = self.transport.name(), "email delivered");
-                db::mark_sent(&self.pool, message.id, self.transport.name()).await
+                db::mark_sent(&self.pool, &message, self.transport.name()).await
             }
             Err(error) if attempt >= self.policy.max_attempts => {
                 let error = format!("{error:#}");
                 tracing::error!(id = %message.id, template = %message.template, attempt, %error,
                     "email failed: giving up after the last attempt");
-                db::mark_failed(&self.pool, message.id, &error).await
+                db::mark_failed(&self.pool, &message, &error).await
             }
             Err(error) => {
                 let error = format!("{error:#}");
                 let delay = self.policy.backoff(attempt);
                 tracing::warn!(id = %message.id, template = %message.template, attempt, %error,
                     retry_in_secs = delay.as_secs_f64(), "email not delivered; will retry");
-                db::schedule_retry(&self.pool, message.id, delay.as_secs_f64(), &error).await
+                db::schedule_retry(&self.pool, &message, delay.as_secs_f64(), &error).await
             }
         }
     }

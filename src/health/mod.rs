@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::{backends::database, email, state::AppState};
 
 const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
+const SMTP_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -40,10 +41,11 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             "unavailable"
         }
     };
-    let smtp = match state.mail_transport.check().await {
-        Some(true) => "ok",
-        Some(false) => "unavailable",
-        None => "not configured",
+    // A probe must answer quickly even when the SMTP host swallows packets.
+    let smtp = match tokio::time::timeout(SMTP_CHECK_TIMEOUT, state.mail_transport.check()).await {
+        Ok(Some(true)) => "ok",
+        Ok(Some(false)) | Err(_) => "unavailable",
+        Ok(None) => "not configured",
     };
     let outbox = match email::db::counts(&state.db).await {
         Ok(counts) => json!({ "waiting": counts.waiting, "failed": counts.failed }),

@@ -37,24 +37,35 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/assets/{*path}", get(serve_asset))
 }
 
-/// Hex SHA-256 of each file, computed once: in debug builds rust-embed would otherwise read
-/// and hash the file on every page render.
-static HASHES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-    StaticFiles::iter()
-        .filter_map(|path| {
-            let file = StaticFiles::get(&path)?;
-            let hash: String = file.metadata.sha256_hash()[..8]
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
-            Some((path.into_owned(), hash))
-        })
-        .collect()
-});
+/// A short hex SHA-256 of a file's content. Release builds compute them once (the files are
+/// in the binary); debug builds read the file from disk each time, so an edited file gets a
+/// new URL on the next page load.
+fn content_hash(path: &str) -> Option<String> {
+    static EMBEDDED: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        StaticFiles::iter()
+            .filter_map(|path| Some((path.to_string(), hash_of(&path)?)))
+            .collect()
+    });
+    if cfg!(debug_assertions) {
+        hash_of(path)
+    } else {
+        EMBEDDED.get(path).cloned()
+    }
+}
+
+fn hash_of(path: &str) -> Option<String> {
+    let file = StaticFiles::get(path)?;
+    Some(
+        file.metadata.sha256_hash()[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect(),
+    )
+}
 
 /// The URL of a file under `assets/`, versioned by its content.
 pub fn asset_url(path: &str) -> String {
-    match HASHES.get(path) {
+    match content_hash(path) {
         Some(hash) => format!("/assets/{path}?v={hash}"),
         None => {
             tracing::error!(path, "link to a missing asset");
@@ -80,7 +91,7 @@ async fn serve_asset(
     if !is_safe_path(&path) {
         return Err(AppError::NotFound);
     }
-    let (Some(file), Some(hash)) = (StaticFiles::get(&path), HASHES.get(&path)) else {
+    let (Some(file), Some(hash)) = (StaticFiles::get(&path), content_hash(&path)) else {
         return Err(AppError::NotFound);
     };
 

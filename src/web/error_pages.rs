@@ -25,6 +25,15 @@ use crate::{
     state::AppState,
 };
 
+/// Headers of an error response that still hold for its HTML page.
+const KEPT_HEADERS: [header::HeaderName; 5] = [
+    header::ALLOW,
+    header::RETRY_AFTER,
+    header::SET_COOKIE,
+    header::WWW_AUTHENTICATE,
+    header::CONTENT_SECURITY_POLICY,
+];
+
 pub async fn render_error_pages(
     State(state): State<AppState>,
     request: Request,
@@ -47,7 +56,7 @@ pub async fn render_error_pages(
     let message = page
         .map(|page| page.message)
         .unwrap_or_else(|| default_message(status).to_owned());
-    let (mut parts, _) = response.into_parts();
+    let (parts, _) = response.into_parts();
     let layout = PageLayout::bare(hx, &path, &state);
     let mut response = if layout.is_htmx() {
         let mut fragment = error_notice(status, &message).into_response();
@@ -61,11 +70,12 @@ pub async fn render_error_pages(
             .render(title(status), error_body(status, &message))
             .into_response()
     };
-    // Keep what the error said in its headers (Allow, Retry-After, ...) but not its body's.
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::CONTENT_TYPE);
-    parts.headers.extend(response.headers_mut().drain());
-    *response.headers_mut() = parts.headers;
+    // Keep the headers that belong to the error itself; the rest described the old body.
+    for name in KEPT_HEADERS {
+        for value in parts.headers.get_all(&name) {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     *response.status_mut() = status;
     response
 }

@@ -31,21 +31,26 @@ use starter::{
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
-/// Connection options for the server tests create their databases on.
-async fn server_options() -> PgConnectOptions {
-    static SERVER: OnceCell<PgConnectOptions> = OnceCell::const_new();
+/// The server tests create their databases on: its connection options and a URL (for
+/// child processes), both naming its maintenance database.
+async fn server() -> (PgConnectOptions, url::Url) {
+    static SERVER: OnceCell<(PgConnectOptions, url::Url)> = OnceCell::const_new();
     SERVER
         .get_or_init(|| async {
             if let Ok(url) = std::env::var("DATABASE_URL")
                 && !url.trim().is_empty()
             {
-                return url
+                let options = url
                     .parse()
                     .unwrap_or_else(|error| panic!("DATABASE_URL is not a valid URL: {error}"));
+                return (options, url::Url::parse(&url).unwrap());
             }
             let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/.data/test-postgres");
             match EmbeddedPostgres::start(dir.into()).await {
-                Ok(cluster) => cluster.leave_running(),
+                Ok(cluster) => {
+                    let url = url::Url::parse(&cluster.url()).unwrap();
+                    (cluster.leave_running(), url)
+                }
                 Err(error) => panic!(
                     "The tests need PostgreSQL. Set DATABASE_URL to a server the tests may create \
                      databases on (e.g. postgres://postgres@127.0.0.1:5432/postgres), or install \
@@ -61,6 +66,8 @@ async fn server_options() -> PgConnectOptions {
 pub struct TestDatabase {
     pub pool: PgPool,
     pub options: PgConnectOptions,
+    /// For child processes (`DATABASE_URL=...`).
+    pub url: String,
     name: String,
     server: PgConnectOptions,
 }
@@ -75,7 +82,7 @@ impl TestDatabase {
 
     /// A fresh, empty database.
     pub async fn unmigrated() -> Self {
-        let server = server_options().await;
+        let (server, server_url) = server().await;
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect_with(&server)
             .await
@@ -87,6 +94,8 @@ impl TestDatabase {
             .await
             .unwrap();
         let options = server.clone().database(&name);
+        let mut url = server_url;
+        url.set_path(&name);
         let pool = PgPoolOptions::new()
             .max_connections(5)
             .acquire_timeout(Duration::from_secs(5))
@@ -96,6 +105,7 @@ impl TestDatabase {
         Self {
             pool,
             options,
+            url: url.to_string(),
             name,
             server,
         }
