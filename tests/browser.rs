@@ -6,15 +6,12 @@
 
 mod common;
 
-use common::browser::{Browser, ServedApp, skipped};
+use common::browser::{Browser, ServedApp};
 use fantoccini::Locator;
 use serde_json::Value;
 
 #[tokio::test]
-async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
-    if skipped() {
-        return;
-    }
+async fn browser_home_page_renders_styled_with_htmx_and_no_console_errors() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
 
@@ -75,10 +72,7 @@ async fn home_page_renders_styled_with_htmx_and_no_console_errors() {
 }
 
 #[tokio::test]
-async fn register_confirm_through_the_mailbox_then_log_in_and_out() {
-    if skipped() {
-        return;
-    }
+async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
     let client = &browser.client;

@@ -449,3 +449,65 @@ async fn the_mail_test_command_delivers_through_smtp() {
     let received = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(received[0].to, vec!["ops@example.com"]);
 }
+
+#[tokio::test]
+async fn a_worker_whose_claim_lapsed_cannot_undo_the_delivery_of_its_successor() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(&sink, 5).await;
+    let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
+
+    // A first worker claims the message, then stalls past its lease.
+    let stalled = starter::email::db::claim_next(&app.state.db, 60.0)
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query("UPDATE email_outbox SET locked_until = now() - interval '1 second'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+
+    // Another worker takes it over and delivers it.
+    worker(&app.state)
+        .deliver_due(&CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
+
+    // The stalled worker wakes up and reports its failure: it changes nothing.
+    starter::email::db::schedule_retry(&app.state.db, &stalled, 0.0, "timed out")
+        .await
+        .unwrap();
+    starter::email::db::mark_failed(&app.state.db, &stalled, "gave up")
+        .await
+        .unwrap();
+    assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
+    worker(&app.state)
+        .deliver_due(&CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(sink.received().len(), 1, "sent exactly once");
+}
+
+#[tokio::test]
+async fn mailbox_pages_escape_what_messages_contain() {
+    let app = TestApp::new().await;
+    let content = starter::email::EmailContent {
+        template: "test-message",
+        subject: "<script>alert('subject')</script>".into(),
+        html: maud::html! { p { "hello" } },
+        text: "<img src=x onerror=alert('text')>".into(),
+    };
+    let id = enqueue(&app.state, "ada@example.com", content).await;
+    for page in [
+        app.get("/dev/mailbox").await,
+        app.get(&format!("/dev/mailbox/{id}")).await,
+    ] {
+        let doc = page.document();
+        assert!(select(&doc, "script:not([src])").is_empty());
+        assert!(select(&doc, "main img").is_empty());
+        assert!(
+            page.text()
+                .contains("&lt;script&gt;alert('subject')&lt;/script&gt;")
+        );
+    }
+}

@@ -76,7 +76,8 @@ async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() 
     let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!(body["failing"], serde_json::json!(["database"]));
     assert_eq!(body["checks"]["database"], "unavailable");
-    // Pages that need the database answer 503 too, as an HTML page.
+    // Pages that do not need the database keep working (pages that do answer an HTML 503,
+    // see tests/pages.rs).
     let home = router
         .clone()
         .oneshot(Request::get("/").body(Body::empty()).unwrap())

@@ -504,3 +504,93 @@ async fn a_cross_site_post_is_refused_with_an_html_403() {
         .await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
+    let routes = starter::routes()
+        .route(
+            "/test/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "too late"
+            }),
+        )
+        .route(
+            "/test/upload",
+            post(|body: String| async move { body.len().to_string() }),
+        )
+        .route(
+            "/test/panic",
+            get(|| async {
+                let missing: Option<&str> = None;
+                missing.expect("a bug in a handler")
+            }),
+        );
+    let app = TestApp::with_routes(
+        test_config(&[
+            ("REQUEST_TIMEOUT_SECS", "1"),
+            ("REQUEST_BODY_LIMIT_BYTES", "1024"),
+        ]),
+        routes,
+    )
+    .await;
+
+    let slow = app.get("/test/slow").await;
+    assert_eq!(slow.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        slow.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_security_headers(&slow);
+
+    let big = app
+        .request(
+            Request::post("/test/upload")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from("x".repeat(4096)))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(big.header("content-type").unwrap().starts_with("text/html"));
+    assert!(big.text().contains("too large"));
+    assert_security_headers(&big);
+
+    let panicked = app.get("/test/panic").await;
+    assert_eq!(panicked.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        panicked
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(!panicked.text().contains("a bug in a handler"));
+    assert_security_headers(&panicked);
+}
+
+#[tokio::test]
+async fn session_cookies_are_secure_in_production() {
+    let routes = starter::routes().route(
+        "/test/flash",
+        post(|flash: Flash| async move {
+            flash.success("saved").await?;
+            Ok::<_, AppError>("ok")
+        }),
+    );
+    let app = TestApp::with_routes(
+        test_config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://app.example.com"),
+            ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
+        ]),
+        routes,
+    )
+    .await;
+    let response = app
+        .request(Request::post("/test/flash").body(Body::empty()).unwrap())
+        .await;
+    let cookie = response.header("set-cookie").unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+}

@@ -36,6 +36,13 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
         None,
     ),
     (
+        "Accounts",
+        "Sign-up with email confirmation, login with remember-me, password reset, email \
+         change, session management and an admin list: Argon2id, hashed single-use tokens, \
+         rate limits, lockout, and no account enumeration.",
+        Some("/register"),
+    ),
+    (
         "Email that is never lost",
         "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
          causes them and delivered over SMTP with retries. In development, read them in the \

@@ -3,7 +3,8 @@
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`);
 //! `CHROME_BIN` and `CHROMEDRIVER` override where they are looked for. Without them the
-//! tests fail and say so; `SKIP_BROWSER_TESTS=1` skips them explicitly (and says that too).
+//! tests fail and say what to install. Their names start with `browser_`, so
+//! `cargo test -- --skip browser_` leaves them out, visibly, on a machine without a browser.
 
 use std::{
     path::{Path, PathBuf},
@@ -18,15 +19,6 @@ use starter::{AppState, server::serve};
 use tokio::sync::oneshot;
 
 use super::{TestDatabase, test_config};
-
-/// Whether browser tests were explicitly switched off; prints why when they are.
-pub fn skipped() -> bool {
-    let skip = std::env::var("SKIP_BROWSER_TESTS").is_ok_and(|value| value == "1");
-    if skip {
-        eprintln!("SKIP_BROWSER_TESTS=1: browser test skipped");
-    }
-    skip
-}
 
 /// The app served over HTTP on a free loopback port, on its own fresh database.
 pub struct ServedApp {
@@ -88,7 +80,7 @@ impl Browser {
             panic!(
                 "Browser tests need Chromium and chromedriver. Install them (Debian/Ubuntu: \
                  `apt-get install chromium chromium-driver`), or point CHROME_BIN and \
-                 CHROMEDRIVER at them, or set SKIP_BROWSER_TESTS=1 to skip these tests."
+                 CHROMEDRIVER at them, or leave these tests out: cargo test -- --skip browser_"
             )
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
