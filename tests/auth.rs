@@ -772,7 +772,7 @@ async fn only_admins_see_the_user_list() {
     let mut admin = logged_in(&app, "root@example.com", false).await;
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, StatusCode::OK);
-    let rows = select(&list.document(), "table.user-list tbody tr")
+    let rows = select(&list.document(), "table.data-table tbody tr")
         .iter()
         .map(text_of)
         .collect::<Vec<_>>();
@@ -858,9 +858,7 @@ fn the_admin_command_creates_and_promotes() {
     let db = runtime.block_on(common::TestDatabase::new());
     let url = db.url.clone();
     let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_starter"))
-            .current_dir(std::env::temp_dir())
-            .env_clear()
+        common::starter_command()
             .env("DATABASE_URL", &url)
             .args(["admin", "create", "Boss@Example.com"])
             .output()

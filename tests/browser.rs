@@ -7,7 +7,6 @@
 mod common;
 
 use common::browser::{Browser, ServedApp};
-use fantoccini::Locator;
 use serde_json::Value;
 
 #[tokio::test]
@@ -75,68 +74,28 @@ async fn browser_home_page_renders_styled_with_htmx_and_no_console_errors() {
 async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
-    let client = &browser.client;
-    let field = |name: &str| format!("input[name={name}]");
+    let passphrase = "a long enough passphrase";
 
-    client.goto(&app.url("/register")).await.unwrap();
-    client
-        .find(Locator::Css(&field("email")))
-        .await
-        .unwrap()
-        .send_keys("eve@example.com")
-        .await
-        .unwrap();
+    browser.client.goto(&app.url("/register")).await.unwrap();
+    browser.fill("input[name=email]", "eve@example.com").await;
     // A too-short password is flagged as soon as the field loses focus.
-    client
-        .find(Locator::Css(&field("password")))
-        .await
-        .unwrap()
-        .send_keys("short")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(&field("password_confirmation")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("input[name=password]", "short").await;
+    browser.click("input[name=password_confirmation]").await;
     browser
         .wait_for("return document.querySelector('#field-password-error').textContent.length > 0;")
         .await;
-    let password = client.find(Locator::Css(&field("password"))).await.unwrap();
-    password.clear().await.unwrap();
-    password
-        .send_keys("a long enough passphrase")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(&field("password_confirmation")))
-        .await
-        .unwrap()
-        .send_keys("a long enough passphrase")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.fill("input[name=password]", passphrase).await;
+    browser
+        .fill("input[name=password_confirmation]", passphrase)
+        .await;
+    browser.click("form button[type=submit]").await;
     browser
         .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
         .await;
 
     // Read the confirmation link in the dev mailbox, as a developer would.
-    client.goto(&app.url("/dev/mailbox")).await.unwrap();
-    client
-        .find(Locator::Css("table.mailbox-list tbody tr a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
+    browser.click("table.data-table tbody tr a").await;
     browser
         .wait_for("return document.querySelector('pre.text') !== null;")
         .await;
@@ -150,44 +109,24 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
         .find(|word| word.contains("/confirm?token="))
         .unwrap()
         .replace("http://localhost:3000", &app.base_url);
-    client.goto(&link).await.unwrap();
+    browser.client.goto(&link).await.unwrap();
     browser
         .wait_for("return document.querySelector('h1').textContent.includes('confirmed');")
         .await;
 
-    client.goto(&app.url("/login")).await.unwrap();
-    client
-        .find(Locator::Css(&field("email")))
-        .await
-        .unwrap()
-        .send_keys("eve@example.com")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css(&field("password")))
-        .await
-        .unwrap()
-        .send_keys("a long enough passphrase")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    browser.fill("input[name=email]", "eve@example.com").await;
+    browser.fill("input[name=password]", passphrase).await;
+    browser.click("form button[type=submit]").await;
     browser
-        .wait_for("return document.querySelector('.site-header .user')?.textContent === 'eve@example.com';")
+        .wait_for(
+            "return document.querySelector('.site-header .user')?.textContent === 'eve@example.com';",
+        )
         .await;
 
-    client
-        .find(Locator::Css(".site-header form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser
+        .click(".site-header form[action='/logout'] button")
+        .await;
     browser
         .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
         .await;

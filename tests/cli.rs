@@ -5,17 +5,12 @@
 
 mod common;
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
 
 use common::{TestDatabase, test_config};
 use starter::{AppState, server::serve};
 
-fn starter() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_starter"));
-    // Run where no .env can be found, with only what the test sets.
-    command.current_dir(std::env::temp_dir()).env_clear();
-    command
-}
+use common::starter_command as starter;
 
 #[test]
 fn a_malformed_variable_stops_startup_with_one_line_naming_it() {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::{process::Command, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
 use common::{TestApp, assert_security_headers, select, smtp::SmtpSink, test_config, text_of};
@@ -306,9 +306,9 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let list = app.get("/dev/mailbox").await;
     assert_eq!(list.status, StatusCode::OK);
     let doc = list.document();
-    let rows = select(&doc, "table.mailbox-list tbody tr");
+    let rows = select(&doc, "table.data-table tbody tr");
     assert_eq!(rows.len(), 1);
-    let link = select(&doc, "table.mailbox-list tbody tr a")[0];
+    let link = select(&doc, "table.data-table tbody tr a")[0];
     assert_eq!(text_of(&link), "Reset your password");
     assert_eq!(
         link.attr("href"),
@@ -358,7 +358,7 @@ async fn clear_all_empties_the_mailbox() {
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     let list = app.get("/dev/mailbox").await;
-    assert!(select(&list.document(), "table.mailbox-list").is_empty());
+    assert!(select(&list.document(), "table.data-table").is_empty());
     assert_eq!(select(&list.document(), ".empty-state").len(), 1);
 }
 
@@ -428,9 +428,7 @@ async fn the_mail_test_command_delivers_through_smtp() {
     let url = db.url.clone();
     let port = sink.port().to_string();
     let output = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_starter"))
-            .current_dir(std::env::temp_dir())
-            .env_clear()
+        common::starter_command()
             .env("DATABASE_URL", url)
             .env("SMTP_HOST", "127.0.0.1")
             .env("SMTP_PORT", port)

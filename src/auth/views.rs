@@ -216,7 +216,7 @@ pub fn account(user: &User, forms: &AccountForms<'_>) -> Markup {
 pub fn admin_users(users: &[User]) -> Markup {
     html! {
         h1 { "Users" }
-        table.user-list {
+        table.data-table {
             thead { tr { th { "Email" } th { "Role" } th { "Confirmed" } th { "State" } th { "Joined" } } }
             tbody {
                 @for user in users {
@@ -266,19 +266,5 @@ inventory::submit! { CssFragment::new("account-summary", r#"
 
     & dt { color: var(--color-muted); }
     & dd { margin: 0; }
-}
-"#) }
-
-inventory::submit! { CssFragment::new("user-list", r#"
-.user-list {
-    width: 100%;
-    border-collapse: collapse;
-
-    & th, & td {
-        padding: var(--space-2) var(--space-3);
-        border-bottom: 1px solid var(--color-border);
-        text-align: left;
-    }
-    & th { color: var(--color-muted); font-size: var(--text-sm); }
 }
 "#) }

@@ -153,7 +153,7 @@ fn render_index(messages: &[MailboxEntry]) -> Markup {
         @if messages.is_empty() {
             (empty_state("No messages yet", "Mail the app sends shows up here.", None))
         } @else {
-            table.mailbox-list {
+            table.data-table {
                 thead { tr { th { "To" } th { "Subject" } th { "Template" } th { "Queued" } th { "State" } } }
                 tbody {
                     @for message in messages {
@@ -240,21 +240,6 @@ inventory::submit! { CssFragment::new("mailbox-header", r#"
 
     & h1 { margin-right: auto; }
     & form { margin: 0; }
-}
-"#) }
-
-inventory::submit! { CssFragment::new("mailbox-list", r#"
-.mailbox-list {
-    width: 100%;
-    border-collapse: collapse;
-
-    & th, & td {
-        padding: var(--space-2) var(--space-3);
-        border-bottom: 1px solid var(--color-border);
-        text-align: left;
-        vertical-align: top;
-    }
-    & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); }
 }
 "#) }
 

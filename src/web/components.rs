@@ -227,6 +227,21 @@ inventory::submit! { CssFragment::new("empty-state", r#"
 }
 "#) }
 
+inventory::submit! { CssFragment::new("data-table", r#"
+.data-table {
+    width: 100%;
+    border-collapse: collapse;
+
+    & th, & td {
+        padding: var(--space-2) var(--space-3);
+        border-bottom: 1px solid var(--color-border);
+        text-align: left;
+        vertical-align: top;
+    }
+    & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); }
+}
+"#) }
+
 /// Where a paginated list is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pagination {

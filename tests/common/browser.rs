@@ -13,7 +13,7 @@ use std::{
 };
 
 use axum::http::Method;
-use fantoccini::{Client, ClientBuilder, wd::WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
 use serde_json::{Value, json};
 use starter::{AppState, server::serve};
 use tokio::sync::oneshot;
@@ -149,6 +149,23 @@ impl Browser {
     /// Runs `script` (a function body) in the page and returns its result.
     pub async fn eval(&self, script: &str) -> Value {
         self.client.execute(script, Vec::new()).await.unwrap()
+    }
+
+    /// Types `text` into the element matching `css` (after clearing it).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let element = self.client.find(Locator::Css(css)).await.unwrap();
+        element.clear().await.unwrap();
+        element.send_keys(text).await.unwrap();
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
     }
 
     /// Polls `script` until it returns `true`, or fails after a few seconds.

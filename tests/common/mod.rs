@@ -137,6 +137,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The app's binary, run where no `.env` can be found, with only what the test sets.
+pub fn starter_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_starter"));
+    command.current_dir(std::env::temp_dir()).env_clear();
+    command
+}
+
 pub fn test_config(extra: &[(&str, &str)]) -> Config {
     let extra: Vec<(String, String)> = extra
         .iter()
