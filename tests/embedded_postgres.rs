@@ -35,6 +35,28 @@ async fn a_private_cluster_starts_serves_is_reused_and_stops() {
     let conn = PgConnection::connect_with(&options).await.unwrap();
     conn.close().await.unwrap();
 
+    // A second cluster beside it (as the tests' beside the app's) has its own password.
+    let neighbour = EmbeddedPostgres::start(dir.join("other")).await.unwrap();
+    PgConnection::connect_with(&neighbour.connect_options())
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+    assert!(dir.join("postgres.password").is_file());
+    assert!(dir.join("other.password").is_file());
+    drop(neighbour);
+    PgConnection::connect_with(&options)
+        .await
+        .unwrap()
+        .close()
+        .await
+        .unwrap();
+
+    // Only a password opens it.
+    let wrong = options.clone().password("not-the-password");
+    assert!(PgConnection::connect_with(&wrong).await.is_err());
+
     // The owner's drop stops the server.
     drop(cluster);
     assert!(PgConnection::connect_with(&options).await.is_err());

@@ -167,7 +167,14 @@ fn start_blocking(data_dir: PathBuf) -> anyhow::Result<EmbeddedPostgres> {
     check_private(&parent)?;
 
     // One process at a time initialises or starts the cluster.
-    let lock_path = parent.join("postgres.lock");
+    // Beside the data folder, named after it: `.data/postgres.lock`, `.data/postgres.password`
+    // (the test suite's cluster, `.data/test-postgres`, has its own).
+    let name = data_dir
+        .file_name()
+        .context("the data folder has no name")?
+        .to_string_lossy()
+        .into_owned();
+    let lock_path = parent.join(format!("{name}.lock"));
     let lock = File::options()
         .create(true)
         .truncate(false)
@@ -176,7 +183,7 @@ fn start_blocking(data_dir: PathBuf) -> anyhow::Result<EmbeddedPostgres> {
         .with_context(|| format!("opening {}", lock_path.display()))?;
     lock.lock()
         .context("locking the embedded PostgreSQL folder")?;
-    let password_path = parent.join("postgres.password");
+    let password_path = parent.join(format!("{name}.password"));
 
     let mut cluster = EmbeddedPostgres {
         data_dir,
