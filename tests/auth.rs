@@ -882,3 +882,220 @@ fn the_admin_command_creates_and_promotes() {
     assert_eq!(role, "admin");
     drop(db);
 }
+
+#[tokio::test]
+async fn every_lock_takes_ten_more_failures_and_is_mailed() {
+    let app = TestApp::new().await;
+    registered(&app, "lou@example.com").await;
+    let mut client = app.client();
+    for round in 1..=2 {
+        for _ in 0..10 {
+            client
+                .post(
+                    "/login",
+                    &[
+                        ("email", "lou@example.com"),
+                        ("password", "wrong password!"),
+                    ],
+                )
+                .await;
+        }
+        sqlx::query("UPDATE users SET locked_until = now() - interval '1 second'")
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+        let notices = app
+            .mail_to("lou@example.com")
+            .await
+            .into_iter()
+            .filter(|(subject, _)| subject.contains("locked"))
+            .count();
+        assert_eq!(notices, round, "one notice per lock");
+        // After a lock has passed, a single mistake does not lock the account again.
+        client
+            .post(
+                "/login",
+                &[
+                    ("email", "lou@example.com"),
+                    ("password", "wrong password!"),
+                ],
+            )
+            .await;
+        let (locked,): (bool,) =
+            sqlx::query_as("SELECT coalesce(locked_until > now(), false) FROM users")
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap();
+        assert!(!locked);
+        sqlx::query("UPDATE users SET failed_logins = 0")
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn reset_requests_for_one_address_are_limited_whatever_the_client() {
+    let app = TestApp::new().await;
+    registered(&app, "max@example.com").await;
+    let mut statuses = Vec::new();
+    for n in 0..7u8 {
+        let mut client = app.client();
+        client.ip = IpAddr::from([198, 51, 100, n]);
+        let response = client
+            .post("/password/forgot", &[("email", "max@example.com")])
+            .await;
+        statuses.push(response.status);
+    }
+    assert_eq!(statuses[..5], [StatusCode::OK; 5]);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn links_live_as_long_as_promised_and_work_once() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    client
+        .post(
+            "/register",
+            &[
+                ("email", "ned@example.com"),
+                ("password", PASSWORD),
+                ("password_confirmation", PASSWORD),
+            ],
+        )
+        .await;
+    client
+        .post("/password/forgot", &[("email", "ned@example.com")])
+        .await;
+    let lifetimes: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT purpose::text, extract(epoch FROM expires_at - created_at)::float8 \
+         FROM auth_tokens ORDER BY purpose",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        lifetimes,
+        [
+            ("confirm_email".to_owned(), 48.0 * 3600.0),
+            ("reset_password".to_owned(), 30.0 * 60.0)
+        ]
+    );
+
+    let confirm = app
+        .mail_to("ned@example.com")
+        .await
+        .iter()
+        .find_map(|(_, text)| link_in(text, "/confirm?token="))
+        .unwrap();
+    assert_eq!(client.get(&confirm).await.status, StatusCode::OK);
+    assert_eq!(
+        client.get(&confirm).await.status,
+        StatusCode::BAD_REQUEST,
+        "used twice"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_retires_links_sent_before_it() {
+    let app = TestApp::new().await;
+    registered(&app, "oz@example.com").await;
+    let mut client = logged_in(&app, "oz@example.com", false).await;
+    client
+        .post(
+            "/account/email",
+            &[
+                ("email", "oz@elsewhere.example"),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    let change_link = app
+        .link_in_mail("oz@elsewhere.example", "/confirm?token=")
+        .await;
+    let new_password = "a different passphrase";
+    client
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", new_password),
+                ("password_confirmation", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(
+        client.get(&change_link).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let email: String = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(email, "oz@example.com");
+}
+
+#[tokio::test]
+async fn confirming_an_address_ends_sessions_opened_before_by_someone_else() {
+    let app = TestApp::new().await;
+    // Someone registers an address that is not theirs and signs in before its owner confirms.
+    let mut squatter = app.client();
+    squatter
+        .post(
+            "/register",
+            &[
+                ("email", "pat@example.com"),
+                ("password", PASSWORD),
+                ("password_confirmation", PASSWORD),
+            ],
+        )
+        .await;
+    let mut squatter = logged_in(&app, "pat@example.com", false).await;
+    assert_eq!(squatter.get("/account").await.status, StatusCode::OK);
+
+    // The owner opens the link from the mailbox, signed out.
+    let link = app.link_in_mail("pat@example.com", "/confirm?token=").await;
+    assert_eq!(app.client().get(&link).await.status, StatusCode::OK);
+    assert!(redirects_to_login(&squatter.get("/account").await));
+}
+
+#[tokio::test]
+async fn after_a_post_the_login_returns_to_the_home_page() {
+    let app = TestApp::new().await;
+    let response = app
+        .client()
+        .post("/account/password", &[("current_password", "x")])
+        .await;
+    assert_eq!(response.header("location"), Some("/login?next=/"));
+}
+
+#[test]
+fn the_admin_command_refuses_an_unconfirmed_account() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let app = runtime.block_on(TestApp::new());
+    runtime.block_on(async {
+        app.client()
+            .post(
+                "/register",
+                &[
+                    ("email", "quin@example.com"),
+                    ("password", PASSWORD),
+                    ("password_confirmation", PASSWORD),
+                ],
+            )
+            .await
+    });
+    let output = common::starter_command()
+        .env("DATABASE_URL", &app.db.url)
+        .args(["admin", "create", "quin@example.com"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has not confirmed"));
+    let role: String = runtime
+        .block_on(sqlx::query_scalar("SELECT role::text FROM users").fetch_one(&app.state.db))
+        .unwrap();
+    assert_eq!(role, "user");
+    drop(app);
+}

@@ -22,6 +22,13 @@ pub async fn create_or_promote(pool: &PgPool, email: &str) -> anyhow::Result<Adm
         anyhow::bail!("{email:?}: {problem}");
     }
     if let Some(user) = db::find_by_email(pool, &email).await? {
+        // Anyone can register any address: only its confirmed owner may become an admin.
+        if user.email_confirmed_at.is_none() {
+            anyhow::bail!(
+                "{email} has not confirmed its address; confirm it first (the link in its \
+                 confirmation mail), then run this again"
+            );
+        }
         db::set_role(pool, user.id, Role::Admin).await?;
         return Ok(AdminCreated::Promoted);
     }

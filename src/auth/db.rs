@@ -102,8 +102,9 @@ pub async fn set_role(pool: &PgPool, id: Uuid, role: Role) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// Counts a failed sign-in; locks the account once `limit` is reached. Returns whether this
-/// failure locked it (so that its owner is told once).
+/// Counts a failed sign-in; at `limit` in a row the account locks and the count starts over,
+/// so every lock takes another `limit` failures. Returns whether this failure locked it (so
+/// that its owner is told each time).
 pub async fn record_failed_login(
     conn: &mut PgConnection,
     id: Uuid,
@@ -113,11 +114,11 @@ pub async fn record_failed_login(
     sqlx::query_scalar!(
         r#"
         UPDATE users
-        SET failed_logins = failed_logins + 1,
+        SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
             locked_until = CASE WHEN failed_logins + 1 >= $2
                                 THEN now() + make_interval(secs => $3) ELSE locked_until END
         WHERE id = $1
-        RETURNING failed_logins = $2 AS "locked_now!"
+        RETURNING failed_logins = 0 AS "locked_now!"
         "#,
         id,
         limit,
@@ -137,14 +138,29 @@ pub async fn record_successful_login(pool: &PgPool, id: Uuid) -> Result<(), sqlx
     Ok(())
 }
 
-pub async fn confirm_email(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// Marks the address confirmed. The first confirmation also ends every session opened before
+/// it (someone who registered the address before its owner must not stay signed in); returns
+/// the new session epoch then, `None` when it was already confirmed.
+pub async fn confirm_email(conn: &mut PgConnection, id: Uuid) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
         r#"
-        UPDATE users SET email_confirmed_at = coalesce(email_confirmed_at, now()),
+        UPDATE users SET email_confirmed_at = now(), session_epoch = session_epoch + 1,
                          updated_at = now()
-        WHERE id = $1
+        WHERE id = $1 AND email_confirmed_at IS NULL
+        RETURNING session_epoch
         "#,
         id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Retires every unused link of the user: after a password or address change, a link sent
+/// before it must not undo it.
+pub async fn revoke_tokens(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+        user_id
     )
     .execute(conn)
     .await?;

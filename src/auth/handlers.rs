@@ -49,7 +49,7 @@ const LOGIN_PER_IP: Limit = Limit {
     per: MINUTE.saturating_mul(5),
 };
 const LOGIN_PER_ACCOUNT: Limit = Limit {
-    max: 15,
+    max: 30,
     per: MINUTE.saturating_mul(15),
 };
 const REGISTER_PER_IP: Limit = Limit {
@@ -139,16 +139,16 @@ pub async fn register(
     Form(mut form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
     let started = tokio::time::Instant::now();
-    rate_limit(&state, format!("register:ip:{ip}"), REGISTER_PER_IP)?;
     let errors = form.validate();
     if !errors.is_empty() {
         return Ok(unprocessable(
             layout.render("Sign up", views::register(&form.email, &errors)),
         ));
     }
+    rate_limit(&state, format!("register:ip:{ip}"), REGISTER_PER_IP)?;
     rate_limit(
         &state,
-        format!("email:account:{}", form.email),
+        format!("register:account:{}", form.email),
         EMAIL_PER_ACCOUNT,
     )?;
 
@@ -298,6 +298,7 @@ const BAD_LINK: &str = "It is invalid, has expired, or was already used.";
 pub async fn confirm(
     State(state): State<AppState>,
     user: Option<AuthUser>,
+    session: Session,
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
@@ -337,11 +338,25 @@ pub async fn confirm(
                 .mailer
                 .enqueue(&mut tx, mailbox(&account.email)?, notice)
                 .await?;
+            // Links sent to the old address (a reset, say) no longer apply.
+            db::revoke_tokens(&mut tx, token.user_id).await?;
             "Your email address was changed"
         }
         _ => {
-            db::confirm_email(&mut tx, token.user_id).await?;
-            "Your email address is confirmed"
+            let new_epoch = db::confirm_email(&mut tx, token.user_id).await?;
+            db::use_token(&mut tx, id).await?;
+            tx.commit().await?;
+            // Sessions from before the confirmation ended; the owner's own, if this is it,
+            // carries on.
+            if let (Some(epoch), Some(user)) = (new_epoch, &user)
+                && user.id == token.user_id
+            {
+                session::adopt_epoch(&session, user.id, epoch).await?;
+            }
+            let title = "Your email address is confirmed";
+            return Ok(layout
+                .render(title, views::confirmed(user.is_some(), title))
+                .into_response());
         }
     };
     db::use_token(&mut tx, id).await?;
@@ -383,7 +398,7 @@ pub async fn resend(
         if !user.confirmed {
             rate_limit(
                 &state,
-                format!("email:account:{}", user.email),
+                format!("resend:account:{}", user.email),
                 EMAIL_PER_ACCOUNT,
             )?;
             let mut tx = state.db.begin().await?;
@@ -413,7 +428,7 @@ pub async fn resend(
     }
     rate_limit(
         &state,
-        format!("email:account:{}", form.email),
+        format!("resend:account:{}", form.email),
         EMAIL_PER_ACCOUNT,
     )?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await?
@@ -474,7 +489,7 @@ pub async fn forgot(
     }
     rate_limit(
         &state,
-        format!("email:account:{}", form.email),
+        format!("forgot:account:{}", form.email),
         EMAIL_PER_ACCOUNT,
     )?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await? {
@@ -564,6 +579,11 @@ pub async fn reset(
     let Some((token_id, user_id)) = reset_token_user(&mut tx, query.token.as_deref()).await? else {
         return Ok(link_problem(layout, BAD_LINK));
     };
+    rate_limit(
+        &state,
+        format!("reset:account:{user_id}"),
+        EMAIL_PER_ACCOUNT,
+    )?;
     let user = db::find(&state.db, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -580,6 +600,7 @@ pub async fn reset(
     db::set_password(&mut tx, user.id, &hash).await?;
     db::confirm_email(&mut tx, user.id).await?;
     db::use_token(&mut tx, &token_id).await?;
+    db::revoke_tokens(&mut tx, user.id).await?;
     tx.commit().await?;
     flash
         .success("Your password was changed. Log in with the new one.")
@@ -629,6 +650,8 @@ pub async fn change_password(
     let hash = password::hash(&form.password).await?;
     let mut tx = state.db.begin().await?;
     let epoch = db::set_password(&mut tx, account.id, &hash).await?;
+    // A pending reset or address change from before must not undo this one.
+    db::revoke_tokens(&mut tx, account.id).await?;
     tx.commit().await?;
     session::adopt_epoch(&session, account.id, epoch).await?;
     flash
@@ -672,7 +695,12 @@ pub async fn change_email(
     }
     rate_limit(
         &state,
-        format!("email:account:{new_email}"),
+        format!("change-email:user:{}", user.id),
+        EMAIL_PER_ACCOUNT,
+    )?;
+    rate_limit(
+        &state,
+        format!("change-email:address:{new_email}"),
         EMAIL_PER_ACCOUNT,
     )?;
     // An address taken by another account gets no link; the answer does not say so.

@@ -36,9 +36,20 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// At most one hash per core at a time: each takes 64 MiB and tens of milliseconds of CPU, so
+/// a burst of logins waits its turn instead of exhausting memory.
+async fn permit() -> anyhow::Result<tokio::sync::SemaphorePermit<'static>> {
+    static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+    Ok(HASHING.acquire().await?)
+}
+
 /// Hashes on the blocking pool: a hash takes tens of milliseconds of pure CPU.
 pub async fn hash(password: &str) -> anyhow::Result<String> {
     let password = normalize(password);
+    let _permit = permit().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -53,6 +64,7 @@ pub async fn hash(password: &str) -> anyhow::Result<String> {
 pub async fn verify(password: &str, stored: &str) -> anyhow::Result<bool> {
     let password = normalize(password);
     let stored = stored.to_owned();
+    let _permit = permit().await?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored)
             .map_err(|error| anyhow::anyhow!("reading a stored password hash: {error}"))?;

@@ -33,6 +33,14 @@ const REMEMBER_FOR: time::Duration = time::Duration::days(30);
 struct SessionUser {
     id: Uuid,
     epoch: i32,
+    /// The day (days since 1970) the session was last saved: saving it once a day moves a
+    /// remember-me cookie's 30 days forward without a write on every request.
+    #[serde(default)]
+    saved_on: i64,
+}
+
+fn today() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp() / 86_400
 }
 
 /// Signs `user` in on this session: a new session id (so one planted before sign-in is
@@ -45,6 +53,7 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
             SessionUser {
                 id: user.id,
                 epoch: user.session_epoch,
+                saved_on: today(),
             },
         )
         .await
@@ -67,7 +76,14 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
 pub async fn adopt_epoch(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
     session
-        .insert(SESSION_KEY, SessionUser { id: user_id, epoch })
+        .insert(
+            SESSION_KEY,
+            SessionUser {
+                id: user_id,
+                epoch,
+                saved_on: today(),
+            },
+        )
         .await
         .map_err(session_error)
 }
@@ -104,7 +120,11 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         if let Some(user) = parts.extensions.get::<AuthUser>() {
             return Ok(user.clone());
         }
-        let back = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        // Only a page can be returned to: after a POST the browser would GET its URL.
+        let back = match parts.method {
+            axum::http::Method::GET => parts.uri.path_and_query().map_or("/", |path| path.as_str()),
+            _ => "/",
+        };
         let login = format!("/login?next={}", encode_query_value(back));
         Err(redirect(HxRequest::from_headers(&parts.headers), &login))
     }
@@ -149,6 +169,15 @@ pub async fn load_current_user(
         match session.get::<SessionUser>(SESSION_KEY).await {
             Ok(Some(signed_in)) => match db::find(&state.db, signed_in.id).await {
                 Ok(Some(user)) if user.session_epoch == signed_in.epoch => {
+                    if signed_in.saved_on != today() {
+                        let refreshed = SessionUser {
+                            saved_on: today(),
+                            ..signed_in
+                        };
+                        if let Err(error) = session.insert(SESSION_KEY, refreshed).await {
+                            tracing::warn!(%error, "could not refresh the session");
+                        }
+                    }
                     let extensions = request.extensions_mut();
                     extensions.insert(CurrentUser {
                         email: user.email.clone(),

@@ -22,8 +22,12 @@ pub struct RateLimiter {
 
 struct Window {
     started: Instant,
+    per: Duration,
     hits: u32,
 }
+
+/// Keys longer than this are cut: they come partly from user input.
+const MAX_KEY_LEN: usize = 300;
 
 /// Past this many keys, expired windows are swept on the next hit.
 const SWEEP_ABOVE: usize = 10_000;
@@ -46,15 +50,19 @@ impl RateLimiter {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if windows.len() > SWEEP_ABOVE {
-            windows.retain(|_, window| now.duration_since(window.started) < limit.per);
+            windows.retain(|_, window| now.duration_since(window.started) < window.per);
         }
-        let window = windows.entry(key.to_owned()).or_insert(Window {
+        let key: String = key.chars().take(MAX_KEY_LEN).collect();
+        let fresh = Window {
             started: now,
+            per: limit.per,
             hits: 0,
-        });
+        };
+        let window = windows.entry(key).or_insert(fresh);
         if now.duration_since(window.started) >= limit.per {
             *window = Window {
                 started: now,
+                per: limit.per,
                 hits: 0,
             };
         }
