@@ -139,6 +139,8 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
 
     let address = SocketAddr::new(config.host, config.port);
     let grace = config.http.shutdown_timeout;
+    let production = config.app_env.is_production();
+    let listens_on_loopback = config.host.is_loopback();
     let retry_policy = RetryPolicy::from_config(&config.email);
     let state = AppState::new(config, database.pool.clone())?;
     let listener = tokio::net::TcpListener::bind(address)
@@ -157,6 +159,12 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
             .continuously_delete_expired(Duration::from_secs(600)),
     );
 
+    if !production && !listens_on_loopback {
+        tracing::warn!(
+            "APP_ENV is not production but the app listens beyond this machine: development \
+             pages such as /dev/mailbox are reachable. Set APP_ENV=production for a deployment."
+        );
+    }
     tracing::info!(
         ready_in_ms = started.elapsed().as_millis(),
         "listening on http://{address}"

@@ -666,6 +666,23 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
                     .starts_with("text/html")
             );
         }
+        // The route is real: from the app's own pages the same request reaches a handler.
+        let same_site = app
+            .request(
+                Request::builder()
+                    .method(method.as_str())
+                    .uri(&path)
+                    .header("sec-fetch-site", "same-origin")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("email=x"))
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            !(403..=405).contains(&same_site.status.as_u16()),
+            "{method} {path}: {}",
+            same_site.status
+        );
     }
     // Nothing happened: still signed in, still the same address.
     let mut still = app.client();
