@@ -22,10 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 const PASSWORD: &str = "correct horse battery";
 
-/// Registers, confirms through the mailed link, and leaves the client logged out.
-async fn registered(app: &TestApp, email: &str) {
-    let mut client = app.client();
-    let response = client
+/// Submits the sign-up form as a user would.
+async fn sign_up(client: &mut TestClient<'_>, email: &str) -> common::TestResponse {
+    client
         .post(
             "/register",
             &[
@@ -34,7 +33,13 @@ async fn registered(app: &TestApp, email: &str) {
                 ("password_confirmation", PASSWORD),
             ],
         )
-        .await;
+        .await
+}
+
+/// Registers, confirms through the mailed link, and leaves the client logged out.
+async fn registered(app: &TestApp, email: &str) {
+    let mut client = app.client();
+    let response = sign_up(&mut client, email).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let link = app.link_in_mail(email, "/confirm?token=").await;
     assert_eq!(client.get(&link).await.status, StatusCode::OK);
@@ -84,16 +89,7 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
         assert_eq!(select(&doc, &format!("label[for={id}]")).len(), 1, "{name}");
     }
 
-    let registered = client
-        .post(
-            "/register",
-            &[
-                ("email", "Ada@Example.com"),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await;
+    let registered = sign_up(&mut client, "Ada@Example.com").await;
     assert_eq!(registered.status, StatusCode::OK);
     assert!(registered.text().contains("ada@example.com"));
 
@@ -149,16 +145,7 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
 async fn an_unconfirmed_account_can_log_in_and_is_offered_a_new_link() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    client
-        .post(
-            "/register",
-            &[
-                ("email", "bo@example.com"),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await;
+    sign_up(&mut client, "bo@example.com").await;
     let mut client = logged_in(&app, "bo@example.com", false).await;
     let doc = client.get("/").await.document();
     assert_eq!(
@@ -315,16 +302,7 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once() {
 async fn tokens_expire_and_only_their_hashes_are_stored() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    client
-        .post(
-            "/register",
-            &[
-                ("email", "ed@example.com"),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await;
+    sign_up(&mut client, "ed@example.com").await;
     let link = app.link_in_mail("ed@example.com", "/confirm?token=").await;
     let token = link.strip_prefix("/confirm?token=").unwrap();
     let (id, secret) = token.split_once('.').unwrap();
@@ -972,16 +950,7 @@ async fn reset_requests_for_one_address_are_limited_whatever_the_client() {
 async fn links_live_as_long_as_promised_and_work_once() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    client
-        .post(
-            "/register",
-            &[
-                ("email", "ned@example.com"),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await;
+    sign_up(&mut client, "ned@example.com").await;
     client
         .post("/password/forgot", &[("email", "ned@example.com")])
         .await;
@@ -1058,16 +1027,7 @@ async fn confirming_an_address_ends_sessions_opened_before_by_someone_else() {
     let app = TestApp::new().await;
     // Someone registers an address that is not theirs and signs in before its owner confirms.
     let mut squatter = app.client();
-    squatter
-        .post(
-            "/register",
-            &[
-                ("email", "pat@example.com"),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await;
+    sign_up(&mut squatter, "pat@example.com").await;
     let mut squatter = logged_in(&app, "pat@example.com", false).await;
     assert_eq!(squatter.get("/account").await.status, StatusCode::OK);
 
@@ -1091,18 +1051,7 @@ async fn after_a_post_the_login_returns_to_the_home_page() {
 fn the_admin_command_refuses_an_unconfirmed_account() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let app = runtime.block_on(TestApp::new());
-    runtime.block_on(async {
-        app.client()
-            .post(
-                "/register",
-                &[
-                    ("email", "quin@example.com"),
-                    ("password", PASSWORD),
-                    ("password_confirmation", PASSWORD),
-                ],
-            )
-            .await
-    });
+    runtime.block_on(async { sign_up(&mut app.client(), "quin@example.com").await });
     let output = common::starter_command()
         .env("DATABASE_URL", &app.db.url)
         .args(["admin", "create", "quin@example.com"])
