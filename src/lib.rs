@@ -38,22 +38,31 @@ pub fn app(state: AppState) -> Router {
     with_middleware(routes(), state)
 }
 
-/// Every route of the application, one line per module.
+/// Every page and form of the application, one line per module.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(auth::routes())
-        .merge(health::routes())
         .merge(email::routes())
-        .merge(web::assets::routes())
         .fallback(|| async { AppError::NotFound })
 }
 
+/// Routes that need no session: health probes and static files never touch the session
+/// store or load a user, so they stay fast and work while the database is down.
+fn sessionless_routes() -> Router<AppState> {
+    Router::new()
+        .merge(health::routes())
+        .merge(web::assets::routes())
+}
+
 /// The layers every request passes through, outermost first:
+///
 /// request id → trace → security headers → compression → error pages → panic catcher →
-/// timeout → body limit
-/// → session → cross-site request check → current user → router. Being outside everything that can fail, the security headers and the
-/// error pages apply to every error, rejection and timeout too.
+/// timeout → body limit → [session → cross-site request check → current user] → router
+///
+/// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
+/// everything that can fail, the security headers and error pages apply to every error,
+/// rejection, timeout and panic.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = &state.config;
     let production = config.app_env.is_production();
@@ -64,7 +73,18 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
-    let layers = ServiceBuilder::new()
+    let per_user = ServiceBuilder::new()
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            web::csrf::origin_of(&config.base_url),
+            web::csrf::reject_cross_site,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::load_current_user,
+        ));
+
+    let every_request = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(telemetry::trace_layer())
@@ -90,16 +110,11 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             config.http.request_timeout,
         ))
-        .layer(DefaultBodyLimit::max(config.http.body_limit_bytes))
-        .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(
-            web::csrf::origin_of(&config.base_url),
-            web::csrf::reject_cross_site,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::session::load_current_user,
-        ));
+        .layer(DefaultBodyLimit::max(config.http.body_limit_bytes));
 
-    routes.layer(layers).with_state(state)
+    routes
+        .layer(per_user)
+        .merge(sessionless_routes())
+        .layer(every_request)
+        .with_state(state)
 }

@@ -596,3 +596,31 @@ async fn session_cookies_are_secure_in_production() {
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
 }
+
+#[tokio::test]
+async fn health_and_assets_never_touch_the_session_store() {
+    let app = TestApp::new().await;
+    // Break the session store: anything that loads a session now fails.
+    sqlx::query("DROP SCHEMA tower_sessions CASCADE")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let with_cookie = |path: &str| {
+        Request::get(path)
+            .header("cookie", "session=SLcTHeUz3fW9s6Sd7aRr1g")
+            .body(Body::empty())
+            .unwrap()
+    };
+    for path in ["/health/live", "/health/ready", "/assets/favicon.svg"] {
+        let response = app.request(with_cookie(path)).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert!(response.header("set-cookie").is_none(), "{path}");
+    }
+    let page = app.request(with_cookie("/")).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
