@@ -74,22 +74,12 @@ async fn healthcheck_exits_0_when_the_app_answers_and_1_when_it_does_not() {
 #[tokio::test]
 async fn migrate_applies_the_migrations_to_the_configured_database() {
     let db = TestDatabase::unmigrated().await;
-    let url = db.url.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        starter()
-            .env("DATABASE_URL", url)
-            .env("LOG_FORMAT", "json")
-            .arg("migrate")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = starter();
+    command
+        .env("DATABASE_URL", &db.url)
+        .env("LOG_FORMAT", "json")
+        .arg("migrate");
+    common::run_ok(command).await;
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&db.pool)
         .await

@@ -427,22 +427,13 @@ async fn the_mail_test_command_delivers_through_smtp() {
     let db = common::TestDatabase::new().await;
     let url = db.url.clone();
     let port = sink.port().to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        common::starter_command()
-            .env("DATABASE_URL", url)
-            .env("SMTP_HOST", "127.0.0.1")
-            .env("SMTP_PORT", port)
-            .args(["mail-test", "ops@example.com"])
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let mut command = common::starter_command();
+    command
+        .env("DATABASE_URL", url)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", port)
+        .args(["mail-test", "ops@example.com"]);
+    let output = common::run_ok(command).await;
     assert!(String::from_utf8_lossy(&output.stdout).contains("sent to ops@example.com via smtp"));
     let received = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(received[0].to, vec!["ops@example.com"]);

@@ -1,5 +1,5 @@
-//! Health endpoints for load balancers and orchestrators. They sit outside sessions (and,
-//! later, auth) and are never cached.
+//! Health endpoints for load balancers and orchestrators. They sit outside the session and
+//! auth layers (see `lib.rs`) and are never cached.
 //!
 //! - `GET /health/live`: the process answers. No I/O, so a slow database never gets a healthy
 //!   instance restarted.

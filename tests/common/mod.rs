@@ -144,6 +144,19 @@ pub fn starter_command() -> std::process::Command {
     command
 }
 
+/// Runs `command` off the async runtime and checks it succeeded, showing its stderr if not.
+pub async fn run_ok(mut command: std::process::Command) -> std::process::Output {
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 pub fn test_config(extra: &[(&str, &str)]) -> Config {
     let extra: Vec<(String, String)> = extra
         .iter()
