@@ -66,8 +66,18 @@ pub struct Config {
     pub http: HttpConfig,
     pub log: LogConfig,
     pub email: EmailConfig,
-    /// Whether session cookies carry `Secure` (sent over HTTPS only).
+    pub sessions: SessionConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Whether the session cookie carries `Secure` (sent over HTTPS only); it is then named
+    /// `__Host-session`, which browsers only accept from HTTPS, for this host and path `/`.
     pub secure_cookies: bool,
+    /// How long this instance trusts its in-memory copy of a session and of its user before
+    /// reading PostgreSQL again: the bound on how late a logout or password change made on
+    /// another instance takes effect here (on this instance it is immediate).
+    pub cache_ttl: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +254,19 @@ impl Config {
         };
 
         let email = email_config(&env)?;
-        let secure_cookies = env.parse_or("SESSION_COOKIE_SECURE", "true or false", production)?;
+        // Without SMTP, mail would go to the dev mailbox, which production does not serve:
+        // every confirmation and reset would be silently lost.
+        if production && email.smtp.is_none() {
+            return Err(env.missing(
+                "SMTP_HOST",
+                "required in production (without it mail only reaches the dev mailbox, which \
+                 production does not serve)",
+            ));
+        }
+        let sessions = SessionConfig {
+            secure_cookies: env.parse_or("SESSION_COOKIE_SECURE", "true or false", production)?,
+            cache_ttl: env.seconds_or("SESSION_CACHE_SECS", 5)?,
+        };
 
         Ok(Self {
             app_env,
@@ -255,7 +277,7 @@ impl Config {
             http,
             log,
             email,
-            secure_cookies,
+            sessions,
         })
     }
 }
@@ -450,7 +472,7 @@ mod tests {
     }
 
     #[test]
-    fn production_requires_its_own_database_and_base_url() {
+    fn production_requires_its_own_database_base_url_and_smtp() {
         let error = config(&[("APP_ENV", "production")]).unwrap_err();
         assert_eq!(error.variable, "APP_BASE_URL");
 
@@ -461,10 +483,19 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.variable, "DATABASE_URL");
 
+        let error = config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://example.com/"),
+            ("DATABASE_URL", "postgres://app:pw@db/app"),
+        ])
+        .unwrap_err();
+        assert_eq!(error.variable, "SMTP_HOST");
+
         let config = config(&[
             ("APP_ENV", "production"),
             ("APP_BASE_URL", "https://example.com/"),
             ("DATABASE_URL", "postgres://app:pw@db/app"),
+            ("SMTP_HOST", "smtp.example.com"),
         ])
         .unwrap();
         assert_eq!(config.base_url, "https://example.com");

@@ -17,9 +17,6 @@ pub enum AppError {
     /// 400: the request is malformed; the message is shown to the user.
     #[error("bad request: {0}")]
     BadRequest(String),
-    /// 401: the user must sign in.
-    #[error("authentication required")]
-    Unauthorized,
     /// 403: signed in, but not allowed.
     #[error("forbidden")]
     Forbidden,
@@ -59,7 +56,6 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::CrossSiteRequest => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -82,7 +78,7 @@ impl AppError {
             }
             Self::TooManyRequests { retry_after } => format!(
                 "Too many attempts. Please wait {} and try again.",
-                human_duration(*retry_after)
+                crate::web::humanize::duration(*retry_after)
             ),
             other => default_message(other.status()).to_owned(),
         }
@@ -160,16 +156,6 @@ pub fn default_message(status: StatusCode) -> &'static str {
     }
 }
 
-fn human_duration(duration: Duration) -> String {
-    let seconds = duration.as_secs().max(1);
-    match seconds {
-        1 => "a second".into(),
-        2..=59 => format!("{seconds} seconds"),
-        60 => "a minute".into(),
-        _ => format!("{} minutes", seconds.div_ceil(60)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,7 +164,6 @@ mod tests {
     fn each_variant_has_its_status() {
         let cases = [
             (AppError::BadRequest("x".into()), 400),
-            (AppError::Unauthorized, 401),
             (AppError::Forbidden, 403),
             (AppError::CrossSiteRequest, 403),
             (AppError::NotFound, 404),

@@ -28,7 +28,6 @@ use tower_http::{
     timeout::TimeoutLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
-use tower_sessions_sqlx_store::PostgresStore;
 
 pub use crate::state::AppState;
 use crate::{error::AppError, web::error_pages::render_error_pages};
@@ -58,7 +57,8 @@ fn sessionless_routes() -> Router<AppState> {
 /// The layers every request passes through, outermost first:
 ///
 /// request id → trace → security headers → compression → error pages → panic catcher →
-/// timeout → body limit → [session → cross-site request check → current user] → router
+/// timeout → body limit → [session outage report → session → cross-site request check →
+/// current user] → router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
 /// everything that can fail, the security headers and error pages apply to every error,
@@ -66,21 +66,31 @@ fn sessionless_routes() -> Router<AppState> {
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = &state.config;
     let production = config.app_env.is_production();
-    let sessions = SessionManagerLayer::new(PostgresStore::new(state.db.clone()))
-        .with_name("session")
+    // `__Host-` makes browsers refuse the cookie unless it is Secure, for this host only,
+    // on path `/`: a sibling subdomain cannot plant or overwrite it.
+    let cookie_name = if config.sessions.secure_cookies {
+        "__Host-session"
+    } else {
+        "session"
+    };
+    let sessions = SessionManagerLayer::new(state.sessions.clone())
+        .with_name(cookie_name)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(config.secure_cookies)
+        .with_secure(config.sessions.secure_cookies)
         .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
 
     let per_user = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(
+            backends::sessions::report_store_outages,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             web::csrf::origin_of(&config.base_url),
             web::csrf::reject_cross_site,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.users.clone(),
             auth::session::load_current_user,
         ));
 
@@ -100,7 +110,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             ),
         )
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.stylesheet.clone(),
             render_error_pages,
         ))
         // A panicking handler becomes a 500 (rendered by the layer above), not a reset
@@ -109,6 +119,10 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.http.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.http.body_limit_bytes,
+            web::body_limit::refuse_oversized_bodies,
         ))
         .layer(DefaultBodyLimit::max(config.http.body_limit_bytes));
 

@@ -12,8 +12,8 @@ use clap::{Parser, Subcommand};
 use lettre::message::Mailbox;
 use starter::{
     AppState, app,
-    auth::{self, admin::AdminCreated},
-    backends::database::Database,
+    auth::{self, create_admin::AdminCreated},
+    backends::{self, database::Database},
     config::Config,
     email::{
         self,
@@ -25,8 +25,6 @@ use starter::{
     telemetry,
 };
 use tokio_util::sync::CancellationToken;
-use tower_sessions::ExpiredDeletion;
-use tower_sessions_sqlx_store::PostgresStore;
 
 #[derive(Parser)]
 #[command(
@@ -154,10 +152,9 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         retry_policy,
     );
     let worker = tokio::spawn(worker.run(shutdown.clone()));
-    let session_cleanup = tokio::spawn(
-        PostgresStore::new(database.pool.clone())
-            .continuously_delete_expired(Duration::from_secs(600)),
-    );
+    let session_cleanup = tokio::spawn(backends::sessions::delete_expired_sessions(
+        database.pool.clone(),
+    ));
 
     if !production && !listens_on_loopback {
         tracing::warn!(
@@ -196,7 +193,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
 async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
     let database = Database::open(&config.database, config.app_env).await?;
     database.migrate().await?;
-    match auth::admin::create_or_promote(&database.pool, email).await? {
+    match auth::create_admin::create_or_promote(&database.pool, email).await? {
         AdminCreated::Promoted => println!("{email} is now an administrator"),
         AdminCreated::New { password } => println!(
             "created administrator {email} with the password {password}\n\

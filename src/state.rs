@@ -1,17 +1,22 @@
 //! The state every handler can reach. Cheap to clone: everything inside is shared.
+//!
+//! Parts take only the piece they need through axum's `FromRef` (`State<PgPool>`,
+//! `State<Arc<Stylesheet>>`, ...), so this file depends on them and none of them on it.
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use sqlx::PgPool;
 
 use crate::{
-    backends::{mail::MailTransport, rate_limit::RateLimiter},
+    auth::UserCache,
+    backends::{mail::MailTransport, rate_limit::RateLimiter, sessions},
     config::Config,
     email::Mailer,
     web::css::Stylesheet,
 };
 
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
@@ -20,6 +25,10 @@ pub struct AppState {
     /// The delivery worker sends through it; `/health/ready` checks it.
     pub mail_transport: Arc<MailTransport>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// The session layer's store: PostgreSQL behind a short-lived in-process copy.
+    pub sessions: sessions::Store,
+    /// Signed-in users seen in the last few seconds.
+    pub users: UserCache,
 }
 
 impl AppState {
@@ -27,11 +36,14 @@ impl AppState {
     /// transport cannot be set up.
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
+        let cache_ttl = config.sessions.cache_ttl;
         Ok(Self {
-            db,
             mailer: Mailer::new(&config),
             mail_transport,
             rate_limiter: Arc::new(RateLimiter::new()),
+            sessions: sessions::store(db.clone(), cache_ttl),
+            users: UserCache::new(db.clone(), cache_ttl),
+            db,
             config: Arc::new(config),
             stylesheet: Arc::new(Stylesheet::build()?),
         })

@@ -671,9 +671,10 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
     assert_eq!(still.get("/account").await.status, StatusCode::OK);
 }
 
-/// `(METHOD, path)` of every `.route("path", ...post(...)...)` in `src/`.
+/// `(METHOD, path)` of every `.route(PATH, ...post(...)...)` in `src/`, where PATH is a
+/// literal or a `paths::NAME` constant defined in `src/`.
 fn state_changing_routes() -> Vec<(String, String)> {
-    let mut found = Vec::new();
+    let mut sources = Vec::new();
     let mut stack = vec![std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/src"
@@ -683,23 +684,37 @@ fn state_changing_routes() -> Vec<(String, String)> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else {
+                let source = std::fs::read_to_string(&path).unwrap();
+                sources.push(source.split_whitespace().collect::<Vec<_>>().join(" "));
             }
-            let source = std::fs::read_to_string(&path).unwrap();
-            let flat = source
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .replace(".route( ", ".route(");
-            for call in flat.split(".route(\"").skip(1) {
-                let Some((route, rest)) = call.split_once('"') else {
-                    continue;
-                };
-                let rest = rest.split(".route(").next().unwrap_or_default();
-                for method in ["post", "put", "patch", "delete"] {
-                    if rest.contains(&format!("{method}(")) {
-                        found.push((method.to_uppercase(), route.to_owned()));
-                    }
+        }
+    }
+    let constants: std::collections::HashMap<String, String> = sources
+        .iter()
+        .flat_map(|source| source.split("pub const ").skip(1))
+        .filter_map(|definition| {
+            let (name, rest) = definition.split_once(": &str = \"")?;
+            Some((name.to_owned(), rest.split_once('"')?.0.to_owned()))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for source in &sources {
+        let flat = source.replace(".route( ", ".route(");
+        for call in flat.split(".route(").skip(1) {
+            let Some((argument, rest)) = call.split_once(',') else {
+                continue;
+            };
+            let route = match argument.trim().strip_prefix('"') {
+                Some(literal) => literal.trim_end_matches('"').to_owned(),
+                None => match constants.get(argument.trim().trim_start_matches("paths::")) {
+                    Some(path) => path.clone(),
+                    None => continue,
+                },
+            };
+            for method in ["post", "put", "patch", "delete"] {
+                if rest.contains(&format!("{method}(")) {
+                    found.push((method.to_uppercase(), route.clone()));
                 }
             }
         }

@@ -16,10 +16,10 @@ use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
 use starter::{
     AppState,
+    auth::emails::{self, EmailChanged, PasswordReset},
     backends::mail::MailTransport,
     email::{
         db::EmailStatus,
-        templates::{self, EmailChanged, PasswordReset},
         worker::{DeliveryWorker, RetryPolicy},
     },
 };
@@ -53,7 +53,7 @@ fn worker(state: &AppState) -> DeliveryWorker {
 }
 
 fn password_reset(state: &AppState) -> starter::email::EmailContent {
-    templates::password_reset(&PasswordReset {
+    emails::password_reset(&PasswordReset {
         name: None,
         link: &state.mailer.url("/password/reset?token=abc"),
     })
@@ -83,7 +83,7 @@ async fn a_delivered_message_is_multipart_alternative_with_text_first() {
         Some("<script>alert('name')</script>".into()),
         "ada@example.com".parse().unwrap(),
     );
-    let content = templates::email_changed(&EmailChanged {
+    let content = emails::email_changed(&EmailChanged {
         name: Some("<script>alert('name')</script>"),
         new_email: "new@example.com",
         reset_link: &app.state.mailer.url("/password/forgot"),
@@ -369,7 +369,7 @@ async fn every_template_preview_renders_without_sending() {
     assert_eq!(page.status, StatusCode::OK);
     let doc = page.document();
     let previews = select(&doc, "section.email-preview");
-    let registered = inventory::iter::<templates::EmailPreview>().count();
+    let registered = inventory::iter::<starter::email::templates::EmailPreview>().count();
     assert_eq!(previews.len(), registered);
     for name in [
         "confirm-email",
@@ -405,6 +405,7 @@ async fn every_template_preview_renders_without_sending() {
 async fn the_dev_mailbox_does_not_exist_in_production() {
     let app = TestApp::with_config(test_config(&[
         ("APP_ENV", "production"),
+        ("SMTP_HOST", "smtp.example.com"),
         ("APP_BASE_URL", BASE_URL),
         ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
     ]))

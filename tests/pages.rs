@@ -20,10 +20,7 @@ use maud::html;
 use starter::{
     AppState,
     error::AppError,
-    web::{
-        flash::Flash,
-        layout::{Page, PageLayout},
-    },
+    web::{flash::Flash, layout::PageLayout},
 };
 use tower::ServiceExt;
 
@@ -398,6 +395,7 @@ async fn hsts_is_sent_in_production_only() {
 
     let production = TestApp::with_config(test_config(&[
         ("APP_ENV", "production"),
+        ("SMTP_HOST", "smtp.example.com"),
         ("APP_BASE_URL", "https://app.example.com"),
         ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
     ]))
@@ -425,7 +423,7 @@ async fn a_flash_message_survives_the_redirect_and_shows_once() {
         .route(
             "/test/after",
             get(|layout: PageLayout| async move {
-                layout.render("After", html! { p { "after" } }) as Page
+                layout.render("After", html! { p { "after" } }).await
             }),
         );
     let app = TestApp::with_routes(test_config(&[]), routes).await;
@@ -583,6 +581,7 @@ async fn session_cookies_are_secure_in_production() {
     let app = TestApp::with_routes(
         test_config(&[
             ("APP_ENV", "production"),
+            ("SMTP_HOST", "smtp.example.com"),
             ("APP_BASE_URL", "https://app.example.com"),
             ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
         ]),

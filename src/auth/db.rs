@@ -1,6 +1,7 @@
-//! Users and their tokens.
+//! The users table. Queries that a handler may run inside its transaction take any executor
+//! (`&PgPool` or `&mut *tx`), so a request never holds two connections at once.
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -9,14 +10,6 @@ use uuid::Uuid;
 pub enum Role {
     User,
     Admin,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "auth_token_purpose", rename_all = "snake_case")]
-pub enum TokenPurpose {
-    ConfirmEmail,
-    ResetPassword,
-    ChangeEmail,
 }
 
 #[derive(Debug, Clone)]
@@ -39,7 +32,10 @@ impl User {
     }
 }
 
-pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
         r#"
@@ -49,11 +45,11 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> Result<Option<User>, s
         "#,
         email,
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
-pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
         r#"
@@ -63,7 +59,7 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> 
         "#,
         id,
     )
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -102,40 +98,48 @@ pub async fn set_role(pool: &PgPool, id: Uuid, role: Role) -> Result<(), sqlx::E
     Ok(())
 }
 
-/// Counts a failed sign-in; at `limit` in a row the account locks and the count starts over,
-/// so every lock takes another `limit` failures. Returns whether this failure locked it (so
-/// that its owner is told each time).
+/// Counts a failed sign-in, unless the account is locked (failures while locked do not
+/// count). At `limit` in a row the account locks and the count starts over, so every lock
+/// takes another `limit` failures. Returns whether this failure locked it (so that its owner
+/// is told each time). One statement, so concurrent failures count exactly once each.
 pub async fn record_failed_login(
     conn: &mut PgConnection,
     id: Uuid,
     limit: i32,
-    lock_secs: f64,
+    lock_for: std::time::Duration,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
+    let locked_now = sqlx::query_scalar!(
         r#"
         UPDATE users
         SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
             locked_until = CASE WHEN failed_logins + 1 >= $2
-                                THEN now() + make_interval(secs => $3) ELSE locked_until END
-        WHERE id = $1
+                                THEN now() + make_interval(secs => $3) END
+        WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
         RETURNING failed_logins = 0 AS "locked_now!"
         "#,
         id,
         limit,
-        lock_secs,
+        lock_for.as_secs_f64(),
     )
-    .fetch_one(conn)
-    .await
+    .fetch_optional(conn)
+    .await?;
+    Ok(locked_now.unwrap_or(false))
 }
 
-pub async fn record_successful_login(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+/// Clears the failure count after a correct password, unless the account is locked: checked
+/// and changed in one statement, so a lock set by a concurrent failure is never skipped.
+/// Returns whether the sign-in may proceed.
+pub async fn record_successful_login(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE users SET failed_logins = 0, locked_until = NULL
+        WHERE id = $1 AND (locked_until IS NULL OR locked_until <= now())
+        "#,
         id
     )
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Marks the address confirmed. The first confirmation also ends every session opened before
@@ -153,18 +157,6 @@ pub async fn confirm_email(conn: &mut PgConnection, id: Uuid) -> Result<Option<i
     )
     .fetch_optional(conn)
     .await
-}
-
-/// Retires every unused link of the user: after a password or address change, a link sent
-/// before it must not undo it.
-pub async fn revoke_tokens(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE auth_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-        user_id
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Sets a new password and ends every session of the user (by moving its epoch); returns the
@@ -229,65 +221,4 @@ pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
     )
     .fetch_all(pool)
     .await
-}
-
-pub struct StoredToken {
-    pub user_id: Uuid,
-    pub purpose: TokenPurpose,
-    pub verifier_hash: Vec<u8>,
-    pub new_email: Option<String>,
-    pub expired: bool,
-    pub used: bool,
-}
-
-pub async fn insert_token(
-    conn: &mut PgConnection,
-    id: &str,
-    user_id: Uuid,
-    purpose: TokenPurpose,
-    verifier_hash: &[u8],
-    new_email: Option<&str>,
-    valid_secs: f64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        r#"
-        INSERT INTO auth_tokens (id, user_id, purpose, verifier_hash, new_email, expires_at)
-        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
-        "#,
-        id,
-        user_id,
-        purpose as TokenPurpose,
-        verifier_hash,
-        new_email,
-        valid_secs,
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Finds a token by id, locking it for the transaction that uses it up.
-pub async fn find_token(
-    conn: &mut PgConnection,
-    id: &str,
-) -> Result<Option<StoredToken>, sqlx::Error> {
-    sqlx::query_as!(
-        StoredToken,
-        r#"
-        SELECT user_id, purpose AS "purpose: TokenPurpose", verifier_hash, new_email,
-               expires_at <= now() AS "expired!", used_at IS NOT NULL AS "used!"
-        FROM auth_tokens WHERE id = $1
-        FOR UPDATE
-        "#,
-        id,
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-pub async fn use_token(conn: &mut PgConnection, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE auth_tokens SET used_at = now() WHERE id = $1", id)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

@@ -1,163 +1,153 @@
-//! The account forms, their normalisation and their rules. Handlers and the on-blur
-//! validation endpoint share these, so a field is judged the same way in both.
+//! The account forms and their rules. Each derives its three steps (serde, sanitizer,
+//! validator) for [`ValidatedForm`](crate::web::form::ValidatedForm); the handlers and the
+//! on-blur checks read the same types, so a field is judged the same way in both.
+//!
+//! Email addresses are kept in one canonical form: trimmed and lower-cased, a plain
+//! `local@domain` with no quoted local part, comment or domain literal. Those exotic forms are
+//! valid by the RFC but let one mailbox be written many ways (`"ada"@x.test`, `ada@x.test`),
+//! which would defeat the per-address limits, and some of them cannot be sent to at all.
 
+use sanitizer::prelude::*;
 use serde::Deserialize;
+use validator::{Validate, ValidationError};
 
 use super::password;
+use crate::web::form::BlurFields;
 
-/// Errors by field name, in form order.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(Vec<(&'static str, &'static str)>);
+/// The longest address SMTP carries.
+pub const EMAIL_MAX_LEN: usize = 254;
 
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: &'static str) {
-        if self.get(field).is_none() {
-            self.0.push((field, message));
-        }
+/// Why `email` (already trimmed and lower-cased) is not an address we accept.
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    const LIKE: &str = "Enter an email address like name@example.com.";
+    if email.is_empty() {
+        return Some("Enter your email address.");
     }
-
-    pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| *message)
+    if email.len() > EMAIL_MAX_LEN {
+        return Some("That address is too long.");
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    let Some((local, domain)) = email.split_once('@') else {
+        return Some(LIKE);
+    };
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    let domain_ok = domain.contains('.')
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    if !(local_ok && domain_ok) || email.parse::<lettre::Address>().is_err() {
+        return Some(LIKE);
     }
+    None
 }
 
-/// Emails are compared and stored trimmed and lower-cased.
+/// Trims and lower-cases an address as every form does (for code outside the forms).
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub fn email_problem(email: &str) -> Option<&'static str> {
-    if email.is_empty() {
-        Some("Enter your email address.")
-    } else if email.len() > 254 || email.parse::<lettre::Address>().is_err() {
-        Some("Enter an email address like name@example.com.")
-    } else {
-        None
+fn email_address(email: &str) -> Result<(), ValidationError> {
+    match email_problem(email) {
+        Some(message) => Err(ValidationError::new("email").with_message(message.into())),
+        None => Ok(()),
     }
 }
 
-fn check_new_password(errors: &mut FieldErrors, password: &str, confirmation: &str, email: &str) {
-    if let Some(problem) = password::problem(password, email) {
-        errors.add("password", problem);
-    }
-    if password != confirmation {
-        errors.add("password_confirmation", "The two passwords differ.");
+fn new_password(password: &str) -> Result<(), ValidationError> {
+    match password::problem(password) {
+        Some(message) => Err(ValidationError::new("password").with_message(message.into())),
+        None => Ok(()),
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
+#[validate(schema(function = "password_is_not_the_email", skip_on_field_errors = false))]
 pub struct RegisterForm {
+    #[sanitizer(trim, lower_case)]
+    #[validate(custom(function = "email_address"))]
     pub email: String,
+    #[validate(custom(function = "new_password"))]
     pub password: String,
+    #[validate(must_match(other = "password", message = "The two passwords differ."))]
     pub password_confirmation: String,
 }
 
-impl RegisterForm {
-    pub fn validate(&mut self) -> FieldErrors {
-        self.email = normalize_email(&self.email);
-        let mut errors = FieldErrors::default();
-        if let Some(problem) = email_problem(&self.email) {
-            errors.add("email", problem);
-        }
-        check_new_password(
-            &mut errors,
-            &self.password,
-            &self.password_confirmation,
-            &self.email,
-        );
-        errors
+impl BlurFields for RegisterForm {
+    const FIELDS: &'static [&'static str] = &["email", "password", "password_confirmation"];
+}
+
+fn password_is_not_the_email(form: &RegisterForm) -> Result<(), ValidationError> {
+    match password::same_as_email(&form.password, &form.email) {
+        Some(message) => Err(ValidationError::new("password").with_message(message.into())),
+        None => Ok(()),
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct LoginForm {
+    #[sanitizer(trim, lower_case)]
+    #[validate(custom(function = "email_address"))]
     pub email: String,
     pub password: String,
     pub remember: Option<String>,
     pub next: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The address of a confirmation resend or a password reset request.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct EmailForm {
+    #[sanitizer(trim, lower_case)]
+    #[validate(custom(function = "email_address"))]
     pub email: String,
 }
 
-impl EmailForm {
-    pub fn validate(&mut self) -> FieldErrors {
-        self.email = normalize_email(&self.email);
-        let mut errors = FieldErrors::default();
-        if let Some(problem) = email_problem(&self.email) {
-            errors.add("email", problem);
-        }
-        errors
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
+/// A new password, on the reset page and the account page. That it differs from the
+/// account's address is checked by the handler, which knows the account.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct NewPasswordForm {
+    /// Only on the account page; checked against the stored hash by the handler.
     pub current_password: String,
+    #[validate(custom(function = "new_password"))]
     pub password: String,
+    #[validate(must_match(other = "password", message = "The two passwords differ."))]
     pub password_confirmation: String,
 }
 
-impl NewPasswordForm {
-    pub fn validate(&self, email: &str) -> FieldErrors {
-        let mut errors = FieldErrors::default();
-        check_new_password(
-            &mut errors,
-            &self.password,
-            &self.password_confirmation,
-            email,
-        );
-        errors
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct ChangeEmailForm {
+    #[sanitizer(trim, lower_case)]
+    #[validate(custom(function = "email_address"))]
     pub email: String,
+    /// Checked against the stored hash by the handler.
     pub current_password: String,
-}
-
-/// Any of the forms, as htmx posts it for checking one field on blur.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AnyForm {
-    pub email: Option<String>,
-    pub password: Option<String>,
-    pub password_confirmation: Option<String>,
-}
-
-impl AnyForm {
-    /// The error of `field` given the rest of the form.
-    pub fn check(&self, field: &str) -> Option<&'static str> {
-        let email = normalize_email(self.email.as_deref().unwrap_or_default());
-        let password = self.password.as_deref().unwrap_or_default();
-        match field {
-            "email" => email_problem(&email),
-            "password" => password::problem(password, &email),
-            "password_confirmation" => (Some(password) != self.password_confirmation.as_deref())
-                .then_some("The two passwords differ."),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::form::FieldErrors;
+
+    fn errors(form: &impl Validate) -> FieldErrors {
+        form.validate()
+            .err()
+            .map(|errors| FieldErrors::from(&errors))
+            .unwrap_or_default()
+    }
 
     #[test]
     fn registration_checks_every_field() {
@@ -166,33 +156,64 @@ mod tests {
             password: "long enough password".into(),
             password_confirmation: "long enough password".into(),
         };
-        assert!(form.validate().is_empty());
+        form.sanitize();
         assert_eq!(form.email, "ada@example.com");
+        assert!(errors(&form).is_empty());
 
-        let mut bad = RegisterForm {
+        let bad = RegisterForm {
             email: "not-an-email".into(),
             password: "short".into(),
             password_confirmation: "other".into(),
         };
-        let errors = bad.validate();
+        let errors = errors(&bad);
         assert!(errors.get("email").is_some());
         assert!(errors.get("password").is_some());
-        assert!(errors.get("password_confirmation").is_some());
+        assert_eq!(
+            errors.get("password_confirmation"),
+            Some("The two passwords differ.")
+        );
     }
 
     #[test]
-    fn a_single_field_is_judged_as_in_the_full_form() {
-        let form = AnyForm {
-            email: Some("ada@example.com".into()),
-            password: Some("ada@example.com".into()),
-            password_confirmation: Some("x".into()),
+    fn the_password_may_not_be_the_address() {
+        let form = RegisterForm {
+            email: "ada@example.com".into(),
+            password: "Ada@Example.com".into(),
+            password_confirmation: "Ada@Example.com".into(),
         };
-        assert!(form.check("email").is_none());
         assert_eq!(
-            form.check("password"),
+            errors(&form).get("password"),
             Some("Your password cannot be your email address.")
         );
-        assert!(form.check("password_confirmation").is_some());
-        assert!(form.check("anything-else").is_none());
+    }
+
+    #[test]
+    fn only_plain_addresses_are_accepted() {
+        for good in [
+            "ada@example.com",
+            "a.b+tag@sub.example.co",
+            "o'neil@example.org",
+        ] {
+            assert_eq!(email_problem(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "ada",
+            "ada@localhost",
+            "\"a b\"@example.com",
+            "\"<script>\"@example.com",
+            "\"victim\"@x.test",
+            "\"\\victim\"@x.test",
+            "user@[127.0.0.1]",
+            "a\u{0}b@x.test",
+            "a\nb@x.test",
+            "a..b@x.test",
+            ".a@x.test",
+            "a@-x.test",
+            "a(comment)@x.test",
+            &format!("{}@x.test", "a".repeat(300)),
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad:?}");
+        }
     }
 }

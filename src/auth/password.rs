@@ -14,19 +14,33 @@ pub fn normalize(password: &str) -> String {
     password.nfkc().collect()
 }
 
-/// Why a new password is refused, or `None` when it is acceptable.
-pub fn problem(password: &str, email: &str) -> Option<&'static str> {
-    let normalized = normalize(password);
-    let chars = normalized.chars().count();
+/// The length rule as the forms state it.
+pub fn length_rule() -> String {
+    format!("{MIN_CHARS} to {MAX_CHARS} characters.")
+}
+
+/// Why a new password is refused for its length, or `None` when it is acceptable.
+pub fn problem(password: &str) -> Option<String> {
+    // Far too long is refused before normalising: hostile input can be megabytes.
+    if password.len() > 4 * MAX_CHARS {
+        return Some(format!("Use at most {MAX_CHARS} characters."));
+    }
+    let chars = normalize(password).chars().count();
     if chars < MIN_CHARS {
-        Some("Use at least 10 characters.")
+        Some(format!("Use at least {MIN_CHARS} characters."))
     } else if chars > MAX_CHARS {
-        Some("Use at most 128 characters.")
-    } else if !email.is_empty() && normalized.to_lowercase() == email.trim().to_lowercase() {
-        Some("Your password cannot be your email address.")
+        Some(format!("Use at most {MAX_CHARS} characters."))
     } else {
         None
     }
+}
+
+/// A password equal to the account's address (ignoring case) is the first thing guessed.
+pub fn same_as_email(password: &str, email: &str) -> Option<&'static str> {
+    let same = !email.is_empty()
+        && password.len() <= 4 * MAX_CHARS
+        && normalize(password).to_lowercase() == email.trim().to_lowercase();
+    same.then_some("Your password cannot be your email address.")
 }
 
 /// Argon2id with 64 MiB, 2 passes, 1 lane.
@@ -94,18 +108,24 @@ mod tests {
 
     #[test]
     fn length_counts_characters_after_nfkc() {
-        assert!(problem("short", "").is_some());
-        assert!(problem("ééééééééé", "").is_some(), "9 characters, 18 bytes");
-        assert!(problem("éééééééééé", "").is_none(), "10 characters");
+        assert!(problem("short").is_some());
+        assert!(problem("ééééééééé").is_some(), "9 characters, 18 bytes");
+        assert!(problem("éééééééééé").is_none(), "10 characters");
         // The ligature ﬁ is two characters after NFKC.
-        assert!(problem("ﬁﬁﬁﬁﬁ", "").is_none());
-        assert!(problem(&"x".repeat(129), "").is_some());
-        assert!(problem(&"x".repeat(128), "").is_none());
+        assert!(problem("ﬁﬁﬁﬁﬁ").is_none());
+        assert!(problem(&"x".repeat(129)).is_some());
+        assert!(problem(&"x".repeat(128)).is_none());
+        assert!(
+            problem(&"x".repeat(2 << 20)).is_some(),
+            "refused without normalising"
+        );
     }
 
     #[test]
     fn the_password_cannot_be_the_email() {
-        assert!(problem("Ada@Example.com", "ada@example.com").is_some());
+        assert!(same_as_email("Ada@Example.com", "ada@example.com").is_some());
+        assert!(same_as_email("Ada@Example.com", "").is_none());
+        assert!(same_as_email("something else", "ada@example.com").is_none());
     }
 
     #[tokio::test]

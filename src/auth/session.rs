@@ -4,6 +4,10 @@
 //! A session stores the user's id and the user's *session epoch* at sign-in. Changing or
 //! resetting the password, or "log out other sessions", moves the epoch in the database; a
 //! session whose epoch no longer matches is over, wherever it lives.
+//!
+//! A warm page view costs no database round trip: the session and the user both come from
+//! this instance's short-lived copies (`backends::sessions`, [`UserCache`]), and nothing is
+//! written unless the session changed.
 
 use axum::{
     extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
@@ -15,19 +19,17 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::{Expiry, Session};
 use uuid::Uuid;
 
-use super::db::{self, Role, User};
+use super::{
+    REMEMBER_FOR, UserCache,
+    db::{Role, User},
+    paths,
+};
 use crate::{
     error::AppError,
-    state::AppState,
-    web::{
-        htmx::{HxRequest, redirect},
-        layout::CurrentUser,
-    },
+    web::{htmx::redirect, layout::CurrentUser},
 };
 
 const SESSION_KEY: &str = "auth.user";
-/// "Remember me": the cookie lasts this long past the last visit.
-const REMEMBER_FOR: time::Duration = time::Duration::days(30);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SessionUser {
@@ -59,7 +61,9 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
         .await
         .map_err(session_error)?;
     session.set_expiry(Some(if remember {
-        Expiry::OnInactivity(REMEMBER_FOR)
+        Expiry::OnInactivity(time::Duration::seconds(
+            i64::try_from(REMEMBER_FOR.as_secs()).unwrap_or(i64::MAX),
+        ))
     } else {
         Expiry::OnSessionEnd
     }));
@@ -99,13 +103,32 @@ pub struct AuthUser {
     pub id: Uuid,
     pub email: String,
     pub role: Role,
-    pub confirmed: bool,
+    pub email_confirmed_at: Option<time::OffsetDateTime>,
+    pub created_at: time::OffsetDateTime,
+    session_epoch: i32,
+}
+
+impl From<User> for AuthUser {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            role: user.role,
+            email_confirmed_at: user.email_confirmed_at,
+            created_at: user.created_at,
+            session_epoch: user.session_epoch,
+        }
+    }
 }
 
 impl AuthUser {
+    pub fn confirmed(&self) -> bool {
+        self.email_confirmed_at.is_some()
+    }
+
     /// For actions that need a confirmed address (see the README).
     pub fn require_confirmed(&self) -> Result<(), AppError> {
-        if self.confirmed {
+        if self.confirmed() {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -125,8 +148,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
             axum::http::Method::GET => parts.uri.path_and_query().map_or("/", |path| path.as_str()),
             _ => "/",
         };
-        let login = format!("/login?next={}", encode_query_value(back));
-        Err(redirect(HxRequest::from_headers(&parts.headers), &login))
+        let login = format!("{}?next={}", paths::LOGIN, encode_query_value(back));
+        let Ok(htmx) = axum_htmx::HxRequest::from_request_parts(parts, &()).await;
+        Err(redirect(htmx, &login))
     }
 }
 
@@ -161,48 +185,46 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
 /// Middleware: finds the session's user, checks the session is still current, and makes the
 /// user available to extractors and to the layout.
 pub async fn load_current_user(
-    State(state): State<AppState>,
+    State(users): State<UserCache>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if let Some(session) = request.extensions().get::<Session>().cloned() {
-        match session.get::<SessionUser>(SESSION_KEY).await {
-            Ok(Some(signed_in)) => match db::find(&state.db, signed_in.id).await {
-                Ok(Some(user)) if user.session_epoch == signed_in.epoch => {
-                    if signed_in.saved_on != today() {
-                        let refreshed = SessionUser {
-                            saved_on: today(),
-                            ..signed_in
-                        };
-                        if let Err(error) = session.insert(SESSION_KEY, refreshed).await {
-                            tracing::warn!(%error, "could not refresh the session");
-                        }
-                    }
-                    let extensions = request.extensions_mut();
-                    extensions.insert(CurrentUser {
-                        email: user.email.clone(),
-                        confirmed: user.email_confirmed_at.is_some(),
-                    });
-                    extensions.insert(AuthUser {
-                        id: user.id,
-                        confirmed: user.email_confirmed_at.is_some(),
-                        email: user.email,
-                        role: user.role,
-                    });
-                }
-                Ok(_) => {
-                    // Ended elsewhere (password changed, account gone): forget it here too.
-                    if let Err(error) = session.flush().await {
-                        tracing::warn!(%error, "could not end a stale session");
+    let Some(session) = request.extensions().get::<Session>().cloned() else {
+        return next.run(request).await;
+    };
+    let signed_in = match session.get::<SessionUser>(SESSION_KEY).await {
+        Ok(signed_in) => signed_in,
+        Err(error) => {
+            tracing::warn!(%error, "session store unavailable");
+            return AppError::Unavailable("session store").into_response();
+        }
+    };
+    if let Some(signed_in) = signed_in {
+        match users.get(signed_in.id).await {
+            Ok(Some(user)) if user.session_epoch == signed_in.epoch => {
+                if signed_in.saved_on != today() {
+                    let refreshed = SessionUser {
+                        saved_on: today(),
+                        ..signed_in
+                    };
+                    if let Err(error) = session.insert(SESSION_KEY, refreshed).await {
+                        tracing::warn!(%error, "could not refresh the session");
                     }
                 }
-                Err(error) => return AppError::from(error).into_response(),
-            },
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, "session store unavailable");
-                return AppError::Unavailable("session store").into_response();
+                let extensions = request.extensions_mut();
+                extensions.insert(CurrentUser {
+                    email: user.email.clone(),
+                    confirmed: user.confirmed(),
+                });
+                extensions.insert(user);
             }
+            Ok(_) => {
+                // Ended elsewhere (password changed, account gone): forget it here too.
+                if let Err(error) = session.flush().await {
+                    tracing::warn!(%error, "could not end a stale session");
+                }
+            }
+            Err(error) => return AppError::from(error).into_response(),
         }
     }
     next.run(request).await

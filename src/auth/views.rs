@@ -5,24 +5,30 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 
 use super::{
+    AuthUser, REMEMBER_FOR,
     db::{Role, User},
-    forms::FieldErrors,
+    password, paths,
 };
 use crate::web::{
     components::{ButtonStyle, FormField, InputKind, action_button},
     css::CssFragment,
+    form::FieldErrors,
+    humanize,
 };
 
-const VALIDATE: &str = "/auth/validate";
-
-fn email_field<'a>(value: &'a str, errors: &'a FieldErrors, validate: bool) -> FormField<'a> {
+/// `validate`: where the field is checked on blur (the form's own validation route).
+fn email_field<'a>(
+    value: &'a str,
+    errors: &'a FieldErrors,
+    validate: Option<&'a str>,
+) -> FormField<'a> {
     FormField {
         kind: InputKind::Email,
         value,
         error: errors.get("email"),
         autocomplete: Some("email"),
         required: true,
-        validate_url: validate.then_some(VALIDATE),
+        validate_url: validate,
         ..FormField::new("email", "Email")
     }
 }
@@ -32,42 +38,46 @@ fn password_field<'a>(
     label: &'a str,
     autocomplete: &'a str,
     errors: &'a FieldErrors,
-    validate: bool,
+    validate: Option<&'a str>,
 ) -> FormField<'a> {
     FormField {
         kind: InputKind::Password,
         error: errors.get(name),
         autocomplete: Some(autocomplete),
         required: true,
-        validate_url: validate.then_some(VALIDATE),
+        validate_url: validate,
         ..FormField::new(name, label)
     }
 }
 
 fn new_password_fields(errors: &FieldErrors) -> Markup {
+    let validate = Some(paths::VALIDATE);
+    let hint = password::length_rule();
     html! {
         (FormField {
-            hint: Some("10 to 128 characters."),
-            ..password_field("password", "New password", "new-password", errors, true)
+            hint: Some(&hint),
+            ..password_field("password", "New password", "new-password", errors, validate)
         }.render())
-        (password_field("password_confirmation", "Repeat the new password", "new-password", errors, true).render())
+        (password_field("password_confirmation", "Repeat the new password", "new-password", errors, validate).render())
     }
 }
 
 pub fn register(email: &str, errors: &FieldErrors) -> Markup {
+    let validate = Some(paths::VALIDATE);
+    let hint = password::length_rule();
     html! {
         section.auth-panel {
             h1 { "Create your account" }
-            form method="post" action="/register" novalidate {
-                (email_field(email, errors, true).render())
+            form method="post" action=(paths::REGISTER) novalidate {
+                (email_field(email, errors, validate).render())
                 (FormField {
-                    hint: Some("10 to 128 characters."),
-                    ..password_field("password", "Password", "new-password", errors, true)
+                    hint: Some(&hint),
+                    ..password_field("password", "Password", "new-password", errors, validate)
                 }.render())
-                (password_field("password_confirmation", "Repeat the password", "new-password", errors, true).render())
+                (password_field("password_confirmation", "Repeat the password", "new-password", errors, validate).render())
                 (action_button("Create account", ButtonStyle::Primary))
             }
-            p.alternatives { "Already have an account? " a href="/login" { "Log in" } }
+            p.alternatives { "Already have an account? " a href=(paths::LOGIN) { "Log in" } }
         }
     }
 }
@@ -77,7 +87,7 @@ pub fn check_your_email(message: &str) -> Markup {
         section.auth-panel {
             h1 { "Check your email" }
             p { (message) }
-            p.alternatives { "Nothing arrived? Check your spam folder, or " a href="/confirm/resend" { "ask for a new link" } "." }
+            p.alternatives { "Nothing arrived? Check your spam folder, or " a href=(paths::CONFIRM_RESEND) { "ask for a new link" } "." }
         }
     }
 }
@@ -90,20 +100,20 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
             @if let Some(error) = error {
                 p.form-error role="alert" { (error) }
             }
-            form method="post" action="/login" novalidate {
+            form method="post" action=(paths::LOGIN) novalidate {
                 input type="hidden" name="next" value=(next);
-                (email_field(email, &no_errors, false).render())
-                (password_field("password", "Password", "current-password", &no_errors, false).render())
+                (email_field(email, &no_errors, None).render())
+                (password_field("password", "Password", "current-password", &no_errors, None).render())
                 label.remember {
                     input type="checkbox" name="remember" value="on";
-                    " Remember me for 30 days"
+                    " Remember me for " (humanize::duration(REMEMBER_FOR))
                 }
                 (action_button("Log in", ButtonStyle::Primary))
             }
             p.alternatives {
-                a href="/password/forgot" { "Forgot your password?" }
+                a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" }
                 " · "
-                a href="/register" { "Create an account" }
+                a href=(paths::REGISTER) { "Create an account" }
             }
         }
     }
@@ -121,7 +131,7 @@ pub fn request_link(
             h1 { (title) }
             p { (intro) }
             form method="post" action=(action) novalidate {
-                (email_field(email, errors, false).render())
+                (email_field(email, errors, None).render())
                 (action_button("Send the link", ButtonStyle::Primary))
             }
         }
@@ -132,7 +142,7 @@ pub fn reset_password(token: &str, errors: &FieldErrors) -> Markup {
     html! {
         section.auth-panel {
             h1 { "Choose a new password" }
-            form method="post" action={ "/password/reset?token=" (token) } novalidate {
+            form method="post" action={ (paths::PASSWORD_RESET) "?token=" (token) } novalidate {
                 (new_password_fields(errors))
                 (action_button("Change password", ButtonStyle::Primary))
             }
@@ -146,9 +156,9 @@ pub fn link_problem(message: &str) -> Markup {
             h1 { "This link cannot be used" }
             p { (message) }
             p.alternatives {
-                a href="/confirm/resend" { "Get a new confirmation link" }
+                a href=(paths::CONFIRM_RESEND) { "Get a new confirmation link" }
                 " · "
-                a href="/password/forgot" { "Reset your password" }
+                a href=(paths::PASSWORD_FORGOT) { "Reset your password" }
             }
         }
     }
@@ -159,9 +169,9 @@ pub fn confirmed(signed_in: bool, what: &str) -> Markup {
         section.auth-panel {
             h1 { (what) }
             @if signed_in {
-                p { a href="/account" { "Go to your account" } }
+                p { a href=(paths::ACCOUNT) { "Go to your account" } }
             } @else {
-                p { a href="/login" { "Log in" } " to continue." }
+                p { a href=(paths::LOGIN) { "Log in" } " to continue." }
             }
         }
     }
@@ -175,7 +185,7 @@ pub struct AccountForms<'a> {
     pub email_errors: FieldErrors,
 }
 
-pub fn account(user: &User, forms: &AccountForms<'_>) -> Markup {
+pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
     html! {
         h1 { "Your account" }
         dl.account-summary {
@@ -187,8 +197,8 @@ pub fn account(user: &User, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Change password" }
-            form method="post" action="/account/password" novalidate {
-                (password_field("current_password", "Current password", "current-password", &forms.password_errors, false).render())
+            form method="post" action=(paths::ACCOUNT_PASSWORD) novalidate {
+                (password_field("current_password", "Current password", "current-password", &forms.password_errors, None).render())
                 (new_password_fields(&forms.password_errors))
                 (action_button("Change password", ButtonStyle::Primary))
             }
@@ -196,17 +206,17 @@ pub fn account(user: &User, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Change email" }
-            form method="post" action="/account/email" novalidate {
+            form method="post" action=(paths::ACCOUNT_EMAIL) novalidate {
                 (FormField { hint: Some("We send a link there; the change happens when you open it."),
-                    ..email_field(forms.email_value, &forms.email_errors, true) }.render())
-                (password_field("current_password", "Current password", "current-password", &forms.email_errors, false).render())
+                    ..email_field(forms.email_value, &forms.email_errors, Some(paths::VALIDATE)) }.render())
+                (password_field("current_password", "Current password", "current-password", &forms.email_errors, None).render())
                 (action_button("Change email", ButtonStyle::Primary))
             }
         }
         section.auth-panel {
             h2 { "Sessions" }
             p { "Signed in on another device you no longer use? End every session but this one." }
-            form method="post" action="/account/sessions/end-others" {
+            form method="post" action=(paths::ACCOUNT_END_OTHER_SESSIONS) {
                 (action_button("Log out other sessions", ButtonStyle::Secondary))
             }
         }

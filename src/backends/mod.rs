@@ -5,3 +5,4 @@ pub mod database;
 pub mod embedded_postgres;
 pub mod mail;
 pub mod rate_limit;
+pub mod sessions;

@@ -1,6 +1,10 @@
-//! Rate limits: fixed windows counted per key (`login:ip:203.0.113.9`, ...). This is the
-//! in-process backend, right for one instance; several instances behind a proxy need the
-//! shared (Valkey) backend, which keeps this interface.
+//! Rate limits: fixed windows counted per key. Callers build their keys in one place per
+//! feature (see `auth::rate_limits`) and call [`RateLimiter::hit`].
+//!
+//! The counts live in this process, which is right for one instance. Several instances
+//! behind a proxy each count on their own, so a client gets up to N times the limit; a
+//! shared backend in Valkey is planned (with the Valkey module) behind this same `hit`
+//! call, so callers will not change.
 
 use std::{
     collections::HashMap,

@@ -5,8 +5,10 @@
 //! A message's HTML is shown in a sandboxed frame whose document has its own restrictive CSP,
 //! so its markup can neither run script nor touch the app's page.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRef, FromRequestParts, Path, State},
     http::{HeaderValue, header, request::Parts},
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -14,13 +16,16 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use sqlx::PgPool;
+
 use super::{
+    Mailer,
     db::{self, EmailStatus, MailboxEntry, StoredEmail},
     templates::EmailPreview,
 };
 use crate::{
+    config::Config,
     error::AppError,
-    state::AppState,
     web::{
         components::empty_state,
         css::CssFragment,
@@ -37,11 +42,15 @@ const MESSAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-sr
 /// Rejects with 404 in production, where the dev mailbox does not exist.
 pub struct DevOnly;
 
-impl FromRequestParts<AppState> for DevOnly {
+impl<S> FromRequestParts<S> for DevOnly
+where
+    Arc<Config>: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(_: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        if state.config.app_env.is_production() {
+    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, AppError> {
+        if Arc::<Config>::from_ref(state).app_env.is_production() {
             Err(AppError::NotFound)
         } else {
             Ok(Self)
@@ -51,52 +60,54 @@ impl FromRequestParts<AppState> for DevOnly {
 
 pub async fn index(
     _: DevOnly,
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
-    let messages = db::list(&state.db, 200).await?;
-    Ok(layout.render("Mailbox", render_index(&messages)))
+    let messages = db::list(&db, 200).await?;
+    Ok(layout.render("Mailbox", render_index(&messages)).await)
 }
 
 pub async fn show(
     _: DevOnly,
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     Path(id): Path<Uuid>,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
-    let message = db::find(&state.db, id).await?;
-    Ok(layout.render(&message.subject.clone(), render_message(&message)))
+    let message = db::find(&db, id).await?;
+    Ok(layout
+        .render(&message.subject.clone(), render_message(&message))
+        .await)
 }
 
 pub async fn message_html(
     _: DevOnly,
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    let message = db::find(&state.db, id).await?;
+    let message = db::find(&db, id).await?;
     Ok(framed_html(message.html_body))
 }
 
 pub async fn clear(
     _: DevOnly,
-    State(state): State<AppState>,
+    State(db): State<PgPool>,
     flash: Flash,
 ) -> Result<Redirect, AppError> {
-    let deleted = db::delete_all(&state.db).await?;
+    let deleted = db::delete_all(&db).await?;
     flash
         .success(format!("Mailbox cleared ({deleted} messages)."))
         .await?;
     Ok(Redirect::to("/dev/mailbox"))
 }
 
-pub async fn previews(_: DevOnly, State(state): State<AppState>, layout: PageLayout) -> Page {
+pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayout) -> Page {
     let mut previews: Vec<&EmailPreview> = inventory::iter::<EmailPreview>().collect();
     previews.sort_by_key(|preview| preview.name);
     let content = html! {
         h1 { "Email previews" }
         p { "Every template, rendered with sample data. Nothing is sent." }
         @for preview in previews {
-            @let email = (preview.render)(&state.mailer);
+            @let email = (preview.render)(&mailer);
             section.email-preview #(preview.name) {
                 h2 { (preview.name) ": " (email.subject) }
                 div.parts {
@@ -107,20 +118,18 @@ pub async fn previews(_: DevOnly, State(state): State<AppState>, layout: PageLay
             }
         }
     };
-    layout.render("Email previews", content)
+    layout.render("Email previews", content).await
 }
 
 pub async fn preview_html(
     _: DevOnly,
-    State(state): State<AppState>,
+    State(mailer): State<Mailer>,
     Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let preview = inventory::iter::<EmailPreview>()
         .find(|preview| preview.name == name)
         .ok_or(AppError::NotFound)?;
-    Ok(framed_html(
-        (preview.render)(&state.mailer).html.into_string(),
-    ))
+    Ok(framed_html((preview.render)(&mailer).html.into_string()))
 }
 
 /// A message's own HTML document, with a policy that lets it render and nothing more.

@@ -11,8 +11,8 @@ use maud::Markup;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::db;
-use crate::{config::Config, error::AppError};
+use super::{EmailError, db};
+use crate::config::Config;
 
 /// What a template produces: both bodies from the same data.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct OutgoingEmail {
     pub raw: Vec<u8>,
 }
 
-/// Builds and queues messages. Cheap to clone; lives in `AppState`.
+/// Builds and queues messages. Cheap to clone; handlers take it as `State<Mailer>`.
 #[derive(Debug, Clone)]
 pub struct Mailer {
     from: Mailbox,
@@ -56,7 +56,7 @@ impl Mailer {
         format!("{}{path}", self.base_url)
     }
 
-    pub fn compose(&self, to: Mailbox, content: EmailContent) -> anyhow::Result<OutgoingEmail> {
+    pub fn compose(&self, to: Mailbox, content: EmailContent) -> Result<OutgoingEmail, EmailError> {
         // A subject never spans lines, whatever a caller put in it.
         let subject: String = content
             .subject
@@ -93,7 +93,7 @@ impl Mailer {
         conn: &mut PgConnection,
         to: Mailbox,
         content: EmailContent,
-    ) -> Result<Uuid, AppError> {
+    ) -> Result<Uuid, EmailError> {
         let email = self.compose(to, content)?;
         let id = db::insert(conn, &email).await?;
         tracing::info!(%id, template = email.template, "email queued");

@@ -1,14 +1,15 @@
-//! Email: Maud templates, composition with lettre, the outbox that makes delivery durable, the
-//! delivery worker, and the dev mailbox with template previews.
+//! Email machinery: composition with lettre, the outbox that makes delivery durable, the
+//! delivery worker, the building blocks of templates, and the dev mailbox with previews.
+//! The messages themselves live with the feature that sends them (`auth/emails.rs`).
 //!
 //! Sending a message from a handler:
 //!
 //! ```text
-//! let mut tx = state.db.begin().await?;
+//! let mut tx = db.begin().await?;
 //! /* ...the change that causes the message... */
-//! let link = state.mailer.url("/confirm?token=...");
-//! let content = templates::confirm_email(&ConfirmEmail { name: None, link: &link });
-//! state.mailer.enqueue(&mut tx, recipient, content).await?;
+//! let link = mailer.url("/confirm?token=...");
+//! let content = emails::confirm_email(&ConfirmEmail { name: None, link: &link });
+//! mailer.enqueue(&mut tx, recipient, content).await?;
 //! tx.commit().await?;
 //! ```
 //!
@@ -16,20 +17,36 @@
 //! all), and the worker delivers it, retrying while SMTP is down.
 
 pub mod db;
+mod error;
 pub mod mailbox;
 pub mod message;
 pub mod templates;
 pub mod worker;
 
+use std::sync::Arc;
+
 use axum::{
     Router,
+    extract::FromRef,
     routing::{get, post},
 };
+use sqlx::PgPool;
 
-pub use self::message::{EmailContent, Mailer};
-use crate::state::AppState;
+pub use self::{
+    error::EmailError,
+    message::{EmailContent, Mailer},
+};
+use crate::{config::Config, web::css::Stylesheet};
 
-pub fn routes() -> Router<AppState> {
+/// The dev mailbox's pages (404 in production).
+pub fn routes<S>() -> Router<S>
+where
+    PgPool: FromRef<S>,
+    Mailer: FromRef<S>,
+    Arc<Config>: FromRef<S>,
+    Arc<Stylesheet>: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new()
         .route("/dev/mailbox", get(mailbox::index))
         .route("/dev/mailbox/clear", post(mailbox::clear))

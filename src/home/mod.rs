@@ -63,33 +63,35 @@ async fn show(State(state): State<AppState>, layout: PageLayout) -> Page {
     let shown_link = |link: &Option<&'static str>| {
         link.filter(|href| !(production && href.starts_with("/dev/")))
     };
-    layout.render(
-        "Home",
-        html! {
-            section.home-intro {
-                h1 { "Your application starts here" }
-                p {
-                    "A Rust starter for hypermedia-driven applications: Axum, Maud, htmx and "
-                    "PostgreSQL, with real services and embedded defaults so that "
-                    code { "cargo run" } " just works."
-                }
-            }
-            ul.feature-list {
-                @for (name, description, link) in FEATURES {
-                    li {
-                        h2 {
-                            @if let Some(href) = shown_link(link) {
-                                a href=(href) { (name) }
-                            } @else {
-                                (name)
-                            }
-                        }
-                        p { (description) }
+    layout
+        .render(
+            "Home",
+            html! {
+                section.home-intro {
+                    h1 { "Your application starts here" }
+                    p {
+                        "A Rust starter for hypermedia-driven applications: Axum, Maud, htmx and "
+                        "PostgreSQL, with real services and embedded defaults so that "
+                        code { "cargo run" } " just works."
                     }
                 }
-            }
-        },
-    )
+                ul.feature-list {
+                    @for (name, description, link) in FEATURES {
+                        li {
+                            h2 {
+                                @if let Some(href) = shown_link(link) {
+                                    a href=(href) { (name) }
+                                } @else {
+                                    (name)
+                                }
+                            }
+                            p { (description) }
+                        }
+                    }
+                }
+            },
+        )
+        .await
 }
 
 inventory::submit! { CssFragment::new("home-intro", r#"

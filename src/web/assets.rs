@@ -5,11 +5,15 @@
 //! (`/assets/app.js?v=1a2b…`). A request carrying the current hash is cached as immutable;
 //! any other gets `no-cache` and revalidates with its `ETag`.
 
-use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
+use std::{
+    borrow::Cow,
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+};
 
 use axum::{
     Router,
-    extract::{Path, Query, State},
+    extract::{FromRef, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -17,7 +21,8 @@ use axum::{
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use crate::{error::AppError, state::AppState};
+use super::css::Stylesheet;
+use crate::error::AppError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
@@ -33,7 +38,11 @@ impl StaticFiles {
     }
 }
 
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    Arc<Stylesheet>: FromRef<S>,
+    S: Clone + Send + Sync + 'static,
+{
     Router::new().route("/assets/{*path}", get(serve_asset))
 }
 
@@ -80,13 +89,13 @@ struct Version {
 }
 
 async fn serve_asset(
-    State(state): State<AppState>,
+    State(stylesheet): State<Arc<Stylesheet>>,
     Path(path): Path<String>,
     Query(version): Query<Version>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if path == state.stylesheet.file_name {
-        return Ok(stylesheet_response(&state.stylesheet.body));
+    if path == stylesheet.file_name {
+        return Ok(stylesheet_response(&stylesheet.body));
     }
     if !is_safe_path(&path) {
         return Err(AppError::NotFound);

@@ -43,6 +43,7 @@ inventory::collect!(CssFragment);
 pub struct Stylesheet {
     /// `style.<hash>.css`
     pub file_name: String,
+    href: String,
     pub body: String,
 }
 
@@ -84,14 +85,17 @@ impl Stylesheet {
 
         let digest = Sha256::digest(body.as_bytes());
         let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let file_name = format!("style.{hash}.css");
         Ok(Self {
-            file_name: format!("style.{hash}.css"),
+            href: format!("/assets/{file_name}"),
+            file_name,
             body,
         })
     }
 
-    pub fn href(&self) -> String {
-        format!("/assets/{}", self.file_name)
+    /// Where the page links it from.
+    pub fn href(&self) -> &str {
+        &self.href
     }
 }
 

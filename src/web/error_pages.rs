@@ -7,23 +7,23 @@
 //! page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
 //! its errors) and JSON ones (health checks) pass through untouched.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Request, State},
+    http::{StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use axum_htmx::{HxReswap, HxRetarget, SwapOption};
 use maud::html;
 
 use super::{
-    css::CssFragment,
-    htmx::{HxRequest, vary_on_hx_request},
+    css::{CssFragment, Stylesheet},
+    htmx::{VARY_ON_HX_REQUEST, WantsFragment},
     layout::PageLayout,
 };
-use crate::{
-    error::{ErrorPage, default_message},
-    state::AppState,
-};
+use crate::error::{ErrorPage, default_message};
 
 /// Headers of an error response that still hold for its HTML page.
 const KEPT_HEADERS: [header::HeaderName; 5] = [
@@ -35,13 +35,14 @@ const KEPT_HEADERS: [header::HeaderName; 5] = [
 ];
 
 pub async fn render_error_pages(
-    State(state): State<AppState>,
+    State(stylesheet): State<Arc<Stylesheet>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let hx = HxRequest::from_headers(request.headers());
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
+    let (mut parts, body) = request.into_parts();
+    let Ok(fragment) = WantsFragment::from_request_parts(&mut parts, &()).await;
+    let path = parts.uri.path().to_owned();
+    let response = next.run(Request::from_parts(parts, body)).await;
 
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -57,17 +58,19 @@ pub async fn render_error_pages(
         .map(|page| page.message)
         .unwrap_or_else(|| default_message(status).to_owned());
     let (parts, _) = response.into_parts();
-    let layout = PageLayout::bare(hx, &path, &state);
-    let mut response = if layout.is_htmx() {
-        let mut fragment = error_notice(status, &message).into_response();
-        let headers = fragment.headers_mut();
-        headers.insert("hx-retarget", HeaderValue::from_static("#alerts"));
-        headers.insert("hx-reswap", HeaderValue::from_static("innerHTML"));
-        vary_on_hx_request(&mut fragment);
-        fragment
+    let layout = PageLayout::bare(fragment, &path, stylesheet);
+    let mut response = if layout.wants_fragment() {
+        (
+            HxRetarget(format!("#{}", super::layout::ALERTS_ID)),
+            HxReswap(SwapOption::InnerHtml),
+            VARY_ON_HX_REQUEST,
+            error_notice(status, &message),
+        )
+            .into_response()
     } else {
         layout
             .render(title(status), error_body(status, &message))
+            .await
             .into_response()
     };
     // Keep the headers that belong to the error itself; the rest described the old body.

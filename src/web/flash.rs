@@ -1,7 +1,8 @@
 //! Flash messages: one-time notices that survive a redirect (Post/Redirect/Get).
 //!
 //! A handler pushes a message into the session with the [`Flash`] extractor; the next page
-//! rendered through [`PageLayout`](super::layout::PageLayout) takes and shows it. Because they
+//! rendered through [`PageLayout::render`](super::layout::PageLayout::render) takes and shows
+//! it. Because they
 //! live in the PostgreSQL session, they reach the next request whichever instance serves it.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
@@ -80,16 +81,25 @@ impl Flash {
     }
 }
 
-/// Removes and returns the pending messages. A session store failure costs the messages,
-/// never the page, so it is logged rather than returned.
+/// Removes and returns the pending messages. Removing marks the session changed (a write when
+/// the response goes out), so it happens only when there is something to remove: most pages
+/// have no message, and a page view must not cost a session write. A session store failure
+/// costs the messages, never the page, so it is logged rather than returned.
 pub async fn take(session: &Session) -> Vec<FlashMessage> {
-    match session.remove::<Vec<FlashMessage>>(SESSION_KEY).await {
-        Ok(messages) => messages.unwrap_or_default(),
+    let pending = match session.get::<Vec<FlashMessage>>(SESSION_KEY).await {
+        Ok(pending) => pending,
         Err(error) => {
             tracing::warn!(%error, "could not read flash messages from the session");
-            Vec::new()
+            return Vec::new();
         }
+    };
+    let Some(messages) = pending else {
+        return Vec::new();
+    };
+    if let Err(error) = session.remove_value(SESSION_KEY).await {
+        tracing::warn!(%error, "could not clear flash messages from the session");
     }
+    messages
 }
 
 fn session_error(error: tower_sessions::session::Error) -> AppError {

@@ -1,82 +1,77 @@
-//! htmx request detection and response headers.
+//! htmx on top of axum-htmx: the one rule the crate leaves to us, and redirects that work for
+//! htmx and plain requests alike.
 //!
-//! An htmx request (`HX-Request: true`) gets the page's fragment instead of the full document,
-//! except a history restore (`HX-History-Restore-Request`), which needs the whole page because
-//! htmx swaps it into `<body>`. Responses that differ by this header send `Vary: HX-Request`
-//! so that caches keep the two apart.
+//! An htmx request (`HX-Request`) gets the page's fragment instead of the whole document,
+//! except a history restore (`HX-History-Restore-Request`), which htmx swaps into `<body>` and
+//! so needs the whole page. Responses that differ by it send `Vary: HX-Request` (see
+//! [`Page`](super::layout::Page)).
 
 use std::convert::Infallible;
 
 use axum::{
     extract::FromRequestParts,
-    http::{HeaderMap, HeaderValue, header, request::Parts},
+    http::{HeaderName, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
+use axum_htmx::{HxHistoryRestoreRequest, HxRedirect, HxRequest};
 
-/// Whether the request wants a fragment rather than a full page.
+/// Whether the request wants a fragment rather than the whole page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HxRequest(pub bool);
+pub struct WantsFragment(pub bool);
 
-impl HxRequest {
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let is_set = |name: &str| headers.get(name).is_some_and(|value| value == "true");
-        Self(is_set("hx-request") && !is_set("hx-history-restore-request"))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for HxRequest {
+impl<S: Send + Sync> FromRequestParts<S> for WantsFragment {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
-        Ok(Self::from_headers(&parts.headers))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        let HxHistoryRestoreRequest(restore) =
+            HxHistoryRestoreRequest::from_request_parts(parts, state).await?;
+        Ok(Self(htmx && !restore))
     }
 }
 
-/// Adds `HX-Request` to the response's `Vary` header, keeping any values already there.
-pub fn vary_on_hx_request(response: &mut Response) {
-    response
-        .headers_mut()
-        .append(header::VARY, HeaderValue::from_static("HX-Request"));
-}
+/// `Vary: HX-Request`, spelled as htmx's documentation does (axum-htmx's `VaryHxRequest`
+/// sends it lower-case, which caches treat alike but naive clients compare differently).
+pub const VARY_ON_HX_REQUEST: [(HeaderName, &str); 1] = [(header::VARY, "HX-Request")];
 
 /// Sends the browser to `location`: a 303 for plain requests, `HX-Redirect` for htmx ones
 /// (htmx follows a 3xx inside its own request and would swap the next page into the target).
-pub fn redirect(hx: HxRequest, location: &str) -> Response {
-    let Ok(value) = HeaderValue::from_str(location) else {
-        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if hx.0 {
-        ([("hx-redirect", value)], "").into_response()
+pub fn redirect(HxRequest(htmx): HxRequest, location: &str) -> Response {
+    if htmx {
+        (HxRedirect(location.to_owned()), ()).into_response()
     } else {
-        (
-            axum::http::StatusCode::SEE_OTHER,
-            [(header::LOCATION, value)],
-        )
-            .into_response()
+        (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::http::Request;
+
     use super::*;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.parse().unwrap(), HeaderValue::from_static(v)))
-            .collect()
+    async fn wants_fragment(headers: &[(&str, &str)]) -> bool {
+        let mut request = Request::get("/");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let (mut parts, ()) = request.body(()).unwrap().into_parts();
+        WantsFragment::from_request_parts(&mut parts, &())
+            .await
+            .unwrap()
+            .0
     }
 
-    #[test]
-    fn a_history_restore_gets_the_full_page() {
-        assert!(HxRequest::from_headers(&headers(&[("hx-request", "true")])).0);
-        assert!(!HxRequest::from_headers(&headers(&[])).0);
+    #[tokio::test]
+    async fn a_history_restore_gets_the_full_page() {
+        assert!(wants_fragment(&[("hx-request", "true")]).await);
+        assert!(!wants_fragment(&[]).await);
         assert!(
-            !HxRequest::from_headers(&headers(&[
+            !wants_fragment(&[
                 ("hx-request", "true"),
                 ("hx-history-restore-request", "true"),
-            ]))
-            .0
+            ])
+            .await
         );
     }
 

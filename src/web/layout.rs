@@ -2,19 +2,21 @@
 //!
 //! ```text
 //! async fn show(layout: PageLayout) -> Page {
-//!     layout.render("Title", html! { h1 { "Hello" } })
+//!     layout.render("Title", html! { h1 { "Hello" } }).await
 //! }
 //! ```
 //!
 //! A plain request gets the whole document; an htmx request gets only the content (plus the
 //! `<title>`, which htmx applies, and pending flash messages as an out-of-band swap). Either way
-//! the response says `Vary: HX-Request`.
+//! the response says `Vary: HX-Request`. Flash messages are taken from the session when the
+//! page is rendered, not when the layout is extracted, so a handler that takes the layout and
+//! then redirects leaves them for the next page.
 
-use std::convert::Infallible;
+use std::{convert::Infallible, sync::Arc};
 
 use axum::{
-    extract::FromRequestParts,
-    http::request::Parts,
+    extract::{FromRef, FromRequestParts},
+    http::{header, request::Parts},
     response::{Html, IntoResponse, Response},
 };
 use maud::{DOCTYPE, Markup, html};
@@ -23,17 +25,20 @@ use tower_sessions::Session;
 use super::{
     assets::asset_url,
     components::flash_messages,
-    css::CssFragment,
+    css::{CssFragment, Stylesheet},
     flash::{self, FlashMessage},
-    htmx::{HxRequest, vary_on_hx_request},
+    htmx::{VARY_ON_HX_REQUEST, WantsFragment},
 };
-use crate::state::AppState;
+use crate::auth::paths;
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:
 /// no injected indicator `<style>` (the CSP would block it; our CSS has the rules), no `eval`,
 /// no scripts from swapped content, and 4xx/5xx responses are swapped so that a 422 form with
 /// its errors, or an error notice, is shown.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
+
+/// The region flash messages and error notices are swapped into.
+pub const ALERTS_ID: &str = "alerts";
 
 /// The links in the site header: one line per module.
 const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
@@ -49,64 +54,76 @@ pub struct CurrentUser {
 
 /// Everything the layout needs from the request, taken once per page.
 pub struct PageLayout {
-    hx: HxRequest,
+    fragment: WantsFragment,
     current_path: String,
-    flashes: Vec<FlashMessage>,
+    session: Option<Session>,
     current_user: Option<CurrentUser>,
-    stylesheet_href: String,
+    stylesheet: Arc<Stylesheet>,
 }
 
-impl FromRequestParts<AppState> for PageLayout {
+impl<S> FromRequestParts<S> for PageLayout
+where
+    Arc<Stylesheet>: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let flashes = match parts.extensions.get::<Session>() {
-            Some(session) => flash::take(session).await,
-            None => Vec::new(),
-        };
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         Ok(Self {
-            hx: HxRequest::from_headers(&parts.headers),
+            fragment: WantsFragment::from_request_parts(parts, state).await?,
             current_path: parts.uri.path().to_owned(),
-            flashes,
+            session: parts.extensions.get::<Session>().cloned(),
             current_user: parts.extensions.get::<CurrentUser>().cloned(),
-            stylesheet_href: state.stylesheet.href(),
+            stylesheet: Arc::<Stylesheet>::from_ref(state),
         })
     }
 }
 
 impl PageLayout {
     /// A layout for responses built outside the router (error pages), with no session.
-    pub fn bare(hx: HxRequest, current_path: &str, state: &AppState) -> Self {
+    pub fn bare(fragment: WantsFragment, current_path: &str, stylesheet: Arc<Stylesheet>) -> Self {
         Self {
-            hx,
+            fragment,
             current_path: current_path.to_owned(),
-            flashes: Vec::new(),
+            session: None,
             current_user: None,
-            stylesheet_href: state.stylesheet.href(),
+            stylesheet,
         }
     }
 
-    pub fn is_htmx(&self) -> bool {
-        self.hx.0
+    pub fn wants_fragment(&self) -> bool {
+        self.fragment.0
     }
 
-    /// The page: the whole document, or the fragment for htmx.
-    pub fn render(self, title: &str, content: Markup) -> Page {
-        let markup = if self.hx.0 {
+    /// The page: the whole document, or the fragment for htmx, with the flash messages
+    /// waiting in the session (which this takes).
+    pub async fn render(self, title: &str, content: Markup) -> Page {
+        let flashes = match &self.session {
+            Some(session) => flash::take(session).await,
+            None => Vec::new(),
+        };
+        self.render_with(title, content, &flashes)
+    }
+
+    fn render_with(&self, title: &str, content: Markup, flashes: &[FlashMessage]) -> Page {
+        let markup = if self.fragment.0 {
             html! {
                 title { (title) " · Starter" }
                 (content)
-                @if !self.flashes.is_empty() {
-                    div #alerts hx-swap-oob="true" { (flash_messages(&self.flashes)) }
+                @if !flashes.is_empty() {
+                    div #(ALERTS_ID) hx-swap-oob="true" { (flash_messages(flashes)) }
                 }
             }
         } else {
-            self.document(title, content)
+            self.document(title, content, flashes)
         };
-        Page(markup)
+        Page {
+            markup,
+            personal: self.current_user.is_some(),
+        }
     }
 
-    fn document(&self, title: &str, content: Markup) -> Markup {
+    fn document(&self, title: &str, content: Markup, flashes: &[FlashMessage]) -> Markup {
         html! {
             (DOCTYPE)
             html lang="en" {
@@ -115,7 +132,7 @@ impl PageLayout {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     meta name="htmx-config" content=(HTMX_CONFIG);
                     title { (title) " · Starter" }
-                    link rel="stylesheet" href=(self.stylesheet_href);
+                    link rel="stylesheet" href=(self.stylesheet.href());
                     link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
@@ -123,7 +140,7 @@ impl PageLayout {
                 body {
                     a.skip-link href="#main" { "Skip to content" }
                     (self.site_header())
-                    div #alerts { (flash_messages(&self.flashes)) }
+                    div #(ALERTS_ID) { (flash_messages(flashes)) }
                     main #main.page-content { (content) }
                     footer.site-footer {
                         p { "Built with Axum, Maud, htmx and PostgreSQL." }
@@ -151,19 +168,19 @@ impl PageLayout {
                 }
                 div.account {
                     @if let Some(user) = &self.current_user {
-                        a.user href="/account"
-                          aria-current=[(self.is_current("/account")).then_some("page")] {
+                        a.user href=(paths::ACCOUNT)
+                          aria-current=[(self.is_current(paths::ACCOUNT)).then_some("page")] {
                             (user.email)
                         }
-                        form method="post" action="/logout" {
+                        form method="post" action=(paths::LOGOUT) {
                             button._link-button type="submit" { "Log out" }
                         }
                     } @else {
-                        a href="/login" aria-current=[(self.is_current("/login")).then_some("page")] {
+                        a href=(paths::LOGIN) aria-current=[(self.is_current(paths::LOGIN)).then_some("page")] {
                             "Log in"
                         }
-                        a href="/register"
-                          aria-current=[(self.is_current("/register")).then_some("page")] {
+                        a href=(paths::REGISTER)
+                          aria-current=[(self.is_current(paths::REGISTER)).then_some("page")] {
                             "Sign up"
                         }
                     }
@@ -172,7 +189,7 @@ impl PageLayout {
             @if let Some(user) = self.current_user.as_ref().filter(|user| !user.confirmed) {
                 div.confirm-banner role="status" {
                     p { "Please confirm your email address: we sent a link to " strong { (user.email) } "." }
-                    form method="post" action="/confirm/resend" {
+                    form method="post" action=(paths::CONFIRM_RESEND) {
                         button._link-button type="submit" { "Send a new link" }
                     }
                 }
@@ -277,14 +294,31 @@ inventory::submit! { CssFragment::new("page-content", r#"
 }
 "#) }
 
-/// A rendered page (or fragment) that tells caches it depends on `HX-Request`.
-pub struct Page(pub Markup);
+/// A rendered page (or fragment). It tells caches that it depends on `HX-Request`, and a
+/// page rendered for a signed-in user (it shows their address, at least) is never stored by
+/// a browser or proxy cache.
+pub struct Page {
+    markup: Markup,
+    personal: bool,
+}
+
+impl Page {
+    pub fn into_markup(self) -> Markup {
+        self.markup
+    }
+}
 
 impl IntoResponse for Page {
     fn into_response(self) -> Response {
-        let mut response = Html(self.0.into_string()).into_response();
-        vary_on_hx_request(&mut response);
-        response
+        let no_store = self
+            .personal
+            .then_some([(header::CACHE_CONTROL, "private, no-store")]);
+        (
+            VARY_ON_HX_REQUEST,
+            no_store,
+            Html(self.markup.into_string()),
+        )
+            .into_response()
     }
 }
 
@@ -297,18 +331,29 @@ mod tests {
 
     fn layout(hx: bool, path: &str) -> PageLayout {
         PageLayout {
-            hx: HxRequest(hx),
+            fragment: WantsFragment(hx),
             current_path: path.to_owned(),
-            flashes: vec![FlashMessage {
-                level: FlashLevel::Success,
-                text: "<b>Saved</b>".into(),
-            }],
+            session: None,
             current_user: Some(CurrentUser {
                 email: "<script>alert(1)</script>@example.com".into(),
                 confirmed: false,
             }),
-            stylesheet_href: "/assets/style.abc.css".into(),
+            stylesheet: Arc::new(Stylesheet::build().unwrap()),
         }
+    }
+
+    fn flashes() -> Vec<FlashMessage> {
+        vec![FlashMessage {
+            level: FlashLevel::Success,
+            text: "<b>Saved</b>".into(),
+        }]
+    }
+
+    fn render(hx: bool, path: &str, title: &str, content: Markup) -> String {
+        layout(hx, path)
+            .render_with(title, content, &flashes())
+            .into_markup()
+            .into_string()
     }
 
     fn select<'a>(doc: &'a Doc, selector: &str) -> Vec<scraper::ElementRef<'a>> {
@@ -317,12 +362,11 @@ mod tests {
 
     #[test]
     fn a_full_page_has_the_document_around_the_content() {
-        let page = layout(false, "/").render("Home", html! { p.marker { "hi" } });
-        let doc = Doc::parse_document(&page.0.into_string());
+        let doc = Doc::parse_document(&render(false, "/", "Home", html! { p.marker { "hi" } }));
         assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
         assert_eq!(
             select(&doc, "link[rel=stylesheet]")[0].attr("href"),
-            Some("/assets/style.abc.css")
+            Some(layout(false, "/").stylesheet.href())
         );
         assert_eq!(select(&doc, "main#main p.marker").len(), 1);
         assert_eq!(
@@ -338,8 +382,7 @@ mod tests {
 
     #[test]
     fn an_htmx_request_gets_only_the_fragment() {
-        let page = layout(true, "/").render("Home", html! { p.marker { "hi" } });
-        let body = page.0.into_string();
+        let body = render(true, "/", "Home", html! { p.marker { "hi" } });
         let doc = Doc::parse_fragment(&body);
         assert!(!body.contains("<html"));
         assert_eq!(select(&doc, "p.marker").len(), 1);
@@ -348,10 +391,7 @@ mod tests {
 
     #[test]
     fn user_supplied_text_is_escaped() {
-        let body = layout(false, "/")
-            .render("<i>x</i>", html! {})
-            .0
-            .into_string();
+        let body = render(false, "/", "<i>x</i>", html! {});
         let doc = Doc::parse_document(&body);
         assert!(select(&doc, "script:not([src])").is_empty());
         assert!(select(&doc, "#alerts b").is_empty());
@@ -368,8 +408,17 @@ mod tests {
     }
 
     #[test]
-    fn pages_vary_on_hx_request() {
-        let response = Page(html! {}).into_response();
-        assert_eq!(response.headers()["vary"], "HX-Request");
+    fn pages_vary_on_hx_request_and_personal_ones_are_not_stored() {
+        let public = Page {
+            markup: html! {},
+            personal: false,
+        }
+        .into_response();
+        assert_eq!(public.headers()["vary"], "HX-Request");
+        assert!(public.headers().get("cache-control").is_none());
+
+        let personal = layout(false, "/account").render_with("Account", html! {}, &[]);
+        let response = personal.into_response();
+        assert_eq!(response.headers()["cache-control"], "private, no-store");
     }
 }

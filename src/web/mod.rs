@@ -1,14 +1,17 @@
 //! Cross-cutting web parts that every feature module uses: the page layout and shared
-//! components, flash messages, htmx helpers, the CSS pipeline, static assets, and the
-//! middleware that sets security headers and renders error pages.
+//! components, forms (`ValidatedForm`), flash messages, htmx helpers, the CSS pipeline,
+//! static assets, and the middleware that sets security headers and renders error pages.
 
 pub mod assets;
+pub mod body_limit;
 pub mod client_ip;
 pub mod components;
 pub mod csrf;
 pub mod css;
 pub mod error_pages;
 pub mod flash;
+pub mod form;
 pub mod htmx;
+pub mod humanize;
 pub mod layout;
 pub mod security_headers;

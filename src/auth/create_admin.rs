@@ -32,8 +32,8 @@ pub async fn create_or_promote(pool: &PgPool, email: &str) -> anyhow::Result<Adm
         db::set_role(pool, user.id, Role::Admin).await?;
         return Ok(AdminCreated::Promoted);
     }
-    // The secret half of a token is 64 random hex characters; 24 make a strong password.
-    let generated: String = tokens::generate().token.chars().rev().take(24).collect();
+    // 12 random bytes, 24 hex characters: a strong password.
+    let generated = tokens::random_hex(12);
     let hash = password::hash(&generated).await?;
     let mut conn = pool.acquire().await?;
     db::insert(&mut conn, &email, &hash, Role::Admin, true)

@@ -1,0 +1,144 @@
+//! The account page: its summary, and changing the password, changing the address, and
+//! ending the other sessions.
+
+use axum::{extract::State, response::Response};
+use axum_htmx::HxRequest;
+use tower_sessions::Session;
+
+use crate::{
+    auth::{
+        AuthUser, db,
+        forms::{ChangeEmailForm, NewPasswordForm},
+        links, password, paths,
+        rate_limits::{self, Form, Who},
+        session,
+        tokens::{self, TokenPurpose},
+        views::{self, AccountForms},
+    },
+    error::AppError,
+    state::AppState,
+    web::{
+        client_ip::ClientIp,
+        flash::Flash,
+        form::{FieldErrors, ValidatedForm, unprocessable},
+        htmx::redirect,
+        layout::{Page, PageLayout},
+    },
+};
+
+const TITLE: &str = "Your account";
+const WRONG_PASSWORD: &str = "That is not your current password.";
+
+/// Everything shown comes with the signed-in user: no query.
+pub async fn show(user: AuthUser, layout: PageLayout) -> Page {
+    layout
+        .render(TITLE, views::account(&user, &AccountForms::default()))
+        .await
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: AuthUser,
+    session: Session,
+    flash: Flash,
+    hx: HxRequest,
+    layout: PageLayout,
+    form: ValidatedForm<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    let account = db::find(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (form, mut errors) = form.into_parts();
+    if let Some(problem) = password::same_as_email(&form.password, &account.email) {
+        errors.add("password", problem);
+    }
+    if !password::verify(&form.current_password, &account.password_hash).await? {
+        errors.add("current_password", WRONG_PASSWORD);
+    }
+    if !errors.is_empty() {
+        let forms = AccountForms {
+            password_errors: errors,
+            ..Default::default()
+        };
+        let page = views::account(&user, &forms);
+        return Ok(unprocessable(layout.render(TITLE, page).await));
+    }
+    let hash = password::hash(&form.password).await?;
+    let mut tx = state.db.begin().await?;
+    let epoch = db::set_password(&mut tx, account.id, &hash).await?;
+    // A pending reset or address change from before must not undo this one.
+    tokens::revoke_all(&mut tx, account.id).await?;
+    tx.commit().await?;
+    state.users.forget(account.id);
+    session::adopt_epoch(&session, account.id, epoch).await?;
+    flash
+        .success("Your password was changed. Other sessions were logged out.")
+        .await?;
+    Ok(redirect(hx, paths::ACCOUNT))
+}
+
+pub async fn change_email(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: AuthUser,
+    flash: Flash,
+    hx: HxRequest,
+    layout: PageLayout,
+    form: ValidatedForm<ChangeEmailForm>,
+) -> Result<Response, AppError> {
+    let account = db::find(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (form, form_errors) = form.into_parts();
+    let mut errors = FieldErrors::default();
+    if !user.confirmed() {
+        errors.add("email", "Confirm your current address first.");
+    } else if form_errors.is_empty() && form.email == account.email {
+        errors.add("email", "That is already your address.");
+    }
+    errors.merge(form_errors);
+    if !password::verify(&form.current_password, &account.password_hash).await? {
+        errors.add("current_password", WRONG_PASSWORD);
+    }
+    if !errors.is_empty() {
+        let forms = AccountForms {
+            email_value: &form.email,
+            email_errors: errors,
+            ..Default::default()
+        };
+        let page = views::account(&user, &forms);
+        return Ok(unprocessable(layout.render(TITLE, page).await));
+    }
+    let limiter = &state.rate_limiter;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::Ip(&ip))?;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::User(user.id))?;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::Address(&form.email))?;
+    // An address taken by another account gets no link; the answer does not say so.
+    if db::find_by_email(&state.db, &form.email).await?.is_none() {
+        let mut tx = state.db.begin().await?;
+        let purpose = TokenPurpose::ChangeEmail;
+        links::send_confirmation(&state.mailer, &mut tx, account.id, &form.email, purpose).await?;
+        tx.commit().await?;
+    }
+    flash
+        .success(format!(
+            "We sent a link to {}. Your address changes when you open it.",
+            form.email
+        ))
+        .await?;
+    Ok(redirect(hx, paths::ACCOUNT))
+}
+
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    user: AuthUser,
+    session: Session,
+    flash: Flash,
+    hx: HxRequest,
+) -> Result<Response, AppError> {
+    let epoch = db::end_sessions(&state.db, user.id).await?;
+    state.users.forget(user.id);
+    session::adopt_epoch(&session, user.id, epoch).await?;
+    flash.success("Every other session was logged out.").await?;
+    Ok(redirect(hx, paths::ACCOUNT))
+}

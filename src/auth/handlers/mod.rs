@@ -1,0 +1,43 @@
+//! The account flows, one file per flow. Answers never reveal whether an email has an
+//! account: registration, password reset and confirmation resends answer the same page either
+//! way (the account holder is told by email instead), and every failed sign-in says "Invalid
+//! email or password".
+
+pub mod account;
+pub mod admin;
+pub mod login;
+pub mod password_reset;
+pub mod registration;
+
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{UNIFORM_ANSWER_TIME, views};
+use crate::web::layout::PageLayout;
+
+/// `?token=` of a link from an email.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+const BAD_LINK: &str = "It is invalid, has expired, or was already used.";
+
+async fn link_problem(layout: PageLayout, message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        layout
+            .render("Link cannot be used", views::link_problem(message))
+            .await,
+    )
+        .into_response()
+}
+
+/// Waits out the rest of [`UNIFORM_ANSWER_TIME`] since `started`.
+async fn answer_no_sooner_than(started: tokio::time::Instant) {
+    tokio::time::sleep_until(started + UNIFORM_ANSWER_TIME).await;
+}

@@ -1,0 +1,156 @@
+//! Forgotten passwords: asking for a link, and choosing a new password with it.
+
+use axum::{
+    extract::{Query, State},
+    response::{IntoResponse, Response},
+};
+use axum_htmx::HxRequest;
+use maud::Markup;
+
+use super::{BAD_LINK, TokenQuery, answer_no_sooner_than, link_problem};
+use crate::{
+    auth::{
+        db,
+        forms::{EmailForm, NewPasswordForm},
+        links, password, paths,
+        rate_limits::{self, Form, Who},
+        tokens::{self, TokenPurpose},
+        views,
+    },
+    error::AppError,
+    state::AppState,
+    web::{
+        client_ip::ClientIp,
+        flash::Flash,
+        form::{FieldErrors, ValidatedForm, unprocessable},
+        htmx::redirect,
+        humanize,
+        layout::{Page, PageLayout},
+    },
+};
+
+fn forgot_form(email: &str, errors: &FieldErrors) -> Markup {
+    views::request_link(
+        "Reset your password",
+        paths::PASSWORD_FORGOT,
+        "Enter your account's email address and we will send you a link to choose a new \
+         password.",
+        email,
+        errors,
+    )
+}
+
+pub async fn show_forgot(layout: PageLayout) -> Page {
+    layout
+        .render(
+            "Reset your password",
+            forgot_form("", &FieldErrors::default()),
+        )
+        .await
+}
+
+pub async fn forgot(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    layout: PageLayout,
+    form: ValidatedForm<EmailForm>,
+) -> Result<Response, AppError> {
+    let started = tokio::time::Instant::now();
+    rate_limits::check(&state.rate_limiter, Form::PasswordForgot, Who::Ip(&ip))?;
+    let form = match form.valid() {
+        Ok(form) => form,
+        Err(invalid) => {
+            let page = forgot_form(&invalid.input.email, &invalid.errors);
+            return Ok(unprocessable(
+                layout.render("Reset your password", page).await,
+            ));
+        }
+    };
+    let who = Who::Address(&form.email);
+    rate_limits::check(&state.rate_limiter, Form::PasswordForgot, who)?;
+    if let Some(account) = db::find_by_email(&state.db, &form.email).await? {
+        let mut tx = state.db.begin().await?;
+        links::send_password_reset(&state.mailer, &mut tx, account.id, &account.email).await?;
+        tx.commit().await?;
+    }
+    answer_no_sooner_than(started).await;
+    let message = format!(
+        "If an account uses {}, a link to choose a new password is on its way. It works once, \
+         within {}.",
+        form.email,
+        humanize::duration(TokenPurpose::ResetPassword.valid_for())
+    );
+    Ok(layout
+        .render("Check your email", views::check_your_email(&message))
+        .await
+        .into_response())
+}
+
+pub async fn show_reset(
+    State(state): State<AppState>,
+    layout: PageLayout,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    let purposes = [TokenPurpose::ResetPassword];
+    let valid = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await?;
+    tx.rollback().await?;
+    Ok(match (valid, query.token) {
+        (Some(_), Some(token)) => layout
+            .render(
+                "Choose a new password",
+                views::reset_password(&token, &FieldErrors::default()),
+            )
+            .await
+            .into_response(),
+        _ => link_problem(layout, BAD_LINK).await,
+    })
+}
+
+/// Sets the new password. A valid link is all it takes (it proves the address); only
+/// attempts with a bad link are rate limited.
+pub async fn reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    flash: Flash,
+    hx: HxRequest,
+    layout: PageLayout,
+    Query(query): Query<TokenQuery>,
+    form: ValidatedForm<NewPasswordForm>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    let purposes = [TokenPurpose::ResetPassword];
+    let Some(token) = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await? else {
+        drop(tx);
+        let who = Who::Ip(&ip);
+        rate_limits::check(&state.rate_limiter, Form::PasswordResetBadLink, who)?;
+        return Ok(link_problem(layout, BAD_LINK).await);
+    };
+    // Read inside the transaction: a request holds one connection at a time.
+    let user = db::find(&mut *tx, token.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (form, mut errors) = form.into_parts();
+    if let Some(problem) = password::same_as_email(&form.password, &user.email) {
+        errors.add("password", problem);
+    }
+    if !errors.is_empty() {
+        let token = query.token.unwrap_or_default();
+        let page = views::reset_password(&token, &errors);
+        return Ok(unprocessable(
+            layout.render("Choose a new password", page).await,
+        ));
+    }
+    let hash = password::hash(&form.password).await?;
+    // A new password ends every session of the account; the link proved the address too.
+    db::set_password(&mut tx, user.id, &hash).await?;
+    db::confirm_email(&mut tx, user.id).await?;
+    tokens::use_up(&mut tx, &token.id).await?;
+    tokens::revoke_all(&mut tx, user.id).await?;
+    tx.commit().await?;
+    state.users.forget(user.id);
+    flash
+        .success("Your password was changed. Log in with the new one.")
+        .await?;
+    Ok(redirect(hx, paths::LOGIN))
+}

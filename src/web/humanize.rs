@@ -1,0 +1,50 @@
+//! Durations as people read them ("30 minutes", "48 hours"), for messages whose numbers must
+//! come from the same constants as the code that enforces them.
+
+use std::time::Duration;
+
+/// Seconds under a minute, minutes under two hours, hours under three days, then days;
+/// rounded up, so a wait is never understated.
+pub fn duration(duration: Duration) -> String {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    let seconds = duration.as_secs().max(1);
+    let (amount, unit) = match seconds {
+        0..MINUTE => (seconds, "second"),
+        MINUTE..7200 => (seconds.div_ceil(MINUTE), "minute"),
+        7200..259_200 => (seconds.div_ceil(HOUR), "hour"),
+        _ => (seconds.div_ceil(DAY), "day"),
+    };
+    match amount {
+        1 => format!("a {unit}"),
+        _ => format!("{amount} {unit}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        let cases = [
+            (0, "a second"),
+            (1, "a second"),
+            (45, "45 seconds"),
+            (60, "a minute"),
+            (90, "2 minutes"),
+            (15 * 60, "15 minutes"),
+            (30 * 60, "30 minutes"),
+            (3600, "60 minutes"),
+            (2 * 3600, "2 hours"),
+            (24 * 3600, "24 hours"),
+            (48 * 3600, "48 hours"),
+            (30 * 86_400, "30 days"),
+            (3 * 86_400 + 1, "4 days"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(duration(Duration::from_secs(seconds)), text, "{seconds}");
+        }
+    }
+}
