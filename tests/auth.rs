@@ -13,60 +13,15 @@ use axum::{
     http::{Request, StatusCode},
 };
 use common::{
-    TestApp, TestClient, assert_security_headers, link_in, select, smtp::SmtpSink, test_config,
-    text_of,
+    TestApp,
+    accounts::{PASSWORD, redirects_to_login},
+    assert_security_headers, link_in, select,
+    smtp::SmtpSink,
+    test_config, text_of,
 };
 use mail_parser::MessageParser;
 use starter::email::worker::{DeliveryWorker, RetryPolicy};
 use tokio_util::sync::CancellationToken;
-
-const PASSWORD: &str = "correct horse battery";
-
-/// Submits the sign-up form as a user would.
-async fn sign_up(client: &mut TestClient<'_>, email: &str) -> common::TestResponse {
-    client
-        .post(
-            "/register",
-            &[
-                ("email", email),
-                ("password", PASSWORD),
-                ("password_confirmation", PASSWORD),
-            ],
-        )
-        .await
-}
-
-/// Registers, confirms through the mailed link, and leaves the client logged out.
-async fn registered(app: &TestApp, email: &str) {
-    let mut client = app.client();
-    let response = sign_up(&mut client, email).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    let link = app.link_in_mail(email, "/confirm?token=").await;
-    assert_eq!(client.get(&link).await.status, StatusCode::OK);
-}
-
-async fn logged_in<'a>(app: &'a TestApp, email: &str, remember: bool) -> TestClient<'a> {
-    let mut client = app.client();
-    let mut form = vec![("email", email), ("password", PASSWORD)];
-    if remember {
-        form.push(("remember", "on"));
-    }
-    let response = client.post("/login", &form).await;
-    assert_eq!(
-        response.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        response.text()
-    );
-    client
-}
-
-fn redirects_to_login(response: &common::TestResponse) -> bool {
-    response.status == StatusCode::SEE_OTHER
-        && response
-            .header("location")
-            .is_some_and(|location| location.starts_with("/login?next="))
-}
 
 #[tokio::test]
 async fn register_confirm_login_logout_with_mail_over_smtp() {
@@ -89,7 +44,7 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
         assert_eq!(select(&doc, &format!("label[for={id}]")).len(), 1, "{name}");
     }
 
-    let registered = sign_up(&mut client, "Ada@Example.com").await;
+    let registered = client.sign_up("Ada@Example.com").await;
     assert_eq!(registered.status, StatusCode::OK);
     assert!(registered.text().contains("ada@example.com"));
 
@@ -145,8 +100,8 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
 async fn an_unconfirmed_account_can_log_in_and_is_offered_a_new_link() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    sign_up(&mut client, "bo@example.com").await;
-    let mut client = logged_in(&app, "bo@example.com", false).await;
+    client.sign_up("bo@example.com").await;
+    let mut client = app.logged_in("bo@example.com", false).await;
     let doc = client.get("/").await.document();
     assert_eq!(
         select(&doc, ".confirm-banner form[action='/confirm/resend']").len(),
@@ -173,9 +128,9 @@ async fn an_unconfirmed_account_can_log_in_and_is_offered_a_new_link() {
 #[tokio::test]
 async fn the_session_id_changes_at_login_and_remember_me_sets_the_lifetime() {
     let app = TestApp::new().await;
-    registered(&app, "cy@example.com").await;
+    app.registered("cy@example.com").await;
 
-    let mut client = logged_in(&app, "cy@example.com", false).await;
+    let mut client = app.logged_in("cy@example.com", false).await;
     let first = client.session_cookie().unwrap().clone();
     let again = client
         .post(
@@ -224,8 +179,8 @@ async fn the_session_id_changes_at_login_and_remember_me_sets_the_lifetime() {
 #[tokio::test]
 async fn a_password_reset_ends_every_session_and_its_link_works_once() {
     let app = TestApp::new().await;
-    registered(&app, "di@example.com").await;
-    let mut old_session = logged_in(&app, "di@example.com", true).await;
+    app.registered("di@example.com").await;
+    let mut old_session = app.logged_in("di@example.com", true).await;
     assert_eq!(old_session.get("/account").await.status, StatusCode::OK);
 
     let mut client = app.client();
@@ -302,7 +257,7 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once() {
 async fn tokens_expire_and_only_their_hashes_are_stored() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    sign_up(&mut client, "ed@example.com").await;
+    client.sign_up("ed@example.com").await;
     let link = app.link_in_mail("ed@example.com", "/confirm?token=").await;
     let token = link.strip_prefix("/confirm?token=").unwrap();
     let (id, secret) = token.split_once('.').unwrap();
@@ -338,8 +293,8 @@ async fn tokens_expire_and_only_their_hashes_are_stored() {
 #[tokio::test]
 async fn changing_the_email_is_confirmed_at_the_new_address_and_noticed_at_the_old() {
     let app = TestApp::new().await;
-    registered(&app, "fay@example.com").await;
-    let mut client = logged_in(&app, "fay@example.com", false).await;
+    app.registered("fay@example.com").await;
+    let mut client = app.logged_in("fay@example.com", false).await;
 
     let wrong = client
         .post(
@@ -391,9 +346,9 @@ async fn changing_the_email_is_confirmed_at_the_new_address_and_noticed_at_the_o
 #[tokio::test]
 async fn a_password_change_keeps_this_session_and_ends_the_others() {
     let app = TestApp::new().await;
-    registered(&app, "gus@example.com").await;
-    let mut here = logged_in(&app, "gus@example.com", false).await;
-    let mut elsewhere = logged_in(&app, "gus@example.com", false).await;
+    app.registered("gus@example.com").await;
+    let mut here = app.logged_in("gus@example.com", false).await;
+    let mut elsewhere = app.logged_in("gus@example.com", false).await;
     let new_password = "another long passphrase";
 
     let changed = here
@@ -431,7 +386,7 @@ fn without(text: &str, email: &str) -> String {
 #[tokio::test]
 async fn answers_are_the_same_for_existing_and_unknown_addresses() {
     let app = TestApp::new().await;
-    registered(&app, "hal@example.com").await;
+    app.registered("hal@example.com").await;
 
     for (path, extra, unknown_email) in [
         (
@@ -510,7 +465,7 @@ async fn answers_are_the_same_for_existing_and_unknown_addresses() {
 #[tokio::test]
 async fn ten_failed_logins_lock_the_account_and_tell_its_owner() {
     let app = TestApp::new().await;
-    registered(&app, "ida@example.com").await;
+    app.registered("ida@example.com").await;
     let mut client = app.client();
     for _ in 0..10 {
         let failed = client
@@ -606,8 +561,8 @@ async fn hammering_the_login_gets_429_with_retry_after() {
 #[tokio::test]
 async fn every_state_changing_route_refuses_cross_site_requests() {
     let app = TestApp::new().await;
-    registered(&app, "jo@example.com").await;
-    let signed_in = logged_in(&app, "jo@example.com", false).await;
+    app.registered("jo@example.com").await;
+    let signed_in = app.logged_in("jo@example.com", false).await;
     let cookie = format!("session={}", signed_in.session_cookie().unwrap());
 
     let routes = state_changing_routes();
@@ -725,7 +680,7 @@ fn state_changing_routes() -> Vec<(String, String)> {
 #[tokio::test]
 async fn next_only_accepts_local_paths() {
     let app = TestApp::new().await;
-    registered(&app, "kim@example.com").await;
+    app.registered("kim@example.com").await;
     for (next, expected) in [
         ("/account", "/account"),
         ("//evil.example", "/"),
@@ -766,20 +721,20 @@ async fn pages_that_need_a_user_redirect_to_login_and_htmx_gets_hx_redirect() {
 #[tokio::test]
 async fn only_admins_see_the_user_list() {
     let app = TestApp::new().await;
-    registered(&app, "lee@example.com").await;
-    registered(&app, "root@example.com").await;
+    app.registered("lee@example.com").await;
+    app.registered("root@example.com").await;
     sqlx::query("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
         .execute(&app.state.db)
         .await
         .unwrap();
 
     assert!(redirects_to_login(&app.get("/admin/users").await));
-    let mut user = logged_in(&app, "lee@example.com", false).await;
+    let mut user = app.logged_in("lee@example.com", false).await;
     let forbidden = user.get("/admin/users").await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_security_headers(&forbidden);
 
-    let mut admin = logged_in(&app, "root@example.com", false).await;
+    let mut admin = app.logged_in("root@example.com", false).await;
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, StatusCode::OK);
     let rows = select(&list.document(), "table.data-table tbody tr")
@@ -896,7 +851,7 @@ fn the_admin_command_creates_and_promotes() {
 #[tokio::test]
 async fn every_lock_takes_ten_more_failures_and_is_mailed() {
     let app = TestApp::new().await;
-    registered(&app, "lou@example.com").await;
+    app.registered("lou@example.com").await;
     let mut client = app.client();
     for round in 1..=2 {
         for _ in 0..10 {
@@ -947,7 +902,7 @@ async fn every_lock_takes_ten_more_failures_and_is_mailed() {
 #[tokio::test]
 async fn reset_requests_for_one_address_are_limited_whatever_the_client() {
     let app = TestApp::new().await;
-    registered(&app, "max@example.com").await;
+    app.registered("max@example.com").await;
     let mut statuses = Vec::new();
     for n in 0..7u8 {
         let mut client = app.client();
@@ -965,7 +920,7 @@ async fn reset_requests_for_one_address_are_limited_whatever_the_client() {
 async fn links_live_as_long_as_promised_and_work_once() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    sign_up(&mut client, "ned@example.com").await;
+    client.sign_up("ned@example.com").await;
     client
         .post("/password/forgot", &[("email", "ned@example.com")])
         .await;
@@ -1001,8 +956,8 @@ async fn links_live_as_long_as_promised_and_work_once() {
 #[tokio::test]
 async fn a_password_change_retires_links_sent_before_it() {
     let app = TestApp::new().await;
-    registered(&app, "oz@example.com").await;
-    let mut client = logged_in(&app, "oz@example.com", false).await;
+    app.registered("oz@example.com").await;
+    let mut client = app.logged_in("oz@example.com", false).await;
     client
         .post(
             "/account/email",
@@ -1042,8 +997,8 @@ async fn confirming_an_address_ends_sessions_opened_before_by_someone_else() {
     let app = TestApp::new().await;
     // Someone registers an address that is not theirs and signs in before its owner confirms.
     let mut squatter = app.client();
-    sign_up(&mut squatter, "pat@example.com").await;
-    let mut squatter = logged_in(&app, "pat@example.com", false).await;
+    squatter.sign_up("pat@example.com").await;
+    let mut squatter = app.logged_in("pat@example.com", false).await;
     assert_eq!(squatter.get("/account").await.status, StatusCode::OK);
 
     // The owner opens the link from the mailbox, signed out.
@@ -1066,7 +1021,7 @@ async fn after_a_post_the_login_returns_to_the_home_page() {
 fn the_admin_command_refuses_an_unconfirmed_account() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let app = runtime.block_on(TestApp::new());
-    runtime.block_on(async { sign_up(&mut app.client(), "quin@example.com").await });
+    runtime.block_on(async { app.client().sign_up("quin@example.com").await });
     let output = common::starter_command()
         .env("DATABASE_URL", &app.db.url)
         .args(["admin", "create", "quin@example.com"])
