@@ -197,6 +197,52 @@ impl TestApp {
         Self { db, state, router }
     }
 
+    /// The app on a pool of `size` connections, as `DATABASE_MAX_CONNECTIONS` would give.
+    pub async fn with_pool_size(config: Config, size: u32) -> Self {
+        let db = TestDatabase::new().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(Duration::from_secs(2))
+            .connect_with(db.options.clone())
+            .await
+            .unwrap();
+        Self::on_pool(db, config, pool, starter::routes())
+    }
+
+    /// The app with its pool behind an [`outage::Outage`] proxy, so the test can cut the
+    /// database and bring it back; `routes` are the app's plus test-only ones.
+    pub async fn behind_outage(config: Config, routes: Router<AppState>) -> (Self, outage::Outage) {
+        let db = TestDatabase::new().await;
+        let target = tokio::net::lookup_host((db.options.get_host(), db.options.get_port()))
+            .await
+            .unwrap()
+            .next()
+            .unwrap();
+        let outage = outage::Outage::start(target).await;
+        let options = db
+            .options
+            .clone()
+            .host("127.0.0.1")
+            .port(outage.address.port());
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_millis(700))
+            .connect_lazy_with(options);
+        (Self::on_pool(db, config, pool, routes), outage)
+    }
+
+    fn on_pool(db: TestDatabase, config: Config, pool: PgPool, routes: Router<AppState>) -> Self {
+        let state = AppState::new(config, pool).unwrap();
+        let router = starter::with_middleware(routes, state.clone());
+        Self { db, state, router }
+    }
+
+    /// A second instance of the app on the same database: its own caches and rate limits,
+    /// as another process behind the same load balancer would have.
+    pub fn another_instance(&self) -> AppState {
+        AppState::new((*self.state.config).clone(), self.state.db.clone()).unwrap()
+    }
+
     pub async fn request(&self, request: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(request).await.unwrap();
         TestResponse::read(response).await

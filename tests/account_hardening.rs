@@ -1,0 +1,434 @@
+//! The findings of an adversarial pass over the accounts, each pinned: concurrent failures
+//! cannot bypass the lockout, hostile addresses are a 422 (never a 500, never an alias of
+//! another address), every mail-sending form has its own per-IP budget, a valid reset link
+//! is never rate limited, oversized bodies are refused at once, production cookies are
+//! `__Host-`, and the on-blur check judges a field as the submit does.
+
+// Integration tests: unwrapping is how a failed step reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{net::IpAddr, time::Duration};
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+    routing::post,
+};
+use common::{TestApp, accounts::PASSWORD, select, test_config, text_of};
+use starter::{error::AppError, web::flash::Flash};
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_lock_once_and_the_right_one_then_fails() {
+    let app = TestApp::new().await;
+    app.confirmed_user("ada@example.com").await;
+    // Twenty wrong passwords at once, from twenty addresses (no per-IP limit helps).
+    let attempts = (0..20u8).map(|n| {
+        let app = &app;
+        async move {
+            let mut client = app.client();
+            client.ip = IpAddr::from([198, 51, 100, n]);
+            client
+                .post(
+                    "/login",
+                    &[
+                        ("email", "ada@example.com"),
+                        ("password", "wrong password!"),
+                    ],
+                )
+                .await
+                .status
+        }
+    });
+    let statuses = futures_join_all(attempts).await;
+    assert!(
+        statuses
+            .iter()
+            .all(|status| *status == StatusCode::UNPROCESSABLE_ENTITY)
+    );
+
+    let right = app
+        .client()
+        .post(
+            "/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        right.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a locked account let us in"
+    );
+    let locked_mails = app
+        .mail_to("ada@example.com")
+        .await
+        .into_iter()
+        .filter(|(subject, _)| subject.contains("locked"))
+        .count();
+    assert_eq!(locked_mails, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM users WHERE locked_until > now()"
+        )
+        .await,
+        1
+    );
+}
+
+/// `join_all` without another dependency: the futures run concurrently on this task.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut pending: Vec<_> = futures.map(|future| Some(Box::pin(future))).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(output) => {
+                        *result = Some(output);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().map(Option::unwrap).collect()
+}
+
+#[tokio::test]
+async fn hostile_addresses_are_refused_on_every_form_with_a_422() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let hostile = [
+        "a\u{0}b@x.test",
+        "a\u{1}b@x.test",
+        "\"a b\"@example.com",
+        "\"<script>\"@example.com",
+        "user@[127.0.0.1]",
+        "\"victim\"@x.test",
+    ];
+    for email in hostile {
+        let mut client = app.client();
+        let register = client
+            .post(
+                "/register",
+                &[
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("password_confirmation", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(
+            register.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "register {email:?}"
+        );
+        let doc = register.document();
+        assert!(!text_of(&select(&doc, "#field-email-error")[0]).is_empty());
+
+        let login = client
+            .post("/login", &[("email", email), ("password", PASSWORD)])
+            .await;
+        assert_eq!(
+            login.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login {email:?}"
+        );
+        for form in ["/password/forgot", "/confirm/resend"] {
+            let response = client.post(form, &[("email", email)]).await;
+            assert_eq!(
+                response.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{form} {email:?}"
+            );
+        }
+        let change = ada
+            .post(
+                "/account/email",
+                &[("email", email), ("current_password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(
+            change.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "change {email:?}"
+        );
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM users").await, 1);
+    assert_eq!(count(&app, "SELECT count(*) FROM email_outbox").await, 0);
+}
+
+#[tokio::test]
+async fn aliases_of_an_address_do_not_make_new_accounts() {
+    let app = TestApp::new().await;
+    for email in ["victim@x.test", "VICTIM@x.test", " victim@X.TEST "] {
+        let response = app.client().sign_up(email).await;
+        assert_eq!(response.status, StatusCode::OK, "{email}");
+    }
+    for alias in ["\"victim\"@x.test", "\"\\victim\"@x.test"] {
+        let response = app.client().sign_up(alias).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{alias}");
+    }
+    assert_eq!(count(&app, "SELECT count(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn each_mail_sending_form_has_its_own_per_ip_budget() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    // Ten resends (each to a different address, so no per-address limit applies)...
+    for n in 0..10 {
+        let email = format!("r{n}@example.com");
+        let response = client.post("/confirm/resend", &[("email", &email)]).await;
+        assert_eq!(response.status, StatusCode::OK);
+    }
+    let over = client
+        .post("/confirm/resend", &[("email", "r10@example.com")])
+        .await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(over.header("retry-after").is_some());
+    // ...leave the reset request untouched.
+    let forgot = client
+        .post("/password/forgot", &[("email", "someone@example.com")])
+        .await;
+    assert_eq!(forgot.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_valid_reset_link_works_after_the_mail_budgets_are_spent() {
+    let app = TestApp::new().await;
+    app.confirmed_user("ada@example.com").await;
+    let mut client = app.client();
+    client
+        .post("/password/forgot", &[("email", "ada@example.com")])
+        .await;
+    let link = app
+        .link_in_mail("ada@example.com", "/password/reset?token=")
+        .await;
+    for n in 0..10 {
+        let email = format!("f{n}@example.com");
+        client.post("/password/forgot", &[("email", &email)]).await;
+        client.post("/confirm/resend", &[("email", &email)]).await;
+    }
+    assert_eq!(
+        client
+            .post("/password/forgot", &[("email", "more@example.com")])
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let reset = client
+        .post(
+            &link,
+            &[
+                ("password", "a brand new password"),
+                ("password_confirmation", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.text());
+}
+
+#[tokio::test]
+async fn an_email_change_is_limited_per_client_address() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    // Different users behind one address: the per-IP budget is the one that runs out.
+    for n in 0..10 {
+        let email = format!("new{n}@example.com");
+        let response = ada
+            .post(
+                "/account/email",
+                &[("email", &email), ("current_password", PASSWORD)],
+            )
+            .await;
+        if n < 5 {
+            assert_eq!(response.status, StatusCode::SEE_OTHER, "{n}");
+        } else {
+            // Five per user per hour.
+            assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS, "{n}");
+        }
+    }
+    let mut bo = app.signed_in("bo@example.com").await;
+    let mut over = None;
+    for n in 0..10 {
+        let email = format!("bo{n}@example.com");
+        let response = bo
+            .post(
+                "/account/email",
+                &[("email", &email), ("current_password", PASSWORD)],
+            )
+            .await;
+        if response.status == StatusCode::TOO_MANY_REQUESTS {
+            over = Some(n);
+            break;
+        }
+    }
+    // Ada's ten attempts counted against the address too: Bo is stopped at the budget of 10.
+    assert_eq!(over, Some(0));
+}
+
+#[tokio::test]
+async fn the_on_blur_check_and_the_submit_give_the_same_message() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    let cases = [
+        (
+            "email",
+            "a\u{0}b@x.test",
+            "ok password here",
+            "ok password here",
+        ),
+        (
+            "email",
+            "\"quoted\"@x.test",
+            "ok password here",
+            "ok password here",
+        ),
+        ("password", "ada@example.com", "short", "short"),
+        (
+            "password",
+            "ada@example.com",
+            "ADA@example.com",
+            "ADA@example.com",
+        ),
+        (
+            "password_confirmation",
+            "ada@example.com",
+            "long enough one",
+            "different one!",
+        ),
+    ];
+    for (field, email, password, confirmation) in cases {
+        let form = [
+            ("email", email),
+            ("password", password),
+            ("password_confirmation", confirmation),
+        ];
+        let submitted = client.post("/register", &form).await;
+        assert_eq!(submitted.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let doc = submitted.document();
+        let on_submit = text_of(&select(&doc, &format!("#field-{field}-error"))[0]);
+        assert!(!on_submit.is_empty(), "{field}: no error on submit");
+
+        let body = form
+            .iter()
+            .map(|(name, value)| format!("{name}={}", urlencode(value)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let blurred = client
+            .send(
+                Request::post("/auth/validate")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", "same-origin")
+                    .header("hx-request", "true")
+                    .header("hx-trigger-name", field)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(blurred.status, StatusCode::OK);
+        let fragment = blurred.fragment();
+        let on_blur = text_of(&select(&fragment, &format!("#field-{field}-error"))[0]);
+        assert_eq!(on_blur, on_submit, "{field}");
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (byte as char).to_string(),
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_on_blur_check_reads_only_a_small_body() {
+    let app = TestApp::new().await;
+    let huge = format!("password={}", "x".repeat(1 << 20));
+    let response = app
+        .request(
+            Request::post("/auth/validate")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("sec-fetch-site", "same-origin")
+                .header("hx-trigger-name", "password")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
+    let app = TestApp::with_config(test_config(&[("REQUEST_TIMEOUT_SECS", "5")])).await;
+    // The body never comes: only the declared length can answer in time.
+    let (_writer, reader) = tokio::io::duplex(64);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    let started = std::time::Instant::now();
+    let response = app
+        .request(
+            Request::post("/login")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-length", "100000000")
+                .header("sec-fetch-site", "same-origin")
+                .body(body)
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(response.text().contains("too large"));
+}
+
+#[tokio::test]
+async fn the_production_session_cookie_is_host_prefixed() {
+    let routes = starter::routes().route(
+        "/test/flash",
+        post(|flash: Flash| async move {
+            flash.success("saved").await?;
+            Ok::<_, AppError>("ok")
+        }),
+    );
+    let app = TestApp::with_routes(
+        test_config(&[
+            ("APP_ENV", "production"),
+            ("APP_BASE_URL", "https://app.example.com"),
+            ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
+            ("SMTP_HOST", "smtp.example.com"),
+        ]),
+        routes,
+    )
+    .await;
+    let response = app
+        .request(Request::post("/test/flash").body(Body::empty()).unwrap())
+        .await;
+    let cookie = response.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("__Host-session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+}
