@@ -2,7 +2,7 @@
 //! cannot bypass the lockout, hostile addresses are a 422 (never a 500, never an alias of
 //! another address), every mail-sending form has its own per-IP budget, a valid reset link
 //! is never rate limited, oversized bodies are refused at once, production cookies are
-//! `__Host-`, and the on-blur check judges a field as the submit does.
+//! `__Host-` (tests/pages.rs), and the on-blur check judges a field as the submit does.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -14,10 +14,8 @@ use std::{net::IpAddr, time::Duration};
 use axum::{
     body::Body,
     http::{Request, StatusCode},
-    routing::post,
 };
 use common::{TestApp, accounts::PASSWORD, select, test_config, text_of};
-use starter::{error::AppError, web::flash::Flash};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
@@ -400,35 +398,4 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(response.text().contains("too large"));
-}
-
-#[tokio::test]
-async fn the_production_session_cookie_is_host_prefixed() {
-    let routes = starter::routes().route(
-        "/test/flash",
-        post(|flash: Flash| async move {
-            flash.success("saved").await?;
-            Ok::<_, AppError>("ok")
-        }),
-    );
-    let app = TestApp::with_routes(
-        test_config(&[
-            ("APP_ENV", "production"),
-            ("APP_BASE_URL", "https://app.example.com"),
-            ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
-            ("SMTP_HOST", "smtp.example.com"),
-        ]),
-        routes,
-    )
-    .await;
-    let response = app
-        .request(Request::post("/test/flash").body(Body::empty()).unwrap())
-        .await;
-    let cookie = response.header("set-cookie").unwrap();
-    assert!(cookie.starts_with("__Host-session="), "{cookie}");
-    assert!(
-        cookie.contains("Secure") && cookie.contains("Path=/"),
-        "{cookie}"
-    );
-    assert!(!cookie.contains("Domain"), "{cookie}");
 }

@@ -10,7 +10,10 @@ mod common;
 use std::{sync::Arc, time::Duration};
 
 use axum::http::StatusCode;
-use common::{TestApp, assert_security_headers, select, smtp::SmtpSink, test_config, text_of};
+use common::{
+    TestApp, assert_security_headers, production_config, select, smtp::SmtpSink, test_config,
+    text_of,
+};
 use lettre::message::Mailbox;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::Value;
@@ -403,13 +406,7 @@ async fn every_template_preview_renders_without_sending() {
 
 #[tokio::test]
 async fn the_dev_mailbox_does_not_exist_in_production() {
-    let app = TestApp::with_config(test_config(&[
-        ("APP_ENV", "production"),
-        ("SMTP_HOST", "smtp.example.com"),
-        ("APP_BASE_URL", BASE_URL),
-        ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
-    ]))
-    .await;
+    let app = TestApp::with_config(production_config(&[])).await;
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
     for path in [
         "/dev/mailbox".to_owned(),

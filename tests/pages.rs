@@ -15,7 +15,9 @@ use axum::{
     http::{Request, StatusCode},
     routing::{get, post},
 };
-use common::{TestApp, TestResponse, assert_security_headers, select, test_config, text_of};
+use common::{
+    TestApp, TestResponse, assert_security_headers, production_config, select, test_config, text_of,
+};
 use maud::html;
 use starter::{
     AppState,
@@ -393,13 +395,7 @@ async fn hsts_is_sent_in_production_only() {
         None
     );
 
-    let production = TestApp::with_config(test_config(&[
-        ("APP_ENV", "production"),
-        ("SMTP_HOST", "smtp.example.com"),
-        ("APP_BASE_URL", "https://app.example.com"),
-        ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
-    ]))
-    .await;
+    let production = TestApp::with_config(production_config(&[])).await;
     let response = production.get("/").await;
     assert!(
         response
@@ -570,7 +566,7 @@ async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
 }
 
 #[tokio::test]
-async fn session_cookies_are_secure_in_production() {
+async fn session_cookies_are_secure_and_host_prefixed_in_production() {
     let routes = starter::routes().route(
         "/test/flash",
         post(|flash: Flash| async move {
@@ -578,22 +574,17 @@ async fn session_cookies_are_secure_in_production() {
             Ok::<_, AppError>("ok")
         }),
     );
-    let app = TestApp::with_routes(
-        test_config(&[
-            ("APP_ENV", "production"),
-            ("SMTP_HOST", "smtp.example.com"),
-            ("APP_BASE_URL", "https://app.example.com"),
-            ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
-        ]),
-        routes,
-    )
-    .await;
+    let app = TestApp::with_routes(production_config(&[]), routes).await;
     let response = app
         .request(Request::post("/test/flash").body(Body::empty()).unwrap())
         .await;
     let cookie = response.header("set-cookie").unwrap();
+    // `__Host-`: Secure, this host only (no Domain), path `/`, so no subdomain can plant it.
+    assert!(cookie.starts_with("__Host-session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }
 
 #[tokio::test]

@@ -173,6 +173,19 @@ pub fn test_config(extra: &[(&str, &str)]) -> Config {
     .unwrap()
 }
 
+/// A production configuration (with the variables production requires) plus `extra`. Its
+/// DATABASE_URL is never used: tests hand the app their own pool.
+pub fn production_config(extra: &[(&str, &str)]) -> Config {
+    let mut variables = vec![
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://app.example.com"),
+        ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
+        ("SMTP_HOST", "smtp.example.com"),
+    ];
+    variables.extend_from_slice(extra);
+    test_config(&variables)
+}
+
 /// The app on a fresh database, driven in process.
 pub struct TestApp {
     pub db: TestDatabase,
