@@ -135,6 +135,20 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// Session errors: the store failing (PostgreSQL unreachable) is a 503 like any other outage;
+/// a session whose data cannot be read back is a bug.
+impl From<tower_sessions::session::Error> for AppError {
+    fn from(error: tower_sessions::session::Error) -> Self {
+        match error {
+            tower_sessions::session::Error::Store(error) => {
+                tracing::warn!(%error, "session store unavailable");
+                Self::Unavailable("session store")
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("session data")),
+        }
+    }
+}
+
 /// The message shown for a status when nothing more specific is known (also used for
 /// rejections from extractors and layers, whose own texts are not written for users).
 pub fn default_message(status: StatusCode) -> &'static str {
@@ -201,6 +215,14 @@ mod tests {
         assert_eq!(response.headers()["retry-after"], "90");
         let page = response.extensions().get::<ErrorPage>().unwrap();
         assert!(page.message.contains("2 minutes"), "{}", page.message);
+    }
+
+    #[test]
+    fn a_failing_session_store_is_unavailable() {
+        let error = tower_sessions::session::Error::Store(
+            tower_sessions::session_store::Error::Backend("connection refused".into()),
+        );
+        assert_eq!(AppError::from(error).status(), 503);
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn today() -> i64 {
 /// Signs `user` in on this session: a new session id (so one planted before sign-in is
 /// useless), and a cookie that ends with the browser unless `remember` is set.
 pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
+    session.cycle_id().await?;
     session
         .insert(
             SESSION_KEY,
@@ -58,8 +58,7 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
                 saved_on: today(),
             },
         )
-        .await
-        .map_err(session_error)?;
+        .await?;
     session.set_expiry(Some(if remember {
         Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(REMEMBER_FOR.as_secs()).unwrap_or(i64::MAX),
@@ -72,13 +71,13 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
 
 /// Ends the session on the server, not just in the browser.
 pub async fn log_out(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
+    session.flush().await.map_err(AppError::from)
 }
 
 /// Keeps this session alive across an epoch change it made itself (a password change ends
 /// every *other* session), with a new id for good measure.
 pub async fn adopt_epoch(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
-    session.cycle_id().await.map_err(session_error)?;
+    session.cycle_id().await?;
     session
         .insert(
             SESSION_KEY,
@@ -89,11 +88,7 @@ pub async fn adopt_epoch(session: &Session, user_id: Uuid, epoch: i32) -> Result
             },
         )
         .await
-        .map_err(session_error)
-}
-
-fn session_error(error: tower_sessions::session::Error) -> AppError {
-    AppError::Internal(anyhow::Error::new(error).context("session store"))
+        .map_err(AppError::from)
 }
 
 /// The signed-in user, for handlers that need one. Without one, pages redirect to the login

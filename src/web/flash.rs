@@ -56,12 +56,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Flash {
 
 impl Flash {
     pub async fn push(&self, level: FlashLevel, text: impl Into<String>) -> Result<(), AppError> {
-        let mut messages: Vec<FlashMessage> = self
-            .0
-            .get(SESSION_KEY)
-            .await
-            .map_err(session_error)?
-            .unwrap_or_default();
+        let mut messages: Vec<FlashMessage> = self.0.get(SESSION_KEY).await?.unwrap_or_default();
         messages.push(FlashMessage {
             level,
             text: text.into(),
@@ -69,7 +64,7 @@ impl Flash {
         self.0
             .insert(SESSION_KEY, messages)
             .await
-            .map_err(session_error)
+            .map_err(AppError::from)
     }
 
     pub async fn success(&self, text: impl Into<String>) -> Result<(), AppError> {
@@ -100,8 +95,4 @@ pub async fn take(session: &Session) -> Vec<FlashMessage> {
         tracing::warn!(%error, "could not clear flash messages from the session");
     }
     messages
-}
-
-fn session_error(error: tower_sessions::session::Error) -> AppError {
-    AppError::from(anyhow::Error::new(error).context("session store"))
 }
