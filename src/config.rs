@@ -267,6 +267,11 @@ impl Config {
             secure_cookies: env.parse_or("SESSION_COOKIE_SECURE", "true or false", production)?,
             cache_ttl: env.seconds_or("SESSION_CACHE_SECS", 5)?,
         };
+        // It bounds how late a logout made elsewhere is honoured here: keep it short.
+        if sessions.cache_ttl > Duration::from_secs(60) {
+            let got = sessions.cache_ttl.as_secs().to_string();
+            return Err(env.invalid("SESSION_CACHE_SECS", "1 to 60 seconds", &got));
+        }
 
         Ok(Self {
             app_env,

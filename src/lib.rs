@@ -25,6 +25,7 @@ use tower_http::{
         CompressionLayer, Predicate,
         predicate::{NotForContentType, SizeAbove},
     },
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
 };
@@ -58,8 +59,8 @@ fn sessionless_routes() -> Router<AppState> {
 /// The layers every request passes through, outermost first:
 ///
 /// request id → trace → security headers → compression → error pages → panic catcher →
-/// timeout → body limit → [session outage report → session → cross-site request check →
-/// current user] → router
+/// timeout → body limit → [session scope → session → cross-site request check → current
+/// user] → router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
 /// everything that can fail, the security headers and error pages apply to every error,
@@ -79,12 +80,12 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(config.sessions.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+        // A cookie that ends with the browser unless the user asked to be remembered (the
+        // current-user middleware sets that longer expiry whenever the session is saved).
+        .with_expiry(Expiry::OnSessionEnd);
 
     let per_user = ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(
-            backends::sessions::report_store_outages,
-        ))
+        .layer(axum::middleware::from_fn(backends::sessions::session_scope))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             web::csrf::origin_of(&config.base_url),
@@ -126,13 +127,14 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             config.http.request_timeout,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            config.http.body_limit_bytes,
-            web::body_limit::refuse_oversized_bodies,
-        ))
         .layer(DefaultBodyLimit::max(config.http.body_limit_bytes));
 
+    // A declared Content-Length over the limit is a 413 before any of the body is read (not a
+    // connection held until the timeout). A route with a limit of its own adds this layer
+    // with its limit too, as the on-blur checks do.
+    let body_limit = RequestBodyLimitLayer::new(config.http.body_limit_bytes);
     routes
+        .layer(body_limit)
         .layer(per_user)
         .merge(sessionless_routes())
         .layer(every_request)

@@ -13,7 +13,7 @@ use lettre::message::Mailbox;
 use starter::{
     AppState, app,
     auth::{self, create_admin::AdminCreated},
-    backends::{self, database::Database},
+    backends::database::Database,
     config::Config,
     email::{
         self,
@@ -152,9 +152,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         retry_policy,
     );
     let worker = tokio::spawn(worker.run(shutdown.clone()));
-    let session_cleanup = tokio::spawn(backends::sessions::delete_expired_sessions(
-        database.pool.clone(),
-    ));
+    let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
 
     if !production && !listens_on_loopback {
         tracing::warn!(

@@ -25,8 +25,8 @@ pub struct AppState {
     /// The delivery worker sends through it; `/health/ready` checks it.
     pub mail_transport: Arc<MailTransport>,
     pub rate_limiter: Arc<RateLimiter>,
-    /// The session layer's store: PostgreSQL behind a short-lived in-process copy.
-    pub sessions: sessions::Store,
+    /// The session layer's store: PostgreSQL with a short-lived in-process copy.
+    pub sessions: sessions::Sessions,
     /// Signed-in users seen in the last few seconds.
     pub users: UserCache,
 }
@@ -41,7 +41,7 @@ impl AppState {
             mailer: Mailer::new(&config),
             mail_transport,
             rate_limiter: Arc::new(RateLimiter::new()),
-            sessions: sessions::store(db.clone(), cache_ttl),
+            sessions: sessions::Sessions::new(db.clone(), cache_ttl),
             users: UserCache::new(db.clone(), cache_ttl),
             db,
             config: Arc::new(config),

@@ -44,15 +44,18 @@ impl UserCache {
         }
     }
 
-    /// The user with this id (`None`: no such user), from memory when seen recently.
-    pub async fn get(&self, id: Uuid) -> Result<Option<AuthUser>, sqlx::Error> {
-        if let Some(user) = self.users.get(&id) {
+    /// The user with this id (`None`: no such user): from memory when seen recently, unless
+    /// `fresh` asks for PostgreSQL's answer.
+    pub async fn get(&self, id: Uuid, fresh: bool) -> Result<Option<AuthUser>, sqlx::Error> {
+        if !fresh && let Some(user) = self.users.get(&id) {
             return Ok(user);
         }
         let generation = self.generation.load(Ordering::Acquire);
         let user = db::find(&self.db, id).await?.map(AuthUser::from);
-        if self.generation.load(Ordering::Acquire) == generation {
-            self.users.insert(id, user.clone());
+        self.users.insert(id, user.clone());
+        // A change committed while this row was read in flight: the row may predate it.
+        if self.generation.load(Ordering::Acquire) != generation {
+            self.users.invalidate(&id);
         }
         Ok(user)
     }

@@ -161,33 +161,49 @@ pub async fn confirm_email(conn: &mut PgConnection, id: Uuid) -> Result<Option<i
 
 /// Sets a new password and ends every session of the user (by moving its epoch); returns the
 /// new epoch, which the session making the change adopts when it should survive.
+///
+/// With `from_epoch` (a change made from a session), only if the account is still at that
+/// epoch: a session that another change has already ended cannot change the password, nor
+/// end the sessions that ended it. `None` then.
 pub async fn set_password(
     conn: &mut PgConnection,
     id: Uuid,
     password_hash: &str,
-) -> Result<i32, sqlx::Error> {
+    from_epoch: Option<i32>,
+) -> Result<Option<i32>, sqlx::Error> {
     sqlx::query_scalar!(
         r#"
         UPDATE users
         SET password_hash = $2, session_epoch = session_epoch + 1, failed_logins = 0,
             locked_until = NULL, updated_at = now()
-        WHERE id = $1
+        WHERE id = $1 AND ($3::int IS NULL OR session_epoch = $3)
         RETURNING session_epoch
         "#,
         id,
         password_hash,
+        from_epoch,
     )
-    .fetch_one(conn)
+    .fetch_optional(conn)
     .await
 }
 
-/// Ends every session of the user; returns the new epoch.
-pub async fn end_sessions(pool: &PgPool, id: Uuid) -> Result<i32, sqlx::Error> {
+/// Ends every session of the user but the caller's, if the account is still at `from_epoch`
+/// (see [`set_password`]); returns the new epoch.
+pub async fn end_sessions(
+    pool: &PgPool,
+    id: Uuid,
+    from_epoch: i32,
+) -> Result<Option<i32>, sqlx::Error> {
     sqlx::query_scalar!(
-        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch",
-        id
+        r#"
+        UPDATE users SET session_epoch = session_epoch + 1
+        WHERE id = $1 AND session_epoch = $2
+        RETURNING session_epoch
+        "#,
+        id,
+        from_epoch,
     )
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
 }
 

@@ -2,7 +2,7 @@
 //! validator) for [`ValidatedForm`](crate::web::form::ValidatedForm); the handlers and the
 //! on-blur checks read the same types, so a field is judged the same way in both.
 //!
-//! Email addresses are kept in one canonical form: trimmed and lower-cased, a plain
+//! Email addresses are kept in one canonical form: trimmed and lower-cased, a plain ASCII
 //! `local@domain` with no quoted local part, comment or domain literal. Those exotic forms are
 //! valid by the RFC but let one mailbox be written many ways (`"ada"@x.test`, `ada@x.test`),
 //! which would defeat the per-address limits, and some of them cannot be sent to at all.
@@ -37,14 +37,21 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
         && local
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+    // ASCII labels only: an internationalised domain has several spellings of one mailbox
+    // (`exämple`, `xn--exmple-cua`, full-width letters). Its owner types the `xn--` form.
     let domain_ok = domain.contains('.')
         && domain.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        // A top-level domain is never all digits: that is an IP address.
+        && domain
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()));
     if !(local_ok && domain_ok) || email.parse::<lettre::Address>().is_err() {
         return Some(LIKE);
     }
@@ -205,6 +212,9 @@ mod tests {
             "\"victim\"@x.test",
             "\"\\victim\"@x.test",
             "user@[127.0.0.1]",
+            "user@127.0.0.1",
+            "victim@exämple.test",
+            "victim@\u{ff58}.test",
             "a\u{0}b@x.test",
             "a\nb@x.test",
             "a..b@x.test",

@@ -32,6 +32,7 @@ use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post},
 };
+use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
     current_user::UserCache,
@@ -79,6 +80,7 @@ pub fn routes() -> Router<AppState> {
     // repetition), with the same rules as the other forms' fields of those names.
     let on_blur = Router::new()
         .route(paths::VALIDATE, post(validate_field::<RegisterForm>))
+        .layer(RequestBodyLimitLayer::new(VALIDATE_BODY_LIMIT))
         .layer(DefaultBodyLimit::max(VALIDATE_BODY_LIMIT));
     Router::new()
         .route(

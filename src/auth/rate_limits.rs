@@ -22,6 +22,9 @@ pub enum Form {
     /// Only attempts with a link that does not check out.
     PasswordResetBadLink,
     ChangeEmail,
+    /// The current password asked on the account page (to change the password or address):
+    /// whoever holds a session must not get unlimited guesses, nor unlimited hashing.
+    CurrentPassword,
 }
 
 /// Whom a limit counts.
@@ -39,12 +42,12 @@ const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// The limit for `form` counted by `who`.
-pub fn limit(form: Form, who: Who<'_>) -> Limit {
+fn limit(form: Form, who: Who<'_>) -> Limit {
     let (max, per) = match (form, who) {
         (Form::Login, Who::Ip(_)) => (30, MINUTE.saturating_mul(5)),
         // The lockout is the tighter guard of an account; this only slows a flood.
         (Form::Login, _) => (30, MINUTE.saturating_mul(15)),
-        (Form::PasswordResetBadLink, _) => (30, MINUTE.saturating_mul(15)),
+        (Form::PasswordResetBadLink | Form::CurrentPassword, _) => (30, MINUTE.saturating_mul(15)),
         // Mail-sending forms: per client, and per address or user mailed.
         (_, Who::Ip(_)) => (10, HOUR),
         (_, Who::Address(_) | Who::User(_)) => (5, HOUR),
@@ -60,6 +63,7 @@ fn key(form: Form, who: Who<'_>) -> String {
         Form::PasswordForgot => "password-forgot",
         Form::PasswordResetBadLink => "password-reset-bad-link",
         Form::ChangeEmail => "change-email",
+        Form::CurrentPassword => "current-password",
     };
     match who {
         Who::Ip(ip) => format!("{form}:ip:{ip}"),
@@ -88,6 +92,7 @@ mod tests {
             Form::PasswordForgot,
             Form::PasswordResetBadLink,
             Form::ChangeEmail,
+            Form::CurrentPassword,
         ];
         let keys: std::collections::HashSet<String> = forms
             .iter()

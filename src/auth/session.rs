@@ -25,6 +25,7 @@ use super::{
     paths,
 };
 use crate::{
+    backends::sessions::needs_fresh_reads,
     error::AppError,
     web::{htmx::redirect, layout::CurrentUser},
 };
@@ -35,8 +36,13 @@ const SESSION_KEY: &str = "auth.user";
 struct SessionUser {
     id: Uuid,
     epoch: i32,
-    /// The day (days since 1970) the session was last saved: saving it once a day moves a
-    /// remember-me cookie's 30 days forward without a write on every request.
+    /// "Remember me": the cookie outlives the browser, until `REMEMBER_FOR` after the last
+    /// save. tower-sessions keeps an expiry only for the request that set it, so it is set
+    /// again whenever such a session is saved (see [`load_current_user`]).
+    #[serde(default)]
+    remember: bool,
+    /// The day (days since 1970) the session was last saved: saving it once a day keeps the
+    /// record (and a remembered cookie) alive without a write on every request.
     #[serde(default)]
     saved_on: i64,
 }
@@ -45,27 +51,28 @@ fn today() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp() / 86_400
 }
 
-/// Signs `user` in on this session: a new session id (so one planted before sign-in is
-/// useless), and a cookie that ends with the browser unless `remember` is set.
-pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<(), AppError> {
-    session.cycle_id().await?;
-    session
-        .insert(
-            SESSION_KEY,
-            SessionUser {
-                id: user.id,
-                epoch: user.session_epoch,
-                saved_on: today(),
-            },
-        )
-        .await?;
-    session.set_expiry(Some(if remember {
+fn expiry(remember: bool) -> Expiry {
+    if remember {
         Expiry::OnInactivity(time::Duration::seconds(
             i64::try_from(REMEMBER_FOR.as_secs()).unwrap_or(i64::MAX),
         ))
     } else {
         Expiry::OnSessionEnd
-    }));
+    }
+}
+
+/// Signs `user` in on this session: a new session id (so one planted before sign-in is
+/// useless), and a cookie that ends with the browser unless `remember` is set.
+pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<(), AppError> {
+    session.cycle_id().await?;
+    let signed_in = SessionUser {
+        id: user.id,
+        epoch: user.session_epoch,
+        remember,
+        saved_on: today(),
+    };
+    session.insert(SESSION_KEY, signed_in).await?;
+    session.set_expiry(Some(expiry(remember)));
     Ok(())
 }
 
@@ -76,19 +83,18 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
 
 /// Keeps this session alive across an epoch change it made itself (a password change ends
 /// every *other* session), with a new id for good measure.
-pub async fn adopt_epoch(session: &Session, user_id: Uuid, epoch: i32) -> Result<(), AppError> {
+pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> {
+    let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? else {
+        return Ok(());
+    };
     session.cycle_id().await?;
-    session
-        .insert(
-            SESSION_KEY,
-            SessionUser {
-                id: user_id,
-                epoch,
-                saved_on: today(),
-            },
-        )
-        .await
-        .map_err(AppError::from)
+    let adopted = SessionUser {
+        epoch,
+        saved_on: today(),
+        ..signed_in
+    };
+    session.insert(SESSION_KEY, adopted).await?;
+    Ok(())
 }
 
 /// The signed-in user, for handlers that need one. Without one, pages redirect to the login
@@ -100,7 +106,8 @@ pub struct AuthUser {
     pub role: Role,
     pub email_confirmed_at: Option<time::OffsetDateTime>,
     pub created_at: time::OffsetDateTime,
-    session_epoch: i32,
+    /// The epoch this user's sessions must carry (see the module's comment).
+    pub(in crate::auth) session_epoch: i32,
 }
 
 impl From<User> for AuthUser {
@@ -179,6 +186,10 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
 
 /// Middleware: finds the session's user, checks the session is still current, and makes the
 /// user available to extractors and to the layout.
+///
+/// A page view may take the session and the user from this instance's copies; a request
+/// that changes something reads both from PostgreSQL (`needs_fresh_reads`). A session is
+/// only ended on what PostgreSQL says, never on a copy that may be behind the session.
 pub async fn load_current_user(
     State(users): State<UserCache>,
     mut request: Request,
@@ -187,16 +198,14 @@ pub async fn load_current_user(
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return next.run(request).await;
     };
+    let fresh = needs_fresh_reads(request.method());
     let signed_in = match session.get::<SessionUser>(SESSION_KEY).await {
         Ok(signed_in) => signed_in,
-        Err(error) => {
-            tracing::warn!(%error, "session store unavailable");
-            return AppError::Unavailable("session store").into_response();
-        }
+        Err(error) => return AppError::from(error).into_response(),
     };
     if let Some(signed_in) = signed_in {
-        match users.get(signed_in.id).await {
-            Ok(Some(user)) if user.session_epoch == signed_in.epoch => {
+        match current_user(&users, &signed_in, fresh).await {
+            Ok(Some(user)) => {
                 if signed_in.saved_on != today() {
                     let refreshed = SessionUser {
                         saved_on: today(),
@@ -213,7 +222,7 @@ pub async fn load_current_user(
                 });
                 extensions.insert(user);
             }
-            Ok(_) => {
+            Ok(None) => {
                 // Ended elsewhere (password changed, account gone): forget it here too.
                 if let Err(error) = session.flush().await {
                     tracing::warn!(%error, "could not end a stale session");
@@ -222,7 +231,33 @@ pub async fn load_current_user(
             Err(error) => return AppError::from(error).into_response(),
         }
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    // Saved by this request (a login, a flash, the daily refresh): a remembered session
+    // gets its long expiry again, or the save would make it end with the browser.
+    if session.is_modified()
+        && let Ok(Some(signed_in)) = session.get::<SessionUser>(SESSION_KEY).await
+        && signed_in.remember
+    {
+        session.set_expiry(Some(expiry(true)));
+    }
+    response
+}
+
+/// The user of a session that is still current, `None` when the session is over.
+async fn current_user(
+    users: &UserCache,
+    signed_in: &SessionUser,
+    fresh: bool,
+) -> Result<Option<AuthUser>, sqlx::Error> {
+    let current = |user: &AuthUser| user.session_epoch == signed_in.epoch;
+    let user = users.get(signed_in.id, fresh).await?;
+    if fresh || user.as_ref().is_some_and(current) {
+        return Ok(user.filter(current));
+    }
+    // The copy disagrees with the session: the session may be ahead of it (a password
+    // changed through another instance). Only PostgreSQL can say which is right.
+    users.forget(signed_in.id);
+    Ok(users.get(signed_in.id, true).await?.filter(current))
 }
 
 /// Only local paths may follow a sign-in: `/account`, never `//evil.example` or

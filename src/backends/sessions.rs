@@ -1,188 +1,227 @@
-//! Session storage: PostgreSQL (tower-sessions' sqlx store), with a short-lived in-process
-//! copy in front so that a signed-in page view reads nothing from the database when the same
-//! session was seen in the last few seconds.
+//! Session storage: the `tower_sessions.session` table in PostgreSQL, with a short-lived copy
+//! in this process so that a signed-in page view usually reads nothing from the database.
 //!
-//! Writes go to PostgreSQL first and then to the copy, and a logout deletes both, so this
-//! instance is always current. Another instance's copy may lag by at most
-//! `SESSION_CACHE_SECS` (see [`SessionConfig`](crate::config::SessionConfig)): a session
-//! ended there is still honoured here for that long.
+//! The rules that keep the copy honest:
 //!
-//! When PostgreSQL fails while tower-sessions saves a session, the session layer answers a
-//! bare 500 of its own. [`report_store_outages`] notices that the store failed during the
-//! request and turns the answer into the 503 outage page every other unreachable-database
-//! error gets.
+//! - **A request that changes something reads PostgreSQL.** POST, PUT, PATCH and DELETE load
+//!   the session from the table, never from the copy (see [`session_scope`]), so every change
+//!   is authorised against the current state. Page views (GET, HEAD) may use a copy up to
+//!   `SESSION_CACHE_SECS` old: a logout made on another instance is honoured here that much
+//!   later, for page views only.
+//! - **A session that ended stays ended.** Saving updates an existing row and never inserts
+//!   one, so an instance holding an old copy cannot bring back a session that was logged out
+//!   elsewhere; only a new session (a new id) is inserted.
+//! - **PostgreSQL first.** Every write goes to the table and only then to the copy, so a
+//!   failed write never leaves the copy ahead of the database.
+//!
+//! When the table cannot be reached while tower-sessions saves a session, the session layer
+//! answers a bare 500 of its own; [`session_scope`] turns it into the 503 outage page every
+//! other unreachable-database error gets.
+//!
+//! (tower-sessions' own sqlx store saves with an upsert, which would let an old copy bring a
+//! logged-out session back; this store keeps its table and encoding.)
 
 use std::{cell::Cell, time::Duration};
 
 use async_trait::async_trait;
 use axum::{
     extract::Request,
-    http::StatusCode,
+    http::{Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use tower_sessions::{
-    CachingSessionStore, SessionStore,
+    SessionStore,
     session::{Id, Record},
-    session_store,
+    session_store::{self, Error},
 };
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::AppError;
-
-/// The store the session layer uses.
-pub type Store = CachingSessionStore<RecentSessions, Reporting<PostgresStore>>;
 
 /// Sessions kept at most this many at once in memory; the least recently used go first.
 const MAX_CACHED: u64 = 100_000;
 
-pub fn store(db: PgPool, cache_ttl: Duration) -> Store {
-    CachingSessionStore::new(
-        RecentSessions::new(cache_ttl),
-        Reporting(PostgresStore::new(db)),
-    )
+/// Whether a request must read the session and the user from PostgreSQL rather than from a
+/// copy: any request that may change something.
+pub fn needs_fresh_reads(method: &Method) -> bool {
+    !method.is_safe()
 }
 
-/// Sessions read or written on this instance in the last `ttl`.
+/// The session store the session layer uses. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct RecentSessions {
-    records: moka::sync::Cache<Id, Record>,
+pub struct Sessions {
+    db: PgPool,
+    recent: moka::sync::Cache<Id, Record>,
 }
 
-impl RecentSessions {
-    fn new(ttl: Duration) -> Self {
+impl Sessions {
+    pub fn new(db: PgPool, cache_ttl: Duration) -> Self {
         Self {
-            records: moka::sync::Cache::builder()
+            db,
+            recent: moka::sync::Cache::builder()
                 .max_capacity(MAX_CACHED)
-                .time_to_live(ttl)
+                .time_to_live(cache_ttl)
                 .build(),
         }
     }
+
+    fn cached(&self, id: &Id) -> Option<Record> {
+        self.recent
+            .get(id)
+            .filter(|record| record.expiry_date > OffsetDateTime::now_utc())
+    }
+
+    /// Deletes expired sessions every ten minutes, for as long as it runs.
+    pub async fn delete_expired_continuously(self) {
+        loop {
+            if let Err(error) =
+                sqlx::query!("DELETE FROM tower_sessions.session WHERE expiry_date < now()")
+                    .execute(&self.db)
+                    .await
+            {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        }
+    }
+}
+
+fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
+    rmp_serde::to_vec(record).map_err(|error| Error::Encode(error.to_string()))
+}
+
+fn decode(data: &[u8]) -> session_store::Result<Record> {
+    rmp_serde::from_slice(data).map_err(|error| Error::Decode(error.to_string()))
+}
+
+/// A database error as the session layer sees it, noted for [`session_scope`].
+fn backend(error: sqlx::Error) -> Error {
+    note_failure();
+    Error::Backend(error.to_string())
 }
 
 #[async_trait]
-impl SessionStore for RecentSessions {
-    /// PostgreSQL has already given the record its unique id; the copy just follows.
+impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        self.records.insert(record.id, record.clone());
+        // A random 128-bit id; on the rare collision, another one.
+        loop {
+            let inserted = sqlx::query!(
+                r#"
+                INSERT INTO tower_sessions.session (id, data, expiry_date) VALUES ($1, $2, $3)
+                ON CONFLICT (id) DO NOTHING
+                "#,
+                record.id.to_string(),
+                encode(record)?,
+                record.expiry_date,
+            )
+            .execute(&self.db)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                break;
+            }
+            record.id = Id::default();
+        }
+        self.recent.insert(record.id, record.clone());
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        self.records.insert(record.id, record.clone());
+        let updated = sqlx::query!(
+            "UPDATE tower_sessions.session SET data = $2, expiry_date = $3 WHERE id = $1",
+            record.id.to_string(),
+            encode(record)?,
+            record.expiry_date,
+        )
+        .execute(&self.db)
+        .await
+        .map_err(backend)?;
+        if updated.rows_affected() == 1 {
+            self.recent.insert(record.id, record.clone());
+        } else {
+            // Ended meanwhile (a logout elsewhere, the expiry sweep): it stays ended.
+            self.recent.invalidate(&record.id);
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        Ok(self
-            .records
-            .get(id)
-            .filter(|record| record.expiry_date > OffsetDateTime::now_utc()))
+        if !in_request_needing_fresh_reads()
+            && let Some(record) = self.cached(id)
+        {
+            return Ok(Some(record));
+        }
+        let data = sqlx::query_scalar!(
+            "SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
+            id.to_string(),
+        )
+        .fetch_optional(&self.db)
+        .await
+        .map_err(backend)?;
+        match data {
+            Some(data) => {
+                let record = decode(&data)?;
+                self.recent.insert(*id, record.clone());
+                Ok(Some(record))
+            }
+            None => {
+                self.recent.invalidate(id);
+                Ok(None)
+            }
+        }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        self.records.invalidate(id);
+        sqlx::query!(
+            "DELETE FROM tower_sessions.session WHERE id = $1",
+            id.to_string()
+        )
+        .execute(&self.db)
+        .await
+        .map_err(backend)?;
+        self.recent.invalidate(id);
         Ok(())
     }
+}
+
+/// What the store knows of the request it serves.
+struct RequestScope {
+    fresh_reads: bool,
+    store_failed: Cell<bool>,
 }
 
 tokio::task_local! {
-    /// Set when the session store failed during the current request.
-    static STORE_FAILED: Cell<bool>;
+    static REQUEST: RequestScope;
 }
 
-/// A store that marks the current request when it fails (see [`report_store_outages`]).
-#[derive(Debug, Clone)]
-pub struct Reporting<S>(S);
-
-impl<S> Reporting<S> {
-    fn noted<T>(result: session_store::Result<T>) -> session_store::Result<T> {
-        if result.is_err() {
-            // Outside a request (the expiry sweep) there is nobody to tell.
-            let _ = STORE_FAILED.try_with(|failed| failed.set(true));
-        }
-        result
-    }
+fn in_request_needing_fresh_reads() -> bool {
+    // Outside a request (a command, the sweep) there is no copy worth trusting either.
+    REQUEST.try_with(|scope| scope.fresh_reads).unwrap_or(true)
 }
 
-#[async_trait]
-impl<S: SessionStore> SessionStore for Reporting<S> {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        Self::noted(self.0.create(record).await)
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        Self::noted(self.0.save(record).await)
-    }
-
-    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        Self::noted(self.0.load(id).await)
-    }
-
-    async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        Self::noted(self.0.delete(id).await)
-    }
+fn note_failure() {
+    // Outside a request there is nobody to tell.
+    let _ = REQUEST.try_with(|scope| scope.store_failed.set(true));
 }
 
-/// Middleware, directly outside the session layer: a 500 answered while the session store
-/// was failing becomes a 503 (the store is unavailable, not the app broken).
-pub async fn report_store_outages(request: Request, next: Next) -> Response {
-    STORE_FAILED
-        .scope(Cell::new(false), async move {
+/// Middleware, directly outside the session layer: tells the store whether this request may
+/// use its copy, and turns a 500 answered while the store was failing into a 503 (the store
+/// is unavailable, not the app broken).
+pub async fn session_scope(request: Request, next: Next) -> Response {
+    let scope = RequestScope {
+        fresh_reads: needs_fresh_reads(request.method()),
+        store_failed: Cell::new(false),
+    };
+    REQUEST
+        .scope(scope, async move {
             let response = next.run(request).await;
-            if response.status() == StatusCode::INTERNAL_SERVER_ERROR
-                && STORE_FAILED.with(Cell::get)
-            {
-                tracing::warn!("session store unavailable");
+            let failed = REQUEST.with(|scope| scope.store_failed.get());
+            if response.status() == StatusCode::INTERNAL_SERVER_ERROR && failed {
                 return AppError::Unavailable("session store").into_response();
             }
             response
         })
         .await
-}
-
-/// Deletes expired sessions from PostgreSQL every ten minutes, for as long as it runs.
-pub async fn delete_expired_sessions(db: PgPool) {
-    use tower_sessions::ExpiredDeletion;
-    if let Err(error) = PostgresStore::new(db)
-        .continuously_delete_expired(Duration::from_secs(600))
-        .await
-    {
-        tracing::error!(%error, "deleting expired sessions stopped");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::HashMap;
-
-    use super::*;
-
-    fn record(expires_in: time::Duration) -> Record {
-        Record {
-            id: Id::default(),
-            data: HashMap::new(),
-            expiry_date: OffsetDateTime::now_utc() + expires_in,
-        }
-    }
-
-    #[tokio::test]
-    async fn a_copy_lives_as_long_as_the_ttl_and_never_past_its_expiry() {
-        let recent = RecentSessions::new(Duration::from_millis(50));
-        let live = record(time::Duration::hours(1));
-        let expired = record(time::Duration::seconds(-1));
-        recent.save(&live).await.unwrap();
-        recent.save(&expired).await.unwrap();
-        assert!(recent.load(&live.id).await.unwrap().is_some());
-        assert!(recent.load(&expired.id).await.unwrap().is_none());
-
-        recent.delete(&live.id).await.unwrap();
-        assert!(recent.load(&live.id).await.unwrap().is_none());
-
-        recent.save(&live).await.unwrap();
-        tokio::time::sleep(Duration::from_millis(80)).await;
-        assert!(recent.load(&live.id).await.unwrap().is_none());
-    }
 }

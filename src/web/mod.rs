@@ -3,7 +3,6 @@
 //! static assets, and the middleware that sets security headers and renders error pages.
 
 pub mod assets;
-pub mod body_limit;
 pub mod client_ip;
 pub mod components;
 pub mod csrf;

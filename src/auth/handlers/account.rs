@@ -52,6 +52,11 @@ pub async fn change_password(
     if let Some(problem) = password::same_as_email(&form.password, &account.email) {
         errors.add("password", problem);
     }
+    rate_limits::check(
+        &state.rate_limiter,
+        Form::CurrentPassword,
+        Who::User(user.id),
+    )?;
     if !password::verify(&form.current_password, &account.password_hash).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
@@ -65,12 +70,15 @@ pub async fn change_password(
     }
     let hash = password::hash(&form.password).await?;
     let mut tx = state.db.begin().await?;
-    let epoch = db::set_password(&mut tx, account.id, &hash).await?;
+    let from_epoch = Some(user.session_epoch);
+    let Some(epoch) = db::set_password(&mut tx, account.id, &hash, from_epoch).await? else {
+        return session_ended(&state, &session, user.id, hx).await;
+    };
     // A pending reset or address change from before must not undo this one.
     tokens::revoke_all(&mut tx, account.id).await?;
     tx.commit().await?;
     state.users.forget(account.id);
-    session::adopt_epoch(&session, account.id, epoch).await?;
+    session::adopt_epoch(&session, epoch).await?;
     flash
         .success("Your password was changed. Other sessions were logged out.")
         .await?;
@@ -97,6 +105,11 @@ pub async fn change_email(
         errors.add("email", "That is already your address.");
     }
     errors.merge(form_errors);
+    rate_limits::check(
+        &state.rate_limiter,
+        Form::CurrentPassword,
+        Who::User(user.id),
+    )?;
     if !password::verify(&form.current_password, &account.password_hash).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
@@ -129,6 +142,19 @@ pub async fn change_email(
     Ok(redirect(hx, paths::ACCOUNT))
 }
 
+/// This session was ended by a change made meanwhile (through another session): it may not
+/// make changes of its own, so it ends here too.
+async fn session_ended(
+    state: &AppState,
+    session: &Session,
+    user_id: uuid::Uuid,
+    hx: HxRequest,
+) -> Result<Response, AppError> {
+    state.users.forget(user_id);
+    session::log_out(session).await?;
+    Ok(redirect(hx, paths::LOGIN))
+}
+
 pub async fn end_other_sessions(
     State(state): State<AppState>,
     user: AuthUser,
@@ -136,9 +162,11 @@ pub async fn end_other_sessions(
     flash: Flash,
     hx: HxRequest,
 ) -> Result<Response, AppError> {
-    let epoch = db::end_sessions(&state.db, user.id).await?;
+    let Some(epoch) = db::end_sessions(&state.db, user.id, user.session_epoch).await? else {
+        return session_ended(&state, &session, user.id, hx).await;
+    };
     state.users.forget(user.id);
-    session::adopt_epoch(&session, user.id, epoch).await?;
+    session::adopt_epoch(&session, epoch).await?;
     flash.success("Every other session was logged out.").await?;
     Ok(redirect(hx, paths::ACCOUNT))
 }

@@ -56,7 +56,6 @@ pub async fn forgot(
     form: ValidatedForm<EmailForm>,
 ) -> Result<Response, AppError> {
     let started = tokio::time::Instant::now();
-    rate_limits::check(&state.rate_limiter, Form::PasswordForgot, Who::Ip(&ip))?;
     let form = match form.valid() {
         Ok(form) => form,
         Err(invalid) => {
@@ -66,8 +65,10 @@ pub async fn forgot(
             ));
         }
     };
-    let who = Who::Address(&form.email);
-    rate_limits::check(&state.rate_limiter, Form::PasswordForgot, who)?;
+    // Counted once the form is valid: a typo costs no budget.
+    let limiter = &state.rate_limiter;
+    rate_limits::check(limiter, Form::PasswordForgot, Who::Ip(&ip))?;
+    rate_limits::check(limiter, Form::PasswordForgot, Who::Address(&form.email))?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await? {
         let mut tx = state.db.begin().await?;
         links::send_password_reset(&state.mailer, &mut tx, account.id, &account.email).await?;
@@ -118,37 +119,46 @@ pub async fn reset(
     Query(query): Query<TokenQuery>,
     form: ValidatedForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.begin().await?;
     let purposes = [TokenPurpose::ResetPassword];
-    let Some(token) = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await? else {
-        drop(tx);
+    let token = query.token.as_deref();
+    // Checked first without holding anything: the hash below takes a while, and neither a
+    // connection nor the token's row lock may be held through it.
+    let checked = {
+        let mut conn = state.db.acquire().await?;
+        match tokens::find_valid(&mut conn, token, &purposes).await? {
+            Some(valid) => db::find(&mut *conn, valid.user_id).await?,
+            None => None,
+        }
+    };
+    let Some(user) = checked else {
         let who = Who::Ip(&ip);
         rate_limits::check(&state.rate_limiter, Form::PasswordResetBadLink, who)?;
         return Ok(link_problem(layout, BAD_LINK).await);
     };
-    // Read inside the transaction: a request holds one connection at a time.
-    let user = db::find(&mut *tx, token.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let (form, mut errors) = form.into_parts();
     if let Some(problem) = password::same_as_email(&form.password, &user.email) {
         errors.add("password", problem);
     }
     if !errors.is_empty() {
-        let token = query.token.unwrap_or_default();
-        let page = views::reset_password(&token, &errors);
+        let page = views::reset_password(token.unwrap_or_default(), &errors);
         return Ok(unprocessable(
             layout.render("Choose a new password", page).await,
         ));
     }
     let hash = password::hash(&form.password).await?;
+
+    let mut tx = state.db.begin().await?;
+    // Again, locked this time: a concurrent request may have used the link meanwhile.
+    let Some(valid) = tokens::find_valid(&mut tx, token, &purposes).await? else {
+        return Ok(link_problem(layout, BAD_LINK).await);
+    };
     // A new password ends every session of the account; the link proved the address too.
-    db::set_password(&mut tx, user.id, &hash).await?;
-    db::confirm_email(&mut tx, user.id).await?;
-    tokens::use_up(&mut tx, &token.id).await?;
-    tokens::revoke_all(&mut tx, user.id).await?;
+    db::set_password(&mut tx, valid.user_id, &hash, None).await?;
+    db::confirm_email(&mut tx, valid.user_id).await?;
+    tokens::use_up(&mut tx, &valid.id).await?;
+    tokens::revoke_all(&mut tx, valid.user_id).await?;
     tx.commit().await?;
-    state.users.forget(user.id);
+    state.users.forget(valid.user_id);
     flash
         .success("Your password was changed. Log in with the new one.")
         .await?;

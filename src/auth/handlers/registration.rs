@@ -144,7 +144,7 @@ pub async fn confirm(
             if let (Some(epoch), Some(user)) = (new_epoch, &user)
                 && user.id == token.user_id
             {
-                session::adopt_epoch(&session, user.id, epoch).await?;
+                session::adopt_epoch(&session, epoch).await?;
             }
             "Your email address is confirmed"
         }
@@ -184,11 +184,11 @@ pub async fn resend(
     layout: PageLayout,
     form: ValidatedForm<EmailForm>,
 ) -> Result<Response, AppError> {
-    rate_limits::check(&state.rate_limiter, Form::ConfirmResend, Who::Ip(&ip))?;
+    let limiter = &state.rate_limiter;
     if let Some(user) = user {
         if !user.confirmed() {
-            let who = Who::Address(&user.email);
-            rate_limits::check(&state.rate_limiter, Form::ConfirmResend, who)?;
+            rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip))?;
+            rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&user.email))?;
             let mut tx = state.db.begin().await?;
             let purpose = TokenPurpose::ConfirmEmail;
             links::send_confirmation(&state.mailer, &mut tx, user.id, &user.email, purpose).await?;
@@ -210,8 +210,9 @@ pub async fn resend(
             ));
         }
     };
-    let who = Who::Address(&form.email);
-    rate_limits::check(&state.rate_limiter, Form::ConfirmResend, who)?;
+    // Counted once the form is valid: a typo costs no budget.
+    rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip))?;
+    rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&form.email))?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await?
         && account.email_confirmed_at.is_none()
     {
