@@ -399,3 +399,197 @@ async fn a_declared_body_over_the_limit_is_refused_before_it_is_read() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(response.text().contains("too large"));
 }
+
+#[tokio::test]
+async fn a_lock_set_while_the_password_is_being_checked_still_holds() {
+    let app = TestApp::new().await;
+    app.confirmed_user("ada@example.com").await;
+    let mut client = app.client();
+    let login = client.post(
+        "/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD)],
+    );
+    // The lock lands after the account was read, while its password hash is computed: a
+    // check on the copy read before hashing would let this sign-in through.
+    let lock = async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        sqlx::query("UPDATE users SET locked_until = now() + interval '15 minutes'")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+    };
+    let (response, ()) = tokio::join!(login, lock);
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn invalid_forms_cost_no_rate_limit_budget() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    for _ in 0..12 {
+        for form in ["/password/forgot", "/confirm/resend"] {
+            let response = client.post(form, &[("email", "not an address")]).await;
+            assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+    }
+    for form in ["/password/forgot", "/confirm/resend"] {
+        let response = client.post(form, &[("email", "ada@example.com")]).await;
+        assert_eq!(response.status, StatusCode::OK, "{form}");
+    }
+}
+
+#[tokio::test]
+async fn guesses_of_the_current_password_are_limited_per_user() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let guess = [
+        ("current_password", "not my password"),
+        ("password", "a brand new password"),
+        ("password_confirmation", "a brand new password"),
+    ];
+    for _ in 0..30 {
+        let response = ada.post("/account/password", &guess).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let over = ada.post("/account/password", &guess).await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    let email = ada
+        .post(
+            "/account/email",
+            &[("email", "new@example.com"), ("current_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        email.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "one budget for both forms"
+    );
+}
+
+#[tokio::test]
+async fn a_route_with_a_smaller_limit_refuses_a_declared_body_over_it_at_once() {
+    let app = TestApp::with_config(test_config(&[("REQUEST_TIMEOUT_SECS", "5")])).await;
+    let (_writer, reader) = tokio::io::duplex(64);
+    let started = std::time::Instant::now();
+    let response = app
+        .request(
+            Request::post("/auth/validate")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-length", "100000")
+                .header("sec-fetch-site", "same-origin")
+                .header("hx-trigger-name", "password")
+                .body(Body::from_stream(tokio_util::io::ReaderStream::new(reader)))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+/// Sends `form` to `path` from `ip` until it is refused; how many got through.
+async fn accepted_before_429(
+    app: &TestApp,
+    path: &str,
+    form: impl Fn(u32) -> Vec<(&'static str, String)>,
+    ip: impl Fn(u32) -> IpAddr,
+) -> u32 {
+    for n in 0..100 {
+        let mut client = app.client();
+        client.ip = ip(n);
+        let form = form(n);
+        let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        if client.post(path, &fields).await.status == StatusCode::TOO_MANY_REQUESTS {
+            return n;
+        }
+    }
+    panic!("{path} was never limited");
+}
+
+fn one_ip(_: u32) -> IpAddr {
+    IpAddr::from([203, 0, 113, 9])
+}
+
+fn many_ips(n: u32) -> IpAddr {
+    IpAddr::from([198, 51, 100, u8::try_from(n).unwrap()])
+}
+
+#[tokio::test]
+async fn the_documented_limits_hold_for_each_form() {
+    let app = TestApp::new().await;
+    let address = |n: u32| format!("someone{n}@example.com");
+    let password = || PASSWORD.to_owned();
+
+    // Sign-up: 10 per hour per IP, 5 per hour per address.
+    let sign_up = |email: String| {
+        vec![
+            ("email", email),
+            ("password", password()),
+            ("password_confirmation", password()),
+        ]
+    };
+    assert_eq!(
+        accepted_before_429(&app, "/register", |n| sign_up(address(n)), one_ip).await,
+        10
+    );
+    let same = |_| sign_up("same@example.com".into());
+    assert_eq!(
+        accepted_before_429(&app, "/register", same, many_ips).await,
+        5
+    );
+
+    // Confirmation resend and reset request: 5 per hour per address.
+    for path in ["/confirm/resend", "/password/forgot"] {
+        let form = |_| vec![("email", "target@example.com".to_owned())];
+        assert_eq!(
+            accepted_before_429(&app, path, form, many_ips).await,
+            5,
+            "{path}"
+        );
+    }
+
+    // Login: 30 per 15 minutes per address (an unknown one: no lockout in the way).
+    let login = |_| {
+        vec![
+            ("email", "nobody@example.com".to_owned()),
+            ("password", "wrong password".to_owned()),
+        ]
+    };
+    assert_eq!(
+        accepted_before_429(&app, "/login", login, many_ips).await,
+        30
+    );
+
+    // A reset link that does not check out: 30 per 15 minutes per IP.
+    let bad_link = "/password/reset?token=0.0";
+    let reset = |_| {
+        vec![
+            ("password", password()),
+            ("password_confirmation", password()),
+        ]
+    };
+    assert_eq!(accepted_before_429(&app, bad_link, reset, one_ip).await, 30);
+}
+
+#[tokio::test]
+async fn an_email_change_is_limited_per_new_address() {
+    let app = TestApp::new().await;
+    let mut refused = None;
+    for n in 0..7 {
+        let mut user = app.signed_in(&format!("user{n}@example.com")).await;
+        user.ip = many_ips(n);
+        let response = user
+            .post(
+                "/account/email",
+                &[
+                    ("email", "wanted@example.com"),
+                    ("current_password", PASSWORD),
+                ],
+            )
+            .await;
+        if response.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some(n);
+            break;
+        }
+    }
+    assert_eq!(refused, Some(5));
+}

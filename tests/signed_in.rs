@@ -16,7 +16,11 @@ use axum::{
     response::IntoResponse,
     routing::{get, post},
 };
-use common::{TestApp, TestResponse, accounts::redirects_to_login, select, test_config, text_of};
+use common::{
+    TestApp, TestResponse,
+    accounts::{PASSWORD, redirects_to_login},
+    select, test_config, text_of,
+};
 use maud::html;
 use starter::{
     auth::db::Role,
@@ -71,9 +75,11 @@ async fn a_warm_page_view_reads_nothing_from_the_database() {
 
 #[tokio::test]
 async fn a_session_store_outage_while_saving_is_a_503_page() {
+    // A page view that writes the session: it reads from the copy (the database is not
+    // needed until the save at the end fails).
     let routes = starter::routes().route(
         "/test/flash",
-        post(|flash: Flash| async move {
+        get(|flash: Flash| async move {
             flash.success("saved").await?;
             Ok::<_, AppError>("ok")
         }),
@@ -84,7 +90,7 @@ async fn a_session_store_outage_while_saving_is_a_503_page() {
 
     outage.set_down(true);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let response = ada.post("/test/flash", &[]).await;
+    let response = ada.get("/test/flash").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         response
@@ -96,41 +102,188 @@ async fn a_session_store_outage_while_saving_is_a_503_page() {
     outage.set_down(false);
 }
 
-/// Sends `path` to another instance of the app (its own caches) with `cookie`.
-async fn on_instance(router: &axum::Router, path: &str, cookie: &str) -> TestResponse {
-    let request = Request::get(path)
+/// Sends a request to another instance of the app (its own caches) with `cookie`.
+async fn on_instance(
+    router: &axum::Router,
+    method: &str,
+    path: &str,
+    cookie: &str,
+) -> TestResponse {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
         .header("cookie", format!("session={cookie}"))
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::empty())
         .unwrap();
     TestResponse::read(router.clone().oneshot(request).await.unwrap()).await
 }
 
 #[tokio::test]
-async fn sessions_ended_here_end_at_once_and_elsewhere_within_the_cache_time() {
+async fn sessions_ended_on_this_instance_end_at_once() {
+    // A long cache time: only dropping the copies can explain an immediate effect.
+    let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "60")])).await;
+    app.confirmed_user("ada@example.com").await;
+    let mut here = app.logged_in("ada@example.com", false).await;
+    let mut elsewhere = app.logged_in("ada@example.com", false).await;
+    assert_eq!(elsewhere.get("/account").await.status, StatusCode::OK);
+
+    let ended = here.post("/account/sessions/end-others", &[]).await;
+    assert_eq!(ended.status, StatusCode::SEE_OTHER);
+    assert!(redirects_to_login(&elsewhere.get("/account").await));
+    assert_eq!(here.get("/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sessions_ended_on_another_instance_end_here_within_the_cache_time() {
     let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "1")])).await;
     let other_instance = starter::app(app.another_instance());
     app.confirmed_user("ada@example.com").await;
     let mut here = app.logged_in("ada@example.com", false).await;
-    let mut elsewhere = app.logged_in("ada@example.com", false).await;
-    let elsewhere_cookie = elsewhere.session_cookie().unwrap().clone();
-    // Both instances have seen the second session.
-    assert_eq!(elsewhere.get("/account").await.status, StatusCode::OK);
-    let other = on_instance(&other_instance, "/account", &elsewhere_cookie).await;
-    assert_eq!(other.status, StatusCode::OK);
+    let elsewhere = app.logged_in("ada@example.com", false).await;
+    let elsewhere = elsewhere.session_cookie().unwrap().clone();
+    let seen = on_instance(&other_instance, "GET", "/account", &elsewhere).await;
+    assert_eq!(seen.status, StatusCode::OK);
 
     let ended = here.post("/account/sessions/end-others", &[]).await;
     assert_eq!(ended.status, StatusCode::SEE_OTHER);
-    // On this instance, at once.
-    let mut stale = app.client();
-    stale
-        .cookies
-        .insert("session".into(), elsewhere_cookie.clone());
-    assert!(redirects_to_login(&stale.get("/account").await));
-    // On the other one, within the cache time.
+    // Changes are never authorised against a copy...
+    let post = on_instance(
+        &other_instance,
+        "POST",
+        "/account/sessions/end-others",
+        &elsewhere,
+    )
+    .await;
+    assert!(redirects_to_login(&post), "{}", post.status);
+    // ...and page views stop within the cache time.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let other = on_instance(&other_instance, "/account", &elsewhere_cookie).await;
-    assert!(redirects_to_login(&other), "{}", other.status);
+    let page = on_instance(&other_instance, "GET", "/account", &elsewhere).await;
+    assert!(redirects_to_login(&page), "{}", page.status);
     assert_eq!(here.get("/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_session_ended_elsewhere_cannot_take_over_the_account() {
+    // The victim changes the password on one instance; the thief's session, still fresh in
+    // the other instance's copy, tries to end the victim's sessions there.
+    let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "60")])).await;
+    let other_instance = starter::app(app.another_instance());
+    app.confirmed_user("ada@example.com").await;
+    let mut victim = app.logged_in("ada@example.com", false).await;
+    let thief = app.logged_in("ada@example.com", false).await;
+    let thief = thief.session_cookie().unwrap().clone();
+    let seen = on_instance(&other_instance, "GET", "/account", &thief).await;
+    assert_eq!(seen.status, StatusCode::OK);
+
+    let changed = victim
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "a brand new password"),
+                ("password_confirmation", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text());
+    let attempt = on_instance(
+        &other_instance,
+        "POST",
+        "/account/sessions/end-others",
+        &thief,
+    )
+    .await;
+    assert!(redirects_to_login(&attempt), "{}", attempt.status);
+    assert_eq!(victim.get("/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_copy_behind_the_session_does_not_end_it() {
+    // The password is changed through this instance; the next page view lands on the other,
+    // whose copy of the user still has the old epoch.
+    let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "60")])).await;
+    let other_instance = starter::app(app.another_instance());
+    app.confirmed_user("ada@example.com").await;
+    let mut ada = app.logged_in("ada@example.com", false).await;
+    let before = ada.session_cookie().unwrap().clone();
+    let seen = on_instance(&other_instance, "GET", "/account", &before).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    let changed = ada
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", "a brand new password"),
+                ("password_confirmation", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::SEE_OTHER);
+    let after = ada.session_cookie().unwrap().clone();
+    let page = on_instance(&other_instance, "GET", "/account", &after).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(ada.get("/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_session_logged_out_elsewhere_is_not_brought_back_by_an_old_copy() {
+    let routes = starter::routes().route(
+        "/test/note",
+        get(|flash: Flash| async move {
+            flash.success("noted").await?;
+            Ok::<_, AppError>("ok")
+        }),
+    );
+    let app =
+        TestApp::with_routes(test_config(&[("SESSION_CACHE_SECS", "60")]), routes.clone()).await;
+    let other_instance = starter::with_middleware(routes, app.another_instance());
+    let mut ada = app.signed_in("ada@example.com").await;
+    let cookie = ada.session_cookie().unwrap().clone();
+    // The other instance keeps a copy of the session...
+    let seen = on_instance(&other_instance, "GET", "/account", &cookie).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    // ...which is logged out here...
+    assert_eq!(ada.post("/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    // ...and then written by a page view there, from its old copy.
+    on_instance(&other_instance, "GET", "/test/note", &cookie).await;
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "the logged-out session came back");
+    let mut stale = app.client();
+    stale.cookies.insert("session".into(), cookie);
+    assert!(redirects_to_login(&stale.get("/account").await));
+}
+
+fn max_age(response: &TestResponse) -> Option<i64> {
+    let cookie = response.header("set-cookie")?;
+    cookie
+        .split(';')
+        .find_map(|part| part.trim().strip_prefix("Max-Age="))
+        .map(|age| age.parse().unwrap())
+}
+
+#[tokio::test]
+async fn remember_me_keeps_its_lifetime_when_the_session_is_saved_again() {
+    let app = TestApp::new().await;
+    app.confirmed_user("ada@example.com").await;
+    let mut remembered = app.logged_in("ada@example.com", true).await;
+    // The first page shows (and so removes) the "logged in" message: a save.
+    let page = remembered.get("/account").await;
+    let age = max_age(&page).expect("the save sends the cookie again");
+    assert!(age > 29 * 86_400, "{age}");
+
+    let mut browser_only = app.logged_in("ada@example.com", false).await;
+    let page = browser_only.get("/account").await;
+    assert!(page.header("set-cookie").is_some());
+    assert_eq!(
+        max_age(&page),
+        None,
+        "a browser-session cookie has no Max-Age"
+    );
 }
 
 #[tokio::test]
@@ -195,10 +348,7 @@ async fn the_account_flows_work_on_a_pool_of_two() {
     let changed = ada
         .post(
             "/account/email",
-            &[
-                ("email", "ada@new.example"),
-                ("current_password", common::accounts::PASSWORD),
-            ],
+            &[("email", "ada@new.example"), ("current_password", PASSWORD)],
         )
         .await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text());
