@@ -20,6 +20,10 @@
 //! A rule across fields is a `#[validate(schema(function = ..., skip_on_field_errors =
 //! false))]` whose `ValidationError` code names the field the message belongs to.
 //!
+//! Of sanitizer's functions, use `trim` and the case conversions; its `clamp` cuts a string
+//! with `String::truncate`, which panics inside a multi-byte character: hostile input would
+//! crash the request. Limit lengths with validator's `length` instead.
+//!
 //! Repeated keys (`selected=1&selected=2`) deserialize into a `Vec` (axum-extra's `Form`).
 //! The same form type serves the on-blur check of one field ([`validate_field`]), so a field
 //! is judged the same way on blur and on submit.
@@ -45,7 +49,7 @@ use super::{components::field_error, layout::Page};
 /// let form = match form.valid() {
 ///     Ok(form) => form,
 ///     Err(invalid) => return Ok(unprocessable(
-///         layout.render("Sign up", views::register(&invalid.input, &invalid.errors)).await,
+///         layout.render("Sign up", views::register(&invalid.input.email, &invalid.errors)).await,
 ///     )),
 /// };
 /// ```
@@ -187,7 +191,7 @@ pub trait BlurFields {
 
 /// On-blur validation: htmx posts the whole form and names the field that lost focus in
 /// `HX-Trigger-Name`; the answer is that field's error line, judged by the same form type
-/// (and so the same rules and messages) as the submit: `post(validate_field::<SignUpForm>)`.
+/// (and so the same rules and messages) as the submit: `post(validate_field::<RegisterForm>)`.
 /// A field the form does not check on blur is a 400.
 pub async fn validate_field<T>(
     HxTriggerName(field): HxTriggerName,
