@@ -351,16 +351,7 @@ async fn a_password_change_keeps_this_session_and_ends_the_others() {
     let mut elsewhere = app.logged_in("gus@example.com", false).await;
     let new_password = "another long passphrase";
 
-    let changed = here
-        .post(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", new_password),
-                ("password_confirmation", new_password),
-            ],
-        )
-        .await;
+    let changed = here.change_password(new_password).await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     assert_eq!(here.get("/account").await.status, StatusCode::OK);
     assert!(redirects_to_login(&elsewhere.get("/account").await));
@@ -971,16 +962,7 @@ async fn a_password_change_retires_links_sent_before_it() {
         .link_in_mail("oz@elsewhere.example", "/confirm?token=")
         .await;
     let new_password = "a different passphrase";
-    client
-        .post(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", new_password),
-                ("password_confirmation", new_password),
-            ],
-        )
-        .await;
+    client.change_password(new_password).await;
     assert_eq!(
         client.get(&change_link).await.status,
         StatusCode::BAD_REQUEST

@@ -177,16 +177,7 @@ async fn a_session_ended_elsewhere_cannot_take_over_the_account() {
     let seen = on_instance(&other_instance, "GET", "/account", &thief).await;
     assert_eq!(seen.status, StatusCode::OK);
 
-    let changed = victim
-        .post(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", "a brand new password"),
-                ("password_confirmation", "a brand new password"),
-            ],
-        )
-        .await;
+    let changed = victim.change_password("a brand new password").await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.text());
     let attempt = on_instance(
         &other_instance,
@@ -210,16 +201,7 @@ async fn a_copy_behind_the_session_does_not_end_it() {
     let before = ada.session_cookie().unwrap().clone();
     let seen = on_instance(&other_instance, "GET", "/account", &before).await;
     assert_eq!(seen.status, StatusCode::OK);
-    let changed = ada
-        .post(
-            "/account/password",
-            &[
-                ("current_password", PASSWORD),
-                ("password", "a brand new password"),
-                ("password_confirmation", "a brand new password"),
-            ],
-        )
-        .await;
+    let changed = ada.change_password("a brand new password").await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
     let after = ada.session_cookie().unwrap().clone();
     let page = on_instance(&other_instance, "GET", "/account", &after).await;

@@ -93,6 +93,21 @@ impl TestClient<'_> {
     }
 }
 
+impl TestClient<'_> {
+    /// Changes the password from the account page, from [`PASSWORD`] to `new`.
+    pub async fn change_password(&mut self, new: &str) -> TestResponse {
+        self.post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("password", new),
+                ("password_confirmation", new),
+            ],
+        )
+        .await
+    }
+}
+
 /// A redirect to the login page, as pages answer without a user.
 pub fn redirects_to_login(response: &TestResponse) -> bool {
     response.status == StatusCode::SEE_OTHER
