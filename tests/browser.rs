@@ -78,16 +78,53 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
 
     browser.client.goto(&app.url("/register")).await.unwrap();
     browser.fill("input[name=email]", "eve@example.com").await;
-    // A too-short password is flagged as soon as the field loses focus.
+    // A too-short password is flagged as soon as the field loses focus: the whole field is
+    // swapped, so its input is marked invalid and described by the error, and it keeps what
+    // was typed (the server never sends a password back); focus stays where the user went.
     browser.fill("input[name=password]", "short").await;
     browser.click("input[name=password_confirmation]").await;
     browser
-        .wait_for("return document.querySelector('#field-password-error').textContent.length > 0;")
+        .wait_for(
+            "const input = document.querySelector('#register-password'); \
+             return input.getAttribute('aria-invalid') === 'true' \
+                 && input.closest('.form-field').classList.contains('__invalid') \
+                 && input.getAttribute('aria-describedby').includes('register-password-error') \
+                 && document.querySelector('#register-password-error').textContent.length > 0;",
+        )
         .await;
+    assert_eq!(
+        browser
+            .eval(
+                "return [document.querySelector('#register-password').value, \
+                         document.activeElement.id, \
+                         document.querySelector('#register-announce').textContent];"
+            )
+            .await,
+        serde_json::json!([
+            "short",
+            "register-password_confirmation",
+            "Password: Use at least 10 characters."
+        ])
+    );
+    // Fixed, the field loses its error state as a whole.
     browser.fill("input[name=password]", passphrase).await;
     browser
         .fill("input[name=password_confirmation]", passphrase)
         .await;
+    browser
+        .wait_for(
+            "const input = document.querySelector('#register-password'); \
+             return !input.hasAttribute('aria-invalid') \
+                 && !input.closest('.form-field').classList.contains('__invalid') \
+                 && document.querySelector('#register-password-error') === null;",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#register-password').value;")
+            .await,
+        Value::from(passphrase)
+    );
     browser.click("form button[type=submit]").await;
     browser
         .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
@@ -95,7 +132,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
 
     // Read the confirmation link in the dev mailbox, as a developer would.
     browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
-    browser.click("table.data-table tbody tr a").await;
+    browser.click(".data-table tbody tr a").await;
     browser
         .wait_for("return document.querySelector('pre.text') !== null;")
         .await;
@@ -120,7 +157,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     browser.click("form button[type=submit]").await;
     browser
         .wait_for(
-            "return document.querySelector('.site-header .user')?.textContent === 'eve@example.com';",
+            "return document.querySelector('.site-header .user .email')?.textContent === 'eve@example.com';",
         )
         .await;
 

@@ -15,3 +15,4 @@ pub mod htmx;
 pub mod humanize;
 pub mod layout;
 pub mod security_headers;
+pub mod site_header;

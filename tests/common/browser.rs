@@ -151,11 +151,28 @@ impl Browser {
         self.client.execute(script, Vec::new()).await.unwrap()
     }
 
-    /// Types `text` into the element matching `css` (after clearing it).
+    /// Types `text` into the element matching `css` (after emptying it).
+    ///
+    /// Emptied from script: WebDriver's "clear" focuses and blurs the element, which fires
+    /// the on-blur check, whose answer replaces the field under the typing. The field that
+    /// lost focus a moment ago may still be replaced while this finds the element, so a stale
+    /// element is looked up again.
     pub async fn fill(&self, css: &str, text: &str) {
-        let element = self.client.find(Locator::Css(css)).await.unwrap();
-        element.clear().await.unwrap();
-        element.send_keys(text).await.unwrap();
+        let selector = serde_json::to_string(css).unwrap();
+        for attempt in 0.. {
+            self.eval(&format!(
+                "document.querySelector({selector}).value = ''; return true;"
+            ))
+            .await;
+            let element = self.client.find(Locator::Css(css)).await.unwrap();
+            match element.send_keys(text).await {
+                Ok(()) => return,
+                Err(error) if attempt < 5 => {
+                    eprintln!("retrying to fill {css}: {error}");
+                }
+                Err(error) => panic!("cannot fill {css}: {error}"),
+            }
+        }
     }
 
     pub async fn click(&self, css: &str) {
