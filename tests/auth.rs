@@ -894,6 +894,26 @@ async fn the_sign_up_page_sends_someone_signed_in_home() {
     assert_eq!(response.status, StatusCode::SEE_OTHER);
     assert_eq!(response.header("location"), Some("/"));
     assert_eq!(app.client().get("/register").await.status, StatusCode::OK);
+
+    // The home page offers sign-up to visitors only, and says the health link is JSON.
+    let link_texts = |doc: &scraper::Html| {
+        select(doc, ".feature-list a")
+            .iter()
+            .map(|a| format!("{} {}", a.attr("href").unwrap(), text_of(a)))
+            .collect::<Vec<_>>()
+    };
+    let visitor = link_texts(&app.client().get("/").await.document());
+    assert!(
+        visitor.contains(&"/register Create an account".to_owned()),
+        "{visitor:?}"
+    );
+    assert!(visitor.contains(&"/health/ready Readiness check (JSON)".to_owned()));
+    let member = link_texts(&ada.get("/").await.document());
+    assert!(
+        member.contains(&"/account Your account".to_owned()),
+        "{member:?}"
+    );
+    assert!(!member.iter().any(|link| link.starts_with("/register")));
 }
 
 #[test]
