@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod browser;
+pub mod checkers;
 pub mod outage;
 pub mod smtp;
 
