@@ -1,9 +1,13 @@
-//! The home page in a real browser: the stylesheet applies, htmx loads and runs under the
-//! strict CSP without a single console error, and an htmx error lands in the alerts region.
+//! The app in a real browser: the stylesheet applies, htmx loads and runs under the strict
+//! CSP without a single console error, an htmx error lands in the alerts region, the account
+//! flows work end to end with on-blur checks; and (in `browser/accessibility.rs`) every page
+//! passes axe at a phone's and a desktop's width in both colour schemes.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "browser/accessibility.rs"]
+mod accessibility;
 mod common;
 
 use common::browser::{Browser, ServedApp};
