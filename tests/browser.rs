@@ -10,7 +10,10 @@
 mod accessibility;
 mod common;
 
-use common::browser::{Browser, ServedApp};
+use common::{
+    a11y::Audit,
+    browser::{Browser, ServedApp},
+};
 use serde_json::Value;
 
 #[tokio::test]
@@ -78,6 +81,7 @@ async fn browser_home_page_renders_styled_with_htmx_and_no_console_errors() {
 async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
+    let mut audit = Audit::new();
     let passphrase = "a long enough passphrase";
 
     browser.client.goto(&app.url("/register")).await.unwrap();
@@ -110,6 +114,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
             "Password: Use at least 10 characters."
         ])
     );
+    audit.page(&browser, "register-blur-error").await;
     // Fixed, the field loses its error state as a whole.
     browser.fill("input[name=password]", passphrase).await;
     browser
@@ -154,6 +159,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     browser
         .wait_for("return document.querySelector('h1').textContent.includes('confirmed');")
         .await;
+    audit.page(&browser, "confirmed").await;
 
     browser.client.goto(&app.url("/login")).await.unwrap();
     browser.fill("input[name=email]", "eve@example.com").await;
@@ -174,4 +180,5 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
+    audit.assert_clean();
 }

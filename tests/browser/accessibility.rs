@@ -84,6 +84,29 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
     visit(&link_in(&text, "/password/reset?token=").unwrap()).await;
     audit.page(&browser, "password-reset").await;
 
+    // Signed in before confirming: the banner asking to confirm.
+    visit("/register").await;
+    browser.fill("input[name=email]", "new@example.com").await;
+    browser.fill("input[name=password]", PASSWORD).await;
+    browser
+        .fill("input[name=password_confirmation]", PASSWORD)
+        .await;
+    browser.click("form button[type=submit]").await;
+    browser
+        .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
+        .await;
+    browser.log_in(&app, "new@example.com", PASSWORD).await;
+    browser
+        .wait_for("return document.querySelector('.confirm-banner') !== null;")
+        .await;
+    audit.page(&browser, "home-unconfirmed").await;
+    browser
+        .click(".site-header form[action='/logout'] button")
+        .await;
+    browser
+        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
+        .await;
+
     // Signed in: an administrator with a long address, which the header must fit on a phone.
     let admin = "a.very.long.address.for.an.administrator@subdomain.example.com";
     create_user(&app.state.db, admin, Role::Admin).await;
