@@ -141,7 +141,7 @@ async fn hostile_addresses_are_refused_on_every_form_with_a_422() {
             "register {email:?}"
         );
         let doc = register.document();
-        assert!(!text_of(&select(&doc, "#field-email-error")[0]).is_empty());
+        assert!(!text_of(&select(&doc, "#register-email-error")[0]).is_empty());
 
         let login = client
             .post("/login", &[("email", email), ("password", PASSWORD)])
@@ -325,7 +325,7 @@ async fn the_on_blur_check_and_the_submit_give_the_same_message() {
         let submitted = client.post("/register", &form).await;
         assert_eq!(submitted.status, StatusCode::UNPROCESSABLE_ENTITY);
         let doc = submitted.document();
-        let on_submit = text_of(&select(&doc, &format!("#field-{field}-error"))[0]);
+        let on_submit = text_of(&select(&doc, &format!("#register-{field}-error"))[0]);
         assert!(!on_submit.is_empty(), "{field}: no error on submit");
 
         let body = form
@@ -340,13 +340,14 @@ async fn the_on_blur_check_and_the_submit_give_the_same_message() {
                     .header("sec-fetch-site", "same-origin")
                     .header("hx-request", "true")
                     .header("hx-trigger-name", field)
+                    .header("hx-trigger", format!("register-{field}"))
                     .body(Body::from(body))
                     .unwrap(),
             )
             .await;
         assert_eq!(blurred.status, StatusCode::OK);
         let fragment = blurred.fragment();
-        let on_blur = text_of(&select(&fragment, &format!("#field-{field}-error"))[0]);
+        let on_blur = text_of(&select(&fragment, &format!("#register-{field}-error"))[0]);
         assert_eq!(on_blur, on_submit, "{field}");
     }
 }

@@ -76,7 +76,7 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
     let home = client.get("/").await;
     let doc = home.document();
     assert_eq!(
-        text_of(&select(&doc, ".site-header .user")[0]),
+        text_of(&select(&doc, ".site-header .user .email")[0]),
         "ada@example.com"
     );
     assert_eq!(
@@ -206,7 +206,13 @@ async fn a_password_reset_ends_every_session_and_its_link_works_once() {
         )
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(select(&weak.document(), "#field-password-error").len(), 1);
+    let doc = weak.document();
+    assert_eq!(select(&doc, "#password-reset-password-error").len(), 1);
+    // The form names the account, for password managers.
+    assert_eq!(
+        select(&doc, "input[hidden][autocomplete=username]")[0].attr("value"),
+        Some("di@example.com")
+    );
 
     let reset = client
         .post(
@@ -306,10 +312,19 @@ async fn changing_the_email_is_confirmed_at_the_new_address_and_noticed_at_the_o
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let doc = wrong.document();
     assert_eq!(
-        select(&wrong.document(), "#field-current_password-error").len(),
+        select(&doc, "#change-email-current_password-error").len(),
         1
     );
+    // Low on the page, so the form opens with a summary linking to the field in error.
+    let summary = select(&doc, "form#change-email > [data-error-summary]");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(
+        select(&doc, "form#change-email [data-error-summary] a")[0].attr("href"),
+        Some("#change-email-current_password")
+    );
+    assert!(select(&doc, "form#change-password [data-error-summary]").is_empty());
 
     let asked = client
         .post(
@@ -447,7 +462,7 @@ async fn answers_are_the_same_for_existing_and_unknown_addresses() {
     assert_eq!(known.status, unknown.status);
     for response in [&known, &unknown] {
         assert_eq!(
-            text_of(&select(&response.document(), ".form-error")[0]),
+            text_of(&select(&response.document(), "form#login [data-error-summary] li")[0]),
             "Invalid email or password."
         );
     }
@@ -641,7 +656,11 @@ fn state_changing_routes() -> Vec<(String, String)> {
         .flat_map(|source| source.split("pub const ").skip(1))
         .filter_map(|definition| {
             let (name, rest) = definition.split_once(": &str = \"")?;
-            Some((name.to_owned(), rest.split_once('"')?.0.to_owned()))
+            // Only paths: other constants (form ids) may share a path's name.
+            let value = rest.split_once('"')?.0;
+            value
+                .starts_with('/')
+                .then(|| (name.to_owned(), value.to_owned()))
         })
         .collect();
     let mut found = Vec::new();
@@ -721,14 +740,20 @@ async fn only_admins_see_the_user_list() {
 
     assert!(redirects_to_login(&app.get("/admin/users").await));
     let mut user = app.logged_in("lee@example.com", false).await;
+    let admin_link = "nav a[href='/admin/users']";
+    assert!(select(&user.get("/").await.document(), admin_link).is_empty());
     let forbidden = user.get("/admin/users").await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_security_headers(&forbidden);
 
     let mut admin = app.logged_in("root@example.com", false).await;
+    assert_eq!(
+        select(&admin.get("/").await.document(), admin_link).len(),
+        1
+    );
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, StatusCode::OK);
-    let rows = select(&list.document(), "table.data-table tbody tr")
+    let rows = select(&list.document(), ".data-table tbody tr")
         .iter()
         .map(text_of)
         .collect::<Vec<_>>();
@@ -764,48 +789,122 @@ async fn markup_in_the_email_field_comes_back_escaped() {
     assert_eq!(value, payload.to_lowercase());
     // Passwords are never echoed back.
     assert!(select(&doc, "input[type=password][value]").is_empty());
-    assert!(select(&doc, "#field-email-error").len() == 1);
+    assert!(select(&doc, "#register-email-error").len() == 1);
     let input = select(&doc, "input[name=email]")[0];
     assert_eq!(input.attr("aria-invalid"), Some("true"));
     assert!(
         input
             .attr("aria-describedby")
             .unwrap()
-            .contains("field-email-error")
+            .contains("register-email-error")
     );
 }
 
+/// An on-blur check as htmx sends it: the field's name, its input's id and the whole form.
+fn blur_check(id: &str, name: &str, body: &'static str) -> Request<Body> {
+    Request::post("/auth/validate")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .header("hx-request", "true")
+        .header("hx-trigger", id)
+        .header("hx-trigger-name", name)
+        .body(Body::from(body))
+        .unwrap()
+}
+
 #[tokio::test]
-async fn a_field_is_checked_on_blur() {
+async fn a_field_checked_on_blur_comes_back_whole_with_its_state() {
     let app = TestApp::new().await;
     let mut client = app.client();
-    let check = |field: &'static str, body: &'static str| {
-        Request::post("/auth/validate")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("sec-fetch-site", "same-origin")
-            .header("hx-request", "true")
-            .header("hx-trigger-name", field)
-            .body(Body::from(body))
-            .unwrap()
-    };
+    let body = "email=A%40b.co&password=short&password_confirmation=";
+
     let bad = client
-        .send(check("password", "email=a%40b.co&password=short"))
+        .send(blur_check("register-password", "password", body))
         .await;
     assert_eq!(bad.status, StatusCode::OK);
     let fragment = bad.fragment();
+    let field = ".form-field.__invalid:has(> input#register-password[aria-invalid=true])";
+    assert_eq!(select(&fragment, field).len(), 1);
     assert_eq!(
-        text_of(&select(&fragment, "p#field-password-error")[0]),
+        text_of(&select(&fragment, "p#register-password-error")[0]),
         "Use at least 10 characters."
     );
-    let good = client
-        .send(check("email", "email=a%40b.co&password=short"))
-        .await;
     assert_eq!(
-        text_of(&select(&good.fragment(), "p#field-email-error")[0]),
-        ""
+        text_of(&select(&fragment, "label[for=register-password]")[0]),
+        "Password"
     );
-    let unknown = client.send(check("role", "role=admin")).await;
-    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(select(&fragment, "input[type=password][value]").is_empty());
+    assert!(select(&fragment, "#register-password-hint").len() == 1);
+    // The message also goes to the form's live region, out of band.
+    assert_eq!(
+        text_of(&select(&fragment, "#register-announce[data-hx-swap-oob]")[0]),
+        "Password: Use at least 10 characters."
+    );
+
+    // A good field comes back with no error state at all, and the address as typed
+    // (sanitized).
+    let good = client
+        .send(blur_check("register-email", "email", body))
+        .await;
+    let fragment = good.fragment();
+    assert!(select(&fragment, ".__invalid, [aria-invalid], .error").is_empty());
+    assert_eq!(
+        select(&fragment, "input#register-email")[0].attr("value"),
+        Some("a@b.co")
+    );
+
+    // The same rules serve the account page's forms, each field rendered as its form shows
+    // it.
+    let change_email = client
+        .send(blur_check("change-email-email", "email", "email=nope"))
+        .await;
+    let fragment = change_email.fragment();
+    assert_eq!(
+        select(&fragment, "input#change-email-email[aria-invalid=true]").len(),
+        1
+    );
+    assert_eq!(select(&fragment, "#change-email-email-hint").len(), 1);
+
+    for (id, name) in [
+        ("register-role", "role"),
+        ("change-email-current_password", "current_password"),
+        ("login-email", "email"),
+        ("register-email", "password"),
+        ("email", "email"),
+    ] {
+        let refused = client.send(blur_check(id, name, body)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{id} {name}");
+    }
+}
+
+#[tokio::test]
+async fn the_sign_up_page_sends_someone_signed_in_home() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let response = ada.get("/register").await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(response.header("location"), Some("/"));
+    assert_eq!(app.client().get("/register").await.status, StatusCode::OK);
+
+    // The home page offers sign-up to visitors only, and says the health link is JSON.
+    let link_texts = |doc: &scraper::Html| {
+        select(doc, ".feature-list a")
+            .iter()
+            .map(|a| format!("{} {}", a.attr("href").unwrap(), text_of(a)))
+            .collect::<Vec<_>>()
+    };
+    let visitor = link_texts(&app.client().get("/").await.document());
+    assert!(
+        visitor.contains(&"/register Create an account".to_owned()),
+        "{visitor:?}"
+    );
+    assert!(visitor.contains(&"/health/ready Readiness check (JSON)".to_owned()));
+    let member = link_texts(&ada.get("/").await.document());
+    assert!(
+        member.contains(&"/account Your account".to_owned()),
+        "{member:?}"
+    );
+    assert!(!member.iter().any(|link| link.starts_with("/register")));
 }
 
 #[test]

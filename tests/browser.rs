@@ -1,12 +1,19 @@
-//! The home page in a real browser: the stylesheet applies, htmx loads and runs under the
-//! strict CSP without a single console error, and an htmx error lands in the alerts region.
+//! The app in a real browser: the stylesheet applies, htmx loads and runs under the strict
+//! CSP without a single console error, an htmx error lands in the alerts region, the account
+//! flows work end to end with on-blur checks; and (in `browser/accessibility.rs`) every page
+//! passes axe at a phone's and a desktop's width in both colour schemes.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "browser/accessibility.rs"]
+mod accessibility;
 mod common;
 
-use common::browser::{Browser, ServedApp};
+use common::{
+    a11y::Audit,
+    browser::{Browser, ServedApp},
+};
 use serde_json::Value;
 
 #[tokio::test]
@@ -74,20 +81,59 @@ async fn browser_home_page_renders_styled_with_htmx_and_no_console_errors() {
 async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
+    let mut audit = Audit::new();
     let passphrase = "a long enough passphrase";
 
     browser.client.goto(&app.url("/register")).await.unwrap();
     browser.fill("input[name=email]", "eve@example.com").await;
-    // A too-short password is flagged as soon as the field loses focus.
+    // A too-short password is flagged as soon as the field loses focus: the whole field is
+    // swapped, so its input is marked invalid and described by the error, and it keeps what
+    // was typed (the server never sends a password back); focus stays where the user went.
     browser.fill("input[name=password]", "short").await;
     browser.click("input[name=password_confirmation]").await;
     browser
-        .wait_for("return document.querySelector('#field-password-error').textContent.length > 0;")
+        .wait_for(
+            "const input = document.querySelector('#register-password'); \
+             return input.getAttribute('aria-invalid') === 'true' \
+                 && input.closest('.form-field').classList.contains('__invalid') \
+                 && input.getAttribute('aria-describedby').includes('register-password-error') \
+                 && document.querySelector('#register-password-error').textContent.length > 0;",
+        )
         .await;
+    assert_eq!(
+        browser
+            .eval(
+                "return [document.querySelector('#register-password').value, \
+                         document.activeElement.id, \
+                         document.querySelector('#register-announce').textContent];"
+            )
+            .await,
+        serde_json::json!([
+            "short",
+            "register-password_confirmation",
+            "Password: Use at least 10 characters."
+        ])
+    );
+    audit.page(&browser, "register-blur-error").await;
+    // Fixed, the field loses its error state as a whole.
     browser.fill("input[name=password]", passphrase).await;
     browser
         .fill("input[name=password_confirmation]", passphrase)
         .await;
+    browser
+        .wait_for(
+            "const input = document.querySelector('#register-password'); \
+             return !input.hasAttribute('aria-invalid') \
+                 && !input.closest('.form-field').classList.contains('__invalid') \
+                 && document.querySelector('#register-password-error') === null;",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#register-password').value;")
+            .await,
+        Value::from(passphrase)
+    );
     browser.click("form button[type=submit]").await;
     browser
         .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
@@ -95,7 +141,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
 
     // Read the confirmation link in the dev mailbox, as a developer would.
     browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
-    browser.click("table.data-table tbody tr a").await;
+    browser.click(".data-table tbody tr a").await;
     browser
         .wait_for("return document.querySelector('pre.text') !== null;")
         .await;
@@ -113,6 +159,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     browser
         .wait_for("return document.querySelector('h1').textContent.includes('confirmed');")
         .await;
+    audit.page(&browser, "confirmed").await;
 
     browser.client.goto(&app.url("/login")).await.unwrap();
     browser.fill("input[name=email]", "eve@example.com").await;
@@ -120,7 +167,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     browser.click("form button[type=submit]").await;
     browser
         .wait_for(
-            "return document.querySelector('.site-header .user')?.textContent === 'eve@example.com';",
+            "return document.querySelector('.site-header .user .email')?.textContent === 'eve@example.com';",
         )
         .await;
 
@@ -133,4 +180,5 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
+    audit.assert_clean();
 }

@@ -309,9 +309,9 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let list = app.get("/dev/mailbox").await;
     assert_eq!(list.status, StatusCode::OK);
     let doc = list.document();
-    let rows = select(&doc, "table.data-table tbody tr");
+    let rows = select(&doc, ".data-table tbody tr");
     assert_eq!(rows.len(), 1);
-    let link = select(&doc, "table.data-table tbody tr a")[0];
+    let link = select(&doc, ".data-table tbody tr a")[0];
     assert_eq!(text_of(&link), "Reset your password");
     assert_eq!(
         link.attr("href"),
@@ -324,13 +324,24 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     assert_eq!(shown.status, StatusCode::OK);
     let doc = shown.document();
     let frame = select(&doc, "iframe[sandbox]")[0];
-    assert_eq!(frame.attr("sandbox"), Some(""));
+    // No scripts, forms or top navigation; only links opening a new tab, outside the sandbox.
+    assert_eq!(
+        frame.attr("sandbox"),
+        Some("allow-popups allow-popups-to-escape-sandbox")
+    );
     assert_eq!(
         frame.attr("src"),
         Some(format!("/dev/mailbox/{id}/html").as_str())
     );
     let texts = select(&doc, "pre.text");
-    assert!(text_of(&texts[0]).contains(&format!("{BASE_URL}/password/reset?token=abc")));
+    let reset_link = format!("{BASE_URL}/password/reset?token=abc");
+    assert!(text_of(&texts[0]).contains(&reset_link));
+    // The text part's addresses are links.
+    assert!(
+        select(&doc, "pre.text a")
+            .iter()
+            .any(|a| a.attr("href") == Some(reset_link.as_str()))
+    );
     assert!(text_of(&texts[1]).contains("multipart/alternative"));
 
     let html = app.get(&format!("/dev/mailbox/{id}/html")).await;
@@ -338,8 +349,18 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let csp = html.header("content-security-policy").unwrap();
     assert!(csp.starts_with("default-src 'none'"), "{csp}");
     assert!(!csp.contains("script"), "{csp}");
+    assert!(
+        csp.ends_with("sandbox allow-popups allow-popups-to-escape-sandbox"),
+        "{csp}"
+    );
     assert_eq!(html.header("x-frame-options"), Some("SAMEORIGIN"));
     assert!(html.text().contains("Choose a new password"));
+    // Its links open a new tab: in the frame, the app's own pages would refuse to load.
+    let framed = html.document();
+    assert_eq!(
+        select(&framed, "head > base:first-child")[0].attr("target"),
+        Some("_blank")
+    );
 
     let missing = app.get(&format!("/dev/mailbox/{}", Uuid::new_v4())).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -361,7 +382,7 @@ async fn clear_all_empties_the_mailbox() {
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     let list = app.get("/dev/mailbox").await;
-    assert!(select(&list.document(), "table.data-table").is_empty());
+    assert!(select(&list.document(), ".data-table").is_empty());
     assert_eq!(select(&list.document(), ".empty-state").len(), 1);
 }
 
@@ -482,7 +503,9 @@ async fn mailbox_pages_escape_what_messages_contain() {
         template: "test-message",
         subject: "<script>alert('subject')</script>".into(),
         html: maud::html! { p { "hello" } },
-        text: "<img src=x onerror=alert('text')>".into(),
+        // Addresses in the text part become links; nothing else does, and nothing runs.
+        text: "<img src=x onerror=alert('text')> https://x.test/\"><img src=y> javascript:alert(1)"
+            .into(),
     };
     let id = enqueue(&app.state, "ada@example.com", content).await;
     for page in [
@@ -492,9 +515,17 @@ async fn mailbox_pages_escape_what_messages_contain() {
         let doc = page.document();
         assert!(select(&doc, "script:not([src])").is_empty());
         assert!(select(&doc, "main img").is_empty());
+        assert!(select(&doc, "a[href^=javascript]").is_empty());
         assert!(
             page.text()
                 .contains("&lt;script&gt;alert('subject')&lt;/script&gt;")
         );
     }
+    let shown = app.get(&format!("/dev/mailbox/{id}")).await.document();
+    let links: Vec<_> = select(&shown, "pre.text a")
+        .iter()
+        .filter_map(|a| a.attr("href"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(links, ["https://x.test/"]);
 }

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::password;
-use crate::web::form::BlurFields;
 
 /// The longest address SMTP carries.
 pub const EMAIL_MAX_LEN: usize = 254;
@@ -88,10 +87,6 @@ pub struct RegisterForm {
     pub password: String,
     #[validate(must_match(other = "password", message = "The two passwords differ."))]
     pub password_confirmation: String,
-}
-
-impl BlurFields for RegisterForm {
-    const FIELDS: &'static [&'static str] = &["email", "password", "password_confirmation"];
 }
 
 fn password_is_not_the_email(form: &RegisterForm) -> Result<(), ValidationError> {

@@ -8,6 +8,7 @@
 //!
 //! Where things are: `handlers/` has one file per flow (registration, login, password reset,
 //! account, admin); `forms.rs` the form types and their rules; `db.rs` the user SQL;
+//! `fields.rs` each form's fields (for the pages and the on-blur check);
 //! `tokens.rs` the single-use links (crypto and SQL); `links.rs` issuing a link and mailing
 //! it; `emails.rs` the messages; `session.rs` who is signed in; `current_user.rs` the
 //! in-memory copy of signed-in users; `rate_limits.rs` every limit and its key.
@@ -16,6 +17,7 @@ pub mod create_admin;
 pub mod current_user;
 pub mod db;
 pub mod emails;
+pub mod fields;
 pub mod forms;
 mod handlers;
 mod links;
@@ -76,8 +78,8 @@ pub fn routes() -> Router<AppState> {
         forms::RegisterForm,
         handlers::{account, admin, login, password_reset, registration},
     };
-    // The sign-up form has every field checked on blur (email, new password and its
-    // repetition), with the same rules as the other forms' fields of those names.
+    // Every account form checks its email and new-password fields on blur by the sign-up
+    // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
         .route(paths::VALIDATE, post(validate_field::<RegisterForm>))
         .layer(RequestBodyLimitLayer::new(VALIDATE_BODY_LIMIT))

@@ -14,9 +14,11 @@ pub fn normalize(password: &str) -> String {
     password.nfkc().collect()
 }
 
-/// The length rule as the forms state it.
-pub fn length_rule() -> String {
-    format!("{MIN_CHARS} to {MAX_CHARS} characters.")
+/// The length rule as the forms state it (a static: the field definitions borrow it).
+pub fn length_rule() -> &'static str {
+    static RULE: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("{MIN_CHARS} to {MAX_CHARS} characters."));
+    &RULE
 }
 
 /// Why a new password is refused for its length, or `None` when it is acceptable.

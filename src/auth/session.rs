@@ -219,6 +219,7 @@ pub async fn load_current_user(
                 extensions.insert(CurrentUser {
                     email: user.email.clone(),
                     confirmed: user.confirmed(),
+                    is_admin: user.role == Role::Admin,
                 });
                 extensions.insert(user);
             }

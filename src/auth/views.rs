@@ -1,5 +1,6 @@
 //! The account pages. Every form keeps what the user typed on error (never a password), with
-//! an error per field linked to its input; new emails and passwords are checked on blur.
+//! an error per field linked to its input and summarised at the top of the form; new emails
+//! and passwords are checked on blur. The fields themselves are defined in `fields.rs`.
 
 use maud::{Markup, html};
 use time::OffsetDateTime;
@@ -7,76 +8,22 @@ use time::OffsetDateTime;
 use super::{
     AuthUser, REMEMBER_FOR,
     db::{Role, User},
-    password, paths,
+    fields::{self, ids},
+    paths,
 };
 use crate::web::{
-    components::{ButtonStyle, FormField, InputKind, action_button},
+    components::{ButtonStyle, PostForm, action_button, data_table},
     css::CssFragment,
     form::FieldErrors,
     humanize,
 };
 
-/// `validate`: where the field is checked on blur (the form's own validation route).
-fn email_field<'a>(
-    value: &'a str,
-    errors: &'a FieldErrors,
-    validate: Option<&'a str>,
-) -> FormField<'a> {
-    FormField {
-        kind: InputKind::Email,
-        value,
-        error: errors.get("email"),
-        autocomplete: Some("email"),
-        required: true,
-        validate_url: validate,
-        ..FormField::new("email", "Email")
-    }
-}
-
-fn password_field<'a>(
-    name: &'a str,
-    label: &'a str,
-    autocomplete: &'a str,
-    errors: &'a FieldErrors,
-    validate: Option<&'a str>,
-) -> FormField<'a> {
-    FormField {
-        kind: InputKind::Password,
-        error: errors.get(name),
-        autocomplete: Some(autocomplete),
-        required: true,
-        validate_url: validate,
-        ..FormField::new(name, label)
-    }
-}
-
-fn new_password_fields(errors: &FieldErrors) -> Markup {
-    let validate = Some(paths::VALIDATE);
-    let hint = password::length_rule();
-    html! {
-        (FormField {
-            hint: Some(&hint),
-            ..password_field("password", "New password", "new-password", errors, validate)
-        }.render())
-        (password_field("password_confirmation", "Repeat the new password", "new-password", errors, validate).render())
-    }
-}
-
 pub fn register(email: &str, errors: &FieldErrors) -> Markup {
-    let validate = Some(paths::VALIDATE);
-    let hint = password::length_rule();
+    let form = PostForm::new(ids::REGISTER, paths::REGISTER);
     html! {
         section.auth-panel {
             h1 { "Create your account" }
-            form method="post" action=(paths::REGISTER) novalidate {
-                (email_field(email, errors, validate).render())
-                (FormField {
-                    hint: Some(&hint),
-                    ..password_field("password", "Password", "new-password", errors, validate)
-                }.render())
-                (password_field("password_confirmation", "Repeat the password", "new-password", errors, validate).render())
-                (action_button("Create account", ButtonStyle::Primary))
-            }
+            (form.render(&fields::register(email, errors), action_button("Create account", ButtonStyle::Primary)))
             p.alternatives { "Already have an account? " a href=(paths::LOGIN) { "Log in" } }
         }
     }
@@ -92,24 +39,26 @@ pub fn check_your_email(message: &str) -> Markup {
     }
 }
 
+/// `error`: why the last attempt failed (one message for every reason, so it gives nothing
+/// away).
 pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
     let no_errors = FieldErrors::default();
+    let form = PostForm {
+        error,
+        ..PostForm::new(ids::LOGIN, paths::LOGIN)
+    };
+    let controls = html! {
+        input type="hidden" name="next" value=(next);
+        label.remember {
+            input type="checkbox" name="remember" value="on";
+            " Remember me for " (humanize::duration(REMEMBER_FOR))
+        }
+        (action_button("Log in", ButtonStyle::Primary))
+    };
     html! {
         section.auth-panel {
             h1 { "Log in" }
-            @if let Some(error) = error {
-                p.form-error role="alert" { (error) }
-            }
-            form method="post" action=(paths::LOGIN) novalidate {
-                input type="hidden" name="next" value=(next);
-                (email_field(email, &no_errors, None).render())
-                (password_field("password", "Password", "current-password", &no_errors, None).render())
-                label.remember {
-                    input type="checkbox" name="remember" value="on";
-                    " Remember me for " (humanize::duration(REMEMBER_FOR))
-                }
-                (action_button("Log in", ButtonStyle::Primary))
-            }
+            (form.render(&fields::login(email, &no_errors), controls))
             p.alternatives {
                 a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" }
                 " · "
@@ -119,33 +68,35 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
     }
 }
 
+/// A form asking for a link by email; `form` is its id (see [`ids`]).
 pub fn request_link(
     title: &str,
-    action: &str,
+    (form, action): (&str, &str),
     intro: &str,
     email: &str,
     errors: &FieldErrors,
 ) -> Markup {
+    let fields = fields::request_link(form, email, errors);
     html! {
         section.auth-panel {
             h1 { (title) }
             p { (intro) }
-            form method="post" action=(action) novalidate {
-                (email_field(email, errors, None).render())
-                (action_button("Send the link", ButtonStyle::Primary))
-            }
+            (PostForm::new(form, action).render(&fields, action_button("Send the link", ButtonStyle::Primary)))
         }
     }
 }
 
-pub fn reset_password(token: &str, errors: &FieldErrors) -> Markup {
+/// `account`: the address of the account whose password this sets.
+pub fn reset_password(token: &str, account: &str, errors: &FieldErrors) -> Markup {
+    let action = format!("{}?token={token}", paths::PASSWORD_RESET);
+    let form = PostForm {
+        username: Some(account),
+        ..PostForm::new(ids::PASSWORD_RESET, &action)
+    };
     html! {
         section.auth-panel {
             h1 { "Choose a new password" }
-            form method="post" action={ (paths::PASSWORD_RESET) "?token=" (token) } novalidate {
-                (new_password_fields(errors))
-                (action_button("Change password", ButtonStyle::Primary))
-            }
+            (form.render(&fields::reset_password(errors), action_button("Change password", ButtonStyle::Primary)))
         }
     }
 }
@@ -197,21 +148,14 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Change password" }
-            form method="post" action=(paths::ACCOUNT_PASSWORD) novalidate {
-                (password_field("current_password", "Current password", "current-password", &forms.password_errors, None).render())
-                (new_password_fields(&forms.password_errors))
-                (action_button("Change password", ButtonStyle::Primary))
-            }
+            (PostForm { username: Some(&user.email), ..PostForm::new(ids::CHANGE_PASSWORD, paths::ACCOUNT_PASSWORD) }
+                .render(&fields::change_password(&forms.password_errors), action_button("Change password", ButtonStyle::Primary)))
             p.hint { "Changing your password signs you out everywhere else." }
         }
         section.auth-panel {
             h2 { "Change email" }
-            form method="post" action=(paths::ACCOUNT_EMAIL) novalidate {
-                (FormField { hint: Some("We send a link there; the change happens when you open it."),
-                    ..email_field(forms.email_value, &forms.email_errors, Some(paths::VALIDATE)) }.render())
-                (password_field("current_password", "Current password", "current-password", &forms.email_errors, None).render())
-                (action_button("Change email", ButtonStyle::Primary))
-            }
+            (PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL)
+                .render(&fields::change_email(forms.email_value, &forms.email_errors), action_button("Change email", ButtonStyle::Primary)))
         }
         section.auth-panel {
             h2 { "Sessions" }
@@ -224,26 +168,24 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
 }
 
 pub fn admin_users(users: &[User]) -> Markup {
-    html! {
-        h1 { "Users" }
-        table.data-table {
-            thead { tr { th { "Email" } th { "Role" } th { "Confirmed" } th { "State" } th { "Joined" } } }
-            tbody {
-                @for user in users {
-                    tr {
-                        td { (user.email) }
-                        td { @match user.role { Role::Admin => "admin", Role::User => "user" } }
-                        td { @if user.email_confirmed_at.is_some() { "yes" } @else { "no" } }
-                        td {
-                            @if user.is_locked() { "locked" }
-                            @else if user.failed_logins > 0 { (user.failed_logins) " failed sign-ins" }
-                            @else { "active" }
-                        }
-                        td { (date(user.created_at)) }
-                    }
+    let rows = html! {
+        @for user in users {
+            tr {
+                td { (user.email) }
+                td { @match user.role { Role::Admin => "admin", Role::User => "user" } }
+                td { @if user.email_confirmed_at.is_some() { "yes" } @else { "no" } }
+                td {
+                    @if user.is_locked() { "locked" }
+                    @else if user.failed_logins > 0 { (user.failed_logins) " failed sign-ins" }
+                    @else { "active" }
                 }
+                td { (date(user.created_at)) }
             }
         }
+    };
+    html! {
+        h1 { "Users" }
+        (data_table("Users", &["Email", "Role", "Confirmed", "State", "Joined"], rows))
     }
 }
 
@@ -259,22 +201,18 @@ inventory::submit! { CssFragment::new("auth-panel", r#"
     & h1 { margin-bottom: var(--space-4); }
     & .alternatives, & .hint { color: var(--color-muted); font-size: var(--text-sm); }
     & .remember { display: flex; gap: var(--space-2); align-items: center; margin-bottom: var(--space-4); }
-    & .form-error {
-        padding: var(--space-2) var(--space-3);
-        border-left: 4px solid var(--color-danger);
-        background: var(--color-surface);
-    }
 }
 "#) }
 
 inventory::submit! { CssFragment::new("account-summary", r#"
 .account-summary {
     display: grid;
-    grid-template-columns: max-content 1fr;
+    /* minmax(0, …): a long address wraps instead of widening the page. */
+    grid-template-columns: max-content minmax(0, 1fr);
     gap: var(--space-1) var(--space-4);
     margin-bottom: var(--space-6);
 
     & dt { color: var(--color-muted); }
-    & dd { margin: 0; }
+    & dd { margin: 0; overflow-wrap: anywhere; }
 }
 "#) }

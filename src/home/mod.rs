@@ -4,6 +4,7 @@ use axum::{Router, extract::State, routing::get};
 use maud::html;
 
 use crate::{
+    auth::{AuthUser, paths},
     state::AppState,
     web::{
         css::CssFragment,
@@ -15,8 +16,12 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(show))
 }
 
-/// One line per part of the starter; each module adds its own as it lands.
-const FEATURES: &[(&str, &str, Option<&str>)] = &[
+/// Where a link leads, and its text.
+type Link = (&'static str, &'static str);
+
+/// One line per part of the starter, each with where to see it (the link's text says what
+/// is there); each module adds its own as it lands.
+const FEATURES: &[(&str, &str, Option<Link>)] = &[
     (
         "Server-rendered HTML",
         "Maud templates checked by the compiler, made interactive with htmx. Every URL is a \
@@ -27,7 +32,7 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
         "PostgreSQL",
         "SQLx with compile-time checked queries and embedded migrations. With no DATABASE_URL, \
          a private cluster starts under .data/.",
-        Some("/health/ready"),
+        Some(("/health/ready", "Readiness check (JSON)")),
     ),
     (
         "Secure defaults",
@@ -40,14 +45,14 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
         "Sign-up with email confirmation, login with remember-me, password reset, email \
          change, session management and an admin list: Argon2id, hashed single-use tokens, \
          rate limits, lockout, and no account enumeration.",
-        Some("/register"),
+        Some((paths::REGISTER, "Create an account")),
     ),
     (
         "Email that is never lost",
         "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
          causes them and delivered over SMTP with retries. In development, read them in the \
          dev mailbox, with previews of every template.",
-        Some("/dev/mailbox"),
+        Some(("/dev/mailbox", "Open the dev mailbox")),
     ),
     (
         "CSS per component",
@@ -57,11 +62,14 @@ const FEATURES: &[(&str, &str, Option<&str>)] = &[
     ),
 ];
 
-async fn show(State(state): State<AppState>, layout: PageLayout) -> Page {
-    // Development tools such as the mailbox do not exist in production: no links to them.
+async fn show(State(state): State<AppState>, user: Option<AuthUser>, layout: PageLayout) -> Page {
     let production = state.config.app_env.is_production();
-    let shown_link = |link: &Option<&'static str>| {
-        link.filter(|href| !(production && href.starts_with("/dev/")))
+    let shown_link = |link: &Option<Link>| match *link {
+        // Development tools such as the mailbox do not exist in production: no links to them.
+        Some((href, _)) if production && href.starts_with("/dev/") => None,
+        // Someone signed in has nothing to sign up for (the page would send them home).
+        Some((paths::REGISTER, _)) if user.is_some() => Some((paths::ACCOUNT, "Your account")),
+        other => other,
     };
     layout
         .render(
@@ -78,14 +86,11 @@ async fn show(State(state): State<AppState>, layout: PageLayout) -> Page {
                 ul.feature-list {
                     @for (name, description, link) in FEATURES {
                         li {
-                            h2 {
-                                @if let Some(href) = shown_link(link) {
-                                    a href=(href) { (name) }
-                                } @else {
-                                    (name)
-                                }
-                            }
+                            h2 { (name) }
                             p { (description) }
+                            @if let Some((href, label)) = shown_link(link) {
+                                p.more { a href=(href) { (label) } }
+                            }
                         }
                     }
                 }
@@ -106,7 +111,7 @@ inventory::submit! { CssFragment::new("home-intro", r#"
 inventory::submit! { CssFragment::new("feature-list", r#"
 .feature-list {
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr));
+    grid-template-columns: repeat(auto-fill, minmax(min(16rem, 100%), 1fr));
     gap: var(--space-4);
     padding: 0;
     list-style: none;
@@ -119,5 +124,6 @@ inventory::submit! { CssFragment::new("feature-list", r#"
     }
     & h2 { margin: 0 0 var(--space-2); font-size: var(--text-md); }
     & p { margin: 0; color: var(--color-muted); }
+    & .more { margin-top: var(--space-2); }
 }
 "#) }

@@ -26,7 +26,8 @@
 //!
 //! Repeated keys (`selected=1&selected=2`) deserialize into a `Vec` (axum-extra's `Form`).
 //! The same form type serves the on-blur check of one field ([`validate_field`]), so a field
-//! is judged the same way on blur and on submit.
+//! is judged the same way on blur and on submit, and the same field definitions
+//! ([`BlurFields`]) render it on the page and after the check.
 
 use std::borrow::Cow;
 
@@ -36,12 +37,15 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::Form;
-use axum_htmx::HxTriggerName;
+use axum_htmx::{HxTrigger, HxTriggerName};
 use sanitizer::prelude::*;
 use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use super::{components::field_error, layout::Page};
+use super::{
+    components::{FormField, announce_field},
+    layout::Page,
+};
 
 /// A form read, sanitized and validated.
 ///
@@ -184,26 +188,51 @@ pub fn blank_as_none<'de, D: Deserializer<'de>>(
     Ok(value.filter(|value| !value.trim().is_empty()))
 }
 
-/// The fields a form checks on blur.
+/// A form type whose fields are checked on blur. One type may serve several forms (the
+/// account forms share their rules), told apart by the form's id.
 pub trait BlurFields {
-    const FIELDS: &'static [&'static str];
+    /// The fields of the form with id `form` as its page renders them, filled with this input
+    /// and these errors: the page and the on-blur check both take them from here, so the
+    /// field swapped in after a check is the field the page showed. Those with a
+    /// `validate_url` are the ones checked on blur. No fields: no such form.
+    fn blur_fields<'a>(&'a self, form: &'a str, errors: &'a FieldErrors) -> Vec<FormField<'a>>;
 }
 
-/// On-blur validation: htmx posts the whole form and names the field that lost focus in
-/// `HX-Trigger-Name`; the answer is that field's error line, judged by the same form type
-/// (and so the same rules and messages) as the submit: `post(validate_field::<RegisterForm>)`.
-/// A field the form does not check on blur is a 400.
+/// On-blur validation: htmx posts the whole form when a field loses focus, naming the field
+/// in `HX-Trigger-Name` and its input's id, `{form}-{name}`, in `HX-Trigger`. The answer is
+/// that field re-rendered (label, input, hint, error, `aria-invalid`), judged by the same form
+/// type (and so the same rules and messages) as the submit, plus the error for the form's
+/// live region: `post(validate_field::<RegisterForm>)`. A field that is not checked on blur is
+/// a 400.
 pub async fn validate_field<T>(
-    HxTriggerName(field): HxTriggerName,
+    HxTrigger(id): HxTrigger,
+    HxTriggerName(name): HxTriggerName,
     form: ValidatedForm<T>,
 ) -> Response
 where
     T: DeserializeOwned + Sanitizer + Validate + BlurFields,
 {
-    let Some(field) = field.filter(|name| T::FIELDS.contains(&name.as_str())) else {
-        return crate::error::AppError::BadRequest("Unknown field.".into()).into_response();
+    let (Some(id), Some(name)) = (id, name) else {
+        return unknown_field();
     };
-    field_error(&field, form.errors.get(&field)).into_response()
+    let Some(form_id) = id
+        .strip_suffix(name.as_str())
+        .and_then(|prefix| prefix.strip_suffix('-'))
+    else {
+        return unknown_field();
+    };
+    let fields = form.input.blur_fields(form_id, &form.errors);
+    match fields
+        .iter()
+        .find(|field| field.name == name && field.validate_url.is_some())
+    {
+        Some(field) => maud::html! { (field.render()) (announce_field(field)) }.into_response(),
+        None => unknown_field(),
+    }
+}
+
+fn unknown_field() -> Response {
+    crate::error::AppError::BadRequest("Unknown field.".into()).into_response()
 }
 
 #[cfg(test)]

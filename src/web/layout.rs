@@ -28,8 +28,8 @@ use super::{
     css::{CssFragment, Stylesheet},
     flash::{self, FlashMessage},
     htmx::{VARY_ON_HX_REQUEST, WantsFragment},
+    site_header::SiteHeader,
 };
-use crate::auth::paths;
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:
 /// no injected indicator `<style>` (the CSP would block it; our CSS has the rules), no `eval`,
@@ -40,9 +40,6 @@ const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"
 /// The region flash messages and error notices are swapped into.
 pub const ALERTS_ID: &str = "alerts";
 
-/// The links in the site header: one line per module.
-const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
-
 /// The signed-in user as the layout shows it. The auth middleware puts it in the request's
 /// extensions; with no one signed in there is none.
 #[derive(Debug, Clone)]
@@ -50,6 +47,8 @@ pub struct CurrentUser {
     pub email: String,
     /// Unconfirmed users see a banner offering a new confirmation link.
     pub confirmed: bool,
+    /// Administrators get the admin pages in the navigation.
+    pub is_admin: bool,
 }
 
 /// Everything the layout needs from the request, taken once per page.
@@ -111,7 +110,7 @@ impl PageLayout {
                 title { (title) " · Starter" }
                 (content)
                 @if !flashes.is_empty() {
-                    div #(ALERTS_ID) hx-swap-oob="true" { (flash_messages(flashes)) }
+                    div #(ALERTS_ID) data-hx-swap-oob="true" { (flash_messages(flashes)) }
                 }
             }
         } else {
@@ -136,10 +135,11 @@ impl PageLayout {
                     link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
+                    script src=(asset_url("app.js")) defer {}
                 }
                 body {
                     a.skip-link href="#main" { "Skip to content" }
-                    (self.site_header())
+                    (SiteHeader { user: self.current_user.as_ref(), current_path: &self.current_path }.render())
                     div #(ALERTS_ID) { (flash_messages(flashes)) }
                     main #main.page-content { (content) }
                     footer.site-footer {
@@ -149,120 +149,7 @@ impl PageLayout {
             }
         }
     }
-
-    fn site_header(&self) -> Markup {
-        html! {
-            header.site-header {
-                a.brand href="/" { "Starter" }
-                nav aria-label="Main" {
-                    ul {
-                        @for (href, label) in NAV_LINKS {
-                            li {
-                                a href=(href)
-                                  aria-current=[(self.is_current(href)).then_some("page")] {
-                                    (label)
-                                }
-                            }
-                        }
-                    }
-                }
-                div.account {
-                    @if let Some(user) = &self.current_user {
-                        a.user href=(paths::ACCOUNT)
-                          aria-current=[(self.is_current(paths::ACCOUNT)).then_some("page")] {
-                            (user.email)
-                        }
-                        form method="post" action=(paths::LOGOUT) {
-                            button._link-button type="submit" { "Log out" }
-                        }
-                    } @else {
-                        a href=(paths::LOGIN) aria-current=[(self.is_current(paths::LOGIN)).then_some("page")] {
-                            "Log in"
-                        }
-                        a href=(paths::REGISTER)
-                          aria-current=[(self.is_current(paths::REGISTER)).then_some("page")] {
-                            "Sign up"
-                        }
-                    }
-                }
-            }
-            @if let Some(user) = self.current_user.as_ref().filter(|user| !user.confirmed) {
-                div.confirm-banner role="status" {
-                    p { "Please confirm your email address: we sent a link to " strong { (user.email) } "." }
-                    form method="post" action=(paths::CONFIRM_RESEND) {
-                        button._link-button type="submit" { "Send a new link" }
-                    }
-                }
-            }
-        }
-    }
-
-    /// `/` is current only on the home page; any other link also on the pages below it.
-    fn is_current(&self, href: &str) -> bool {
-        match href {
-            "/" => self.current_path == "/",
-            _ => {
-                self.current_path == href
-                    || self
-                        .current_path
-                        .strip_prefix(href)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            }
-        }
-    }
 }
-
-inventory::submit! { CssFragment::new("site-header", r#"
-.site-header {
-    display: flex;
-    align-items: center;
-    gap: var(--space-4);
-    padding: var(--space-3) var(--space-5);
-    border-bottom: 1px solid var(--color-border);
-    background: var(--color-surface);
-
-    & .brand {
-        font-weight: 700;
-        color: var(--color-text);
-        text-decoration: none;
-    }
-    & ul {
-        display: flex;
-        gap: var(--space-3);
-        margin: 0;
-        padding: 0;
-        list-style: none;
-    }
-    & a[aria-current="page"] {
-        font-weight: 600;
-        text-decoration: underline;
-        text-underline-offset: 0.3em;
-    }
-    & .account {
-        display: flex;
-        align-items: center;
-        gap: var(--space-3);
-        margin-left: auto;
-    }
-    & .user { color: var(--color-muted); }
-    & form { margin: 0; }
-}
-"#) }
-
-inventory::submit! { CssFragment::new("confirm-banner", r#"
-.confirm-banner {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    justify-content: center;
-    gap: var(--space-3);
-    padding: var(--space-2) var(--space-4);
-    background: var(--color-surface);
-    border-bottom: 1px solid var(--color-warning);
-
-    & p, & form { margin: 0; }
-}
-"#) }
 
 inventory::submit! { CssFragment::new("site-footer", r#"
 .site-footer {
@@ -337,6 +224,7 @@ mod tests {
             current_user: Some(CurrentUser {
                 email: "<script>alert(1)</script>@example.com".into(),
                 confirmed: false,
+                is_admin: false,
             }),
             stylesheet: Arc::new(Stylesheet::build().unwrap()),
         }
@@ -386,7 +274,10 @@ mod tests {
         let doc = Doc::parse_fragment(&body);
         assert!(!body.contains("<html"));
         assert_eq!(select(&doc, "p.marker").len(), 1);
-        assert_eq!(select(&doc, "#alerts[hx-swap-oob] .flash-message").len(), 1);
+        assert_eq!(
+            select(&doc, "#alerts[data-hx-swap-oob] .flash-message").len(),
+            1
+        );
     }
 
     #[test]
@@ -397,14 +288,6 @@ mod tests {
         assert!(select(&doc, "#alerts b").is_empty());
         assert!(select(&doc, "title i").is_empty());
         assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;@example.com"));
-    }
-
-    #[test]
-    fn the_current_section_is_marked() {
-        let layout = layout(false, "/contacts/7");
-        assert!(layout.is_current("/contacts"));
-        assert!(!layout.is_current("/"));
-        assert!(!layout.is_current("/con"));
     }
 
     #[test]

@@ -13,4 +13,6 @@ pub mod form;
 pub mod htmx;
 pub mod humanize;
 pub mod layout;
+pub mod linkify;
 pub mod security_headers;
+pub mod site_header;

@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
+use sqlx::PgPool;
 use starter::auth::{
     db::{self, Role},
     password,
@@ -29,6 +30,16 @@ async fn password_hash() -> String {
     HASH.get_or_init(|| hash).clone()
 }
 
+/// A confirmed account with [`PASSWORD`] and `role`, written straight to the database (for
+/// harnesses other than `TestApp`, such as the browser tests' served app).
+pub async fn create_user(db: &PgPool, email: &str, role: Role) {
+    let mut conn = db.acquire().await.unwrap();
+    db::insert(&mut conn, email, &password_hash().await, role, true)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{email} exists already"));
+}
+
 impl TestApp {
     /// A confirmed account with [`PASSWORD`], written straight to the database.
     pub async fn confirmed_user(&self, email: &str) {
@@ -37,11 +48,7 @@ impl TestApp {
 
     /// A confirmed account with the given role.
     pub async fn user_with_role(&self, email: &str, role: Role) {
-        let mut conn = self.state.db.acquire().await.unwrap();
-        db::insert(&mut conn, email, &password_hash().await, role, true)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{email} exists already"));
+        create_user(&self.state.db, email, role).await;
     }
 
     /// A browser-like client logged in as a new confirmed account.

@@ -15,7 +15,11 @@ use std::{
 use axum::http::Method;
 use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
 use serde_json::{Value, json};
-use starter::{AppState, server::serve};
+use starter::{
+    AppState,
+    email::worker::{DeliveryWorker, RetryPolicy},
+    server::serve,
+};
 use tokio::sync::oneshot;
 
 use super::{TestDatabase, test_config};
@@ -23,6 +27,8 @@ use super::{TestDatabase, test_config};
 /// The app served over HTTP on a free loopback port, on its own fresh database.
 pub struct ServedApp {
     pub base_url: String,
+    /// The served app's state: its pool, mail transport and configuration.
+    pub state: AppState,
     _db: TestDatabase,
     stop: Option<oneshot::Sender<()>>,
 }
@@ -36,7 +42,7 @@ impl ServedApp {
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(
             listener,
-            starter::app(state),
+            starter::app(state.clone()),
             async {
                 let _ = stopped.await;
             },
@@ -44,9 +50,23 @@ impl ServedApp {
         ));
         Self {
             base_url,
+            state,
             _db: db,
             stop: Some(stop),
         }
+    }
+
+    /// Delivers the mail queued so far (the served app runs no delivery worker).
+    pub async fn deliver_mail(&self) {
+        let worker = DeliveryWorker::new(
+            self.state.db.clone(),
+            self.state.mail_transport.clone(),
+            RetryPolicy::from_config(&self.state.config.email),
+        );
+        worker
+            .deliver_due(&tokio_util::sync::CancellationToken::new())
+            .await
+            .unwrap();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -151,11 +171,28 @@ impl Browser {
         self.client.execute(script, Vec::new()).await.unwrap()
     }
 
-    /// Types `text` into the element matching `css` (after clearing it).
+    /// Types `text` into the element matching `css` (after emptying it).
+    ///
+    /// Emptied from script: WebDriver's "clear" focuses and blurs the element, which fires
+    /// the on-blur check, whose answer replaces the field under the typing. The field that
+    /// lost focus a moment ago may still be replaced while this finds the element, so a stale
+    /// element is looked up again.
     pub async fn fill(&self, css: &str, text: &str) {
-        let element = self.client.find(Locator::Css(css)).await.unwrap();
-        element.clear().await.unwrap();
-        element.send_keys(text).await.unwrap();
+        let selector = serde_json::to_string(css).unwrap();
+        for attempt in 0.. {
+            self.eval(&format!(
+                "document.querySelector({selector}).value = ''; return true;"
+            ))
+            .await;
+            let element = self.client.find(Locator::Css(css)).await.unwrap();
+            match element.send_keys(text).await {
+                Ok(()) => return,
+                Err(error) if attempt < 5 => {
+                    eprintln!("retrying to fill {css}: {error}");
+                }
+                Err(error) => panic!("cannot fill {css}: {error}"),
+            }
+        }
     }
 
     pub async fn click(&self, css: &str) {
@@ -166,6 +203,49 @@ impl Browser {
             .click()
             .await
             .unwrap();
+    }
+
+    /// Runs `script` (an async function body that calls its last argument with the result)
+    /// in the page and returns what it passed.
+    pub async fn eval_async(&self, script: &str) -> Value {
+        self.client.execute_async(script, Vec::new()).await.unwrap()
+    }
+
+    /// Logs in through the login page as a user would.
+    pub async fn log_in(&self, app: &ServedApp, email: &str, password: &str) {
+        self.client.goto(&app.url("/login")).await.unwrap();
+        self.fill("input[name=email]", email).await;
+        self.fill("input[name=password]", password).await;
+        self.click("form button[type=submit]").await;
+        self.wait_for("return document.querySelector('.site-header a.user') !== null;")
+            .await;
+    }
+
+    /// Emulates a viewport `width` CSS pixels wide and a colour scheme, through the Chrome
+    /// DevTools protocol (exact, unlike resizing a window, and no restart).
+    pub async fn emulate(&self, width: u32, scheme: ColorScheme) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false }),
+        )
+        .await;
+        let value = match scheme {
+            ColorScheme::Light => "light",
+            ColorScheme::Dark => "dark",
+        };
+        self.cdp(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": [{ "name": "prefers-color-scheme", "value": value }] }),
+        )
+        .await;
+    }
+
+    /// A Chrome DevTools protocol command, through chromedriver.
+    async fn cdp(&self, cmd: &str, params: Value) {
+        self.client
+            .issue_cmd(Cdp(json!({ "cmd": cmd, "params": params })))
+            .await
+            .unwrap_or_else(|error| panic!("{cmd}: {error}"));
     }
 
     /// Polls `script` until it returns `true`, or fails after a few seconds.
@@ -201,6 +281,34 @@ fn locate(variable: &str, names: &[&str]) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|candidate| Path::is_file(candidate))
+}
+
+/// A colour scheme to emulate (`prefers-color-scheme`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorScheme {
+    Light,
+    Dark,
+}
+
+/// chromedriver's endpoint for Chrome DevTools protocol commands.
+#[derive(Debug)]
+struct Cdp(Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (Method, Option<String>) {
+        (Method::POST, Some(self.0.to_string()))
+    }
 }
 
 /// chromedriver's (non-standard) endpoint for the browser console log.

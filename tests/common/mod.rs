@@ -7,8 +7,10 @@
 #![allow(dead_code)]
 // each test binary uses a different part of the harness
 
+pub mod a11y;
 pub mod accounts;
 pub mod browser;
+pub mod checkers;
 pub mod outage;
 pub mod smtp;
 

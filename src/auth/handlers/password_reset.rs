@@ -11,6 +11,7 @@ use super::{BAD_LINK, TokenQuery, answer_no_sooner_than, link_problem};
 use crate::{
     auth::{
         db,
+        fields::ids,
         forms::{EmailForm, NewPasswordForm},
         links, password, paths,
         rate_limits::{self, Form, Who},
@@ -32,7 +33,7 @@ use crate::{
 fn forgot_form(email: &str, errors: &FieldErrors) -> Markup {
     views::request_link(
         "Reset your password",
-        paths::PASSWORD_FORGOT,
+        (ids::PASSWORD_FORGOT, paths::PASSWORD_FORGOT),
         "Enter your account's email address and we will send you a link to choose a new \
          password.",
         email,
@@ -95,12 +96,17 @@ pub async fn show_reset(
     let mut tx = state.db.begin().await?;
     let purposes = [TokenPurpose::ResetPassword];
     let valid = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await?;
+    // The account's address goes in the form for password managers; the link proves it.
+    let account = match &valid {
+        Some(valid) => db::find(&mut *tx, valid.user_id).await?,
+        None => None,
+    };
     tx.rollback().await?;
-    Ok(match (valid, query.token) {
-        (Some(_), Some(token)) => layout
+    Ok(match (account, query.token) {
+        (Some(account), Some(token)) => layout
             .render(
                 "Choose a new password",
-                views::reset_password(&token, &FieldErrors::default()),
+                views::reset_password(&token, &account.email, &FieldErrors::default()),
             )
             .await
             .into_response(),
@@ -140,7 +146,7 @@ pub async fn reset(
         errors.add("password", problem);
     }
     if !errors.is_empty() {
-        let page = views::reset_password(token.unwrap_or_default(), &errors);
+        let page = views::reset_password(token.unwrap_or_default(), &user.email, &errors);
         return Ok(unprocessable(
             layout.render("Choose a new password", page).await,
         ));

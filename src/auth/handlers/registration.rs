@@ -15,6 +15,7 @@ use crate::{
         AuthUser,
         db::{self, Role},
         emails::{self, EmailChanged, RegistrationAttempt},
+        fields::ids,
         forms::{EmailForm, RegisterForm},
         links::{self, mailbox},
         password, paths,
@@ -34,10 +35,15 @@ use crate::{
     },
 };
 
-pub async fn show(layout: PageLayout) -> Page {
+/// Someone signed in already has an account: they go home, as from the login page.
+pub async fn show(layout: PageLayout, hx: HxRequest, user: Option<AuthUser>) -> Response {
+    if user.is_some() {
+        return redirect(hx, "/");
+    }
     layout
         .render("Sign up", views::register("", &FieldErrors::default()))
         .await
+        .into_response()
 }
 
 pub async fn register(
@@ -167,7 +173,7 @@ pub async fn show_resend(layout: PageLayout) -> Page {
 fn resend_form(email: &str, errors: &FieldErrors) -> Markup {
     views::request_link(
         "Get a new confirmation link",
-        paths::CONFIRM_RESEND,
+        (ids::CONFIRM_RESEND, paths::CONFIRM_RESEND),
         "Enter the address you signed up with and we will send a new link.",
         email,
         errors,

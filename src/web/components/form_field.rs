@@ -1,0 +1,246 @@
+//! A labelled input with its hint and error: [`FormField`].
+//!
+//! Its ids are `{form}-{name}` (and `-hint`, `-error` after them): every field names the
+//! form it belongs to, so two forms on one page (the account page has two "Current
+//! password" fields) can never share an id, and a label can never point at the other form's
+//! input.
+//!
+//! A field checked on blur posts its form to its `validate_url` and is replaced whole by the
+//! answer (label, input, hint and error together), so its `aria-invalid`, its red border and
+//! its message always agree. `assets/app.js` keeps what the user typed in the new input:
+//! the server never sends a password back.
+
+use maud::{Markup, html};
+
+use crate::web::css::CssFragment;
+
+/// The kind of `<input>` a [`FormField`] renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Text,
+    Email,
+    Password,
+    Search,
+    Tel,
+    Url,
+}
+
+impl InputKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Email => "email",
+            Self::Password => "password",
+            Self::Search => "search",
+            Self::Tel => "tel",
+            Self::Url => "url",
+        }
+    }
+}
+
+/// A labelled input with its error. The error is linked to the input with
+/// `aria-describedby` and the input marked `aria-invalid`, so screen readers announce it.
+#[derive(Debug, Clone)]
+pub struct FormField<'a> {
+    /// The id of the form the field is in; it prefixes the field's ids.
+    pub form: &'a str,
+    pub name: &'a str,
+    pub label: &'a str,
+    pub kind: InputKind,
+    pub value: &'a str,
+    pub error: Option<&'a str>,
+    pub autocomplete: Option<&'a str>,
+    pub required: bool,
+    pub hint: Option<&'a str>,
+    /// Where to check the field when it loses focus: htmx posts the form there and swaps the
+    /// answer, the field re-rendered, in place of this one (see
+    /// [`validate_field`](crate::web::form::validate_field)).
+    pub validate_url: Option<&'a str>,
+}
+
+impl<'a> FormField<'a> {
+    pub fn new(form: &'a str, name: &'a str, label: &'a str) -> Self {
+        Self {
+            form,
+            name,
+            label,
+            kind: InputKind::Text,
+            value: "",
+            error: None,
+            autocomplete: None,
+            required: false,
+            hint: None,
+            validate_url: None,
+        }
+    }
+
+    /// The input's id, which its label, the error summary's link and htmx's `HX-Trigger`
+    /// header name it by.
+    pub fn id(&self) -> String {
+        format!("{}-{}", self.form, self.name)
+    }
+
+    pub fn render(&self) -> Markup {
+        let id = self.id();
+        let hint_id = format!("{id}-hint");
+        let error_id = format!("{id}-error");
+        let described_by: Vec<&str> = [
+            self.hint.map(|_| hint_id.as_str()),
+            self.error.map(|_| error_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Passwords are never sent back to the browser.
+        let value = (self.kind != InputKind::Password).then_some(self.value);
+        let on_blur = self.validate_url.is_some();
+        html! {
+            div.form-field.__invalid[self.error.is_some()] {
+                label for=(id) { (self.label) }
+                input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
+                    autocomplete=[self.autocomplete] required[self.required]
+                    aria-invalid=[self.error.map(|_| "true")]
+                    aria-describedby=[(!described_by.is_empty()).then(|| described_by.join(" "))]
+                    // `data-hx-*`: htmx reads the `data-` spelling too, and it is valid HTML.
+                    data-hx-post=[self.validate_url]
+                    data-hx-trigger=[on_blur.then_some("blur changed")]
+                    data-hx-target=[on_blur.then_some("closest .form-field")]
+                    data-hx-swap=[on_blur.then_some("outerHTML")];
+                @if let Some(hint) = self.hint {
+                    p.hint #(hint_id) { (hint) }
+                }
+                @if let Some(error) = self.error {
+                    p.error #(error_id) { (error) }
+                }
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("form-field", r#"
+.form-field {
+    display: grid;
+    gap: var(--space-1);
+    margin-bottom: var(--space-4);
+
+    & label { font-weight: 600; }
+    & input {
+        min-width: 0;
+        padding: var(--space-2) var(--space-3);
+        border: 1px solid var(--color-border);
+        border-radius: var(--radius);
+        background: var(--color-bg);
+        color: var(--color-text);
+        font: inherit;
+    }
+    & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
+    & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); font-weight: 600; }
+    &.__invalid input { border: 2px solid var(--color-danger); }
+}
+"#) }
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+
+    use super::*;
+
+    fn parse(markup: Markup) -> Html {
+        Html::parse_fragment(&markup.into_string())
+    }
+
+    fn attr(doc: &Html, selector: &str, name: &str) -> Option<String> {
+        doc.select(&Selector::parse(selector).unwrap())
+            .next()
+            .and_then(|element| element.attr(name).map(str::to_owned))
+    }
+
+    fn count(doc: &Html, selector: &str) -> usize {
+        doc.select(&Selector::parse(selector).unwrap()).count()
+    }
+
+    #[test]
+    fn a_field_with_an_error_is_linked_to_it() {
+        let field = FormField {
+            error: Some("Enter an email address."),
+            value: "\"><script>x</script>",
+            kind: InputKind::Email,
+            autocomplete: Some("email"),
+            required: true,
+            ..FormField::new("sign-up", "email", "Email")
+        };
+        let doc = parse(field.render());
+        assert_eq!(attr(&doc, "label", "for").as_deref(), Some("sign-up-email"));
+        assert_eq!(attr(&doc, "input", "id").as_deref(), Some("sign-up-email"));
+        assert_eq!(attr(&doc, "input", "aria-invalid").as_deref(), Some("true"));
+        assert_eq!(
+            attr(&doc, "input", "aria-describedby").as_deref(),
+            Some("sign-up-email-error")
+        );
+        assert_eq!(count(&doc, "p.error#sign-up-email-error"), 1);
+        assert_eq!(
+            attr(&doc, "input", "value").as_deref(),
+            Some("\"><script>x</script>")
+        );
+        assert_eq!(count(&doc, "script"), 0);
+        assert_eq!(count(&doc, ".form-field.__invalid input[required]"), 1);
+    }
+
+    #[test]
+    fn a_valid_field_has_no_error_state_at_all() {
+        let field = FormField {
+            hint: Some("We never share it."),
+            ..FormField::new("sign-up", "email", "Email")
+        };
+        let doc = parse(field.render());
+        assert_eq!(count(&doc, ".form-field.__invalid"), 0);
+        assert_eq!(attr(&doc, "input", "aria-invalid"), None);
+        assert_eq!(count(&doc, ".error"), 0);
+        assert_eq!(
+            attr(&doc, "input", "aria-describedby").as_deref(),
+            Some("sign-up-email-hint")
+        );
+    }
+
+    #[test]
+    fn the_same_name_in_two_forms_gets_two_ids() {
+        let a = FormField::new("change-password", "current_password", "Current password");
+        let b = FormField::new("change-email", "current_password", "Current password");
+        assert_ne!(a.id(), b.id());
+    }
+
+    #[test]
+    fn a_field_checked_on_blur_replaces_itself_with_valid_htmx_attributes() {
+        let field = FormField {
+            validate_url: Some("/check"),
+            ..FormField::new("sign-up", "email", "Email")
+        };
+        let doc = parse(field.render());
+        assert_eq!(
+            attr(&doc, "input", "data-hx-post").as_deref(),
+            Some("/check")
+        );
+        assert_eq!(
+            attr(&doc, "input", "data-hx-target").as_deref(),
+            Some("closest .form-field")
+        );
+        assert_eq!(
+            attr(&doc, "input", "data-hx-swap").as_deref(),
+            Some("outerHTML")
+        );
+        let html = field.render().into_string();
+        assert!(!html.contains(" hx-"), "{html}");
+    }
+
+    #[test]
+    fn a_password_is_never_echoed() {
+        let field = FormField {
+            kind: InputKind::Password,
+            value: "hunter2hunter2",
+            ..FormField::new("login", "password", "Password")
+        };
+        let doc = parse(field.render());
+        assert_eq!(attr(&doc, "input", "value"), None);
+        assert_eq!(attr(&doc, "input", "aria-describedby"), None);
+    }
+}

@@ -1,0 +1,198 @@
+//! Lists of records: a table that never widens the page ([`data_table`]), pagination, and
+//! what a list shows when it is empty.
+
+use maud::{Markup, html};
+
+use crate::web::css::CssFragment;
+
+/// A table of records. On a screen narrower than the table it scrolls sideways inside its own
+/// box, never widening the page (WCAG 1.4.10, reflow). The box is a labelled region that
+/// takes keyboard focus, so that it can be scrolled without a mouse.
+///
+/// `columns` are the header cells; `rows` the `tr` elements of the body.
+pub fn data_table(label: &str, columns: &[&str], rows: Markup) -> Markup {
+    html! {
+        div.data-table role="region" aria-label=(label) tabindex="0" {
+            table {
+                thead { tr { @for column in columns { th scope="col" { (column) } } } }
+                tbody { (rows) }
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("data-table", r#"
+.data-table {
+    max-width: 100%;
+    overflow-x: auto;
+
+    & table { width: 100%; border-collapse: collapse; }
+    & th, & td {
+        padding: var(--space-2) var(--space-3);
+        border-bottom: 1px solid var(--color-border);
+        text-align: left;
+        vertical-align: top;
+    }
+    & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); white-space: nowrap; }
+}
+"#) }
+
+/// What a list shows when it has nothing in it, with an optional next step.
+pub fn empty_state(title: &str, message: &str, action: Option<Markup>) -> Markup {
+    html! {
+        div.empty-state {
+            p.title { (title) }
+            p.message { (message) }
+            @if let Some(action) = action { (action) }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("empty-state", r#"
+.empty-state {
+    padding: var(--space-6) var(--space-4);
+    border: 1px dashed var(--color-border);
+    border-radius: var(--radius);
+    text-align: center;
+
+    & .title { margin: 0 0 var(--space-2); font-weight: 600; }
+    & .message { margin: 0 0 var(--space-4); color: var(--color-muted); }
+}
+"#) }
+
+/// Where a paginated list is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pagination {
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+impl Pagination {
+    pub fn page_count(&self) -> u32 {
+        let pages = self.total.div_ceil(u64::from(self.per_page.max(1)));
+        u32::try_from(pages).unwrap_or(u32::MAX).max(1)
+    }
+
+    /// Previous/next links; `href` turns a page number into its URL (keeping the list's
+    /// other query parameters is the caller's business).
+    pub fn render(&self, href: impl Fn(u32) -> String) -> Markup {
+        let last = self.page_count();
+        html! {
+            nav.page-nav aria-label="Pagination" {
+                @if self.page > 1 {
+                    a.previous href=(href(self.page - 1)) rel="prev" { "← Previous" }
+                }
+                span.position { "Page " (self.page) " of " (last) }
+                @if self.page < last {
+                    a.next href=(href(self.page + 1)) rel="next" { "Next →" }
+                }
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("page-nav", r#"
+.page-nav {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: center;
+    align-items: center;
+    gap: var(--space-4);
+    margin-top: var(--space-5);
+
+    & .position { color: var(--color-muted); }
+}
+"#) }
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+
+    use super::*;
+    use crate::web::components::{ButtonStyle, action_button};
+
+    fn parse(markup: Markup) -> Html {
+        Html::parse_fragment(&markup.into_string())
+    }
+
+    fn count(doc: &Html, selector: &str) -> usize {
+        doc.select(&Selector::parse(selector).unwrap()).count()
+    }
+
+    fn attr(doc: &Html, selector: &str, name: &str) -> Option<String> {
+        doc.select(&Selector::parse(selector).unwrap())
+            .next()
+            .and_then(|element| element.attr(name).map(str::to_owned))
+    }
+
+    #[test]
+    fn a_table_scrolls_in_a_labelled_focusable_box() {
+        let doc = parse(data_table(
+            "Users",
+            &["Email", "<b>Role</b>"],
+            html! { tr { td { "a" } td { "b" } } },
+        ));
+        let region = ".data-table[role=region][aria-label=Users][tabindex='0']";
+        assert_eq!(count(&doc, &format!("{region} > table th[scope=col]")), 2);
+        assert_eq!(count(&doc, &format!("{region} tbody tr")), 1);
+        assert_eq!(count(&doc, "b"), 0);
+    }
+
+    #[test]
+    fn pagination_links_only_where_there_is_somewhere_to_go() {
+        let href = |page: u32| format!("/items?page={page}");
+        let first = parse(
+            Pagination {
+                page: 1,
+                per_page: 25,
+                total: 60,
+            }
+            .render(href),
+        );
+        assert_eq!(count(&first, "a.previous"), 0);
+        assert_eq!(
+            attr(&first, "a.next", "href").as_deref(),
+            Some("/items?page=2")
+        );
+
+        let last = parse(
+            Pagination {
+                page: 3,
+                per_page: 25,
+                total: 60,
+            }
+            .render(href),
+        );
+        assert_eq!(
+            attr(&last, "a.previous", "href").as_deref(),
+            Some("/items?page=2")
+        );
+        assert_eq!(count(&last, "a.next"), 0);
+
+        let empty = Pagination {
+            page: 1,
+            per_page: 25,
+            total: 0,
+        };
+        assert_eq!(empty.page_count(), 1);
+    }
+
+    #[test]
+    fn empty_state_and_button_render() {
+        let doc = parse(empty_state(
+            "No contacts yet",
+            "Add the first one.",
+            Some(action_button("Add contact", ButtonStyle::Primary)),
+        ));
+        assert_eq!(count(&doc, ".empty-state .title"), 1);
+        assert_eq!(
+            count(
+                &doc,
+                ".empty-state button.action-button.__primary[type=submit]"
+            ),
+            1
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! Every page the app renders, in each state it can be in (anonymous, signed in, admin,
+//! unconfirmed, a form with errors, each kind of error page), is valid HTML: the Nu Html
+//! Checker reports no error. The pages are collected into one folder and the checker runs
+//! once over all of them (it is a Java program: starting it per page would be slow).
+//!
+//! Needs Java and npm's `vnu-jar` (see `common::checkers`); without them the test fails and
+//! says how to install them.
+//!
+//! The HTML of an email (`/dev/mailbox/{id}/html`) is not checked: email clients need the
+//! table attributes HTML has made obsolete. It is shown only inside a sandboxed frame.
+
+// Integration tests: unwrapping is how a failed step reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use axum::{Router, body::Body, http::Request, http::StatusCode, routing::get};
+use common::{TestApp, TestClient, TestResponse, accounts::PASSWORD, checkers, test_config};
+use starter::{
+    AppState,
+    auth::db::Role,
+    email::worker::{DeliveryWorker, RetryPolicy},
+    error::AppError,
+};
+use tokio_util::sync::CancellationToken;
+
+/// The pages of one run, written to a folder of their own.
+struct Pages {
+    dir: PathBuf,
+    names: Vec<String>,
+}
+
+impl Pages {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("html-validity-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self {
+            dir,
+            names: Vec::new(),
+        }
+    }
+
+    /// Keeps `response`, which must have `status` and be a whole document, as `name`.
+    fn keep(&mut self, name: &str, status: StatusCode, response: &TestResponse) {
+        let text = response.text();
+        assert_eq!(response.status, status, "{name}: {text}");
+        assert!(
+            text.starts_with("<!DOCTYPE html>"),
+            "{name} is not a whole page: {text}"
+        );
+        assert!(!self.names.iter().any(|kept| kept == name), "{name} twice");
+        std::fs::write(self.dir.join(format!("{name}.html")), text).unwrap();
+        self.names.push(name.to_owned());
+    }
+}
+
+const OK: StatusCode = StatusCode::OK;
+const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// The app's routes, plus one that fails inside, for the 500 page.
+fn routes() -> Router<AppState> {
+    starter::routes().route(
+        "/test/internal",
+        get(|| async { AppError::Internal(anyhow::anyhow!("broken")) }),
+    )
+}
+
+#[tokio::test]
+async fn every_page_in_every_state_is_valid_html() {
+    let app = TestApp::with_routes(test_config(&[]), routes()).await;
+    let mut pages = Pages::new();
+
+    anonymous_pages(&app, &mut pages).await;
+    account_pages(&app, &mut pages).await;
+    admin_and_mailbox_pages(&app, &mut pages).await;
+    error_pages(&app, &mut pages).await;
+
+    let errors = checkers::html_errors(&pages.dir);
+    assert!(
+        errors.is_empty(),
+        "the Nu Html Checker found {} errors in {} pages (kept in {}):\n{}",
+        errors.len(),
+        pages.names.len(),
+        pages.dir.display(),
+        errors.join("\n")
+    );
+    std::fs::remove_dir_all(&pages.dir).unwrap();
+}
+
+async fn anonymous_pages(app: &TestApp, pages: &mut Pages) {
+    let mut anon = app.client();
+    for (name, path) in [
+        ("home", "/"),
+        ("login", "/login"),
+        ("register", "/register"),
+        ("password-forgot", "/password/forgot"),
+        ("confirm-resend", "/confirm/resend"),
+    ] {
+        pages.keep(name, OK, &anon.get(path).await);
+    }
+    let bad_email = [("email", "not an address")];
+    for (name, path) in [
+        ("password-forgot-invalid", "/password/forgot"),
+        ("confirm-resend-invalid", "/confirm/resend"),
+    ] {
+        pages.keep(name, INVALID, &anon.post(path, &bad_email).await);
+    }
+    let register_invalid = [
+        ("email", "\"><b>x</b>"),
+        ("password", "short"),
+        ("password_confirmation", "other"),
+    ];
+    let response = anon.post("/register", &register_invalid).await;
+    pages.keep("register-invalid", INVALID, &response);
+    let login_failed = [("email", "nobody@example.com"), ("password", "wrong one!")];
+    pages.keep(
+        "login-failed",
+        INVALID,
+        &anon.post("/login", &login_failed).await,
+    );
+    pages.keep(
+        "check-your-email",
+        OK,
+        &anon.sign_up("new@example.com").await,
+    );
+    pages.keep(
+        "confirm-bad-link",
+        StatusCode::BAD_REQUEST,
+        &anon.get("/confirm?token=nope").await,
+    );
+
+    // Choosing a new password, through a real link.
+    app.confirmed_user("reset@example.com").await;
+    anon.post("/password/forgot", &[("email", "reset@example.com")])
+        .await;
+    let link = app
+        .link_in_mail("reset@example.com", "/password/reset?token=")
+        .await;
+    pages.keep("password-reset", OK, &anon.get(&link).await);
+    let short = [("password", "short"), ("password_confirmation", "short")];
+    pages.keep(
+        "password-reset-invalid",
+        INVALID,
+        &anon.post(&link, &short).await,
+    );
+}
+
+async fn account_pages(app: &TestApp, pages: &mut Pages) {
+    let mut ada = app.signed_in("ada@example.com").await;
+    pages.keep("home-signed-in", OK, &ada.get("/").await);
+    pages.keep("account", OK, &ada.get("/account").await);
+    let wrong_password = [
+        ("current_password", "not it at all"),
+        ("password", "short"),
+        ("password_confirmation", "different"),
+    ];
+    let response = ada.post("/account/password", &wrong_password).await;
+    pages.keep("account-password-invalid", INVALID, &response);
+    let bad_email = [("email", "nope"), ("current_password", "not it at all")];
+    let response = ada.post("/account/email", &bad_email).await;
+    pages.keep("account-email-invalid", INVALID, &response);
+    pages.keep(
+        "admin-forbidden",
+        StatusCode::FORBIDDEN,
+        &ada.get("/admin/users").await,
+    );
+
+    // Signed in before confirming: the banner asking to confirm.
+    let mut unconfirmed = app.client();
+    unconfirmed.sign_up("eve@example.com").await;
+    let logged_in = [("email", "eve@example.com"), ("password", PASSWORD)];
+    unconfirmed.post("/login", &logged_in).await;
+    pages.keep(
+        "account-unconfirmed",
+        OK,
+        &unconfirmed.get("/account").await,
+    );
+    let link = app.link_in_mail("eve@example.com", "/confirm?token=").await;
+    pages.keep("confirmed", OK, &unconfirmed.get(&link).await);
+}
+
+async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {
+    let mut empty = app.client();
+    empty.post("/dev/mailbox/clear", &[]).await;
+    pages.keep("mailbox-empty", OK, &empty.get("/dev/mailbox").await);
+
+    // Mail in each state: delivered, and waiting.
+    let state = &app.state;
+    let worker = DeliveryWorker::new(
+        state.db.clone(),
+        state.mail_transport.clone(),
+        RetryPolicy::from_config(&state.config.email),
+    );
+    app.client().sign_up("sent@example.com").await;
+    worker.deliver_due(&CancellationToken::new()).await.unwrap();
+    app.client().sign_up("waiting@example.com").await;
+
+    app.user_with_role("root@example.com", Role::Admin).await;
+    let mut admin = app.logged_in("root@example.com", false).await;
+    pages.keep("admin-users", OK, &admin.get("/admin/users").await);
+    let mailbox = admin.get("/dev/mailbox").await;
+    pages.keep("mailbox", OK, &mailbox);
+    let message = common::select(&mailbox.document(), ".data-table tbody a")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    pages.keep("mailbox-message", OK, &admin.get(&message).await);
+    pages.keep(
+        "mailbox-previews",
+        OK,
+        &admin.get("/dev/mailbox/previews").await,
+    );
+}
+
+async fn error_pages(app: &TestApp, pages: &mut Pages) {
+    let mut anon: TestClient<'_> = app.client();
+    pages.keep(
+        "not-found",
+        StatusCode::NOT_FOUND,
+        &anon.get("/no/such/page").await,
+    );
+    pages.keep(
+        "bad-request",
+        StatusCode::BAD_REQUEST,
+        &anon.get("/dev/mailbox/not-a-uuid").await,
+    );
+    pages.keep(
+        "method-not-allowed",
+        StatusCode::METHOD_NOT_ALLOWED,
+        &anon.get("/logout").await,
+    );
+    pages.keep(
+        "internal-error",
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &anon.get("/test/internal").await,
+    );
+    let cross_site = Request::post("/logout")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    pages.keep(
+        "cross-site-forbidden",
+        StatusCode::FORBIDDEN,
+        &app.request(cross_site).await,
+    );
+}
