@@ -32,12 +32,27 @@ use tower_http::{
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 pub use crate::state::AppState;
-use crate::{error::AppError, web::error_pages::render_error_pages};
+use crate::{
+    error::AppError,
+    web::{error_pages::render_error_pages, site_header::SiteLinks},
+};
 
 /// The application: every route inside the full middleware stack.
 pub fn app(state: AppState) -> Router {
     with_middleware(routes(), state)
 }
+
+/// The links of the site header, from the modules' paths: one navigation line per module.
+pub const SITE_LINKS: SiteLinks = SiteLinks {
+    home: home::PATH,
+    nav: &[(home::PATH, "Home")],
+    admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
+    account: auth::paths::ACCOUNT,
+    log_in: auth::paths::LOGIN,
+    sign_up: auth::paths::REGISTER,
+    log_out: auth::paths::LOGOUT,
+    resend_confirmation: auth::paths::CONFIRM_RESEND,
+};
 
 /// Every page and form of the application, one line per module.
 pub fn routes() -> Router<AppState> {
@@ -117,7 +132,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
                 ),
         )
         .layer(axum::middleware::from_fn_with_state(
-            state.stylesheet.clone(),
+            state.frame.clone(),
             render_error_pages,
         ))
         // A panicking handler becomes a 500 (rendered by the layer above), not a reset

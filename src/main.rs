@@ -21,6 +21,7 @@ use starter::{
         templates::{self, TestMessage},
         worker::{DeliveryWorker, RetryPolicy},
     },
+    health::paths::LIVE,
     server::{serve, shutdown_signal},
     telemetry,
 };
@@ -262,7 +263,7 @@ fn healthcheck(config: &Config) -> ExitCode {
         stream.set_write_timeout(Some(timeout))?;
         write!(
             stream,
-            "GET /health/live HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            "GET {LIVE} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
         )?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head)?;
@@ -271,11 +272,11 @@ fn healthcheck(config: &Config) -> ExitCode {
     match check() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
-            eprintln!("unhealthy: http://{address}/health/live did not answer 200");
+            eprintln!("unhealthy: http://{address}{LIVE} did not answer 200");
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("unhealthy: http://{address}/health/live: {error}");
+            eprintln!("unhealthy: http://{address}{LIVE}: {error}");
             ExitCode::FAILURE
         }
     }

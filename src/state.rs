@@ -13,14 +13,15 @@ use crate::{
     backends::{mail::MailTransport, rate_limit::RateLimiter, sessions},
     config::Config,
     email::Mailer,
-    web::css::Stylesheet,
+    web::{css::Stylesheet, layout::PageFrame},
 };
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
-    pub stylesheet: Arc<Stylesheet>,
+    /// The stylesheet and the header's links, for every page.
+    pub frame: PageFrame,
     pub mailer: Mailer,
     /// The delivery worker sends through it; `/health/ready` checks it.
     pub mail_transport: Arc<MailTransport>,
@@ -45,7 +46,17 @@ impl AppState {
             users: UserCache::new(db.clone(), cache_ttl),
             db,
             config: Arc::new(config),
-            stylesheet: Arc::new(Stylesheet::build()?),
+            frame: PageFrame {
+                stylesheet: Arc::new(Stylesheet::build()?),
+                links: crate::SITE_LINKS,
+            },
         })
+    }
+}
+
+/// The stylesheet alone, for the static files.
+impl FromRef<AppState> for Arc<Stylesheet> {
+    fn from_ref(state: &AppState) -> Self {
+        state.frame.stylesheet.clone()
     }
 }

@@ -44,6 +44,8 @@ use crate::{state::AppState, web::form::validate_field};
 
 /// Every path of the module, written once: routes, links, form actions and mail use these.
 pub mod paths {
+    /// Where a visitor goes when there is nowhere better (after logging out, say).
+    pub const SITE_ROOT: &str = "/";
     pub const REGISTER: &str = "/register";
     pub const LOGIN: &str = "/login";
     pub const LOGOUT: &str = "/logout";

@@ -147,8 +147,11 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         }
         // Only a page can be returned to: after a POST the browser would GET its URL.
         let back = match parts.method {
-            axum::http::Method::GET => parts.uri.path_and_query().map_or("/", |path| path.as_str()),
-            _ => "/",
+            axum::http::Method::GET => parts
+                .uri
+                .path_and_query()
+                .map_or(paths::SITE_ROOT, |path| path.as_str()),
+            _ => paths::SITE_ROOT,
         };
         let login = format!("{}?next={}", paths::LOGIN, encode_query_value(back));
         let Ok(htmx) = axum_htmx::HxRequest::from_request_parts(parts, &()).await;
@@ -273,7 +276,7 @@ pub fn safe_next(next: Option<&str>) -> &str {
         {
             path
         }
-        _ => "/",
+        _ => paths::SITE_ROOT,
     }
 }
 

@@ -36,7 +36,29 @@ pub use self::{
     error::EmailError,
     message::{EmailContent, Mailer},
 };
-use crate::{config::Config, web::css::Stylesheet};
+use crate::{config::Config, web::layout::PageFrame};
+
+/// The dev mailbox's paths, written once. Pages under `DEV_PREFIX` do not exist in production.
+pub mod paths {
+    use uuid::Uuid;
+
+    pub const DEV_PREFIX: &str = "/dev/";
+    pub const MAILBOX: &str = "/dev/mailbox";
+    pub const MAILBOX_CLEAR: &str = "/dev/mailbox/clear";
+    pub const PREVIEWS: &str = "/dev/mailbox/previews";
+
+    pub fn message(id: Uuid) -> String {
+        format!("{MAILBOX}/{id}")
+    }
+
+    pub fn message_html(id: Uuid) -> String {
+        format!("{MAILBOX}/{id}/html")
+    }
+
+    pub fn preview_html(name: &str) -> String {
+        format!("{PREVIEWS}/{name}/html")
+    }
+}
 
 /// The dev mailbox's pages (404 in production).
 pub fn routes<S>() -> Router<S>
@@ -44,13 +66,13 @@ where
     PgPool: FromRef<S>,
     Mailer: FromRef<S>,
     Arc<Config>: FromRef<S>,
-    Arc<Stylesheet>: FromRef<S>,
+    PageFrame: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
-        .route("/dev/mailbox", get(mailbox::index))
-        .route("/dev/mailbox/clear", post(mailbox::clear))
-        .route("/dev/mailbox/previews", get(mailbox::previews))
+        .route(paths::MAILBOX, get(mailbox::index))
+        .route(paths::MAILBOX_CLEAR, post(mailbox::clear))
+        .route(paths::PREVIEWS, get(mailbox::previews))
         .route(
             "/dev/mailbox/previews/{name}/html",
             get(mailbox::preview_html),

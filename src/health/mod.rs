@@ -23,10 +23,16 @@ use crate::{backends::database, email, state::AppState};
 const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 const SMTP_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// The probes' paths (the `healthcheck` command and the home page use them too).
+pub mod paths {
+    pub const LIVE: &str = "/health/live";
+    pub const READY: &str = "/health/ready";
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
+        .route(paths::LIVE, get(live))
+        .route(paths::READY, get(ready))
 }
 
 async fn live() -> impl IntoResponse {

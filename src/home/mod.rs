@@ -4,7 +4,8 @@ use axum::{Router, extract::State, routing::get};
 use maud::html;
 
 use crate::{
-    auth::{AuthUser, paths},
+    auth::{self, AuthUser},
+    email, health,
     state::AppState,
     web::{
         css::CssFragment,
@@ -12,8 +13,11 @@ use crate::{
     },
 };
 
+/// The home page's path (the site header links to it too).
+pub const PATH: &str = "/";
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(show))
+    Router::new().route(PATH, get(show))
 }
 
 /// Where a link leads, and its text.
@@ -32,7 +36,7 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         "PostgreSQL",
         "SQLx with compile-time checked queries and embedded migrations. With no DATABASE_URL, \
          a private cluster starts under .data/.",
-        Some(("/health/ready", "Readiness check (JSON)")),
+        Some((health::paths::READY, "Readiness check (JSON)")),
     ),
     (
         "Secure defaults",
@@ -45,14 +49,14 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         "Sign-up with email confirmation, login with remember-me, password reset, email \
          change, session management and an admin list: Argon2id, hashed single-use tokens, \
          rate limits, lockout, and no account enumeration.",
-        Some((paths::REGISTER, "Create an account")),
+        Some((auth::paths::REGISTER, "Create an account")),
     ),
     (
         "Email that is never lost",
         "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
          causes them and delivered over SMTP with retries. In development, read them in the \
          dev mailbox, with previews of every template.",
-        Some(("/dev/mailbox", "Open the dev mailbox")),
+        Some((email::paths::MAILBOX, "Open the dev mailbox")),
     ),
     (
         "CSS per component",
@@ -66,9 +70,11 @@ async fn show(State(state): State<AppState>, user: Option<AuthUser>, layout: Pag
     let production = state.config.app_env.is_production();
     let shown_link = |link: &Option<Link>| match *link {
         // Development tools such as the mailbox do not exist in production: no links to them.
-        Some((href, _)) if production && href.starts_with("/dev/") => None,
+        Some((href, _)) if production && href.starts_with(email::paths::DEV_PREFIX) => None,
         // Someone signed in has nothing to sign up for (the page would send them home).
-        Some((paths::REGISTER, _)) if user.is_some() => Some((paths::ACCOUNT, "Your account")),
+        Some((auth::paths::REGISTER, _)) if user.is_some() => {
+            Some((auth::paths::ACCOUNT, "Your account"))
+        }
         other => other,
     };
     layout

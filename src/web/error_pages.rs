@@ -7,8 +7,6 @@
 //! page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
 //! its errors) and JSON ones (health checks) pass through untouched.
 
-use std::sync::Arc;
-
 use axum::{
     extract::{FromRequestParts, Request, State},
     http::{StatusCode, header},
@@ -19,9 +17,9 @@ use axum_htmx::{HxReswap, HxRetarget, SwapOption};
 use maud::html;
 
 use super::{
-    css::{CssFragment, Stylesheet},
+    css::CssFragment,
     htmx::{VARY_ON_HX_REQUEST, WantsFragment},
-    layout::PageLayout,
+    layout::{PageFrame, PageLayout},
 };
 use crate::error::{ErrorPage, default_message};
 
@@ -35,7 +33,7 @@ const KEPT_HEADERS: [header::HeaderName; 5] = [
 ];
 
 pub async fn render_error_pages(
-    State(stylesheet): State<Arc<Stylesheet>>,
+    State(frame): State<PageFrame>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -58,7 +56,8 @@ pub async fn render_error_pages(
         .map(|page| page.message)
         .unwrap_or_else(|| default_message(status).to_owned());
     let (parts, _) = response.into_parts();
-    let layout = PageLayout::bare(fragment, &path, stylesheet);
+    let home = frame.links.home;
+    let layout = PageLayout::bare(fragment, &path, frame);
     let mut response = if layout.wants_fragment() {
         (
             HxRetarget(format!("#{}", super::layout::ALERTS_ID)),
@@ -69,7 +68,7 @@ pub async fn render_error_pages(
             .into_response()
     } else {
         layout
-            .render(title(status), error_body(status, &message))
+            .render(title(status), error_body(status, &message, home))
             .await
             .into_response()
     };
@@ -116,13 +115,13 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
-fn error_body(status: StatusCode, message: &str) -> maud::Markup {
+fn error_body(status: StatusCode, message: &str, home: &str) -> maud::Markup {
     html! {
         section.error-page {
             p.code { (status.as_u16()) }
             h1 { (title(status)) }
             p.message { (message) }
-            a href="/" { "Go to the home page" }
+            a href=(home) { "Go to the home page" }
         }
     }
 }

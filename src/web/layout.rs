@@ -28,7 +28,7 @@ use super::{
     css::{CssFragment, Stylesheet},
     flash::{self, FlashMessage},
     htmx::{VARY_ON_HX_REQUEST, WantsFragment},
-    site_header::SiteHeader,
+    site_header::{SiteHeader, SiteLinks},
 };
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:
@@ -51,18 +51,26 @@ pub struct CurrentUser {
     pub is_admin: bool,
 }
 
+/// What the frame around every page needs from the app: the compiled stylesheet and the
+/// header's links. Cheap to clone; handlers reach it through `FromRef`.
+#[derive(Debug, Clone)]
+pub struct PageFrame {
+    pub stylesheet: Arc<Stylesheet>,
+    pub links: SiteLinks,
+}
+
 /// Everything the layout needs from the request, taken once per page.
 pub struct PageLayout {
     fragment: WantsFragment,
     current_path: String,
     session: Option<Session>,
     current_user: Option<CurrentUser>,
-    stylesheet: Arc<Stylesheet>,
+    frame: PageFrame,
 }
 
 impl<S> FromRequestParts<S> for PageLayout
 where
-    Arc<Stylesheet>: FromRef<S>,
+    PageFrame: FromRef<S>,
     S: Send + Sync,
 {
     type Rejection = Infallible;
@@ -73,20 +81,20 @@ where
             current_path: parts.uri.path().to_owned(),
             session: parts.extensions.get::<Session>().cloned(),
             current_user: parts.extensions.get::<CurrentUser>().cloned(),
-            stylesheet: Arc::<Stylesheet>::from_ref(state),
+            frame: PageFrame::from_ref(state),
         })
     }
 }
 
 impl PageLayout {
     /// A layout for responses built outside the router (error pages), with no session.
-    pub fn bare(fragment: WantsFragment, current_path: &str, stylesheet: Arc<Stylesheet>) -> Self {
+    pub fn bare(fragment: WantsFragment, current_path: &str, frame: PageFrame) -> Self {
         Self {
             fragment,
             current_path: current_path.to_owned(),
             session: None,
             current_user: None,
-            stylesheet,
+            frame,
         }
     }
 
@@ -131,7 +139,7 @@ impl PageLayout {
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     meta name="htmx-config" content=(HTMX_CONFIG);
                     title { (title) " · Starter" }
-                    link rel="stylesheet" href=(self.stylesheet.href());
+                    link rel="stylesheet" href=(self.frame.stylesheet.href());
                     link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
@@ -139,7 +147,11 @@ impl PageLayout {
                 }
                 body {
                     a.skip-link href="#main" { "Skip to content" }
-                    (SiteHeader { user: self.current_user.as_ref(), current_path: &self.current_path }.render())
+                    (SiteHeader {
+                        links: &self.frame.links,
+                        user: self.current_user.as_ref(),
+                        current_path: &self.current_path,
+                    }.render())
                     div #(ALERTS_ID) { (flash_messages(flashes)) }
                     main #main.page-content { (content) }
                     footer.site-footer {
@@ -226,7 +238,10 @@ mod tests {
                 confirmed: false,
                 is_admin: false,
             }),
-            stylesheet: Arc::new(Stylesheet::build().unwrap()),
+            frame: PageFrame {
+                stylesheet: Arc::new(Stylesheet::build().unwrap()),
+                links: crate::SITE_LINKS,
+            },
         }
     }
 
@@ -254,7 +269,7 @@ mod tests {
         assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
         assert_eq!(
             select(&doc, "link[rel=stylesheet]")[0].attr("href"),
-            Some(layout(false, "/").stylesheet.href())
+            Some(layout(false, "/").frame.stylesheet.href())
         );
         assert_eq!(select(&doc, "main#main p.marker").len(), 1);
         assert_eq!(

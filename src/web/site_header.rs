@@ -9,16 +9,29 @@
 use maud::{Markup, html};
 
 use super::{css::CssFragment, layout::CurrentUser};
-use crate::auth::paths;
 
-/// The links in the site header: one line per module.
-const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
-
-/// The links only administrators see.
-const ADMIN_NAV_LINKS: &[(&str, &str)] = &[(paths::ADMIN_USERS, "Users")];
+/// The links of the header. The app assembles them from its modules' paths (`lib.rs`), so
+/// this part of `web` knows no module.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteLinks {
+    /// The home page, where the brand links to.
+    pub home: &'static str,
+    /// The main navigation, `(href, label)`: one entry per module.
+    pub nav: &'static [(&'static str, &'static str)],
+    /// The navigation only administrators see.
+    pub admin_nav: &'static [(&'static str, &'static str)],
+    pub account: &'static str,
+    pub log_in: &'static str,
+    pub sign_up: &'static str,
+    /// Where the "Log out" button posts.
+    pub log_out: &'static str,
+    /// Where the unconfirmed-address banner's button posts.
+    pub resend_confirmation: &'static str,
+}
 
 /// The header of a page at `current_path`, for `user` (or a visitor).
 pub struct SiteHeader<'a> {
+    pub links: &'a SiteLinks,
     pub user: Option<&'a CurrentUser>,
     pub current_path: &'a str,
 }
@@ -26,9 +39,11 @@ pub struct SiteHeader<'a> {
 impl SiteHeader<'_> {
     fn nav_links(&self) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
         let admin = self.user.is_some_and(|user| user.is_admin);
-        NAV_LINKS
+        let links = self.links;
+        links
+            .nav
             .iter()
-            .chain(ADMIN_NAV_LINKS.iter().filter(move |_| admin))
+            .chain(links.admin_nav.iter().filter(move |_| admin))
     }
 
     fn current(&self, href: &str) -> Option<&'static str> {
@@ -37,9 +52,10 @@ impl SiteHeader<'_> {
 
     /// The header, and the banner asking an unconfirmed user to confirm their address.
     pub fn render(&self) -> Markup {
+        let links = self.links;
         html! {
             header.site-header {
-                a.brand href="/" { "Starter" }
+                a.brand href=(links.home) { "Starter" }
                 nav aria-label="Main" {
                     ul {
                         @for (href, label) in self.nav_links() {
@@ -49,16 +65,16 @@ impl SiteHeader<'_> {
                 }
                 div.account {
                     @if let Some(user) = self.user {
-                        a.user href=(paths::ACCOUNT) aria-current=[self.current(paths::ACCOUNT)] {
+                        a.user href=(links.account) aria-current=[self.current(links.account)] {
                             span.label { "Account" }
                             span.email { (user.email) }
                         }
-                        form method="post" action=(paths::LOGOUT) {
+                        form method="post" action=(links.log_out) {
                             button._link-button type="submit" { "Log out" }
                         }
                     } @else {
-                        a href=(paths::LOGIN) aria-current=[self.current(paths::LOGIN)] { "Log in" }
-                        a href=(paths::REGISTER) aria-current=[self.current(paths::REGISTER)] {
+                        a href=(links.log_in) aria-current=[self.current(links.log_in)] { "Log in" }
+                        a href=(links.sign_up) aria-current=[self.current(links.sign_up)] {
                             "Sign up"
                         }
                     }
@@ -67,7 +83,7 @@ impl SiteHeader<'_> {
             @if let Some(user) = self.user.filter(|user| !user.confirmed) {
                 div.confirm-banner role="status" {
                     p { "Please confirm your email address: we sent a link to " strong { (user.email) } "." }
-                    form method="post" action=(paths::CONFIRM_RESEND) {
+                    form method="post" action=(links.resend_confirmation) {
                         button._link-button type="submit" { "Send a new link" }
                     }
                 }
@@ -75,10 +91,10 @@ impl SiteHeader<'_> {
         }
     }
 
-    /// `/` is current only on the home page; any other link also on the pages below it.
+    /// The home page is current only on itself; any other link also on the pages below it.
     fn is_current(&self, href: &str) -> bool {
         match href {
-            "/" => self.current_path == "/",
+            _ if href == self.links.home => self.current_path == href,
             _ => {
                 self.current_path == href
                     || self
@@ -171,8 +187,20 @@ mod tests {
 
     use super::*;
 
+    const LINKS: SiteLinks = SiteLinks {
+        home: "/",
+        nav: &[("/", "Home")],
+        admin_nav: &[("/admin/users", "Users")],
+        account: "/account",
+        log_in: "/login",
+        sign_up: "/register",
+        log_out: "/logout",
+        resend_confirmation: "/confirm/resend",
+    };
+
     fn render(user: Option<&CurrentUser>, path: &str) -> Html {
         let header = SiteHeader {
+            links: &LINKS,
             user,
             current_path: path,
         };
@@ -224,6 +252,7 @@ mod tests {
     #[test]
     fn the_current_section_is_marked() {
         let header = SiteHeader {
+            links: &LINKS,
             user: None,
             current_path: "/contacts/7",
         };

@@ -109,5 +109,5 @@ async fn invalid(layout: PageLayout, email: &str, next: &str) -> Response {
 
 pub async fn logout(hx: HxRequest, session: Session) -> Result<Response, AppError> {
     session::log_out(&session).await?;
-    Ok(redirect(hx, "/"))
+    Ok(redirect(hx, paths::SITE_ROOT))
 }

@@ -38,7 +38,7 @@ use crate::{
 /// Someone signed in already has an account: they go home, as from the login page.
 pub async fn show(layout: PageLayout, hx: HxRequest, user: Option<AuthUser>) -> Response {
     if user.is_some() {
-        return redirect(hx, "/");
+        return redirect(hx, paths::SITE_ROOT);
     }
     layout
         .render("Sign up", views::register("", &FieldErrors::default()))

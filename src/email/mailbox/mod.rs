@@ -120,7 +120,7 @@ pub async fn clear(
     flash
         .success(format!("Mailbox cleared ({deleted} messages)."))
         .await?;
-    Ok(Redirect::to("/dev/mailbox"))
+    Ok(Redirect::to(super::paths::MAILBOX))
 }
 
 pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayout) -> Page {
@@ -135,7 +135,7 @@ pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayo
                 h2 { (preview.name) ": " (email.subject) }
                 div.parts {
                     iframe.frame sandbox=(FRAME_SANDBOX) title={ (preview.name) " (HTML)" }
-                        src={ "/dev/mailbox/previews/" (preview.name) "/html" } {}
+                        src=(super::paths::preview_html(preview.name)) {}
                     pre.text { (linkify(&email.text)) }
                 }
             }

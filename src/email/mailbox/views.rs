@@ -4,7 +4,10 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 
 use crate::{
-    email::db::{EmailStatus, MailboxEntry, StoredEmail},
+    email::{
+        db::{EmailStatus, MailboxEntry, StoredEmail},
+        paths,
+    },
     web::{
         components::{data_table, empty_state},
         css::CssFragment,
@@ -16,9 +19,9 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
     html! {
         div.mailbox-header {
             h1 { "Mailbox" }
-            a href="/dev/mailbox/previews" { "Template previews" }
+            a href=(paths::PREVIEWS) { "Template previews" }
             @if !messages.is_empty() {
-                form method="post" action="/dev/mailbox/clear" {
+                form method="post" action=(paths::MAILBOX_CLEAR) {
                     button.action-button.__secondary type="submit" { "Clear all" }
                 }
             }
@@ -31,7 +34,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
                 @for message in messages {
                     tr {
                         td { (message.to_addresses.join(", ")) }
-                        td { a href={ "/dev/mailbox/" (message.id) } { (message.subject) } }
+                        td { a href=(paths::message(message.id)) { (message.subject) } }
                         td { (message.template) }
                         td { (timestamp(message.created_at)) }
                         td { (status_badge(message.status, message.attempts)) }
@@ -46,7 +49,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
 pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
     let raw = String::from_utf8_lossy(&message.raw_message);
     html! {
-        p { a href="/dev/mailbox" { "← Mailbox" } }
+        p { a href=(paths::MAILBOX) { "← Mailbox" } }
         h1 { (message.subject) }
         dl.message-meta {
             dt { "From" } dd { (message.from_address) }
@@ -65,7 +68,7 @@ pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
         section.email-preview {
             h2 { "HTML" }
             iframe.frame sandbox=(sandbox) title="HTML part"
-                src={ "/dev/mailbox/" (message.id) "/html" } {}
+                src=(paths::message_html(message.id)) {}
         }
         section.email-preview {
             h2 { "Text" }
