@@ -16,9 +16,7 @@ const SESSION_KEY: &str = "flash";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FlashLevel {
-    Info,
     Success,
-    Warning,
     Error,
 }
 
@@ -26,9 +24,7 @@ impl FlashLevel {
     /// The RSCSS variant class of the alert.
     pub fn class(self) -> &'static str {
         match self {
-            Self::Info => "__info",
             Self::Success => "__success",
-            Self::Warning => "__warning",
             Self::Error => "__error",
         }
     }

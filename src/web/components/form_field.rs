@@ -20,9 +20,6 @@ pub enum InputKind {
     Text,
     Email,
     Password,
-    Search,
-    Tel,
-    Url,
 }
 
 impl InputKind {
@@ -31,9 +28,6 @@ impl InputKind {
             Self::Text => "text",
             Self::Email => "email",
             Self::Password => "password",
-            Self::Search => "search",
-            Self::Tel => "tel",
-            Self::Url => "url",
         }
     }
 }

@@ -60,52 +60,6 @@ inventory::submit! { CssFragment::new("empty-state", r#"
 }
 "#) }
 
-/// Where a paginated list is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pagination {
-    /// 1-based.
-    pub page: u32,
-    pub per_page: u32,
-    pub total: u64,
-}
-
-impl Pagination {
-    pub fn page_count(&self) -> u32 {
-        let pages = self.total.div_ceil(u64::from(self.per_page.max(1)));
-        u32::try_from(pages).unwrap_or(u32::MAX).max(1)
-    }
-
-    /// Previous/next links; `href` turns a page number into its URL (keeping the list's
-    /// other query parameters is the caller's business).
-    pub fn render(&self, href: impl Fn(u32) -> String) -> Markup {
-        let last = self.page_count();
-        html! {
-            nav.page-nav aria-label="Pagination" {
-                @if self.page > 1 {
-                    a.previous href=(href(self.page - 1)) rel="prev" { "← Previous" }
-                }
-                span.position { "Page " (self.page) " of " (last) }
-                @if self.page < last {
-                    a.next href=(href(self.page + 1)) rel="next" { "Next →" }
-                }
-            }
-        }
-    }
-}
-
-inventory::submit! { CssFragment::new("page-nav", r#"
-.page-nav {
-    display: flex;
-    flex-wrap: wrap;
-    justify-content: center;
-    align-items: center;
-    gap: var(--space-4);
-    margin-top: var(--space-5);
-
-    & .position { color: var(--color-muted); }
-}
-"#) }
-
 #[cfg(test)]
 mod tests {
     use scraper::{Html, Selector};
@@ -121,12 +75,6 @@ mod tests {
         doc.select(&Selector::parse(selector).unwrap()).count()
     }
 
-    fn attr(doc: &Html, selector: &str, name: &str) -> Option<String> {
-        doc.select(&Selector::parse(selector).unwrap())
-            .next()
-            .and_then(|element| element.attr(name).map(str::to_owned))
-    }
-
     #[test]
     fn a_table_scrolls_in_a_labelled_focusable_box() {
         let doc = parse(data_table(
@@ -138,45 +86,6 @@ mod tests {
         assert_eq!(count(&doc, &format!("{region} > table th[scope=col]")), 2);
         assert_eq!(count(&doc, &format!("{region} tbody tr")), 1);
         assert_eq!(count(&doc, "b"), 0);
-    }
-
-    #[test]
-    fn pagination_links_only_where_there_is_somewhere_to_go() {
-        let href = |page: u32| format!("/items?page={page}");
-        let first = parse(
-            Pagination {
-                page: 1,
-                per_page: 25,
-                total: 60,
-            }
-            .render(href),
-        );
-        assert_eq!(count(&first, "a.previous"), 0);
-        assert_eq!(
-            attr(&first, "a.next", "href").as_deref(),
-            Some("/items?page=2")
-        );
-
-        let last = parse(
-            Pagination {
-                page: 3,
-                per_page: 25,
-                total: 60,
-            }
-            .render(href),
-        );
-        assert_eq!(
-            attr(&last, "a.previous", "href").as_deref(),
-            Some("/items?page=2")
-        );
-        assert_eq!(count(&last, "a.next"), 0);
-
-        let empty = Pagination {
-            page: 1,
-            per_page: 25,
-            total: 0,
-        };
-        assert_eq!(empty.page_count(), 1);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use maud::{Markup, html};
 
 pub use self::{
     form_field::{FormField, InputKind},
-    list::{Pagination, data_table, empty_state},
+    list::{data_table, empty_state},
     post_form::{PostForm, announce_field},
 };
 use super::{css::CssFragment, flash::FlashMessage};
@@ -48,7 +48,6 @@ inventory::submit! { CssFragment::new("flash-message", r#"
     overflow-wrap: anywhere;
 
     &.__success { border-color: var(--color-success); }
-    &.__warning { border-color: var(--color-warning); }
     &.__error { border-color: var(--color-danger); }
 }
 "#) }
@@ -58,7 +57,6 @@ inventory::submit! { CssFragment::new("flash-message", r#"
 pub enum ButtonStyle {
     Primary,
     Secondary,
-    Danger,
 }
 
 /// A submit button. Inside an htmx request it shows the indicator htmx toggles; otherwise
@@ -67,7 +65,6 @@ pub fn action_button(label: &str, style: ButtonStyle) -> Markup {
     let variant = match style {
         ButtonStyle::Primary => "__primary",
         ButtonStyle::Secondary => "__secondary",
-        ButtonStyle::Danger => "__danger",
     };
     html! {
         button type="submit" class={ "action-button " (variant) } {
@@ -92,7 +89,6 @@ inventory::submit! { CssFragment::new("action-button", r#"
 
     &.__primary { background: var(--color-accent); color: var(--color-on-accent); }
     &.__secondary { background: var(--color-surface); border-color: var(--color-border); color: var(--color-text); }
-    &.__danger { background: var(--color-danger); color: var(--color-on-accent); }
     &:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; }
     & .htmx-indicator { display: none; }
     &.htmx-request .htmx-indicator, .htmx-request & .htmx-indicator { display: inline; }
