@@ -7,13 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use axum::{body::Body, http::Request, http::StatusCode};
-use common::{
-    TestApp, TestDatabase, TestResponse, assert_security_headers, outage::Outage, test_config,
-};
-use sqlx::postgres::PgPoolOptions;
-use starter::AppState;
-use tower::ServiceExt;
+use axum::http::StatusCode;
+use common::{TestApp, assert_security_headers, test_config};
 
 #[tokio::test]
 async fn live_answers_without_io_and_is_never_cached() {
@@ -38,31 +33,8 @@ async fn ready_checks_the_database() {
 
 #[tokio::test]
 async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() {
-    let db = TestDatabase::new().await;
-    let host = db.options.get_host().to_owned();
-    let target = tokio::net::lookup_host((host.as_str(), db.options.get_port()))
-        .await
-        .unwrap()
-        .next()
-        .unwrap();
-    let outage = Outage::start(target).await;
-    let options = db
-        .options
-        .clone()
-        .host("127.0.0.1")
-        .port(outage.address.port());
-    let pool = PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_millis(700))
-        .connect_lazy_with(options);
-    let router = starter::with_middleware(
-        starter::routes(),
-        AppState::new(test_config(&[]), pool).unwrap(),
-    );
-    let ready = || async {
-        let request = Request::get("/health/ready").body(Body::empty()).unwrap();
-        TestResponse::read(router.clone().oneshot(request).await.unwrap()).await
-    };
+    let (app, outage) = TestApp::behind_outage(test_config(&[]), starter::routes()).await;
+    let ready = || app.get("/health/ready");
 
     assert_eq!(ready().await.status, StatusCode::OK);
 
@@ -78,13 +50,9 @@ async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() 
     assert_eq!(body["checks"]["database"], "unavailable");
     // Pages that do not need the database keep working (pages that do answer an HTML 503,
     // see tests/pages.rs).
-    let home = router
-        .clone()
-        .oneshot(Request::get("/").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let home = app.get("/").await;
     assert_eq!(
-        home.status(),
+        home.status,
         StatusCode::OK,
         "the home page needs no database"
     );

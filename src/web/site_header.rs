@@ -187,16 +187,7 @@ mod tests {
 
     use super::*;
 
-    const LINKS: SiteLinks = SiteLinks {
-        home: "/",
-        nav: &[("/", "Home")],
-        admin_nav: &[("/admin/users", "Users")],
-        account: "/account",
-        log_in: "/login",
-        sign_up: "/register",
-        log_out: "/logout",
-        resend_confirmation: "/confirm/resend",
-    };
+    const LINKS: SiteLinks = crate::SITE_LINKS;
 
     fn render(user: Option<&CurrentUser>, path: &str) -> Html {
         let header = SiteHeader {
