@@ -78,7 +78,7 @@ impl AppError {
             }
             Self::TooManyRequests { retry_after } => format!(
                 "Too many attempts. Please wait {} and try again.",
-                crate::web::humanize::duration(*retry_after)
+                crate::humanize::duration(*retry_after)
             ),
             other => default_message(other.status()).to_owned(),
         }
@@ -135,12 +135,13 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-/// Session errors: the store failing (PostgreSQL unreachable) is a 503 like any other outage;
-/// a session whose data cannot be read back is a bug.
+/// Session errors: the store failing to reach PostgreSQL is a 503 like any other outage;
+/// data that cannot be encoded or read back is a bug.
 impl From<tower_sessions::session::Error> for AppError {
     fn from(error: tower_sessions::session::Error) -> Self {
+        use tower_sessions::{session::Error, session_store::Error as StoreError};
         match error {
-            tower_sessions::session::Error::Store(error) => {
+            Error::Store(StoreError::Backend(error)) => {
                 tracing::warn!(%error, "session store unavailable");
                 Self::Unavailable("session store")
             }

@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod health;
 pub mod home;
+pub mod humanize;
 pub mod server;
 pub mod state;
 pub mod telemetry;

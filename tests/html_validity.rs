@@ -59,12 +59,17 @@ impl Pages {
 const OK: StatusCode = StatusCode::OK;
 const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
-/// The app's routes, plus one that fails inside, for the 500 page.
+/// The app's routes, plus ones that fail inside, for the 500 and 503 pages.
 fn routes() -> Router<AppState> {
-    starter::routes().route(
-        "/test/internal",
-        get(|| async { AppError::Internal(anyhow::anyhow!("broken")) }),
-    )
+    starter::routes()
+        .route(
+            "/test/internal",
+            get(|| async { AppError::Internal(anyhow::anyhow!("broken")) }),
+        )
+        .route(
+            "/test/unavailable",
+            get(|| async { AppError::Unavailable("database") }),
+        )
 }
 
 #[tokio::test]
@@ -235,6 +240,34 @@ async fn error_pages(app: &TestApp, pages: &mut Pages) {
         "internal-error",
         StatusCode::INTERNAL_SERVER_ERROR,
         &anon.get("/test/internal").await,
+    );
+    pages.keep(
+        "unavailable",
+        StatusCode::SERVICE_UNAVAILABLE,
+        &anon.get("/test/unavailable").await,
+    );
+    let too_large = Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(format!("email={}", "a".repeat(3 << 20))))
+        .unwrap();
+    pages.keep(
+        "payload-too-large",
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &app.request(too_large).await,
+    );
+    // A bad reset link is limited per client: the 31st gets the 429 page.
+    let mut hammering = app.client();
+    hammering.ip = [192, 0, 2, 1].into();
+    let bad_link = "/password/reset?token=0.0";
+    let form = [("password", PASSWORD), ("password_confirmation", PASSWORD)];
+    for _ in 0..30 {
+        hammering.post(bad_link, &form).await;
+    }
+    pages.keep(
+        "too-many-requests",
+        StatusCode::TOO_MANY_REQUESTS,
+        &hammering.post(bad_link, &form).await,
     );
     let cross_site = Request::post("/logout")
         .header("sec-fetch-site", "cross-site")

@@ -187,6 +187,17 @@ pub async fn set_password(
     .await
 }
 
+/// Locks the user's row for the rest of the transaction and returns its session epoch: the
+/// transaction then sees the epoch it acts on until it commits.
+pub async fn lock_epoch(conn: &mut PgConnection, id: Uuid) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "SELECT session_epoch FROM users WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 /// Ends every session of the user but the caller's, if the account is still at `from_epoch`
 /// (see [`set_password`]); returns the new epoch.
 pub async fn end_sessions(

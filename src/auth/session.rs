@@ -25,7 +25,7 @@ use super::{
     paths,
 };
 use crate::{
-    backends::sessions::needs_fresh_reads,
+    backends::sessions::{Sessions, needs_fresh_reads},
     error::AppError,
     web::{htmx::redirect, layout::CurrentUser},
 };
@@ -82,11 +82,22 @@ pub async fn log_out(session: &Session) -> Result<(), AppError> {
 }
 
 /// Keeps this session alive across an epoch change it made itself (a password change ends
-/// every *other* session), with a new id for good measure.
-pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> {
-    let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? else {
-        return Ok(());
+/// every *other* session), under a new id: whoever else held the old one (a stolen cookie)
+/// is out. `false` when the session was ended meanwhile (a logout raced this request): it
+/// stays ended.
+pub async fn adopt_epoch(
+    session: &Session,
+    sessions: &Sessions,
+    epoch: i32,
+) -> Result<bool, AppError> {
+    let (Some(id), Some(signed_in)) =
+        (session.id(), session.get::<SessionUser>(SESSION_KEY).await?)
+    else {
+        return Ok(false);
     };
+    if !sessions.take(&id).await? {
+        return Ok(false);
+    }
     session.cycle_id().await?;
     let adopted = SessionUser {
         epoch,
@@ -94,7 +105,7 @@ pub async fn adopt_epoch(session: &Session, epoch: i32) -> Result<(), AppError> 
         ..signed_in
     };
     session.insert(SESSION_KEY, adopted).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// The signed-in user, for handlers that need one. Without one, pages redirect to the login

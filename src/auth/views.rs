@@ -11,11 +11,13 @@ use super::{
     fields::{self, ids},
     paths,
 };
-use crate::web::{
-    components::{ButtonStyle, PostForm, action_button, data_table},
-    css::CssFragment,
-    form::FieldErrors,
+use crate::{
     humanize,
+    web::{
+        components::{ButtonStyle, PostForm, action_button, data_table},
+        css::CssFragment,
+        form::FieldErrors,
+    },
 };
 
 pub fn register(email: &str, errors: &FieldErrors) -> Markup {

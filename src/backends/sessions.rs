@@ -12,7 +12,12 @@
 //!   one, so an instance holding an old copy cannot bring back a session that was logged out
 //!   elsewhere; only a new session (a new id) is inserted.
 //! - **PostgreSQL first.** Every write goes to the table and only then to the copy, so a
-//!   failed write never leaves the copy ahead of the database.
+//!   failed write never leaves the copy ahead of the database; and a copy read while the
+//!   session was being deleted is dropped, not kept.
+//! - **A session that takes a new id checks first that it still exists** ([`Sessions::take`]),
+//!   so a new id never outlives a logout that raced it.
+//! - **A row that cannot be read back is no session**: it is deleted, and the browser starts
+//!   over, rather than being refused on every page until its cookie expires.
 //!
 //! When the table cannot be reached while tower-sessions saves a session, the session layer
 //! answers a bare 500 of its own; [`session_scope`] turns it into the 503 outage page every
@@ -21,7 +26,14 @@
 //! (tower-sessions' own sqlx store saves with an upsert, which would let an old copy bring a
 //! logged-out session back; this store keeps its table and encoding.)
 
-use std::{cell::Cell, time::Duration};
+use std::{
+    cell::Cell,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use axum::{
@@ -54,6 +66,8 @@ pub fn needs_fresh_reads(method: &Method) -> bool {
 pub struct Sessions {
     db: PgPool,
     recent: moka::sync::Cache<Id, Record>,
+    /// Moves on every delete: a copy read or written while a delete ran is not kept.
+    deletions: Arc<AtomicU64>,
 }
 
 impl Sessions {
@@ -64,6 +78,7 @@ impl Sessions {
                 .max_capacity(MAX_CACHED)
                 .time_to_live(cache_ttl)
                 .build(),
+            deletions: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -71,6 +86,35 @@ impl Sessions {
         self.recent
             .get(id)
             .filter(|record| record.expiry_date > OffsetDateTime::now_utc())
+    }
+
+    /// Keeps `record` as the copy, unless a delete ran since `deletions_before` was read (it
+    /// may have deleted this very session after the database answered).
+    fn remember(&self, record: &Record, deletions_before: u64) {
+        self.recent.insert(record.id, record.clone());
+        if self.deletions.load(Ordering::Acquire) != deletions_before {
+            self.recent.invalidate(&record.id);
+        }
+    }
+
+    fn forget(&self, id: &Id) {
+        self.deletions.fetch_add(1, Ordering::AcqRel);
+        self.recent.invalidate(id);
+    }
+
+    /// Deletes the session's row and says whether it was still there. A session about to
+    /// take a new id (`Session::cycle_id`, which deletes the old row and inserts the new one
+    /// when the response is saved) calls this first: `false` means a logout or an expiry
+    /// ended it meanwhile, and it must not come back under a new id.
+    pub async fn take(&self, id: &Id) -> Result<bool, sqlx::Error> {
+        let deleted = sqlx::query!(
+            "DELETE FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
+            id.to_string()
+        )
+        .execute(&self.db)
+        .await?;
+        self.forget(id);
+        Ok(deleted.rows_affected() == 1)
     }
 
     /// Deletes expired sessions every ten minutes, for as long as it runs.
@@ -124,13 +168,18 @@ impl SessionStore for Sessions {
             }
             record.id = Id::default();
         }
+        // A brand-new id: no delete can concern it.
         self.recent.insert(record.id, record.clone());
         Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let deletions_before = self.deletions.load(Ordering::Acquire);
         let updated = sqlx::query!(
-            "UPDATE tower_sessions.session SET data = $2, expiry_date = $3 WHERE id = $1",
+            r#"
+            UPDATE tower_sessions.session SET data = $2, expiry_date = $3
+            WHERE id = $1 AND expiry_date > now()
+            "#,
             record.id.to_string(),
             encode(record)?,
             record.expiry_date,
@@ -139,9 +188,10 @@ impl SessionStore for Sessions {
         .await
         .map_err(backend)?;
         if updated.rows_affected() == 1 {
-            self.recent.insert(record.id, record.clone());
+            self.remember(record, deletions_before);
         } else {
-            // Ended meanwhile (a logout elsewhere, the expiry sweep): it stays ended.
+            // Ended meanwhile (a logout, the expiry): it stays ended, and what this request
+            // wrote into it (a flash message, say) goes with it.
             self.recent.invalidate(&record.id);
         }
         Ok(())
@@ -153,6 +203,7 @@ impl SessionStore for Sessions {
         {
             return Ok(Some(record));
         }
+        let deletions_before = self.deletions.load(Ordering::Acquire);
         let data = sqlx::query_scalar!(
             "SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
             id.to_string(),
@@ -160,14 +211,20 @@ impl SessionStore for Sessions {
         .fetch_optional(&self.db)
         .await
         .map_err(backend)?;
-        match data {
-            Some(data) => {
-                let record = decode(&data)?;
-                self.recent.insert(*id, record.clone());
+        let Some(data) = data else {
+            self.recent.invalidate(id);
+            return Ok(None);
+        };
+        match decode(&data) {
+            Ok(record) => {
+                self.remember(&record, deletions_before);
                 Ok(Some(record))
             }
-            None => {
-                self.recent.invalidate(id);
+            Err(error) => {
+                // Written by another version, or damaged: start over rather than refuse
+                // this browser on every page until its cookie expires.
+                tracing::warn!(%error, "unreadable session deleted");
+                self.delete(id).await?;
                 Ok(None)
             }
         }
@@ -181,7 +238,7 @@ impl SessionStore for Sessions {
         .execute(&self.db)
         .await
         .map_err(backend)?;
-        self.recent.invalidate(id);
+        self.forget(id);
         Ok(())
     }
 }

@@ -11,7 +11,6 @@ pub mod error_pages;
 pub mod flash;
 pub mod form;
 pub mod htmx;
-pub mod humanize;
 pub mod layout;
 pub mod linkify;
 pub mod security_headers;

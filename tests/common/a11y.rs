@@ -50,8 +50,10 @@ impl Audit {
                      return [root.scrollWidth, root.clientWidth];",
                 )
                 .await;
-            let (scroll, client) = (&widths[0], &widths[1]);
-            if scroll.as_u64() > Some(u64::from(width)) || scroll.as_u64() > client.as_u64() {
+            let (Some(scroll), Some(client)) = (widths[0].as_u64(), widths[1].as_u64()) else {
+                panic!("{name}: the widths came back as {widths}");
+            };
+            if scroll > u64::from(width) || scroll > client {
                 self.problems.push(format!(
                     "{name} at {width}px: the page is {scroll}px wide (viewport {client}px)"
                 ));
@@ -101,10 +103,13 @@ impl Audit {
         if let Some(error) = result.get("error") {
             return vec![format!("axe failed to run: {error}")];
         }
-        result
-            .as_array()
-            .into_iter()
-            .flatten()
+        let Some(violations) = result.as_array() else {
+            return vec![format!(
+                "axe answered something other than a list: {result}"
+            )];
+        };
+        violations
+            .iter()
             .map(|violation| {
                 format!(
                     "{} ({}): {}\n    {}",

@@ -87,7 +87,10 @@ pub fn html_errors(dir: &Path) -> Vec<String> {
             String::from_utf8_lossy(&output.stderr)
         )
     });
-    let messages = report["messages"].as_array().cloned().unwrap_or_default();
+    let messages = report["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| panic!("the Nu Html Checker's report has no messages: {report}"));
     messages
         .iter()
         .filter(|message| message["type"] != "info")

@@ -78,7 +78,9 @@ pub async fn change_password(
     tokens::revoke_all(&mut tx, account.id).await?;
     tx.commit().await?;
     state.users.forget(account.id);
-    session::adopt_epoch(&session, epoch).await?;
+    if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
+        return session_ended(&state, &session, user.id, hx).await;
+    }
     flash
         .success("Your password was changed. Other sessions were logged out.")
         .await?;
@@ -89,6 +91,7 @@ pub async fn change_email(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: AuthUser,
+    session: Session,
     flash: Flash,
     hx: HxRequest,
     layout: PageLayout,
@@ -129,6 +132,12 @@ pub async fn change_email(
     // An address taken by another account gets no link; the answer does not say so.
     if db::find_by_email(&state.db, &form.email).await?.is_none() {
         let mut tx = state.db.begin().await?;
+        // Only from a session that is still current, checked under the row lock a password
+        // change takes too: a link issued here can never outlive a password change that
+        // committed meanwhile (its revocation would not have seen this link).
+        if db::lock_epoch(&mut tx, account.id).await? != Some(user.session_epoch) {
+            return session_ended(&state, &session, user.id, hx).await;
+        }
         let purpose = TokenPurpose::ChangeEmail;
         links::send_confirmation(&state.mailer, &mut tx, account.id, &form.email, purpose).await?;
         tx.commit().await?;
@@ -166,7 +175,9 @@ pub async fn end_other_sessions(
         return session_ended(&state, &session, user.id, hx).await;
     };
     state.users.forget(user.id);
-    session::adopt_epoch(&session, epoch).await?;
+    if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
+        return session_ended(&state, &session, user.id, hx).await;
+    }
     flash.success("Every other session was logged out.").await?;
     Ok(redirect(hx, paths::ACCOUNT))
 }

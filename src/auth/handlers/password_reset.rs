@@ -19,13 +19,13 @@ use crate::{
         views,
     },
     error::AppError,
+    humanize,
     state::AppState,
     web::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
         htmx::redirect,
-        humanize,
         layout::{Page, PageLayout},
     },
 };

@@ -149,8 +149,10 @@ pub async fn confirm(
             // carries on.
             if let (Some(epoch), Some(user)) = (new_epoch, &user)
                 && user.id == token.user_id
+                && !session::adopt_epoch(&session, &state.sessions, epoch).await?
             {
-                session::adopt_epoch(&session, epoch).await?;
+                // Logged out meanwhile: the address is confirmed all the same.
+                session::log_out(&session).await?;
             }
             "Your email address is confirmed"
         }

@@ -53,7 +53,9 @@ fn links_open_in_a_new_tab(html: &str) -> String {
         let start = lower.find(tag)?;
         Some(start + lower[start..].find('>')? + 1)
     };
-    let at = after_tag("<head")
+    // `<head>` or `<head ...>`, never `<header>`.
+    let at = after_tag("<head>")
+        .or_else(|| after_tag("<head "))
         .or_else(|| after_tag("<!doctype"))
         .unwrap_or(0);
     format!("{}{BASE}{}", &html[..at], &html[at..])

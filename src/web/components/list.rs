@@ -1,5 +1,5 @@
-//! Lists of records: a table that never widens the page ([`data_table`]), pagination, and
-//! what a list shows when it is empty.
+//! Lists of records: a table that never widens the page ([`data_table`]), and what a list
+//! shows when it is empty.
 
 use maud::{Markup, html};
 
