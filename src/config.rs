@@ -67,6 +67,42 @@ pub struct Config {
     pub log: LogConfig,
     pub email: EmailConfig,
     pub sessions: SessionConfig,
+    pub http_client: HttpClientConfig,
+    pub breached_passwords: BreachedPasswordsConfig,
+}
+
+/// The one client the app calls other services with (`backends::http`).
+#[derive(Debug, Clone)]
+pub struct HttpClientConfig {
+    /// To open a connection.
+    pub connect_timeout: Duration,
+    /// For a whole request, answer included.
+    pub timeout: Duration,
+}
+
+/// The check of new passwords against known breaches (`auth::breached`).
+#[derive(Debug, Clone)]
+pub struct BreachedPasswordsConfig {
+    pub enabled: bool,
+    /// The Pwned Passwords range API, without a trailing slash.
+    pub url: String,
+    /// How long a check may take, retries included, before it is skipped.
+    pub timeout: Duration,
+}
+
+/// `on` or `off`.
+struct Switch(bool);
+
+impl FromStr for Switch {
+    type Err = ();
+
+    fn from_str(value: &str) -> Result<Self, ()> {
+        match value {
+            "on" => Ok(Self(true)),
+            "off" => Ok(Self(false)),
+            _ => Err(()),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +303,32 @@ impl Config {
             secure_cookies: env.parse_or("SESSION_COOKIE_SECURE", "true or false", production)?,
             cache_ttl: env.seconds_or("SESSION_CACHE_SECS", 5)?,
         };
+        let http_client = HttpClientConfig {
+            connect_timeout: env.seconds_or("HTTP_CLIENT_CONNECT_TIMEOUT_SECS", 5)?,
+            timeout: env.seconds_or("HTTP_CLIENT_TIMEOUT_SECS", 10)?,
+        };
+        // Tests must not call the internet: the check is off there unless a test turns it on.
+        let Switch(check_breaches) = env.parse_or(
+            "PWNED_PASSWORDS",
+            "on or off",
+            Switch(app_env != AppEnv::Test),
+        )?;
+        let breached_passwords = BreachedPasswordsConfig {
+            enabled: check_breaches,
+            url: parse_base_url(
+                &env.get("PWNED_PASSWORDS_URL")
+                    .unwrap_or_else(|| "https://api.pwnedpasswords.com".into()),
+            )
+            .map_err(|problem| ConfigError {
+                variable: "PWNED_PASSWORDS_URL",
+                problem,
+            })?,
+            timeout: Duration::from_millis(env.parse_or(
+                "PWNED_PASSWORDS_TIMEOUT_MS",
+                "a whole number of milliseconds",
+                1500,
+            )?),
+        };
         // It bounds how late a logout made elsewhere is honoured here: keep it short.
         if sessions.cache_ttl > Duration::from_secs(60) {
             let got = sessions.cache_ttl.as_secs().to_string();
@@ -283,6 +345,8 @@ impl Config {
             log,
             email,
             sessions,
+            http_client,
+            breached_passwords,
         })
     }
 }

@@ -9,8 +9,8 @@ use axum::extract::FromRef;
 use sqlx::PgPool;
 
 use crate::{
-    auth::UserCache,
-    backends::{mail::MailTransport, rate_limit::RateLimiter, sessions},
+    auth::{UserCache, breached::BreachCheck},
+    backends::{http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions},
     config::Config,
     email::Mailer,
     web::{css::Stylesheet, layout::PageFrame},
@@ -30,6 +30,10 @@ pub struct AppState {
     pub sessions: sessions::Sessions,
     /// Signed-in users seen in the last few seconds.
     pub users: UserCache,
+    /// The client for calls to other services.
+    pub http: HttpClient,
+    /// New passwords against known breaches.
+    pub breach_check: BreachCheck,
 }
 
 impl AppState {
@@ -38,7 +42,10 @@ impl AppState {
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
+        let http = HttpClient::new(&config.http_client)?;
         Ok(Self {
+            breach_check: BreachCheck::new(http.clone(), config.breached_passwords.clone()),
+            http,
             mailer: Mailer::new(&config),
             mail_transport,
             rate_limiter: Arc::new(RateLimiter::new()),

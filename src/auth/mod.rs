@@ -9,10 +9,12 @@
 //! Where things are: `handlers/` has one file per flow (registration, login, password reset,
 //! account, admin); `forms.rs` the form types and their rules; `db.rs` the user SQL;
 //! `fields.rs` each form's fields (for the pages and the on-blur check);
-//! `tokens.rs` the single-use links (crypto and SQL); `links.rs` issuing a link and mailing
+//! `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
+//! single-use links (crypto and SQL); `links.rs` issuing a link and mailing
 //! it; `emails.rs` the messages; `session.rs` who is signed in; `current_user.rs` the
 //! in-memory copy of signed-in users; `rate_limits.rs` every limit and its key.
 
+pub mod breached;
 pub mod create_admin;
 pub mod current_user;
 pub mod db;

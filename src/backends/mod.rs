@@ -3,6 +3,7 @@
 
 pub mod database;
 pub mod embedded_postgres;
+pub mod http;
 pub mod mail;
 pub mod rate_limit;
 pub mod sessions;

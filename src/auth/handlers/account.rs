@@ -60,6 +60,11 @@ pub async fn change_password(
     if !password::verify(&form.current_password, &account.password_hash).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
+    if errors.is_empty()
+        && let Some(problem) = state.breach_check.problem(&form.password).await
+    {
+        errors.add("password", problem);
+    }
     if !errors.is_empty() {
         let forms = AccountForms {
             password_errors: errors,

@@ -145,6 +145,11 @@ pub async fn reset(
     if let Some(problem) = password::same_as_email(&form.password, &user.email) {
         errors.add("password", problem);
     }
+    if errors.is_empty()
+        && let Some(problem) = state.breach_check.problem(&form.password).await
+    {
+        errors.add("password", problem);
+    }
     if !errors.is_empty() {
         let page = views::reset_password(token.unwrap_or_default(), &user.email, &errors);
         return Ok(unprocessable(

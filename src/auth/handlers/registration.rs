@@ -66,6 +66,12 @@ pub async fn register(
         Form::Register,
         Who::Address(&form.email),
     )?;
+    if let Some(problem) = state.breach_check.problem(&form.password).await {
+        let mut errors = FieldErrors::default();
+        errors.add("password", problem);
+        let page = views::register(&form.email, &errors);
+        return Ok(unprocessable(layout.render("Sign up", page).await));
+    }
 
     // Hashing happens whether or not the address is taken, so both answers take as long.
     let hash = password::hash(&form.password).await?;
