@@ -4,6 +4,10 @@
 //! Every variable has a development default except those a production deployment must choose.
 //! A missing or malformed variable stops startup with one line naming it and what it expects.
 //! Secrets are wrapped in [`SecretString`] so that `Debug` and logs never show them.
+//!
+//! The file is long on purpose: it is the one place where every variable is named, parsed,
+//! defaulted and checked (a small struct per concern), so that `.env.example` and the README
+//! can be checked against it, and its tests sit beside it.
 
 use std::{fmt, net::IpAddr, str::FromStr, time::Duration};
 
