@@ -85,16 +85,7 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
     audit.page(&browser, "password-reset").await;
 
     // Signed in before confirming: the banner asking to confirm.
-    visit("/register").await;
-    browser.fill("input[name=email]", "new@example.com").await;
-    browser.fill("input[name=password]", PASSWORD).await;
-    browser
-        .fill("input[name=password_confirmation]", PASSWORD)
-        .await;
-    browser.click("form button[type=submit]").await;
-    browser
-        .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
-        .await;
+    browser.sign_up(&app, "new@example.com", PASSWORD).await;
     browser.log_in(&app, "new@example.com", PASSWORD).await;
     browser
         .wait_for("return document.querySelector('.confirm-banner') !== null;")
@@ -189,16 +180,7 @@ async fn browser_a_rejected_form_low_on_a_page_is_brought_into_view_and_focused(
 async fn browser_links_in_a_mailed_message_open_in_a_new_tab() {
     let app = ServedApp::start().await;
     let browser = Browser::start().await;
-    browser.client.goto(&app.url("/register")).await.unwrap();
-    browser.fill("input[name=email]", "eve@example.com").await;
-    browser.fill("input[name=password]", PASSWORD).await;
-    browser
-        .fill("input[name=password_confirmation]", PASSWORD)
-        .await;
-    browser.click("form button[type=submit]").await;
-    browser
-        .wait_for("return document.querySelector('h1').textContent === 'Check your email';")
-        .await;
+    browser.sign_up(&app, "eve@example.com", PASSWORD).await;
 
     browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
     browser.click(".data-table tbody tr a").await;

@@ -221,6 +221,18 @@ impl Browser {
             .await;
     }
 
+    /// Signs up through the form and waits for the "Check your email" page.
+    pub async fn sign_up(&self, app: &ServedApp, email: &str, password: &str) {
+        self.client.goto(&app.url("/register")).await.unwrap();
+        self.fill("input[name=email]", email).await;
+        self.fill("input[name=password]", password).await;
+        self.fill("input[name=password_confirmation]", password)
+            .await;
+        self.click("form button[type=submit]").await;
+        self.wait_for("return document.querySelector('h1').textContent === 'Check your email';")
+            .await;
+    }
+
     /// Emulates a viewport `width` CSS pixels wide and a colour scheme, through the Chrome
     /// DevTools protocol (exact, unlike resizing a window, and no restart).
     pub async fn emulate(&self, width: u32, scheme: ColorScheme) {
