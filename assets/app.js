@@ -29,7 +29,7 @@
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var input = target && target.classList && target.classList.contains("form-field")
-      ? target.querySelector("input[id]")
+      ? target.querySelector("input[id], textarea[id]")
       : null;
     typed = input ? { id: input.id, value: input.value } : null;
   });
@@ -40,6 +40,42 @@
         input.value = typed.value;
       }
       typed = null;
+    }
+  });
+
+  // Boosted navigation swaps the page without a load: move focus to the new content, as a
+  // load would reset it, so that keyboard and screen reader users start on the new page
+  // rather than on a link that is gone. A form that came back with errors focuses its error
+  // summary instead (above).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.boosted && !document.querySelector("[data-error-summary]")) {
+      var main = document.getElementById("main");
+      if (main) {
+        main.focus({ preventScroll: true });
+      }
+    }
+  });
+
+  // A confirmation that counts what it acts on: `data-confirm-count="selected"` on an
+  // element with `hx-confirm` asks about the checked boxes of that name in its form, with
+  // the question in `data-confirm-one` or `data-confirm-many` ("{count}" is replaced). With
+  // none checked there is nothing to confirm: the server says so.
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    var name = element.getAttribute && element.getAttribute("data-confirm-count");
+    if (!name) {
+      return;
+    }
+    event.preventDefault();
+    var form = element.form || element.closest("form") || element;
+    var count = Array.prototype.filter.call(form.elements || [], function (input) {
+      return input.name === name && input.checked;
+    }).length;
+    var question = (count === 1
+      ? element.getAttribute("data-confirm-one")
+      : element.getAttribute("data-confirm-many")) || event.detail.question;
+    if (count === 0 || window.confirm(question.replace("{count}", String(count)))) {
+      event.detail.issueRequest(true);
     }
   });
 })();

@@ -1,5 +1,6 @@
-//! Durations as people read them ("30 minutes", "48 hours"), for messages whose numbers must
-//! come from the same constants as the code that enforces them.
+//! Numbers as people read them: durations ("30 minutes", "48 hours"), for messages whose
+//! numbers must come from the same constants as the code that enforces them, and counts
+//! ("1,234 contacts").
 
 use std::time::Duration;
 
@@ -22,9 +23,37 @@ pub fn duration(duration: Duration) -> String {
     }
 }
 
+/// `count` of a thing, with thousands separated: "1 contact", "12,345 contacts".
+pub fn count(count: u64, one: &str, many: &str) -> String {
+    let noun = if count == 1 { one } else { many };
+    format!("{} {noun}", number(count))
+}
+
+/// A number with its thousands separated: "12,345".
+pub fn number(number: u64) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_naturally() {
+        assert_eq!(count(0, "contact", "contacts"), "0 contacts");
+        assert_eq!(count(1, "contact", "contacts"), "1 contact");
+        assert_eq!(count(999, "match", "matches"), "999 matches");
+        assert_eq!(count(1000, "x", "xs"), "1,000 xs");
+        assert_eq!(count(1_234_567, "x", "xs"), "1,234,567 xs");
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod backends;
 pub mod config;
+pub mod contacts;
 pub mod email;
 pub mod error;
 pub mod health;
@@ -47,6 +48,7 @@ pub fn app(state: AppState) -> Router {
 pub const SITE_LINKS: SiteLinks = SiteLinks {
     home: home::PATH,
     nav: &[(home::PATH, "Home")],
+    member_nav: &[(contacts::paths::INDEX, "Contacts")],
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
@@ -60,6 +62,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::routes())
         .merge(auth::routes())
+        .merge(contacts::routes())
         .merge(email::routes())
         .fallback(|| async { AppError::NotFound })
 }

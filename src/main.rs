@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`.
+//! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
+//! `seed`.
 
 use std::{
     io::{Read, Write},
@@ -15,6 +16,7 @@ use starter::{
     auth::{self, create_admin::AdminCreated},
     backends::database::Database,
     config::Config,
+    contacts,
     email::{
         self,
         db::EmailStatus,
@@ -56,6 +58,23 @@ enum Command {
     Admin {
         #[command(subcommand)]
         action: AdminAction,
+    },
+    /// Fill an account with fake data, to try the app at any size.
+    Seed {
+        #[command(subcommand)]
+        data: SeedData,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedData {
+    /// Add COUNT fake contacts (names, companies, addresses, phones, notes) to an account.
+    Contacts {
+        /// The account's address; it must exist already.
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value_t = 100)]
+        count: usize,
     },
 }
 
@@ -118,6 +137,9 @@ fn main() -> ExitCode {
             Command::Admin {
                 action: AdminAction::Create { email },
             } => create_admin(config, &email).await,
+            Command::Seed {
+                data: SeedData::Contacts { user, count },
+            } => seed_contacts(config, &user, count).await,
             Command::Healthcheck => Ok(()),
         }
     });
@@ -199,6 +221,18 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
              (shown once: log in and change it at /account)"
         ),
     }
+    Ok(())
+}
+
+async fn seed_contacts(config: Config, user: &str, count: usize) -> anyhow::Result<()> {
+    let database = Database::open(&config.database, config.app_env).await?;
+    database.migrate().await?;
+    let started = Instant::now();
+    contacts::seed::contacts(&database.pool, user, count).await?;
+    println!(
+        "added {count} contacts to {user} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

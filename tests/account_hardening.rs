@@ -371,6 +371,7 @@ async fn the_on_blur_check_reads_only_a_small_body() {
             Request::post("/auth/validate")
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("sec-fetch-site", "same-origin")
+                .header("hx-trigger", "register-password")
                 .header("hx-trigger-name", "password")
                 .body(Body::from(huge))
                 .unwrap(),

@@ -27,7 +27,10 @@ use super::{
 use crate::{
     backends::sessions::{Sessions, needs_fresh_reads},
     error::AppError,
-    web::{htmx::redirect, layout::CurrentUser},
+    web::{
+        htmx::{Wants, redirect},
+        layout::CurrentUser,
+    },
 };
 
 const SESSION_KEY: &str = "auth.user";
@@ -165,8 +168,8 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
             _ => paths::SITE_ROOT,
         };
         let login = format!("{}?next={}", paths::LOGIN, encode_query_value(back));
-        let Ok(htmx) = axum_htmx::HxRequest::from_request_parts(parts, &()).await;
-        Err(redirect(htmx, &login))
+        let Ok(wants) = Wants::from_request_parts(parts, &()).await;
+        Err(redirect(wants, &login))
     }
 }
 

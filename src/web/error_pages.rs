@@ -3,22 +3,22 @@
 //! Errors come from handlers ([`AppError`](crate::error::AppError), which leaves an
 //! [`ErrorPage`] in the response), from extractors (axum's plain-text rejections), from the
 //! router (404, 405) and from layers (timeout, body limit). This middleware sees them all: a
-//! plain request gets a full page in the layout, an htmx request a notice swapped into the
-//! page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
+//! plain or boosted request gets the error page in the layout, any other htmx request a notice
+//! swapped into the page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
 //! its errors) and JSON ones (health checks) pass through untouched.
 
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use axum_htmx::{HxReswap, HxRetarget, SwapOption};
+use axum_htmx::{HxPushUrl, HxReswap, HxRetarget, SwapOption};
 use maud::html;
 
 use super::{
     css::CssFragment,
-    htmx::{VARY_ON_HX_REQUEST, WantsFragment},
+    htmx::{VARY_ON_HTMX, Wants},
     layout::{PageFrame, PageLayout},
 };
 use crate::error::{ErrorPage, default_message};
@@ -38,8 +38,9 @@ pub async fn render_error_pages(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let Ok(fragment) = WantsFragment::from_request_parts(&mut parts, &()).await;
+    let Ok(wants) = Wants::from_request_parts(&mut parts, &()).await;
     let path = parts.uri.path().to_owned();
+    let navigation = parts.method == Method::GET;
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let status = response.status();
@@ -57,20 +58,21 @@ pub async fn render_error_pages(
         .unwrap_or_else(|| default_message(status).to_owned());
     let (parts, _) = response.into_parts();
     let home = frame.links.home;
-    let layout = PageLayout::bare(fragment, &path, frame);
-    let mut response = if layout.wants_fragment() {
+    let layout = PageLayout::bare(wants, &path, frame);
+    let mut response = if wants == Wants::Fragment {
         (
             HxRetarget(format!("#{}", super::layout::ALERTS_ID)),
             HxReswap(SwapOption::InnerHtml),
-            VARY_ON_HX_REQUEST,
+            VARY_ON_HTMX,
             error_notice(status, &message),
         )
             .into_response()
     } else {
-        layout
-            .render(title(status), error_body(status, &message, home))
-            .await
-            .into_response()
+        let page = layout.render(title(status), error_body(status, &message, home));
+        // A boosted form that failed keeps the form's URL in the address bar, not the URL it
+        // posted to (htmx would push that, and reloading it would not show the form).
+        let push_url = (wants == Wants::Body && !navigation).then_some(HxPushUrl("false".into()));
+        (push_url, page.await).into_response()
     };
     // Keep the headers that belong to the error itself; the rest described the old body.
     for name in KEPT_HEADERS {

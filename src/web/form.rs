@@ -32,20 +32,17 @@
 use std::borrow::Cow;
 
 use axum::{
-    extract::{FromRequest, Request},
-    http::StatusCode,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::Form;
-use axum_htmx::{HxTrigger, HxTriggerName};
+use axum_htmx::{HxPushUrl, HxTrigger, HxTriggerName};
 use sanitizer::prelude::*;
 use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use super::{
-    components::{FormField, announce_field},
-    layout::Page,
-};
+use super::components::{FormField, announce_field};
 
 /// A form read, sanitized and validated.
 ///
@@ -89,9 +86,16 @@ impl<T> ValidatedForm<T> {
     }
 }
 
-/// A form page re-rendered with its errors: a 422, which htmx is configured to swap.
-pub fn unprocessable(page: Page) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+/// A form page re-rendered with its errors: a 422, which htmx is configured to swap. A
+/// boosted form keeps its own URL in the address bar rather than the URL it posted to, so
+/// that reloading shows the form again.
+pub fn unprocessable(page: impl IntoResponse) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        HxPushUrl("false".into()),
+        page,
+    )
+        .into_response()
 }
 
 impl<T, S> FromRequest<S> for ValidatedForm<T>
@@ -198,37 +202,69 @@ pub trait BlurFields {
     fn blur_fields<'a>(&'a self, form: &'a str, errors: &'a FieldErrors) -> Vec<FormField<'a>>;
 }
 
-/// On-blur validation: htmx posts the whole form when a field loses focus, naming the field
-/// in `HX-Trigger-Name` and its input's id, `{form}-{name}`, in `HX-Trigger`. The answer is
-/// that field re-rendered (label, input, hint, error, `aria-invalid`), judged by the same form
-/// type (and so the same rules and messages) as the submit, plus the error for the form's
-/// live region: `post(validate_field::<RegisterForm>)`. A field that is not checked on blur is
-/// a 400.
-pub async fn validate_field<T>(
-    HxTrigger(id): HxTrigger,
-    HxTriggerName(name): HxTriggerName,
-    form: ValidatedForm<T>,
-) -> Response
+/// The field whose loss of focus sent an on-blur check: htmx names it in `HX-Trigger-Name`
+/// and its input's id, `{form}-{name}`, in `HX-Trigger`. A request that does not name one
+/// is a 400.
+pub struct BlurTrigger {
+    form: String,
+    name: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BlurTrigger {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Ok(HxTrigger(id)) = HxTrigger::from_request_parts(parts, state).await;
+        let Ok(HxTriggerName(name)) = HxTriggerName::from_request_parts(parts, state).await;
+        let (Some(id), Some(name)) = (id, name) else {
+            return Err(unknown_field());
+        };
+        let form = id
+            .strip_suffix(name.as_str())
+            .and_then(|prefix| prefix.strip_suffix('-'))
+            .filter(|form| !form.is_empty())
+            .ok_or_else(unknown_field)?
+            .to_owned();
+        Ok(Self { form, name })
+    }
+}
+
+impl BlurTrigger {
+    /// The id of the form the field is in.
+    pub fn form(&self) -> &str {
+        &self.form
+    }
+
+    /// The field's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The answer: the field re-rendered from `fields` (label, input, hint, error,
+    /// `aria-invalid`), plus its error for the form's live region. A field that is not among
+    /// them, or not checked on blur, is a 400.
+    pub fn answer(&self, fields: &[FormField<'_>]) -> Response {
+        match fields
+            .iter()
+            .find(|field| field.name == self.name && field.validate_url.is_some())
+        {
+            Some(field) => maud::html! { (field.render()) (announce_field(field)) }.into_response(),
+            None => unknown_field(),
+        }
+    }
+}
+
+/// On-blur validation for forms whose rules need nothing but the input: the field judged by
+/// the same form type (and so the same rules and messages) as the submit, rendered from the
+/// same definitions ([`BlurFields`]) as the page: `post(validate_field::<RegisterForm>)`.
+/// A check that needs the database adds its errors first and calls
+/// [`BlurTrigger::answer`] itself.
+pub async fn validate_field<T>(trigger: BlurTrigger, form: ValidatedForm<T>) -> Response
 where
     T: DeserializeOwned + Sanitizer + Validate + BlurFields,
 {
-    let (Some(id), Some(name)) = (id, name) else {
-        return unknown_field();
-    };
-    let Some(form_id) = id
-        .strip_suffix(name.as_str())
-        .and_then(|prefix| prefix.strip_suffix('-'))
-    else {
-        return unknown_field();
-    };
-    let fields = form.input.blur_fields(form_id, &form.errors);
-    match fields
-        .iter()
-        .find(|field| field.name == name && field.validate_url.is_some())
-    {
-        Some(field) => maud::html! { (field.render()) (announce_field(field)) }.into_response(),
-        None => unknown_field(),
-    }
+    let fields = form.input.blur_fields(trigger.form(), &form.errors);
+    trigger.answer(&fields)
 }
 
 fn unknown_field() -> Response {

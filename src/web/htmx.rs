@@ -1,10 +1,11 @@
-//! htmx on top of axum-htmx: the one rule the crate leaves to us, and redirects that work for
-//! htmx and plain requests alike.
+//! htmx on top of axum-htmx: what part of a page a request wants, and redirects that work for
+//! plain, boosted and htmx requests alike.
 //!
-//! An htmx request (`HX-Request`) gets the page's fragment instead of the whole document,
-//! except a history restore (`HX-History-Restore-Request`), which htmx swaps into `<body>` and
-//! so needs the whole page. Responses that differ by it send `Vary: HX-Request` (see
-//! [`Page`](super::layout::Page)).
+//! Every link and form of the site is boosted (`hx-boost` on `<body>`): htmx fetches the next
+//! page and swaps what is inside `<body>`, so CSS and scripts are not loaded again. A request
+//! can therefore want one of three things ([`Wants`]): the whole document, the inside of
+//! `<body>`, or a fragment for the element an htmx attribute targets. Responses that differ by
+//! it send `Vary` on the headers that tell them apart (see [`Page`](super::layout::Page)).
 
 use std::convert::Infallible;
 
@@ -13,34 +14,53 @@ use axum::{
     http::{HeaderName, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
-use axum_htmx::{HxHistoryRestoreRequest, HxRedirect, HxRequest};
+use axum_htmx::{HxBoosted, HxHistoryRestoreRequest, HxRedirect, HxRequest};
 
-/// Whether the request wants a fragment rather than the whole page.
+/// What part of a page a request wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WantsFragment(pub bool);
+pub enum Wants {
+    /// A plain request, or htmx restoring a page missing from its history cache (which it
+    /// swaps into `<body>` from the whole document): the whole document.
+    Document,
+    /// Boosted navigation (`HX-Boosted`): what goes inside `<body>`, and the `<title>`.
+    Body,
+    /// Any other htmx request: the fragment its target needs.
+    Fragment,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for WantsFragment {
+impl<S: Send + Sync> FromRequestParts<S> for Wants {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         let HxRequest(htmx) = HxRequest::from_request_parts(parts, state).await?;
+        let HxBoosted(boosted) = HxBoosted::from_request_parts(parts, state).await?;
         let HxHistoryRestoreRequest(restore) =
             HxHistoryRestoreRequest::from_request_parts(parts, state).await?;
-        Ok(Self(htmx && !restore))
+        Ok(match (htmx && !restore, boosted) {
+            (false, _) => Self::Document,
+            (true, true) => Self::Body,
+            (true, false) => Self::Fragment,
+        })
     }
 }
 
-/// `Vary: HX-Request`, spelled as htmx's documentation does (axum-htmx's `VaryHxRequest`
-/// sends it lower-case, which caches treat alike but naive clients compare differently).
-pub const VARY_ON_HX_REQUEST: [(HeaderName, &str); 1] = [(header::VARY, "HX-Request")];
+/// `Vary` for responses that depend on what the request [`Wants`] and on the element it
+/// targets, spelled as htmx's documentation does.
+pub const VARY_ON_HTMX: [(HeaderName, &str); 1] =
+    [(header::VARY, "HX-Request, HX-Boosted, HX-Target")];
 
-/// Sends the browser to `location`: a 303 for plain requests, `HX-Redirect` for htmx ones
-/// (htmx follows a 3xx inside its own request and would swap the next page into the target).
-pub fn redirect(HxRequest(htmx): HxRequest, location: &str) -> Response {
-    if htmx {
-        (HxRedirect(location.to_owned()), ()).into_response()
-    } else {
-        (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+/// Sends the browser to `location`.
+///
+/// A plain or boosted request gets a 303: the browser (or htmx's request, which follows it)
+/// fetches the next page, and htmx shows it and puts its URL in the address bar. Any other
+/// htmx request gets `HX-Redirect`, a full page load: it targets one element, which must not
+/// receive a whole page.
+pub fn redirect(wants: Wants, location: &str) -> Response {
+    match wants {
+        Wants::Document | Wants::Body => {
+            (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+        }
+        Wants::Fragment => (HxRedirect(location.to_owned()), ()).into_response(),
     }
 }
 
@@ -50,38 +70,43 @@ mod tests {
 
     use super::*;
 
-    async fn wants_fragment(headers: &[(&str, &str)]) -> bool {
+    async fn wants(headers: &[(&str, &str)]) -> Wants {
         let mut request = Request::get("/");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let (mut parts, ()) = request.body(()).unwrap().into_parts();
-        WantsFragment::from_request_parts(&mut parts, &())
-            .await
-            .unwrap()
-            .0
+        let Ok(wants) = Wants::from_request_parts(&mut parts, &()).await;
+        wants
     }
 
     #[tokio::test]
-    async fn a_history_restore_gets_the_full_page() {
-        assert!(wants_fragment(&[("hx-request", "true")]).await);
-        assert!(!wants_fragment(&[]).await);
-        assert!(
-            !wants_fragment(&[
+    async fn each_kind_of_request_wants_its_part() {
+        assert_eq!(wants(&[]).await, Wants::Document);
+        assert_eq!(wants(&[("hx-request", "true")]).await, Wants::Fragment);
+        assert_eq!(
+            wants(&[("hx-request", "true"), ("hx-boosted", "true")]).await,
+            Wants::Body
+        );
+        assert_eq!(
+            wants(&[
                 ("hx-request", "true"),
+                ("hx-boosted", "true"),
                 ("hx-history-restore-request", "true"),
             ])
-            .await
+            .await,
+            Wants::Document
         );
     }
 
     #[test]
-    fn redirects_use_hx_redirect_for_htmx() {
-        let plain = redirect(HxRequest(false), "/done");
-        assert_eq!(plain.status(), 303);
-        assert_eq!(plain.headers()["location"], "/done");
-
-        let htmx = redirect(HxRequest(true), "/done");
+    fn only_targeted_htmx_requests_are_redirected_by_header() {
+        for wants in [Wants::Document, Wants::Body] {
+            let response = redirect(wants, "/done");
+            assert_eq!(response.status(), 303);
+            assert_eq!(response.headers()["location"], "/done");
+        }
+        let htmx = redirect(Wants::Fragment, "/done");
         assert_eq!(htmx.status(), 200);
         assert_eq!(htmx.headers()["hx-redirect"], "/done");
     }

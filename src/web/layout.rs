@@ -6,9 +6,11 @@
 //! }
 //! ```
 //!
-//! A plain request gets the whole document; an htmx request gets only the content (plus the
-//! `<title>`, which htmx applies, and pending flash messages as an out-of-band swap). Either way
-//! the response says `Vary: HX-Request`. Flash messages are taken from the session when the
+//! A plain request gets the whole document; boosted navigation gets what goes inside `<body>`
+//! (header, flash messages, content and footer, so the active link and the messages are those
+//! of the new page) and the `<title>`; any other htmx request gets only the content, the
+//! `<title>`, and pending flash messages as an out-of-band swap (see [`Wants`]). Every
+//! response says which request headers it varies on. Flash messages are taken from the session when the
 //! page is rendered, not when the layout is extracted, so a handler that takes the layout and
 //! then redirects leaves them for the next page.
 
@@ -27,7 +29,7 @@ use super::{
     components::flash_messages,
     css::{CssFragment, Stylesheet},
     flash::{self, FlashMessage},
-    htmx::{VARY_ON_HX_REQUEST, WantsFragment},
+    htmx::{VARY_ON_HTMX, Wants},
     site_header::{SiteHeader, SiteLinks},
 };
 
@@ -61,7 +63,7 @@ pub struct PageFrame {
 
 /// Everything the layout needs from the request, taken once per page.
 pub struct PageLayout {
-    fragment: WantsFragment,
+    wants: Wants,
     current_path: String,
     session: Option<Session>,
     current_user: Option<CurrentUser>,
@@ -77,7 +79,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
         Ok(Self {
-            fragment: WantsFragment::from_request_parts(parts, state).await?,
+            wants: Wants::from_request_parts(parts, state).await?,
             current_path: parts.uri.path().to_owned(),
             session: parts.extensions.get::<Session>().cloned(),
             current_user: parts.extensions.get::<CurrentUser>().cloned(),
@@ -88,9 +90,9 @@ where
 
 impl PageLayout {
     /// A layout for responses built outside the router (error pages), with no session.
-    pub fn bare(fragment: WantsFragment, current_path: &str, frame: PageFrame) -> Self {
+    pub fn bare(wants: Wants, current_path: &str, frame: PageFrame) -> Self {
         Self {
-            fragment,
+            wants,
             current_path: current_path.to_owned(),
             session: None,
             current_user: None,
@@ -98,12 +100,12 @@ impl PageLayout {
         }
     }
 
-    pub fn wants_fragment(&self) -> bool {
-        self.fragment.0
+    pub fn wants(&self) -> Wants {
+        self.wants
     }
 
-    /// The page: the whole document, or the fragment for htmx, with the flash messages
-    /// waiting in the session (which this takes).
+    /// The page, as much of it as the request [`Wants`], with the flash messages waiting in
+    /// the session (which this takes).
     pub async fn render(self, title: &str, content: Markup) -> Page {
         let flashes = match &self.session {
             Some(session) => flash::take(session).await,
@@ -112,17 +114,27 @@ impl PageLayout {
         self.render_with(title, content, &flashes)
     }
 
+    /// A fragment for an htmx request that targets part of a page (a table row, a list):
+    /// just `content`, marked as personal when someone is signed in.
+    pub fn fragment(&self, content: Markup) -> Page {
+        Page {
+            markup: content,
+            personal: self.current_user.is_some(),
+        }
+    }
+
     fn render_with(&self, title: &str, content: Markup, flashes: &[FlashMessage]) -> Page {
-        let markup = if self.fragment.0 {
-            html! {
+        let markup = match self.wants {
+            Wants::Document => self.document(title, content, flashes),
+            Wants::Body => html! {
+                title { (title) " · Starter" }
+                (self.body(content, flashes))
+            },
+            Wants::Fragment => html! {
                 title { (title) " · Starter" }
                 (content)
-                @if !flashes.is_empty() {
-                    div #(ALERTS_ID) data-hx-swap-oob="true" { (flash_messages(flashes)) }
-                }
-            }
-        } else {
-            self.document(title, content, flashes)
+                @if !flashes.is_empty() { (alerts_out_of_band(flashes)) }
+            },
         };
         Page {
             markup,
@@ -145,21 +157,37 @@ impl PageLayout {
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
                     script src=(asset_url("app.js")) defer {}
                 }
-                body {
-                    a.skip-link href="#main" { "Skip to content" }
-                    (SiteHeader {
-                        links: &self.frame.links,
-                        user: self.current_user.as_ref(),
-                        current_path: &self.current_path,
-                    }.render())
-                    div #(ALERTS_ID) { (flash_messages(flashes)) }
-                    main #main.page-content { (content) }
-                    footer.site-footer {
-                        p { "Built with Axum, Maud, htmx and PostgreSQL." }
-                    }
-                }
+                // Every link and form is boosted: see `web::htmx`.
+                body data-hx-boost="true" { (self.body(content, flashes)) }
             }
         }
+    }
+
+    /// What is inside `<body>`: the part boosted navigation swaps.
+    fn body(&self, content: Markup, flashes: &[FlashMessage]) -> Markup {
+        html! {
+            a.skip-link href="#main" { "Skip to content" }
+            (SiteHeader {
+                links: &self.frame.links,
+                user: self.current_user.as_ref(),
+                current_path: &self.current_path,
+            }.render())
+            div #(ALERTS_ID) { (flash_messages(flashes)) }
+            // Focusable from script, so that after boosted navigation `app.js` can move focus
+            // to the new page's content as a full load would move it to the top.
+            main #main.page-content tabindex="-1" { (content) }
+            footer.site-footer {
+                p { "Built with Axum, Maud, htmx and PostgreSQL." }
+            }
+        }
+    }
+}
+
+/// `messages` in place of the page's alerts, for a fragment that also has something to say
+/// (htmx swaps it out of band, wherever the fragment itself goes).
+pub fn alerts_out_of_band(messages: &[FlashMessage]) -> Markup {
+    html! {
+        div #(ALERTS_ID) data-hx-swap-oob="true" { (flash_messages(messages)) }
     }
 }
 
@@ -190,10 +218,13 @@ inventory::submit! { CssFragment::new("page-content", r#"
 .page-content {
     width: min(100% - 2 * var(--space-5), var(--content-width));
     margin: var(--space-6) auto;
+
+    /* Focused by script after boosted navigation (see app.js), never by the user. */
+    &:focus { outline: none; }
 }
 "#) }
 
-/// A rendered page (or fragment). It tells caches that it depends on `HX-Request`, and a
+/// A rendered page (or part of one). It tells caches which htmx headers it depends on, and a
 /// page rendered for a signed-in user (it shows their address, at least) is never stored by
 /// a browser or proxy cache.
 pub struct Page {
@@ -213,7 +244,7 @@ impl IntoResponse for Page {
             .personal
             .then_some([(header::CACHE_CONTROL, "private, no-store")]);
         (
-            VARY_ON_HX_REQUEST,
+            VARY_ON_HTMX,
             no_store,
             Html(self.markup.into_string()),
         )
@@ -228,9 +259,9 @@ mod tests {
     use super::*;
     use crate::web::flash::FlashLevel;
 
-    fn layout(hx: bool, path: &str) -> PageLayout {
+    fn layout(wants: Wants, path: &str) -> PageLayout {
         PageLayout {
-            fragment: WantsFragment(hx),
+            wants,
             current_path: path.to_owned(),
             session: None,
             current_user: Some(CurrentUser {
@@ -252,8 +283,8 @@ mod tests {
         }]
     }
 
-    fn render(hx: bool, path: &str, title: &str, content: Markup) -> String {
-        layout(hx, path)
+    fn render(wants: Wants, path: &str, title: &str, content: Markup) -> String {
+        layout(wants, path)
             .render_with(title, content, &flashes())
             .into_markup()
             .into_string()
@@ -265,11 +296,11 @@ mod tests {
 
     #[test]
     fn a_full_page_has_the_document_around_the_content() {
-        let doc = Doc::parse_document(&render(false, "/", "Home", html! { p.marker { "hi" } }));
+        let doc = Doc::parse_document(&render(Wants::Document, "/", "Home", html! { p.marker { "hi" } }));
         assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
         assert_eq!(
             select(&doc, "link[rel=stylesheet]")[0].attr("href"),
-            Some(layout(false, "/").frame.stylesheet.href())
+            Some(layout(Wants::Document, "/").frame.stylesheet.href())
         );
         assert_eq!(select(&doc, "main#main p.marker").len(), 1);
         assert_eq!(
@@ -285,7 +316,7 @@ mod tests {
 
     #[test]
     fn an_htmx_request_gets_only_the_fragment() {
-        let body = render(true, "/", "Home", html! { p.marker { "hi" } });
+        let body = render(Wants::Fragment, "/", "Home", html! { p.marker { "hi" } });
         let doc = Doc::parse_fragment(&body);
         assert!(!body.contains("<html"));
         assert_eq!(select(&doc, "p.marker").len(), 1);
@@ -296,8 +327,30 @@ mod tests {
     }
 
     #[test]
+    fn boosted_navigation_gets_the_inside_of_body() {
+        let body = render(Wants::Body, "/", "Home", html! { p.marker { "hi" } });
+        assert!(!body.contains("<html") && !body.contains("<body"), "{body}");
+        let doc = Doc::parse_fragment(&body);
+        assert_eq!(select(&doc, "title")[0].inner_html(), "Home · Starter");
+        assert_eq!(select(&doc, "main#main p.marker").len(), 1);
+        assert_eq!(
+            select(&doc, "nav a[aria-current=page]")[0].attr("href"),
+            Some("/")
+        );
+        // The messages are in their place, not swapped out of band.
+        assert_eq!(select(&doc, "#alerts:not([data-hx-swap-oob]) .flash-message").len(), 1);
+        assert_eq!(select(&doc, "footer").len(), 1);
+    }
+
+    #[test]
+    fn the_whole_site_is_boosted() {
+        let doc = Doc::parse_document(&render(Wants::Document, "/", "Home", html! {}));
+        assert_eq!(select(&doc, "body[data-hx-boost=true]").len(), 1);
+    }
+
+    #[test]
     fn user_supplied_text_is_escaped() {
-        let body = render(false, "/", "<i>x</i>", html! {});
+        let body = render(Wants::Document, "/", "<i>x</i>", html! {});
         let doc = Doc::parse_document(&body);
         assert!(select(&doc, "script:not([src])").is_empty());
         assert!(select(&doc, "#alerts b").is_empty());
@@ -312,10 +365,13 @@ mod tests {
             personal: false,
         }
         .into_response();
-        assert_eq!(public.headers()["vary"], "HX-Request");
+        assert_eq!(
+            public.headers()["vary"],
+            "HX-Request, HX-Boosted, HX-Target"
+        );
         assert!(public.headers().get("cache-control").is_none());
 
-        let personal = layout(false, "/account").render_with("Account", html! {}, &[]);
+        let personal = layout(Wants::Document, "/account").render_with("Account", html! {}, &[]);
         let response = personal.into_response();
         assert_eq!(response.headers()["cache-control"], "private, no-store");
     }

@@ -18,6 +18,8 @@ pub struct SiteLinks {
     pub home: &'static str,
     /// The main navigation, `(href, label)`: one entry per module.
     pub nav: &'static [(&'static str, &'static str)],
+    /// The navigation signed-in users see after `nav`: the modules that need an account.
+    pub member_nav: &'static [(&'static str, &'static str)],
     /// The navigation only administrators see.
     pub admin_nav: &'static [(&'static str, &'static str)],
     pub account: &'static str,
@@ -38,11 +40,13 @@ pub struct SiteHeader<'a> {
 
 impl SiteHeader<'_> {
     fn nav_links(&self) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+        let member = self.user.is_some();
         let admin = self.user.is_some_and(|user| user.is_admin);
         let links = self.links;
         links
             .nav
             .iter()
+            .chain(links.member_nav.iter().filter(move |_| member))
             .chain(links.admin_nav.iter().filter(move |_| admin))
     }
 

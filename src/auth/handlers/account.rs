@@ -2,7 +2,6 @@
 //! ending the other sessions.
 
 use axum::{extract::State, response::Response};
-use axum_htmx::HxRequest;
 use tower_sessions::Session;
 
 use crate::{
@@ -21,7 +20,7 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::{Page, PageLayout},
     },
 };
@@ -41,7 +40,7 @@ pub async fn change_password(
     user: AuthUser,
     session: Session,
     flash: Flash,
-    hx: HxRequest,
+    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
@@ -77,19 +76,19 @@ pub async fn change_password(
     let mut tx = state.db.begin().await?;
     let from_epoch = Some(user.session_epoch);
     let Some(epoch) = db::set_password(&mut tx, account.id, &hash, from_epoch).await? else {
-        return session_ended(&state, &session, user.id, hx).await;
+        return session_ended(&state, &session, user.id, wants).await;
     };
     // A pending reset or address change from before must not undo this one.
     tokens::revoke_all(&mut tx, account.id).await?;
     tx.commit().await?;
     state.users.forget(account.id);
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
-        return session_ended(&state, &session, user.id, hx).await;
+        return session_ended(&state, &session, user.id, wants).await;
     }
     flash
         .success("Your password was changed. Other sessions were logged out.")
         .await?;
-    Ok(redirect(hx, paths::ACCOUNT))
+    Ok(redirect(wants, paths::ACCOUNT))
 }
 
 pub async fn change_email(
@@ -98,7 +97,7 @@ pub async fn change_email(
     user: AuthUser,
     session: Session,
     flash: Flash,
-    hx: HxRequest,
+    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<ChangeEmailForm>,
 ) -> Result<Response, AppError> {
@@ -141,7 +140,7 @@ pub async fn change_email(
         // change takes too: a link issued here can never outlive a password change that
         // committed meanwhile (its revocation would not have seen this link).
         if db::lock_epoch(&mut tx, account.id).await? != Some(user.session_epoch) {
-            return session_ended(&state, &session, user.id, hx).await;
+            return session_ended(&state, &session, user.id, wants).await;
         }
         let purpose = TokenPurpose::ChangeEmail;
         links::send_confirmation(&state.mailer, &mut tx, account.id, &form.email, purpose).await?;
@@ -153,7 +152,7 @@ pub async fn change_email(
             form.email
         ))
         .await?;
-    Ok(redirect(hx, paths::ACCOUNT))
+    Ok(redirect(wants, paths::ACCOUNT))
 }
 
 /// This session was ended by a change made meanwhile (through another session): it may not
@@ -162,11 +161,11 @@ async fn session_ended(
     state: &AppState,
     session: &Session,
     user_id: uuid::Uuid,
-    hx: HxRequest,
+    wants: Wants,
 ) -> Result<Response, AppError> {
     state.users.forget(user_id);
     session::log_out(session).await?;
-    Ok(redirect(hx, paths::LOGIN))
+    Ok(redirect(wants, paths::LOGIN))
 }
 
 pub async fn end_other_sessions(
@@ -174,15 +173,15 @@ pub async fn end_other_sessions(
     user: AuthUser,
     session: Session,
     flash: Flash,
-    hx: HxRequest,
+    wants: Wants,
 ) -> Result<Response, AppError> {
     let Some(epoch) = db::end_sessions(&state.db, user.id, user.session_epoch).await? else {
-        return session_ended(&state, &session, user.id, hx).await;
+        return session_ended(&state, &session, user.id, wants).await;
     };
     state.users.forget(user.id);
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
-        return session_ended(&state, &session, user.id, hx).await;
+        return session_ended(&state, &session, user.id, wants).await;
     }
     flash.success("Every other session was logged out.").await?;
-    Ok(redirect(hx, paths::ACCOUNT))
+    Ok(redirect(wants, paths::ACCOUNT))
 }

@@ -4,7 +4,6 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Response},
 };
-use axum_htmx::HxRequest;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -25,7 +24,7 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::PageLayout,
     },
 };
@@ -38,13 +37,13 @@ pub struct NextQuery {
 
 pub async fn show(
     layout: PageLayout,
-    hx: HxRequest,
+    wants: Wants,
     user: Option<AuthUser>,
     Query(query): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
     if user.is_some() {
-        return redirect(hx, next);
+        return redirect(wants, next);
     }
     layout
         .render("Log in", views::login("", next, None))
@@ -55,7 +54,7 @@ pub async fn show(
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    hx: HxRequest,
+    wants: Wants,
     session: Session,
     flash: Flash,
     layout: PageLayout,
@@ -99,7 +98,7 @@ pub async fn login(
     }
     session::log_in(&session, &user, form.remember.is_some()).await?;
     flash.success("You are logged in.").await?;
-    Ok(redirect(hx, &next))
+    Ok(redirect(wants, &next))
 }
 
 async fn invalid(layout: PageLayout, email: &str, next: &str) -> Response {
@@ -107,7 +106,7 @@ async fn invalid(layout: PageLayout, email: &str, next: &str) -> Response {
     unprocessable(layout.render("Log in", page).await)
 }
 
-pub async fn logout(hx: HxRequest, session: Session) -> Result<Response, AppError> {
+pub async fn logout(wants: Wants, session: Session) -> Result<Response, AppError> {
     session::log_out(&session).await?;
-    Ok(redirect(hx, paths::SITE_ROOT))
+    Ok(redirect(wants, paths::SITE_ROOT))
 }

@@ -4,7 +4,6 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Response},
 };
-use axum_htmx::HxRequest;
 use maud::Markup;
 
 use super::{BAD_LINK, TokenQuery, answer_no_sooner_than, link_problem};
@@ -25,7 +24,7 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::{Page, PageLayout},
     },
 };
@@ -120,7 +119,7 @@ pub async fn reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     flash: Flash,
-    hx: HxRequest,
+    wants: Wants,
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
     form: ValidatedForm<NewPasswordForm>,
@@ -173,5 +172,5 @@ pub async fn reset(
     flash
         .success("Your password was changed. Log in with the new one.")
         .await?;
-    Ok(redirect(hx, paths::LOGIN))
+    Ok(redirect(wants, paths::LOGIN))
 }

@@ -5,7 +5,6 @@ use axum::{
     extract::{Query, State},
     response::{IntoResponse, Response},
 };
-use axum_htmx::HxRequest;
 use maud::Markup;
 use tower_sessions::Session;
 
@@ -30,15 +29,15 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::{Page, PageLayout},
     },
 };
 
 /// Someone signed in already has an account: they go home, as from the login page.
-pub async fn show(layout: PageLayout, hx: HxRequest, user: Option<AuthUser>) -> Response {
+pub async fn show(layout: PageLayout, wants: Wants, user: Option<AuthUser>) -> Response {
     if user.is_some() {
-        return redirect(hx, paths::SITE_ROOT);
+        return redirect(wants, paths::SITE_ROOT);
     }
     layout
         .render("Sign up", views::register("", &FieldErrors::default()))
@@ -193,7 +192,7 @@ pub async fn resend(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: Option<AuthUser>,
-    hx: HxRequest,
+    wants: Wants,
     flash: Flash,
     layout: PageLayout,
     form: ValidatedForm<EmailForm>,
@@ -211,7 +210,7 @@ pub async fn resend(
                 .success(format!("We sent a new link to {}.", user.email))
                 .await?;
         }
-        return Ok(redirect(hx, paths::ACCOUNT));
+        return Ok(redirect(wants, paths::ACCOUNT));
     }
 
     let started = tokio::time::Instant::now();

@@ -20,14 +20,18 @@ pub enum InputKind {
     Text,
     Email,
     Password,
+    Tel,
+    /// A `<textarea>`, for text of several lines.
+    TextArea,
 }
 
 impl InputKind {
     fn as_str(self) -> &'static str {
         match self {
-            Self::Text => "text",
+            Self::Text | Self::TextArea => "text",
             Self::Email => "email",
             Self::Password => "password",
+            Self::Tel => "tel",
         }
     }
 }
@@ -50,6 +54,12 @@ pub struct FormField<'a> {
     /// answer, the field re-rendered, in place of this one (see
     /// [`validate_field`](crate::web::form::validate_field)).
     pub validate_url: Option<&'a str>,
+    /// The label is read by screen readers but not shown (a field in a table row, whose
+    /// column header says what it is).
+    pub label_hidden: bool,
+    /// The input is not inside its `<form>` (a table row cannot hold one): the `form`
+    /// attribute ties it to the form by id.
+    pub outside_form: bool,
 }
 
 impl<'a> FormField<'a> {
@@ -65,6 +75,8 @@ impl<'a> FormField<'a> {
             required: false,
             hint: None,
             validate_url: None,
+            label_hidden: false,
+            outside_form: false,
         }
     }
 
@@ -88,18 +100,32 @@ impl<'a> FormField<'a> {
         // Passwords are never sent back to the browser.
         let value = (self.kind != InputKind::Password).then_some(self.value);
         let on_blur = self.validate_url.is_some();
+        let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
+        let form = self.outside_form.then_some(self.form);
         html! {
             div.form-field.__invalid[self.error.is_some()] {
-                label for=(id) { (self.label) }
-                input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
-                    autocomplete=[self.autocomplete] required[self.required]
-                    aria-invalid=[self.error.map(|_| "true")]
-                    aria-describedby=[(!described_by.is_empty()).then(|| described_by.join(" "))]
-                    // `data-hx-*`: htmx reads the `data-` spelling too, and it is valid HTML.
-                    data-hx-post=[self.validate_url]
-                    data-hx-trigger=[on_blur.then_some("blur changed")]
-                    data-hx-target=[on_blur.then_some("closest .form-field")]
-                    data-hx-swap=[on_blur.then_some("outerHTML")];
+                label._visually-hidden[self.label_hidden] for=(id) { (self.label) }
+                // `data-hx-*`: htmx reads the `data-` spelling too, and it is valid HTML.
+                @if self.kind == InputKind::TextArea {
+                    textarea #(id) name=(self.name) form=[form] rows="4"
+                        required[self.required]
+                        aria-invalid=[self.error.map(|_| "true")]
+                        aria-describedby=[described_by.as_deref()]
+                        data-hx-post=[self.validate_url]
+                        data-hx-trigger=[on_blur.then_some("blur changed")]
+                        data-hx-target=[on_blur.then_some("closest .form-field")]
+                        data-hx-swap=[on_blur.then_some("outerHTML")] { (self.value) }
+                } @else {
+                    input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
+                        form=[form]
+                        autocomplete=[self.autocomplete] required[self.required]
+                        aria-invalid=[self.error.map(|_| "true")]
+                        aria-describedby=[described_by.as_deref()]
+                        data-hx-post=[self.validate_url]
+                        data-hx-trigger=[on_blur.then_some("blur changed")]
+                        data-hx-target=[on_blur.then_some("closest .form-field")]
+                        data-hx-swap=[on_blur.then_some("outerHTML")];
+                }
                 @if let Some(hint) = self.hint {
                     p.hint #(hint_id) { (hint) }
                 }
@@ -118,7 +144,7 @@ inventory::submit! { CssFragment::new("form-field", r#"
     margin-bottom: var(--space-4);
 
     & label { font-weight: 600; }
-    & input {
+    & input, & textarea {
         min-width: 0;
         padding: var(--space-2) var(--space-3);
         border: 1px solid var(--color-border);
@@ -129,7 +155,8 @@ inventory::submit! { CssFragment::new("form-field", r#"
     }
     & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
     & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); font-weight: 600; }
-    &.__invalid input { border: 2px solid var(--color-danger); }
+    & textarea { resize: vertical; }
+    &.__invalid input, &.__invalid textarea { border: 2px solid var(--color-danger); }
 }
 "#) }
 
@@ -224,6 +251,32 @@ mod tests {
         );
         let html = field.render().into_string();
         assert!(!html.contains(" hx-"), "{html}");
+    }
+
+    #[test]
+    fn a_textarea_keeps_its_text_escaped_and_a_row_field_names_its_form() {
+        let field = FormField {
+            kind: InputKind::TextArea,
+            value: "</textarea><script>x</script>",
+            label_hidden: true,
+            outside_form: true,
+            ..FormField::new("contact-1-edit", "notes", "Notes")
+        };
+        let doc = parse(field.render());
+        assert_eq!(count(&doc, "script"), 0);
+        assert_eq!(count(&doc, "label._visually-hidden[for=contact-1-edit-notes]"), 1);
+        assert_eq!(
+            attr(&doc, "textarea", "form").as_deref(),
+            Some("contact-1-edit")
+        );
+        let textarea = doc
+            .select(&Selector::parse("textarea").unwrap())
+            .next()
+            .unwrap();
+        assert_eq!(
+            textarea.text().collect::<String>(),
+            "</textarea><script>x</script>"
+        );
     }
 
     #[test]

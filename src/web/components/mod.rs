@@ -57,20 +57,36 @@ inventory::submit! { CssFragment::new("flash-message", r#"
 pub enum ButtonStyle {
     Primary,
     Secondary,
+    /// For what cannot be undone.
+    Danger,
+}
+
+impl ButtonStyle {
+    fn class(self) -> &'static str {
+        match self {
+            Self::Primary => "__primary",
+            Self::Secondary => "__secondary",
+            Self::Danger => "__danger",
+        }
+    }
 }
 
 /// A submit button. Inside an htmx request it shows the indicator htmx toggles; otherwise
 /// the indicator takes no room, so the label sits in the middle of the button.
 pub fn action_button(label: &str, style: ButtonStyle) -> Markup {
-    let variant = match style {
-        ButtonStyle::Primary => "__primary",
-        ButtonStyle::Secondary => "__secondary",
-    };
     html! {
-        button type="submit" class={ "action-button " (variant) } {
+        button type="submit" class={ "action-button " (style.class()) } {
             (label)
             span.htmx-indicator aria-hidden="true" { " …" }
         }
+    }
+}
+
+/// A link that looks like an [`action_button`]: for actions that lead to a page (add, edit)
+/// rather than change something.
+pub fn action_link(href: &str, label: &str, style: ButtonStyle) -> Markup {
+    html! {
+        a href=(href) class={ "action-button " (style.class()) } { (label) }
     }
 }
 
@@ -85,10 +101,13 @@ inventory::submit! { CssFragment::new("action-button", r#"
     border-radius: var(--radius);
     font: inherit;
     font-weight: 600;
+    line-height: inherit;
+    text-decoration: none;
     cursor: pointer;
 
     &.__primary { background: var(--color-accent); color: var(--color-on-accent); }
     &.__secondary { background: var(--color-surface); border-color: var(--color-border); color: var(--color-text); }
+    &.__danger { background: var(--color-danger); color: var(--color-on-accent); }
     &:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; }
     & .htmx-indicator { display: none; }
     &.htmx-request .htmx-indicator, .htmx-request & .htmx-indicator { display: inline; }

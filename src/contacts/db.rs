@@ -1,0 +1,388 @@
+//! The contacts table. Every query takes the owner's id and filters on it, so a contact that
+//! is not the signed-in user's is never read, changed or counted: to its handlers it does not
+//! exist (a 404).
+//!
+//! The list goes by keyset: a page is "the next 25 after this (name, id)", a range of the
+//! `(owner_id, sort_name, id)` index, so the 4,000th page costs what the first does. Listing and
+//! searching are separate queries rather than one with optional conditions: PostgreSQL plans a
+//! prepared statement once, and a plan that must work for both uses neither index well.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{forms::ContactForm, search::Search};
+
+/// Contacts on one page of the list.
+pub const PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+    pub notes: Option<String>,
+    /// The list's order (see the migration); the cursor of the page after this contact.
+    pub sort_name: String,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+impl Contact {
+    /// "First Last", or the first name alone.
+    pub fn name(&self) -> String {
+        match &self.last_name {
+            Some(last) => format!("{} {last}", self.first_name),
+            None => self.first_name.clone(),
+        }
+    }
+
+    /// The form, filled with this contact, to edit it.
+    pub fn to_form(&self) -> ContactForm {
+        ContactForm {
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            company: self.company.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+}
+
+/// Where a page of the list starts: after the contact with this sort name and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    sort_name: String,
+    id: Uuid,
+}
+
+impl Cursor {
+    /// Before every contact: sort names are never empty (a first name is required), and the
+    /// row comparison then puts every row after it.
+    fn start() -> Self {
+        Self {
+            sort_name: String::new(),
+            id: Uuid::nil(),
+        }
+    }
+
+    /// The cursor as it goes into a URL: opaque, URL-safe, and short.
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.sort_name))
+    }
+
+    /// A cursor from a URL; `None` if it was not made by [`Cursor::encode`].
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (id, sort_name) = text.split_once('\n')?;
+        Some(Self {
+            id: id.parse().ok()?,
+            sort_name: sort_name.to_owned(),
+        })
+    }
+}
+
+/// One page of the list, and where the next one starts if there is one.
+#[derive(Debug)]
+pub struct Page {
+    pub contacts: Vec<Contact>,
+    pub next: Option<Cursor>,
+}
+
+impl Page {
+    fn from_rows(mut contacts: Vec<Contact>) -> Self {
+        // One row more than a page was asked for: it tells whether another page follows.
+        let next = (contacts.len() > PAGE_SIZE).then(|| {
+            contacts.truncate(PAGE_SIZE);
+            contacts.last().map(|last| Cursor {
+                sort_name: last.sort_name.clone(),
+                id: last.id,
+            })
+        });
+        Self {
+            contacts,
+            next: next.flatten(),
+        }
+    }
+}
+
+/// The page of `owner`'s contacts after `after` (from the start with none), matching
+/// `search` if there is one.
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    search: Option<&Search>,
+    after: Option<&Cursor>,
+) -> Result<Page, sqlx::Error> {
+    let start = Cursor::start();
+    let after = after.unwrap_or(&start);
+    let limit = i64::try_from(PAGE_SIZE + 1).unwrap_or(i64::MAX);
+    let rows = match search {
+        None => {
+            sqlx::query_as!(
+                Contact,
+                r#"
+                SELECT id, first_name, last_name, email, phone, company, notes,
+                       sort_name AS "sort_name!", created_at, updated_at
+                FROM contacts
+                WHERE owner_id = $1 AND (sort_name, id) > ($2, $3)
+                ORDER BY sort_name, id
+                LIMIT $4
+                "#,
+                owner,
+                after.sort_name,
+                after.id,
+                limit,
+            )
+            .fetch_all(db)
+            .await?
+        }
+        Some(search) => {
+            sqlx::query_as!(
+                Contact,
+                r#"
+                SELECT id, first_name, last_name, email, phone, company, notes,
+                       sort_name AS "sort_name!", created_at, updated_at
+                FROM contacts
+                WHERE owner_id = $1 AND (sort_name, id) > ($2, $3)
+                  AND search_text LIKE $4 AND search_text LIKE ALL ($5)
+                ORDER BY sort_name, id
+                LIMIT $6
+                "#,
+                owner,
+                after.sort_name,
+                after.id,
+                search.leading_pattern(),
+                search.other_patterns(),
+                limit,
+            )
+            .fetch_all(db)
+            .await?
+        }
+    };
+    Ok(Page::from_rows(rows))
+}
+
+/// How many contacts `owner` has, or how many match `search`.
+pub async fn count(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    search: Option<&Search>,
+) -> Result<i64, sqlx::Error> {
+    match search {
+        None => {
+            sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM contacts WHERE owner_id = $1"#,
+                owner,
+            )
+            .fetch_one(db)
+            .await
+        }
+        Some(search) => {
+            sqlx::query_scalar!(
+                r#"
+                SELECT count(*) AS "count!" FROM contacts
+                WHERE owner_id = $1 AND search_text LIKE $2 AND search_text LIKE ALL ($3)
+                "#,
+                owner,
+                search.leading_pattern(),
+                search.other_patterns(),
+            )
+            .fetch_one(db)
+            .await
+        }
+    }
+}
+
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    id: Uuid,
+) -> Result<Option<Contact>, sqlx::Error> {
+    sqlx::query_as!(
+        Contact,
+        r#"
+        SELECT id, first_name, last_name, email, phone, company, notes,
+               sort_name AS "sort_name!", created_at, updated_at
+        FROM contacts WHERE owner_id = $1 AND id = $2
+        "#,
+        owner,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether another of `owner`'s contacts (not `except`) has this address.
+pub async fn email_taken(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    email: &str,
+    except: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT EXISTS (
+            SELECT 1 FROM contacts
+            WHERE owner_id = $1 AND email = $2 AND id IS DISTINCT FROM $3
+        ) AS "taken!"
+        "#,
+        owner,
+        email,
+        except,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Whether `error` is the insert or update of an address `owner` already has on another
+/// contact (two requests racing past [`email_taken`]).
+pub fn is_duplicate_email(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db)
+        if db.constraint() == Some("contacts_owner_email_key"))
+}
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    contact: &ContactForm,
+) -> Result<Contact, sqlx::Error> {
+    sqlx::query_as!(
+        Contact,
+        r#"
+        INSERT INTO contacts (owner_id, first_name, last_name, email, phone, company, notes)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        RETURNING id, first_name, last_name, email, phone, company, notes,
+                  sort_name AS "sort_name!", created_at, updated_at
+        "#,
+        owner,
+        contact.first_name,
+        contact.last_name,
+        contact.email,
+        contact.phone,
+        contact.company,
+        contact.notes,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The contact as changed; `None` if `owner` has no contact `id`.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    id: Uuid,
+    contact: &ContactForm,
+) -> Result<Option<Contact>, sqlx::Error> {
+    sqlx::query_as!(
+        Contact,
+        r#"
+        UPDATE contacts
+        SET first_name = $3, last_name = $4, email = $5, phone = $6, company = $7,
+            notes = $8, updated_at = now()
+        WHERE owner_id = $1 AND id = $2
+        RETURNING id, first_name, last_name, email, phone, company, notes,
+                  sort_name AS "sort_name!", created_at, updated_at
+        "#,
+        owner,
+        id,
+        contact.first_name,
+        contact.last_name,
+        contact.email,
+        contact.phone,
+        contact.company,
+        contact.notes,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The deleted contact; `None` if `owner` has no contact `id`.
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    id: Uuid,
+) -> Result<Option<Contact>, sqlx::Error> {
+    sqlx::query_as!(
+        Contact,
+        r#"
+        DELETE FROM contacts WHERE owner_id = $1 AND id = $2
+        RETURNING id, first_name, last_name, email, phone, company, notes,
+                  sort_name AS "sort_name!", created_at, updated_at
+        "#,
+        owner,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Deletes those of `ids` that are `owner`'s contacts; the others are left alone. Returns how
+/// many were deleted.
+pub async fn delete_many(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    ids: &[Uuid],
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!(
+        "DELETE FROM contacts WHERE owner_id = $1 AND id = ANY ($2)",
+        owner,
+        ids,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// The names of those of `ids` that are `owner`'s contacts, for a confirmation.
+pub async fn names(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"
+        SELECT id, first_name || coalesce(' ' || last_name, '') AS "name!"
+        FROM contacts WHERE owner_id = $1 AND id = ANY ($2)
+        ORDER BY sort_name, id
+        "#,
+        owner,
+        ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.name)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_survives_its_url() {
+        let cursor = Cursor {
+            sort_name: "zoë d'arc & <co>\nx".into(),
+            id: Uuid::new_v4(),
+        };
+        let encoded = cursor.encode();
+        assert!(
+            encoded
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+        );
+        assert_eq!(Cursor::decode(&encoded), Some(cursor));
+    }
+
+    #[test]
+    fn a_cursor_not_made_here_is_refused() {
+        for text in ["", "!!!", "bm90IGEgY3Vyc29y", &URL_SAFE_NO_PAD.encode("nil\nname")] {
+            assert_eq!(Cursor::decode(text), None, "{text}");
+        }
+    }
+}

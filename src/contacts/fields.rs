@@ -1,0 +1,121 @@
+//! The contact form's fields, defined once: the new and edit pages, the inline edit row and
+//! the on-blur check all render them from here, so the field swapped in after a check is the
+//! field the page showed.
+
+use uuid::Uuid;
+
+use super::{forms::ContactForm, paths};
+use crate::web::{
+    components::{FormField, InputKind},
+    form::FieldErrors,
+};
+
+/// The forms' ids; their fields' ids start with them.
+pub mod ids {
+    pub const NEW: &str = "new-contact";
+    pub const EDIT: &str = "edit-contact";
+    pub const SEARCH: &str = "contact-search";
+    pub const BULK: &str = "contacts-bulk";
+
+    /// The inline edit form of one row of the list.
+    pub fn row(contact: uuid::Uuid) -> String {
+        format!("contact-{contact}-edit")
+    }
+}
+
+/// Where a form posts its fields for the on-blur check: the contact it edits (if any) is in
+/// the query, so that its own address is not "already in your contacts".
+pub fn validate_url(contact: Option<Uuid>) -> String {
+    match contact {
+        Some(id) => format!("{}?contact={id}", paths::VALIDATE),
+        None => paths::VALIDATE.to_owned(),
+    }
+}
+
+/// Every field of the contact form with id `form`, filled with `input` and `errors`.
+pub fn contact<'a>(
+    form: &'a str,
+    input: &'a ContactForm,
+    errors: &'a FieldErrors,
+    validate_url: &'a str,
+) -> Vec<FormField<'a>> {
+    let field = |name: &'a str, label: &'a str, value: Option<&'a String>| FormField {
+        value: value.map_or("", String::as_str),
+        error: errors.get(name),
+        validate_url: Some(validate_url),
+        ..FormField::new(form, name, label)
+    };
+    vec![
+        FormField {
+            required: true,
+            autocomplete: Some("off"),
+            ..field("first_name", "First name", Some(&input.first_name))
+        },
+        FormField {
+            autocomplete: Some("off"),
+            ..field("last_name", "Last name", input.last_name.as_ref())
+        },
+        FormField {
+            kind: InputKind::Email,
+            autocomplete: Some("off"),
+            ..field("email", "Email", input.email.as_ref())
+        },
+        FormField {
+            kind: InputKind::Tel,
+            autocomplete: Some("off"),
+            hint: Some("Digits, spaces and + ( ) - ."),
+            ..field("phone", "Phone", input.phone.as_ref())
+        },
+        FormField {
+            autocomplete: Some("off"),
+            ..field("company", "Company", input.company.as_ref())
+        },
+        FormField {
+            kind: InputKind::TextArea,
+            ..field("notes", "Notes", input.notes.as_ref())
+        },
+    ]
+}
+
+/// The fields of a row's inline edit form: the columns of the list, in its order, each
+/// labelled for screen readers by a hidden label (the column header says it to the eye).
+pub fn row<'a>(
+    form: &'a str,
+    input: &'a ContactForm,
+    errors: &'a FieldErrors,
+    validate_url: &'a str,
+) -> Vec<FormField<'a>> {
+    contact(form, input, errors, validate_url)
+        .into_iter()
+        .filter(|field| field.name != "notes")
+        .map(|field| FormField {
+            label_hidden: true,
+            outside_form: true,
+            hint: None,
+            ..field
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_checked_on_blur_and_row_fields_name_their_form() {
+        let input = ContactForm::default();
+        let none = FieldErrors::default();
+        let url = validate_url(None);
+        let page = contact(ids::NEW, &input, &none, &url);
+        assert_eq!(page.len(), 6);
+        assert!(page.iter().all(|field| field.validate_url == Some("/contacts/validate")));
+
+        let id = Uuid::new_v4();
+        let form = ids::row(id);
+        let url = validate_url(Some(id));
+        let row = row(&form, &input, &none, &url);
+        assert_eq!(row.len(), 5);
+        assert!(row.iter().all(|field| field.outside_form && field.label_hidden));
+        assert_eq!(row[0].id(), format!("contact-{id}-edit-first_name"));
+    }
+}

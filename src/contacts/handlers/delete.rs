@@ -1,0 +1,104 @@
+//! Deleting: one contact (from its confirmation page, or in place from the list), or the
+//! contacts checked in the list.
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::Form;
+use axum_htmx::HxTarget;
+use sqlx::PgPool;
+
+use super::changed;
+use crate::{
+    auth::AuthUser,
+    contacts::{
+        ContactId, db,
+        forms::BulkDeleteForm,
+        paths,
+        views::{self, targets},
+    },
+    error::AppError,
+    humanize,
+    web::{
+        flash::{Flash, FlashLevel, FlashMessage},
+        htmx::{Wants, redirect},
+        layout::{Page, PageLayout, alerts_out_of_band},
+    },
+};
+
+/// The page that asks before deleting, for browsers without JavaScript.
+pub async fn confirm(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    ContactId(id): ContactId,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    let contact = db::find(&db, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let title = format!("Delete {}?", contact.name());
+    Ok(layout.render(&title, views::confirm_delete(&contact)).await)
+}
+
+/// `POST /contacts/{id}/delete` from the confirmation page, or `DELETE /contacts/{id}` from
+/// the list, which htmx sends once the user has confirmed. The list's row is answered with
+/// nothing (htmx removes it) and the message out of band.
+pub async fn one(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    ContactId(id): ContactId,
+    HxTarget(target): HxTarget,
+    flash: Flash,
+    wants: Wants,
+) -> Result<Response, AppError> {
+    let contact = db::delete(&db, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let message = format!("Deleted {}.", contact.name());
+    if wants == Wants::Fragment && target.as_deref() == Some(targets::row(id).as_str()) {
+        let notice = [FlashMessage {
+            level: FlashLevel::Success,
+            text: message,
+        }];
+        return Ok((changed(), alerts_out_of_band(&notice)).into_response());
+    }
+    flash.success(message).await?;
+    Ok(redirect(wants, paths::INDEX))
+}
+
+/// `POST /contacts/delete` with the checked rows' ids (`selected`, repeated). Unconfirmed,
+/// it answers the confirmation page; confirmed, it deletes those that are the user's and
+/// counts the others in its message, never touching them.
+pub async fn bulk(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    flash: Flash,
+    wants: Wants,
+    layout: PageLayout,
+    Form(form): Form<BulkDeleteForm>,
+) -> Result<Response, AppError> {
+    let (ids, malformed) = form.ids();
+    if ids.is_empty() && malformed == 0 {
+        flash.error("Select the contacts to delete first.").await?;
+        return Ok(redirect(wants, paths::INDEX));
+    }
+    if !form.is_confirmed() {
+        let names = db::names(&db, user.id, &ids).await?;
+        let missing = ids.len() - names.len() + malformed;
+        let title = format!(
+            "Delete {}?",
+            humanize::count(names.len() as u64, "contact", "contacts")
+        );
+        let page = views::confirm_bulk_delete(&names, missing);
+        return Ok(layout.render(&title, page).await.into_response());
+    }
+    let deleted = db::delete_many(&db, user.id, &ids).await?;
+    let missing = (ids.len() + malformed).saturating_sub(deleted as usize);
+    let mut message = format!("Deleted {}.", humanize::count(deleted, "contact", "contacts"));
+    if missing > 0 {
+        message = format!("{message} {}", views::not_found(missing));
+    }
+    flash.success(message).await?;
+    Ok(redirect(wants, paths::INDEX))
+}

@@ -1,0 +1,195 @@
+//! One contact: its page, the new and edit forms, saving them, and the on-blur check.
+//!
+//! The edit form comes in two shapes: the edit page, and a row of the list edited in place
+//! (htmx targets the row: `HX-Target` is the row's id). Saving answers each in its own shape:
+//! a redirect to the contact with a flash message for the page, the row itself for the row;
+//! invalid input comes back as a 422 with the form as it was sent and an error per field.
+
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use axum_htmx::HxTarget;
+use serde::Deserialize;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::changed;
+use crate::{
+    auth::AuthUser,
+    contacts::{
+        ContactId, db,
+        fields::{self, ids},
+        forms::ContactForm,
+        paths,
+        views::{self, targets},
+    },
+    error::AppError,
+    web::{
+        flash::Flash,
+        form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
+        htmx::{Wants, redirect},
+        layout::{Page, PageLayout},
+    },
+};
+
+const DUPLICATE_EMAIL: &str = "This address is already in your contacts.";
+
+pub async fn show(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    ContactId(id): ContactId,
+    HxTarget(target): HxTarget,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    let contact = db::find(&db, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Cancelling an inline edit asks for the row back.
+    if in_row(&layout, target.as_deref(), id) {
+        return Ok(layout.fragment(views::row(&contact)));
+    }
+    Ok(layout.render(&contact.name(), views::show(&contact)).await)
+}
+
+pub async fn new(layout: PageLayout, _user: AuthUser) -> Page {
+    let page = views::new(&ContactForm::default(), &FieldErrors::default());
+    layout.render("New contact", page).await
+}
+
+pub async fn create(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    flash: Flash,
+    wants: Wants,
+    layout: PageLayout,
+    form: ValidatedForm<ContactForm>,
+) -> Result<Response, AppError> {
+    let (input, mut errors) = form.into_parts();
+    check_email(&db, user.id, &input, None, &mut errors).await?;
+    if errors.is_empty() {
+        match db::insert(&db, user.id, &input).await {
+            Ok(contact) => {
+                flash.success(format!("Added {}.", contact.name())).await?;
+                return Ok(redirect(wants, &paths::contact(contact.id)));
+            }
+            Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let page = layout.render("New contact", views::new(&input, &errors));
+    Ok(unprocessable(page.await))
+}
+
+/// The edit page, or for htmx targeting the contact's row, the row's edit form.
+pub async fn edit(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    ContactId(id): ContactId,
+    HxTarget(target): HxTarget,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    let contact = db::find(&db, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let input = contact.to_form();
+    let no_errors = FieldErrors::default();
+    if in_row(&layout, target.as_deref(), id) {
+        return Ok(layout.fragment(views::edit_row(id, &input, &no_errors)));
+    }
+    let title = format!("Edit {}", contact.name());
+    let page = views::edit(id, &contact.name(), &input, &no_errors);
+    Ok(layout.render(&title, page).await)
+}
+
+pub async fn update(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    ContactId(id): ContactId,
+    HxTarget(target): HxTarget,
+    flash: Flash,
+    wants: Wants,
+    layout: PageLayout,
+    form: ValidatedForm<ContactForm>,
+) -> Result<Response, AppError> {
+    let saved = db::find(&db, user.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let in_row = in_row(&layout, target.as_deref(), id);
+    let (input, mut errors) = form.into_parts();
+    check_email(&db, user.id, &input, Some(id), &mut errors).await?;
+    if errors.is_empty() {
+        match db::update(&db, user.id, id, &input).await {
+            Ok(Some(contact)) if in_row => {
+                return Ok((changed(), layout.fragment(views::row(&contact))).into_response());
+            }
+            Ok(Some(contact)) => {
+                flash.success(format!("Saved {}.", contact.name())).await?;
+                return Ok(redirect(wants, &paths::contact(id)));
+            }
+            // Deleted since it was read, in another tab.
+            Ok(None) => return Err(AppError::NotFound),
+            Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if in_row {
+        return Ok(unprocessable(layout.fragment(views::edit_row(id, &input, &errors))));
+    }
+    let title = format!("Edit {}", saved.name());
+    let page = layout.render(&title, views::edit(id, &saved.name(), &input, &errors));
+    Ok(unprocessable(page.await))
+}
+
+/// `?contact=` the contact being edited, whose own address is not a duplicate.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ValidateQuery {
+    contact: Option<Uuid>,
+}
+
+/// The on-blur check of one field of any contact form, the address checked against the
+/// user's other contacts too.
+pub async fn validate(
+    State(db): State<PgPool>,
+    user: AuthUser,
+    axum::extract::Query(query): axum::extract::Query<ValidateQuery>,
+    trigger: BlurTrigger,
+    form: ValidatedForm<ContactForm>,
+) -> Result<Response, AppError> {
+    let (input, mut errors) = form.into_parts();
+    if trigger.name() == "email" {
+        check_email(&db, user.id, &input, query.contact, &mut errors).await?;
+    }
+    let validate_url = fields::validate_url(query.contact);
+    let form = trigger.form();
+    let fields = match query.contact {
+        None if form == ids::NEW => fields::contact(form, &input, &errors, &validate_url),
+        Some(_) if form == ids::EDIT => fields::contact(form, &input, &errors, &validate_url),
+        Some(id) if form == ids::row(id) => fields::row(form, &input, &errors, &validate_url),
+        _ => Vec::new(),
+    };
+    Ok(trigger.answer(&fields))
+}
+
+/// Adds an error when the address (if any, and valid) is on another of the user's contacts.
+async fn check_email(
+    db: &PgPool,
+    owner: Uuid,
+    input: &ContactForm,
+    except: Option<Uuid>,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    if let Some(email) = &input.email
+        && errors.get("email").is_none()
+        && db::email_taken(db, owner, email, except).await?
+    {
+        errors.add("email", DUPLICATE_EMAIL);
+    }
+    Ok(())
+}
+
+/// Whether an htmx request targets contact `id`'s row of the list.
+fn in_row(layout: &PageLayout, target: Option<&str>, id: Uuid) -> bool {
+    layout.wants() == Wants::Fragment && target == Some(targets::row(id).as_str())
+}

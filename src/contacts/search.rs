@@ -1,0 +1,85 @@
+//! The list's search box: what a query matches, as `LIKE` patterns for the trigram index.
+//!
+//! Every word must appear somewhere in the contact's name, address or company, in any order
+//! and any case: "smith acme" finds John Smith of Acme. The longest word leads, because the
+//! trigram index narrows best on it; the others filter what it finds.
+
+/// The longest query the box accepts (its `maxlength`); anything longer is refused with a
+/// message rather than searched.
+pub const MAX_LEN: usize = 100;
+
+/// A query over [`MAX_LEN`] characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong;
+
+/// A search of the list: at least one word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// `%word%` for each distinct word, with `LIKE`'s wildcards escaped, longest first.
+    patterns: Vec<String>,
+}
+
+impl Search {
+    /// The search for `query`; `None` when it has no words (an empty box lists everything).
+    pub fn parse(query: &str) -> Result<Option<Self>, TooLong> {
+        if query.chars().count() > MAX_LEN {
+            return Err(TooLong);
+        }
+        let mut words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        words.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        words.dedup();
+        let patterns: Vec<String> = words
+            .iter()
+            .map(|word| format!("%{}%", escape_like(word)))
+            .collect();
+        Ok((!patterns.is_empty()).then_some(Self { patterns }))
+    }
+
+    /// The pattern of the longest word.
+    pub fn leading_pattern(&self) -> &str {
+        self.patterns.first().map_or("%", String::as_str)
+    }
+
+    /// The patterns of the other words.
+    pub fn other_patterns(&self) -> &[String] {
+        self.patterns.get(1..).unwrap_or_default()
+    }
+}
+
+/// `word` matching itself only: `%`, `_` and the escape character `\` lose their meaning.
+fn escape_like(word: &str) -> String {
+    let mut escaped = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_become_patterns_longest_first() {
+        let search = Search::parse("  Ada  LOVELACE ada ").unwrap().unwrap();
+        assert_eq!(search.leading_pattern(), "%lovelace%");
+        assert_eq!(search.other_patterns(), ["%ada%"]);
+    }
+
+    #[test]
+    fn wildcards_are_matched_literally() {
+        let search = Search::parse(r"100% a_b c\d").unwrap().unwrap();
+        assert_eq!(search.leading_pattern(), r"%100\%%");
+        assert_eq!(search.other_patterns(), [r"%a\_b%", r"%c\\d%"]);
+    }
+
+    #[test]
+    fn blank_is_no_search_and_long_is_refused() {
+        assert_eq!(Search::parse(" \t ").unwrap(), None);
+        assert_eq!(Search::parse(&"é".repeat(MAX_LEN)).map(|s| s.is_some()), Ok(true));
+        assert_eq!(Search::parse(&"a".repeat(MAX_LEN + 1)), Err(TooLong));
+    }
+}
