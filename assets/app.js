@@ -5,7 +5,7 @@
 
   // A form that comes back with errors starts with an error summary: focus it, so that the
   // browser scrolls it into view and screen readers read it, wherever the form sits on a
-  // long page. On load, and whenever htmx brings new content that has one.
+  // long page. Returns whether there was one.
   function focusErrorSummary(root) {
     var summary = root.matches && root.matches("[data-error-summary]")
       ? root
@@ -13,13 +13,28 @@
     if (summary) {
       summary.focus();
     }
+    return Boolean(summary);
   }
 
   focusErrorSummary(document);
-  document.addEventListener("htmx:load", function (event) {
-    if (event.target !== document.body) {
-      focusErrorSummary(event.target);
-    }
+
+  // After htmx swaps content in: the error summary it brought, if any, takes focus. Boosted
+  // navigation swaps a whole page without a load, so otherwise focus moves to the new
+  // content, as a load would reset it: keyboard and screen reader users start on the new
+  // page rather than on a link that is gone. Deferred, because htmx scrolls a boosted page to
+  // the top just after this event, and focusing must come last to keep the summary in view.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.target;
+    var boosted = event.detail.boosted;
+    window.setTimeout(function () {
+      if (focusErrorSummary(target) || !boosted) {
+        return;
+      }
+      var main = document.getElementById("main");
+      if (main) {
+        main.focus({ preventScroll: true });
+      }
+    }, 0);
   });
 
   // The on-blur check replaces a whole form field with the server's rendering of it. The
@@ -40,19 +55,6 @@
         input.value = typed.value;
       }
       typed = null;
-    }
-  });
-
-  // Boosted navigation swaps the page without a load: move focus to the new content, as a
-  // load would reset it, so that keyboard and screen reader users start on the new page
-  // rather than on a link that is gone. A form that came back with errors focuses its error
-  // summary instead (above).
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.boosted && !document.querySelector("[data-error-summary]")) {
-      var main = document.getElementById("main");
-      if (main) {
-        main.focus({ preventScroll: true });
-      }
     }
   });
 

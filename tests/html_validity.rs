@@ -79,6 +79,7 @@ async fn every_page_in_every_state_is_valid_html() {
 
     anonymous_pages(&app, &mut pages).await;
     account_pages(&app, &mut pages).await;
+    contacts_pages(&app, &mut pages).await;
     admin_and_mailbox_pages(&app, &mut pages).await;
     error_pages(&app, &mut pages).await;
 
@@ -184,6 +185,56 @@ async fn account_pages(app: &TestApp, pages: &mut Pages) {
     );
     let link = app.link_in_mail("eve@example.com", "/confirm?token=").await;
     pages.keep("confirmed", OK, &unconfirmed.get(&link).await);
+}
+
+async fn contacts_pages(app: &TestApp, pages: &mut Pages) {
+    let mut ada = app.signed_in("contacts@example.com").await;
+    pages.keep("contacts-empty", OK, &ada.get("/contacts").await);
+    pages.keep("contacts-new", OK, &ada.get("/contacts/new").await);
+    let invalid = [("first_name", ""), ("email", "nope"), ("phone", "call me")];
+    let response = ada.post("/contacts", &invalid).await;
+    pages.keep("contacts-new-invalid", INVALID, &response);
+    let owner: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind("contacts@example.com")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    starter::contacts::seed::add(&app.db.pool, owner, 30)
+        .await
+        .unwrap();
+    let list = ada.get("/contacts").await;
+    pages.keep("contacts-list", OK, &list);
+    let first = common::select(&list.document(), "tr.contact-row td[data-label=Name] a")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let next = common::select(&list.document(), "tr#contacts-more a")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    pages.keep("contacts-next-page", OK, &ada.get(&next).await);
+    pages.keep(
+        "contacts-search-empty",
+        OK,
+        &ada.get("/contacts?q=zzzz").await,
+    );
+    pages.keep("contacts-count", OK, &ada.get("/contacts/count").await);
+    pages.keep("contact", OK, &ada.get(&first).await);
+    pages.keep("contact-edit", OK, &ada.get(&format!("{first}/edit")).await);
+    let response = ada.post(&first, &invalid).await;
+    pages.keep("contact-edit-invalid", INVALID, &response);
+    pages.keep(
+        "contact-delete",
+        OK,
+        &ada.get(&format!("{first}/delete")).await,
+    );
+    let id = first.trim_start_matches("/contacts/").to_owned();
+    let bulk = [("selected", id.as_str()), ("selected", "junk")];
+    pages.keep(
+        "contacts-bulk-delete",
+        OK,
+        &ada.post("/contacts/delete", &bulk).await,
+    );
 }
 
 async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {

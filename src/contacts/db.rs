@@ -381,7 +381,12 @@ mod tests {
 
     #[test]
     fn a_cursor_not_made_here_is_refused() {
-        for text in ["", "!!!", "bm90IGEgY3Vyc29y", &URL_SAFE_NO_PAD.encode("nil\nname")] {
+        for text in [
+            "",
+            "!!!",
+            "bm90IGEgY3Vyc29y",
+            &URL_SAFE_NO_PAD.encode("nil\nname"),
+        ] {
             assert_eq!(Cursor::decode(text), None, "{text}");
         }
     }

@@ -108,14 +108,20 @@ mod tests {
         let url = validate_url(None);
         let page = contact(ids::NEW, &input, &none, &url);
         assert_eq!(page.len(), 6);
-        assert!(page.iter().all(|field| field.validate_url == Some("/contacts/validate")));
+        assert!(
+            page.iter()
+                .all(|field| field.validate_url == Some("/contacts/validate"))
+        );
 
         let id = Uuid::new_v4();
         let form = ids::row(id);
         let url = validate_url(Some(id));
         let row = row(&form, &input, &none, &url);
         assert_eq!(row.len(), 5);
-        assert!(row.iter().all(|field| field.outside_form && field.label_hidden));
+        assert!(
+            row.iter()
+                .all(|field| field.outside_form && field.label_hidden)
+        );
         assert_eq!(row[0].id(), format!("contact-{id}-edit-first_name"));
     }
 }

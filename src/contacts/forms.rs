@@ -17,7 +17,11 @@ const PHONE_MAX: usize = 40;
 #[serde(default)]
 pub struct ContactForm {
     #[sanitizer(trim)]
-    #[validate(length(min = 1, max = 100, message = "Enter a first name of at most 100 characters."))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Enter a first name of at most 100 characters."
+    ))]
     pub first_name: String,
     #[serde(deserialize_with = "blank_as_none")]
     #[sanitizer(trim)]
@@ -105,16 +109,31 @@ mod tests {
     fn errors(form: &ContactForm) -> Vec<String> {
         match form.validate() {
             Ok(()) => Vec::new(),
-            Err(errors) => errors.field_errors().keys().map(|k| k.to_string()).collect(),
+            Err(errors) => errors
+                .field_errors()
+                .keys()
+                .map(|k| k.to_string())
+                .collect(),
         }
     }
 
     #[test]
     fn phone_numbers_in_the_usual_notations_pass() {
-        for phone in ["+44 20 7946 0958", "(555) 010-4477", "555.010.4477", "12345"] {
+        for phone in [
+            "+44 20 7946 0958",
+            "(555) 010-4477",
+            "555.010.4477",
+            "12345",
+        ] {
             assert!(phone_number(phone).is_ok(), "{phone}");
         }
-        for phone in ["call me", "12 34", "555-010-4477 ext 3", "1+555 010 4477", "1".repeat(21).as_str()] {
+        for phone in [
+            "call me",
+            "12 34",
+            "555-010-4477 ext 3",
+            "1+555 010 4477",
+            "1".repeat(21).as_str(),
+        ] {
             assert!(phone_number(phone).is_err(), "{phone}");
         }
     }

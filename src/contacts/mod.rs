@@ -87,6 +87,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ContactId {
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| crate::error::AppError::NotFound)?;
-        id.parse().map(Self).map_err(|_| crate::error::AppError::NotFound)
+        id.parse()
+            .map(Self)
+            .map_err(|_| crate::error::AppError::NotFound)
     }
 }

@@ -79,7 +79,10 @@ mod tests {
     #[test]
     fn blank_is_no_search_and_long_is_refused() {
         assert_eq!(Search::parse(" \t ").unwrap(), None);
-        assert_eq!(Search::parse(&"é".repeat(MAX_LEN)).map(|s| s.is_some()), Ok(true));
+        assert_eq!(
+            Search::parse(&"é".repeat(MAX_LEN)).map(|s| s.is_some()),
+            Ok(true)
+        );
         assert_eq!(Search::parse(&"a".repeat(MAX_LEN + 1)), Err(TooLong));
     }
 }

@@ -14,19 +14,104 @@ use crate::auth::{db as users, forms::normalize_email};
 const BATCH: usize = 5_000;
 
 const FIRST_NAMES: &[&str] = &[
-    "Ada", "Alan", "Amara", "Andrés", "Anika", "Beatriz", "Ben", "Camille", "Chen", "Chloé",
-    "Daniel", "Dmitri", "Elena", "Emeka", "Fatima", "Felix", "Grace", "Hana", "Hugo", "Ines",
-    "Isaac", "Jamal", "Jin", "John", "Julia", "Kai", "Karin", "Leila", "Liam", "Lucía", "Malik",
-    "Margaret", "Mateo", "Mei", "Nadia", "Noah", "Olga", "Omar", "Priya", "Rafael", "Rosa",
-    "Sakura", "Samuel", "Sofia", "Tariq", "Thea", "Tomás", "Valentina", "Wei", "Yusuf", "Zoë",
+    "Ada",
+    "Alan",
+    "Amara",
+    "Andrés",
+    "Anika",
+    "Beatriz",
+    "Ben",
+    "Camille",
+    "Chen",
+    "Chloé",
+    "Daniel",
+    "Dmitri",
+    "Elena",
+    "Emeka",
+    "Fatima",
+    "Felix",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ines",
+    "Isaac",
+    "Jamal",
+    "Jin",
+    "John",
+    "Julia",
+    "Kai",
+    "Karin",
+    "Leila",
+    "Liam",
+    "Lucía",
+    "Malik",
+    "Margaret",
+    "Mateo",
+    "Mei",
+    "Nadia",
+    "Noah",
+    "Olga",
+    "Omar",
+    "Priya",
+    "Rafael",
+    "Rosa",
+    "Sakura",
+    "Samuel",
+    "Sofia",
+    "Tariq",
+    "Thea",
+    "Tomás",
+    "Valentina",
+    "Wei",
+    "Yusuf",
+    "Zoë",
 ];
 
 const LAST_NAMES: &[&str] = &[
-    "Abara", "Almeida", "Berg", "Byrne", "Castillo", "Chen", "Dubois", "Eriksson", "Fischer",
-    "García", "Hamilton", "Hopper", "Ibrahim", "Ito", "Jansen", "Kowalski", "Kumar", "Lambert",
-    "Lovelace", "Martin", "Moreau", "Nakamura", "Nguyen", "Novak", "Okafor", "Olsen", "Park",
-    "Patel", "Quinn", "Rossi", "Santos", "Schmidt", "Silva", "Smith", "Tanaka", "Turing",
-    "Van Dijk", "Wagner", "Walker", "Williams", "Xu", "Yamamoto", "Zhang", "Zielinski",
+    "Abara",
+    "Almeida",
+    "Berg",
+    "Byrne",
+    "Castillo",
+    "Chen",
+    "Dubois",
+    "Eriksson",
+    "Fischer",
+    "García",
+    "Hamilton",
+    "Hopper",
+    "Ibrahim",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Kumar",
+    "Lambert",
+    "Lovelace",
+    "Martin",
+    "Moreau",
+    "Nakamura",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Park",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Smith",
+    "Tanaka",
+    "Turing",
+    "Van Dijk",
+    "Wagner",
+    "Walker",
+    "Williams",
+    "Xu",
+    "Yamamoto",
+    "Zhang",
+    "Zielinski",
 ];
 
 /// Company names, with the domain their people's addresses use.
@@ -112,11 +197,12 @@ impl Columns {
             let first = *dice.pick(FIRST_NAMES);
             let last = dice.chance(95).then(|| *dice.pick(LAST_NAMES));
             let (company, domain) = *dice.pick(COMPANIES);
-            let local: String = format!("{first}.{}.{}", last.unwrap_or("x"), dice.next() % 100_000)
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-                .to_lowercase();
+            let local: String =
+                format!("{first}.{}.{}", last.unwrap_or("x"), dice.next() % 100_000)
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_lowercase();
             columns.first_names.push(first.to_owned());
             columns.last_names.push(last.map(str::to_owned));
             columns

@@ -18,7 +18,9 @@ use super::{
 use crate::{
     humanize,
     web::{
-        components::{ButtonStyle, PostForm, action_button, action_link, empty_state},
+        components::{
+            ButtonStyle, PostForm, action_button, action_link, empty_state, field_announcer,
+        },
         css::CssFragment,
         form::FieldErrors,
         linkify::linkify,
@@ -251,6 +253,7 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
                     data-hx-swap="outerHTML" {
                     // Not shown in the row, but kept: saving the row must not erase them.
                     input type="hidden" name="notes" value=[input.notes.as_deref()];
+                    (field_announcer(&form))
                     (action_button("Save", ButtonStyle::Primary))
                     a href=(paths::contact(id))
                         data-hx-get=(paths::contact(id))
@@ -266,7 +269,8 @@ fn optional(value: Option<&str>) -> Markup {
     html! {
         @match value {
             Some(value) => (value),
-            None => span.none aria-label="none" { "–" },
+            // A dash to the eye, a word to a screen reader.
+            None => { span.none aria-hidden="true" { "–" } span._visually-hidden { "none" } },
         }
     }
 }
@@ -561,7 +565,10 @@ mod tests {
     #[test]
     fn missing_contacts_are_counted_in_words() {
         assert_eq!(not_found(1), "1 of the selected contacts was not found.");
-        assert_eq!(not_found(1200), "1,200 of the selected contacts were not found.");
+        assert_eq!(
+            not_found(1200),
+            "1,200 of the selected contacts were not found."
+        );
     }
 
     #[test]
@@ -583,7 +590,10 @@ mod tests {
         let select = |s: &str| doc.select(&Selector::parse(s).unwrap()).count();
         assert_eq!(select("script"), 0);
         assert_eq!(select("b"), 0);
-        assert_eq!(select("input[type=checkbox][name=selected][form=contacts-bulk]"), 1);
+        assert_eq!(
+            select("input[type=checkbox][name=selected][form=contacts-bulk]"),
+            1
+        );
         assert_eq!(select("a[data-hx-delete][data-hx-confirm]"), 1);
     }
 }

@@ -5,7 +5,7 @@ use maud::html;
 
 use crate::{
     auth::{self, AuthUser},
-    email, health,
+    contacts, email, health,
     state::AppState,
     web::{
         css::CssFragment,
@@ -52,6 +52,13 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         Some((auth::paths::REGISTER, "Create an account")),
     ),
     (
+        "Contacts",
+        "An address book per user, the pattern to copy for your own features: search as you \
+         type, infinite scroll, inline editing, deleting in place and in bulk, and every page \
+         working without JavaScript.",
+        Some((contacts::paths::INDEX, "Open your contacts")),
+    ),
+    (
         "Email that is never lost",
         "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
          causes them and delivered over SMTP with retries. In development, read them in the \
@@ -95,7 +102,10 @@ async fn show(State(state): State<AppState>, user: Option<AuthUser>, layout: Pag
                             h2 { (name) }
                             p { (description) }
                             @if let Some((href, label)) = shown_link(link) {
-                                p.more { a href=(href) { (label) } }
+                                // The readiness check is JSON, not a page to swap in: the
+                                // browser opens it itself.
+                                @let boost = (href == health::paths::READY).then_some("false");
+                                p.more { a href=(href) data-hx-boost=[boost] { (label) } }
                             }
                         }
                     }

@@ -243,12 +243,7 @@ impl IntoResponse for Page {
         let no_store = self
             .personal
             .then_some([(header::CACHE_CONTROL, "private, no-store")]);
-        (
-            VARY_ON_HTMX,
-            no_store,
-            Html(self.markup.into_string()),
-        )
-            .into_response()
+        (VARY_ON_HTMX, no_store, Html(self.markup.into_string())).into_response()
     }
 }
 
@@ -296,7 +291,12 @@ mod tests {
 
     #[test]
     fn a_full_page_has_the_document_around_the_content() {
-        let doc = Doc::parse_document(&render(Wants::Document, "/", "Home", html! { p.marker { "hi" } }));
+        let doc = Doc::parse_document(&render(
+            Wants::Document,
+            "/",
+            "Home",
+            html! { p.marker { "hi" } },
+        ));
         assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
         assert_eq!(
             select(&doc, "link[rel=stylesheet]")[0].attr("href"),
@@ -338,7 +338,10 @@ mod tests {
             Some("/")
         );
         // The messages are in their place, not swapped out of band.
-        assert_eq!(select(&doc, "#alerts:not([data-hx-swap-oob]) .flash-message").len(), 1);
+        assert_eq!(
+            select(&doc, "#alerts:not([data-hx-swap-oob]) .flash-message").len(),
+            1
+        );
         assert_eq!(select(&doc, "footer").len(), 1);
     }
 

@@ -155,6 +155,10 @@ impl Browser {
     }
 
     /// The browser console's errors since the last call (CSP violations land here).
+    ///
+    /// Chromium also logs every 4xx answer to a script's request as an error. A 422 is how a
+    /// form says its input was invalid, and boosted forms are sent by htmx's script: those
+    /// lines are expected answers, not errors of the page, and are left out.
     pub async fn console_errors(&self) -> Vec<String> {
         let entries = self.client.issue_cmd(BrowserLog).await.unwrap();
         entries
@@ -163,6 +167,7 @@ impl Browser {
             .flatten()
             .filter(|entry| entry["level"] == "SEVERE")
             .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .filter(|message| !message.ends_with("status of 422 (Unprocessable Entity)"))
             .collect()
     }
 

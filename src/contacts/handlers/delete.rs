@@ -95,7 +95,10 @@ pub async fn bulk(
     }
     let deleted = db::delete_many(&db, user.id, &ids).await?;
     let missing = (ids.len() + malformed).saturating_sub(deleted as usize);
-    let mut message = format!("Deleted {}.", humanize::count(deleted, "contact", "contacts"));
+    let mut message = format!(
+        "Deleted {}.",
+        humanize::count(deleted, "contact", "contacts")
+    );
     if missing > 0 {
         message = format!("{message} {}", views::not_found(missing));
     }

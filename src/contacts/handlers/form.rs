@@ -134,7 +134,9 @@ pub async fn update(
         }
     }
     if in_row {
-        return Ok(unprocessable(layout.fragment(views::edit_row(id, &input, &errors))));
+        return Ok(unprocessable(
+            layout.fragment(views::edit_row(id, &input, &errors)),
+        ));
     }
     let title = format!("Edit {}", saved.name());
     let page = layout.render(&title, views::edit(id, &saved.name(), &input, &errors));

@@ -264,7 +264,10 @@ mod tests {
         };
         let doc = parse(field.render());
         assert_eq!(count(&doc, "script"), 0);
-        assert_eq!(count(&doc, "label._visually-hidden[for=contact-1-edit-notes]"), 1);
+        assert_eq!(
+            count(&doc, "label._visually-hidden[for=contact-1-edit-notes]"),
+            1
+        );
         assert_eq!(
             attr(&doc, "textarea", "form").as_deref(),
             Some("contact-1-edit")

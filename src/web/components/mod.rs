@@ -11,7 +11,7 @@ use maud::{Markup, html};
 pub use self::{
     form_field::{FormField, InputKind},
     list::{data_table, empty_state},
-    post_form::{PostForm, announce_field},
+    post_form::{PostForm, announce_field, field_announcer},
 };
 use super::{css::CssFragment, flash::FlashMessage};
 

@@ -51,9 +51,7 @@ impl<'a> PostForm<'a> {
                 }
                 @for field in fields { (field.render()) }
                 (controls)
-                // Read out by screen readers when a field checked on blur gets an error:
-                // by then focus is on the next field, so the error itself is not.
-                p._visually-hidden #(announcer_id(self.id)) aria-live="polite" {}
+                (field_announcer(self.id))
             }
         }
     }
@@ -61,6 +59,13 @@ impl<'a> PostForm<'a> {
 
 fn announcer_id(form: &str) -> String {
     format!("{form}-announce")
+}
+
+/// The live region of form `form` that reads out an error found on blur: by then focus is on
+/// the next field, so the error itself is not read. [`PostForm`] has one; a form built
+/// otherwise (a table row's) needs one to check its fields on blur.
+pub fn field_announcer(form: &str) -> Markup {
+    html! { p._visually-hidden #(announcer_id(form)) aria-live="polite" {} }
 }
 
 /// What the on-blur check says to screen readers about `field`, swapped into the form's

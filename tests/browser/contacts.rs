@@ -1,0 +1,274 @@
+//! Contacts in a real browser: boosted navigation, search as you type, infinite scroll,
+//! inline editing, deleting in place and in bulk with the browser's confirmation, and every
+//! contacts page through axe.
+
+use serde_json::Value;
+use starter::{auth::db::Role, contacts::seed};
+use uuid::Uuid;
+
+use crate::common::{
+    a11y::Audit,
+    accounts::{PASSWORD, create_user},
+    browser::{Browser, ServedApp},
+};
+
+/// A confirmed account, signed in in `browser`; its id.
+async fn signed_in(app: &ServedApp, browser: &Browser, email: &str) -> Uuid {
+    create_user(&app.state.db, email, Role::User).await;
+    browser.log_in(app, email, PASSWORD).await;
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn add(app: &ServedApp, owner: Uuid, first: &str, last: &str) -> Uuid {
+    sqlx::query_scalar(
+        "INSERT INTO contacts (owner_id, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(owner)
+    .bind(first)
+    .bind(last)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+const ROWS: &str = "document.querySelectorAll('tr.contact-row').length";
+
+#[tokio::test]
+async fn browser_contacts_search_as_you_type_and_scroll_for_more() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    seed::add(&app.state.db, owner, 40).await.unwrap();
+    add(&app, owner, "Zelda", "Quux").await;
+
+    // Boosted navigation: the page changes without a load (the marker survives), and the
+    // title, the current link and the back button follow.
+    browser.client.goto(&app.url("/")).await.unwrap();
+    browser
+        .eval("window.notReloaded = true; return true;")
+        .await;
+    browser.click(".site-header nav a[href='/contacts']").await;
+    browser.wait_for(&format!("return {ROWS} === 25;")).await;
+    assert_eq!(
+        browser
+            .eval(
+                "return [window.notReloaded === true, document.title, \
+                 document.querySelector('nav a[aria-current=page]').getAttribute('href'), \
+                 location.pathname, document.activeElement.id];"
+            )
+            .await,
+        serde_json::json!([true, "Contacts · Starter", "/contacts", "/contacts", "main"])
+    );
+    // The count arrives after the page.
+    browser
+        .wait_for("return document.querySelector('.contacts-count .count').textContent === '41 contacts';")
+        .await;
+
+    // The next page loads when its row scrolls into view, then there is no more.
+    browser
+        .eval("document.querySelector('#contacts-more').scrollIntoView(); return true;")
+        .await;
+    browser.wait_for(&format!("return {ROWS} === 41;")).await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#contacts-more') === null;")
+            .await,
+        Value::Bool(true)
+    );
+
+    // Typing narrows the list, and the address bar keeps the search.
+    browser.fill("#contact-search-q", "zeld").await;
+    browser
+        .wait_for(&format!(
+            "return {ROWS} === 1 && document.querySelector('tr.contact-row a').textContent === 'Zelda Quux';"
+        ))
+        .await;
+    assert_eq!(
+        browser.eval("return location.search;").await,
+        Value::from("?q=zeld")
+    );
+    browser
+        .wait_for(
+            "return document.querySelector('.contacts-count .count').textContent === '1 match';",
+        )
+        .await;
+
+    browser.eval("history.back(); return true;").await;
+    browser.wait_for("return location.pathname === '/';").await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    assert_eq!(
+        browser.eval("return window.notReloaded === true;").await,
+        Value::Bool(true)
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    let ada = add(&app, owner, "Ada", "Lovelace").await;
+    add(&app, owner, "Alan", "Turing").await;
+    add(&app, owner, "Grace", "Hopper").await;
+    add(&app, owner, "Kept", "Contact").await;
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser.wait_for(&format!("return {ROWS} === 4;")).await;
+
+    // Edit swaps the row for its form; an error stays in the row; saving swaps it back.
+    let form = format!("contact-{ada}-edit");
+    browser
+        .click(&format!("#contact-{ada} a[aria-label='Edit Ada Lovelace']"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('form#{form}') !== null;"
+        ))
+        .await;
+    browser.fill(&format!("#{form}-first_name"), " ").await;
+    browser
+        .click(&format!("form#{form} button[type=submit]"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#{form}-first_name-error') !== null \
+                 && document.querySelector('#contact-{ada}').contains(document.querySelector('#{form}-first_name-error'));"
+        ))
+        .await;
+    browser
+        .fill(&format!("#{form}-first_name"), "Augusta Ada")
+        .await;
+    browser
+        .click(&format!("form#{form} button[type=submit]"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('form#{form}') === null \
+                 && document.querySelector('#contact-{ada} td[data-label=Name] a').textContent === 'Augusta Ada Lovelace';"
+        ))
+        .await;
+
+    // Delete asks first; answered, the row fades out and the count follows.
+    browser
+        .click(&format!(
+            "#contact-{ada} a[aria-label='Delete Augusta Ada Lovelace']"
+        ))
+        .await;
+    let question = wait_for_alert(&browser).await;
+    assert_eq!(
+        question,
+        "Delete Augusta Ada Lovelace? This cannot be undone."
+    );
+    browser.client.accept_alert().await.unwrap();
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#contact-{ada}') === null \
+                 && document.querySelector('#alerts').textContent.includes('Deleted Augusta Ada Lovelace.') \
+                 && document.querySelector('.contacts-count .count').textContent === '3 contacts';"
+        ))
+        .await;
+
+    // Dismissed, nothing happens.
+    browser
+        .click("tr.contact-row a[aria-label^='Delete']")
+        .await;
+    wait_for_alert(&browser).await;
+    browser.client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        browser.eval(&format!("return {ROWS};")).await,
+        Value::from(3)
+    );
+
+    // Bulk: the question counts the checked rows.
+    browser
+        .click("input[aria-label='Select Alan Turing']")
+        .await;
+    browser
+        .click("input[aria-label='Select Grace Hopper']")
+        .await;
+    browser
+        .click("form#contacts-bulk button[type=submit]")
+        .await;
+    let question = wait_for_alert(&browser).await;
+    assert_eq!(question, "Delete 2 contacts? This cannot be undone.");
+    browser.client.accept_alert().await.unwrap();
+    browser
+        .wait_for(&format!(
+            "return {ROWS} === 1 && document.querySelector('#alerts').textContent.includes('Deleted 2 contacts.');"
+        ))
+        .await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
+
+/// The text of the browser's dialog, once it is open.
+async fn wait_for_alert(browser: &Browser) -> String {
+    for _ in 0..50 {
+        if let Ok(text) = browser.client.get_alert_text().await {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no confirmation was asked");
+}
+
+#[tokio::test]
+async fn browser_contacts_pages_pass_axe() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let mut audit = Audit::new();
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    let visit = async |path: &str| browser.client.goto(&app.url(path)).await.unwrap();
+
+    visit("/contacts").await;
+    audit.page(&browser, "contacts-empty").await;
+    visit("/contacts/new").await;
+    audit.page(&browser, "contacts-new").await;
+    browser.fill("#new-contact-email", "nope").await;
+    browser.click("form#new-contact button[type=submit]").await;
+    browser
+        .wait_for(
+            "return document.querySelector('form#new-contact [data-error-summary]') !== null;",
+        )
+        .await;
+    audit.page(&browser, "contacts-new-invalid").await;
+
+    seed::add(&app.state.db, owner, 30).await.unwrap();
+    let ada = add(&app, owner, "Ada", "Lovelace").await;
+    visit("/contacts").await;
+    audit.page(&browser, "contacts-list").await;
+    browser
+        .click(&format!("#contact-{ada} a[aria-label='Edit Ada Lovelace']"))
+        .await;
+    let form = format!("contact-{ada}-edit");
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('form#{form}') !== null;"
+        ))
+        .await;
+    browser
+        .fill(&format!("#{form}-email"), "not an address")
+        .await;
+    browser
+        .click(&format!("form#{form} button[type=submit]"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#{form}-email-error') !== null;"
+        ))
+        .await;
+    audit.page(&browser, "contacts-row-invalid").await;
+    visit(&format!("/contacts/{ada}")).await;
+    audit.page(&browser, "contact").await;
+    visit(&format!("/contacts/{ada}/delete")).await;
+    audit.page(&browser, "contact-delete").await;
+    browser.close().await;
+    audit.assert_clean();
+}
