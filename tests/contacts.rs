@@ -1075,3 +1075,47 @@ async fn explain(
     }
     query.fetch_all(&app.db.pool).await.unwrap().join("\n")
 }
+
+#[tokio::test]
+async fn the_seed_command_fills_an_existing_account() {
+    let app = TestApp::new().await;
+    app.confirmed_user("ada@example.com").await;
+    let mut command = common::starter_command();
+    command.env("DATABASE_URL", &app.db.url).args([
+        "seed",
+        "contacts",
+        "--user",
+        " ADA@example.com ",
+        "--count",
+        "12000",
+    ]);
+    let output = common::run_ok(command).await;
+    assert!(String::from_utf8_lossy(&output.stdout).contains("added 12000 contacts"));
+    assert_eq!(contact_count(&app).await, 12_000);
+    let distinct: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT email) FROM contacts WHERE email IS NOT NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let with_email: i64 = sqlx::query_scalar("SELECT count(email) FROM contacts")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(distinct, with_email);
+
+    let mut unknown = common::starter_command();
+    unknown.env("DATABASE_URL", &app.db.url).args([
+        "seed",
+        "contacts",
+        "--user",
+        "nobody@example.com",
+    ]);
+    let output = tokio::task::spawn_blocking(move || unknown.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("no account has the address nobody@example.com")
+    );
+}

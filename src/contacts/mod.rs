@@ -22,7 +22,6 @@ use axum::{
     Router,
     routing::{get, post},
 };
-use uuid::Uuid;
 
 use crate::state::AppState;
 
@@ -70,25 +69,4 @@ pub fn routes() -> Router<AppState> {
         )
         .route(paths::EDIT, get(form::edit))
         .route(paths::DELETE, get(delete::confirm).post(delete::one))
-}
-
-/// The `{id}` of a contact's URL. One that is not a UUID names no contact: a 404, like the
-/// id of a contact that is someone else's.
-pub struct ContactId(pub Uuid);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ContactId {
-    type Rejection = crate::error::AppError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(id) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| crate::error::AppError::NotFound)?;
-        id.parse()
-            .map(Self)
-            .map_err(|_| crate::error::AppError::NotFound)
-    }
 }

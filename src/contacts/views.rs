@@ -161,7 +161,7 @@ fn count_loader(query: &str) -> Markup {
             data-hx-get=(url)
             data-hx-trigger={ "load, " (CHANGED_EVENT) " from:body" }
             data-hx-swap="innerHTML" {
-            a href=(url) { "Count" }
+            a href=(url) { "Count them" }
         }
     }
 }

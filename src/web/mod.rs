@@ -13,5 +13,7 @@ pub mod form;
 pub mod htmx;
 pub mod layout;
 pub mod linkify;
+pub mod record_id;
+pub mod rules;
 pub mod security_headers;
 pub mod site_header;

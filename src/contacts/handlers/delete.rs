@@ -13,7 +13,7 @@ use super::changed;
 use crate::{
     auth::AuthUser,
     contacts::{
-        ContactId, db,
+        db,
         forms::BulkDeleteForm,
         paths,
         views::{self, targets},
@@ -24,6 +24,7 @@ use crate::{
         flash::{Flash, FlashLevel, FlashMessage},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout, alerts_out_of_band},
+        record_id::RecordId,
     },
 };
 
@@ -31,7 +32,7 @@ use crate::{
 pub async fn confirm(
     State(db): State<PgPool>,
     user: AuthUser,
-    ContactId(id): ContactId,
+    RecordId(id): RecordId,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let contact = db::find(&db, user.id, id)
@@ -47,7 +48,7 @@ pub async fn confirm(
 pub async fn one(
     State(db): State<PgPool>,
     user: AuthUser,
-    ContactId(id): ContactId,
+    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,

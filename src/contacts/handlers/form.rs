@@ -18,7 +18,7 @@ use super::changed;
 use crate::{
     auth::AuthUser,
     contacts::{
-        ContactId, db,
+        db,
         fields::{self, ids},
         forms::ContactForm,
         paths,
@@ -30,6 +30,7 @@ use crate::{
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
+        record_id::RecordId,
     },
 };
 
@@ -38,7 +39,7 @@ const DUPLICATE_EMAIL: &str = "This address is already in your contacts.";
 pub async fn show(
     State(db): State<PgPool>,
     user: AuthUser,
-    ContactId(id): ContactId,
+    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
@@ -85,7 +86,7 @@ pub async fn create(
 pub async fn edit(
     State(db): State<PgPool>,
     user: AuthUser,
-    ContactId(id): ContactId,
+    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
@@ -105,7 +106,7 @@ pub async fn edit(
 pub async fn update(
     State(db): State<PgPool>,
     user: AuthUser,
-    ContactId(id): ContactId,
+    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,

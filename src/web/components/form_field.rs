@@ -21,6 +21,17 @@ pub enum InputKind {
     Email,
     Password,
     Tel,
+    /// A whole number.
+    Number,
+    /// A number with decimals: a text input with the decimal keypad, since
+    /// `type="number"` would reformat or reject what is typed in some locales.
+    Decimal,
+    Date,
+    /// A date and time of day (`datetime-local`).
+    DateTime,
+    /// A checkbox: checked when the value is not empty; the browser sends `on` when checked
+    /// and nothing otherwise.
+    Checkbox,
     /// A `<textarea>`, for text of several lines.
     TextArea,
 }
@@ -28,11 +39,19 @@ pub enum InputKind {
 impl InputKind {
     fn as_str(self) -> &'static str {
         match self {
-            Self::Text | Self::TextArea => "text",
+            Self::Text | Self::TextArea | Self::Decimal => "text",
             Self::Email => "email",
             Self::Password => "password",
             Self::Tel => "tel",
+            Self::Number => "number",
+            Self::Date => "date",
+            Self::DateTime => "datetime-local",
+            Self::Checkbox => "checkbox",
         }
+    }
+
+    fn input_mode(self) -> Option<&'static str> {
+        (self == Self::Decimal).then_some("decimal")
     }
 }
 
@@ -102,29 +121,41 @@ impl<'a> FormField<'a> {
         let on_blur = self.validate_url.is_some();
         let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
         let form = self.outside_form.then_some(self.form);
+        let checkbox = self.kind == InputKind::Checkbox;
         html! {
-            div.form-field.__invalid[self.error.is_some()] {
+            div.form-field.__invalid[self.error.is_some()].__checkbox[checkbox] {
+                @if checkbox {
+                    // The box before its label, as people expect to see one.
+                    input #(id) name=(self.name) type="checkbox" value="on" form=[form]
+                        checked[!self.value.is_empty()]
+                        aria-invalid=[self.error.map(|_| "true")]
+                        aria-describedby=[described_by.as_deref()];
+                }
                 label._visually-hidden[self.label_hidden] for=(id) { (self.label) }
                 // `data-hx-*`: htmx reads the `data-` spelling too, and it is valid HTML.
-                @if self.kind == InputKind::TextArea {
-                    textarea #(id) name=(self.name) form=[form] rows="4"
-                        required[self.required]
-                        aria-invalid=[self.error.map(|_| "true")]
-                        aria-describedby=[described_by.as_deref()]
-                        data-hx-post=[self.validate_url]
-                        data-hx-trigger=[on_blur.then_some("blur changed")]
-                        data-hx-target=[on_blur.then_some("closest .form-field")]
-                        data-hx-swap=[on_blur.then_some("outerHTML")] { (self.value) }
-                } @else {
-                    input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
-                        form=[form]
-                        autocomplete=[self.autocomplete] required[self.required]
-                        aria-invalid=[self.error.map(|_| "true")]
-                        aria-describedby=[described_by.as_deref()]
-                        data-hx-post=[self.validate_url]
-                        data-hx-trigger=[on_blur.then_some("blur changed")]
-                        data-hx-target=[on_blur.then_some("closest .form-field")]
-                        data-hx-swap=[on_blur.then_some("outerHTML")];
+                @match self.kind {
+                    InputKind::Checkbox => {}
+                    InputKind::TextArea => {
+                        textarea #(id) name=(self.name) form=[form] rows="4"
+                            required[self.required]
+                            aria-invalid=[self.error.map(|_| "true")]
+                            aria-describedby=[described_by.as_deref()]
+                            data-hx-post=[self.validate_url]
+                            data-hx-trigger=[on_blur.then_some("blur changed")]
+                            data-hx-target=[on_blur.then_some("closest .form-field")]
+                            data-hx-swap=[on_blur.then_some("outerHTML")] { (self.value) }
+                    }
+                    _ => {
+                        input #(id) name=(self.name) type=(self.kind.as_str()) value=[value]
+                            inputmode=[self.kind.input_mode()] form=[form]
+                            autocomplete=[self.autocomplete] required[self.required]
+                            aria-invalid=[self.error.map(|_| "true")]
+                            aria-describedby=[described_by.as_deref()]
+                            data-hx-post=[self.validate_url]
+                            data-hx-trigger=[on_blur.then_some("blur changed")]
+                            data-hx-target=[on_blur.then_some("closest .form-field")]
+                            data-hx-swap=[on_blur.then_some("outerHTML")];
+                    }
                 }
                 @if let Some(hint) = self.hint {
                     p.hint #(hint_id) { (hint) }
@@ -156,6 +187,14 @@ inventory::submit! { CssFragment::new("form-field", r#"
     & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
     & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); font-weight: 600; }
     & textarea { resize: vertical; }
+    &.__checkbox {
+        grid-template-columns: auto 1fr;
+        align-items: center;
+        column-gap: var(--space-2);
+
+        & .hint, & .error { grid-column: 1 / -1; }
+        & input { width: 1.25rem; height: 1.25rem; }
+    }
     &.__invalid input, &.__invalid textarea { border: 2px solid var(--color-danger); }
 }
 "#) }
@@ -280,6 +319,37 @@ mod tests {
             textarea.text().collect::<String>(),
             "</textarea><script>x</script>"
         );
+    }
+
+    #[test]
+    fn a_checkbox_is_checked_by_its_value_and_comes_before_its_label() {
+        let field = FormField {
+            kind: InputKind::Checkbox,
+            value: "on",
+            ..FormField::new("invoice", "paid", "Paid")
+        };
+        let html = field.render().into_string();
+        let doc = parse(field.render());
+        assert_eq!(
+            count(
+                &doc,
+                ".form-field.__checkbox input[type=checkbox][checked][value=on]"
+            ),
+            1
+        );
+        assert!(html.find("<input").unwrap() < html.find("<label").unwrap());
+        let unchecked = FormField { value: "", ..field };
+        assert_eq!(count(&parse(unchecked.render()), "input[checked]"), 0);
+    }
+
+    #[test]
+    fn a_decimal_asks_for_the_decimal_keypad() {
+        let field = FormField {
+            kind: InputKind::Decimal,
+            ..FormField::new("invoice", "amount", "Amount")
+        };
+        let doc = parse(field.render());
+        assert_eq!(count(&doc, "input[type=text][inputmode=decimal]"), 1);
     }
 
     #[test]
