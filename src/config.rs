@@ -194,7 +194,7 @@ impl SmtpSecurity {
 
 #[derive(Debug, Clone)]
 pub struct LogConfig {
-    /// An `EnvFilter` directive such as `info,starter=debug`.
+    /// An `EnvFilter` directive such as `info,app=debug`.
     pub filter: String,
     pub format: LogFormat,
 }
@@ -281,7 +281,7 @@ impl Config {
         let log = LogConfig {
             filter: env
                 .get("RUST_LOG")
-                .unwrap_or_else(|| "info,starter=debug,tower_http=info,sqlx=warn".into()),
+                .unwrap_or_else(|| "info,app=debug,tower_http=info,sqlx=warn".into()),
             format: env.parse_or(
                 "LOG_FORMAT",
                 "text or json",

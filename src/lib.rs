@@ -10,6 +10,7 @@ pub mod config;
 pub mod contacts;
 pub mod email;
 pub mod error;
+pub mod generate;
 pub mod health;
 pub mod home;
 pub mod humanize;

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
-//! `seed`.
+//! `seed`, `generate`.
 
 use std::{
     io::{Read, Write},
@@ -9,9 +9,7 @@ use std::{
 };
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
-use lettre::message::Mailbox;
-use starter::{
+use app::{
     AppState, app,
     auth::{self, create_admin::AdminCreated},
     backends::database::Database,
@@ -27,6 +25,8 @@ use starter::{
     server::{serve, shutdown_signal},
     telemetry,
 };
+use clap::{Parser, Subcommand};
+use lettre::message::Mailbox;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -64,6 +64,36 @@ enum Command {
         #[command(subcommand)]
         data: SeedData,
     },
+    /// Write code from the templates in templates/ (run it in the project's folder).
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+#[derive(Subcommand)]
+enum Generate {
+    /// A feature module like src/contacts/: routes, handlers, views, queries scoped by owner,
+    /// a migration and tests; registered in src/lib.rs.
+    Resource {
+        /// Plural snake_case, like invoices.
+        name: String,
+        /// name:type, with ? after the type for an optional field; types: string, text, int,
+        /// decimal, bool, date, datetime, uuid. Example: number:string amount:decimal
+        /// due_on:date paid:bool notes:text?
+        #[arg(required = true)]
+        fields: Vec<String>,
+        /// Overwrite files a generator wrote before.
+        #[arg(long)]
+        force: bool,
+    },
+    /// A reversible migration pair (.up.sql and .down.sql) in migrations/.
+    Migration {
+        /// snake_case, like add_due_on_to_invoices.
+        name: String,
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +128,10 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
+    // Generators need no configuration, database or runtime: only the project's files.
+    if let Command::Generate { what } = command {
+        return generate(what);
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -140,7 +174,7 @@ fn main() -> ExitCode {
             Command::Seed {
                 data: SeedData::Contacts { user, count },
             } => seed_contacts(config, &user, count).await,
-            Command::Healthcheck => Ok(()),
+            Command::Healthcheck | Command::Generate { .. } => Ok(()),
         }
     });
     match result {
@@ -222,6 +256,40 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
         ),
     }
     Ok(())
+}
+
+fn generate(what: Generate) -> ExitCode {
+    let root = std::path::Path::new(".");
+    let (written, next) = match what {
+        Generate::Resource {
+            name,
+            fields,
+            force,
+        } => (
+            app::generate::resource(root, &name, &fields, force),
+            format!(
+                "next: scripts/sqlx-offline (records the new queries for offline builds), then \
+                 cargo test --test {name}; the pages are at /{name}"
+            ),
+        ),
+        Generate::Migration { name, force } => (
+            app::generate::migration(root, &name, force),
+            "next: write the change in the .up.sql and its undoing in the .down.sql".to_owned(),
+        ),
+    };
+    match written {
+        Ok(files) => {
+            for file in files {
+                println!("wrote {}", file.display());
+            }
+            println!("{next}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn seed_contacts(config: Config, user: &str, count: usize) -> anyhow::Result<()> {

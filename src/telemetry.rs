@@ -15,7 +15,7 @@ use crate::config::{ConfigError, LogConfig, LogFormat};
 pub fn init(config: &LogConfig) -> Result<(), ConfigError> {
     let filter = EnvFilter::try_new(&config.filter).map_err(|error| ConfigError {
         variable: "RUST_LOG",
-        problem: format!("expected a log filter such as `info,starter=debug`: {error}"),
+        problem: format!("expected a log filter such as `info,app=debug`: {error}"),
     })?;
     let registry = tracing_subscriber::registry().with(filter);
     // `try_init` fails only when a subscriber is already set (tests); keep that one.

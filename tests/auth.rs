@@ -8,6 +8,7 @@ mod common;
 
 use std::{net::IpAddr, time::Duration};
 
+use app::email::worker::{DeliveryWorker, RetryPolicy};
 use axum::{
     body::Body,
     http::{Request, StatusCode},
@@ -20,7 +21,6 @@ use common::{
     test_config, text_of,
 };
 use mail_parser::MessageParser;
-use starter::email::worker::{DeliveryWorker, RetryPolicy};
 use tokio_util::sync::CancellationToken;
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use app::{backends::http::HttpClient, config::HttpClientConfig};
 use axum::{
     Router,
     extract::{Path, State},
@@ -22,7 +23,6 @@ use axum::{
 };
 use common::{TestApp, TestClient, accounts::PASSWORD, select, test_config, text_of};
 use sha1::{Digest, Sha1};
-use starter::{backends::http::HttpClient, config::HttpClientConfig};
 
 /// Long enough for every other rule, and "seen" by the peer.
 const BREACHED: &str = "breached password 1";

@@ -7,8 +7,8 @@ mod common;
 
 use std::time::Duration;
 
+use app::{AppState, server::serve};
 use common::{TestDatabase, test_config};
-use starter::{AppState, server::serve};
 
 use common::starter_command as starter;
 
@@ -47,7 +47,7 @@ async fn healthcheck_exits_0_when_the_app_answers_and_1_when_it_does_not() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
-        starter::app(state),
+        app::app(state),
         async {
             let _ = stopped.await;
         },
@@ -86,7 +86,7 @@ async fn migrate_applies_the_migrations_to_the_configured_database() {
         .unwrap();
     assert_eq!(
         applied,
-        starter::backends::database::MIGRATOR.iter().count() as i64
+        app::backends::database::MIGRATOR.iter().count() as i64
     );
     let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
         .fetch_one(&db.pool)

@@ -6,13 +6,13 @@
 
 mod common;
 
+use app::contacts::seed;
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
 use common::{TestApp, TestClient, TestResponse, select, text_of};
 use scraper::Html;
-use starter::contacts::seed;
 use uuid::Uuid;
 
 const ADA: &[(&str, &str)] = &[

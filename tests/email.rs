@@ -9,15 +9,7 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use axum::http::StatusCode;
-use common::{
-    TestApp, assert_security_headers, production_config, select, smtp::SmtpSink, test_config,
-    text_of,
-};
-use lettre::message::Mailbox;
-use mail_parser::{MessageParser, MimeHeaders};
-use serde_json::Value;
-use starter::{
+use app::{
     AppState,
     auth::emails::{self, EmailChanged, PasswordReset},
     backends::mail::MailTransport,
@@ -26,6 +18,14 @@ use starter::{
         worker::{DeliveryWorker, RetryPolicy},
     },
 };
+use axum::http::StatusCode;
+use common::{
+    TestApp, assert_security_headers, production_config, select, smtp::SmtpSink, test_config,
+    text_of,
+};
+use lettre::message::Mailbox;
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -55,14 +55,14 @@ fn worker(state: &AppState) -> DeliveryWorker {
     )
 }
 
-fn password_reset(state: &AppState) -> starter::email::EmailContent {
+fn password_reset(state: &AppState) -> app::email::EmailContent {
     emails::password_reset(&PasswordReset {
         name: None,
         link: &state.mailer.url("/password/reset?token=abc"),
     })
 }
 
-async fn enqueue(state: &AppState, to: &str, content: starter::email::EmailContent) -> Uuid {
+async fn enqueue(state: &AppState, to: &str, content: app::email::EmailContent) -> Uuid {
     let mut tx = state.db.begin().await.unwrap();
     let id = state
         .mailer
@@ -74,7 +74,7 @@ async fn enqueue(state: &AppState, to: &str, content: starter::email::EmailConte
 }
 
 async fn status_of(state: &AppState, id: Uuid) -> (EmailStatus, i32) {
-    let message = starter::email::db::find(&state.db, id).await.unwrap();
+    let message = app::email::db::find(&state.db, id).await.unwrap();
     (message.status, message.attempts)
 }
 
@@ -153,7 +153,7 @@ async fn a_delivered_message_is_multipart_alternative_with_text_first() {
     let text = message.body_text(0).unwrap();
     assert!(text.contains(&format!("{BASE_URL}/password/forgot")));
 
-    let stored = starter::email::db::find(&app.state.db, id).await.unwrap();
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
     assert_eq!(stored.status, EmailStatus::Sent);
     assert_eq!(stored.delivered_via.as_deref(), Some("smtp"));
 }
@@ -184,7 +184,7 @@ async fn while_smtp_is_down_the_message_waits_then_goes_out_exactly_once() {
         attempts >= 2,
         "the worker did not retry (attempts: {attempts})"
     );
-    let stored = starter::email::db::find(&app.state.db, id).await.unwrap();
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
     assert!(stored.last_error.is_some());
     assert!(sink.received().is_empty());
 
@@ -393,7 +393,7 @@ async fn every_template_preview_renders_without_sending() {
     assert_eq!(page.status, StatusCode::OK);
     let doc = page.document();
     let previews = select(&doc, "section.email-preview");
-    let registered = inventory::iter::<starter::email::templates::EmailPreview>().count();
+    let registered = inventory::iter::<app::email::templates::EmailPreview>().count();
     assert_eq!(previews.len(), registered);
     for name in [
         "confirm-email",
@@ -465,7 +465,7 @@ async fn a_worker_whose_claim_lapsed_cannot_undo_the_delivery_of_its_successor()
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
 
     // A first worker claims the message, then stalls past its lease.
-    let stalled = starter::email::db::claim_next(&app.state.db, 60.0)
+    let stalled = app::email::db::claim_next(&app.state.db, 60.0)
         .await
         .unwrap()
         .unwrap();
@@ -482,10 +482,10 @@ async fn a_worker_whose_claim_lapsed_cannot_undo_the_delivery_of_its_successor()
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
 
     // The stalled worker wakes up and reports its failure: it changes nothing.
-    starter::email::db::schedule_retry(&app.state.db, &stalled, 0.0, "timed out")
+    app::email::db::schedule_retry(&app.state.db, &stalled, 0.0, "timed out")
         .await
         .unwrap();
-    starter::email::db::mark_failed(&app.state.db, &stalled, "gave up")
+    app::email::db::mark_failed(&app.state.db, &stalled, "gave up")
         .await
         .unwrap();
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
@@ -499,7 +499,7 @@ async fn a_worker_whose_claim_lapsed_cannot_undo_the_delivery_of_its_successor()
 #[tokio::test]
 async fn mailbox_pages_escape_what_messages_contain() {
     let app = TestApp::new().await;
-    let content = starter::email::EmailContent {
+    let content = app::email::EmailContent {
         template: "test-message",
         subject: "<script>alert('subject')</script>".into(),
         html: maud::html! { p { "hello" } },

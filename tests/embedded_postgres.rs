@@ -4,8 +4,8 @@
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use app::backends::embedded_postgres::EmbeddedPostgres;
 use sqlx::{Connection, PgConnection};
-use starter::backends::embedded_postgres::EmbeddedPostgres;
 
 #[tokio::test]
 async fn a_private_cluster_starts_serves_is_reused_and_stops() {

@@ -33,7 +33,7 @@ async fn ready_checks_the_database() {
 
 #[tokio::test]
 async fn ready_is_503_naming_the_database_while_it_is_down_and_recovers_after() {
-    let (app, outage) = TestApp::behind_outage(test_config(&[]), starter::routes()).await;
+    let (app, outage) = TestApp::behind_outage(test_config(&[]), app::routes()).await;
     let ready = || app.get("/health/ready");
 
     assert_eq!(ready().await.status, StatusCode::OK);

@@ -16,14 +16,14 @@ mod common;
 
 use std::path::PathBuf;
 
-use axum::{Router, body::Body, http::Request, http::StatusCode, routing::get};
-use common::{TestApp, TestClient, TestResponse, accounts::PASSWORD, checkers, test_config};
-use starter::{
+use app::{
     AppState,
     auth::db::Role,
     email::worker::{DeliveryWorker, RetryPolicy},
     error::AppError,
 };
+use axum::{Router, body::Body, http::Request, http::StatusCode, routing::get};
+use common::{TestApp, TestClient, TestResponse, accounts::PASSWORD, checkers, test_config};
 use tokio_util::sync::CancellationToken;
 
 /// The pages of one run, written to a folder of their own.
@@ -61,7 +61,7 @@ const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
 
 /// The app's routes, plus ones that fail inside, for the 500 and 503 pages.
 fn routes() -> Router<AppState> {
-    starter::routes()
+    app::routes()
         .route(
             "/test/internal",
             get(|| async { AppError::Internal(anyhow::anyhow!("broken")) }),
@@ -199,7 +199,7 @@ async fn contacts_pages(app: &TestApp, pages: &mut Pages) {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    starter::contacts::seed::add(&app.db.pool, owner, 30)
+    app::contacts::seed::add(&app.db.pool, owner, 30)
         .await
         .unwrap();
     let list = ada.get("/contacts").await;

@@ -8,6 +8,11 @@ mod common;
 
 use std::time::Duration;
 
+use app::{
+    AppState,
+    error::AppError,
+    web::{flash::Flash, layout::PageLayout},
+};
 use axum::{
     Router,
     body::Body,
@@ -19,11 +24,6 @@ use common::{
     TestApp, TestResponse, assert_security_headers, production_config, select, test_config, text_of,
 };
 use maud::html;
-use starter::{
-    AppState,
-    error::AppError,
-    web::{flash::Flash, layout::PageLayout},
-};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -149,7 +149,7 @@ async fn a_wrong_method_is_an_html_405_that_keeps_allow() {
 
 /// Routes that fail in each way a handler can, behind the real middleware.
 fn failing_routes() -> Router<AppState> {
-    starter::routes()
+    app::routes()
         .route(
             "/test/internal",
             get(|| async {
@@ -231,7 +231,7 @@ async fn an_unreachable_database_answers_503_with_a_page() {
         .acquire_timeout(Duration::from_millis(500))
         .connect_lazy_with(options);
     let state = AppState::new(test_config(&[]), pool).unwrap();
-    let router = starter::with_middleware(failing_routes(), state);
+    let router = app::with_middleware(failing_routes(), state);
 
     let request = Request::get("/test/database").body(Body::empty()).unwrap();
     let response = TestResponse::read(router.oneshot(request).await.unwrap()).await;
@@ -408,7 +408,7 @@ async fn hsts_is_sent_in_production_only() {
 
 #[tokio::test]
 async fn a_flash_message_survives_the_redirect_and_shows_once() {
-    let routes = starter::routes()
+    let routes = app::routes()
         .route(
             "/test/save",
             post(|flash: Flash| async move {
@@ -501,7 +501,7 @@ async fn a_cross_site_post_is_refused_with_an_html_403() {
 
 #[tokio::test]
 async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
-    let routes = starter::routes()
+    let routes = app::routes()
         .route(
             "/test/slow",
             get(|| async {
@@ -567,7 +567,7 @@ async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
 
 #[tokio::test]
 async fn session_cookies_are_secure_and_host_prefixed_in_production() {
-    let routes = starter::routes().route(
+    let routes = app::routes().route(
         "/test/flash",
         post(|flash: Flash| async move {
             flash.success("saved").await?;

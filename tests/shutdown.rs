@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use app::{AppState, server::serve};
 use axum::routing::get;
 use common::{TestDatabase, test_config};
-use starter::{AppState, server::serve};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -18,7 +18,7 @@ async fn an_in_flight_request_finishes_after_shutdown_begins() {
     let state = AppState::new(test_config(&[]), db.pool.clone()).unwrap();
     let (entered_tx, entered) = tokio::sync::oneshot::channel::<()>();
     let entered_tx = std::sync::Arc::new(std::sync::Mutex::new(Some(entered_tx)));
-    let routes = starter::routes().route(
+    let routes = app::routes().route(
         "/test/slow",
         get(move || {
             if let Some(tx) = entered_tx.lock().unwrap().take() {
@@ -35,7 +35,7 @@ async fn an_in_flight_request_finishes_after_shutdown_begins() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
-        starter::with_middleware(routes, state),
+        app::with_middleware(routes, state),
         async {
             let _ = stopped.await;
         },

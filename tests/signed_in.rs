@@ -10,6 +10,12 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
+use app::{
+    auth::db::Role,
+    email::worker::{DeliveryWorker, RetryPolicy},
+    error::AppError,
+    web::{flash::Flash, layout::PageLayout},
+};
 use axum::{
     body::Body,
     http::{Request, StatusCode},
@@ -22,12 +28,6 @@ use common::{
     select, test_config, text_of,
 };
 use maud::html;
-use starter::{
-    auth::db::Role,
-    email::worker::{DeliveryWorker, RetryPolicy},
-    error::AppError,
-    web::{flash::Flash, layout::PageLayout},
-};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
@@ -61,7 +61,7 @@ async fn a_page_view_writes_no_session() {
 
 #[tokio::test]
 async fn a_warm_page_view_reads_nothing_from_the_database() {
-    let (app, outage) = TestApp::behind_outage(test_config(&[]), starter::routes()).await;
+    let (app, outage) = TestApp::behind_outage(test_config(&[]), app::routes()).await;
     let mut ada = app.signed_in("ada@example.com").await;
     assert_eq!(ada.get("/account").await.status, StatusCode::OK);
 
@@ -77,7 +77,7 @@ async fn a_warm_page_view_reads_nothing_from_the_database() {
 async fn a_session_store_outage_while_saving_is_a_503_page() {
     // A page view that writes the session: it reads from the copy (the database is not
     // needed until the save at the end fails).
-    let routes = starter::routes().route(
+    let routes = app::routes().route(
         "/test/flash",
         get(|flash: Flash| async move {
             flash.success("saved").await?;
@@ -138,7 +138,7 @@ async fn sessions_ended_on_this_instance_end_at_once() {
 #[tokio::test]
 async fn sessions_ended_on_another_instance_end_here_within_the_cache_time() {
     let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "1")])).await;
-    let other_instance = starter::app(app.another_instance());
+    let other_instance = app::app(app.another_instance());
     app.confirmed_user("ada@example.com").await;
     let mut here = app.logged_in("ada@example.com", false).await;
     let elsewhere = app.logged_in("ada@example.com", false).await;
@@ -169,7 +169,7 @@ async fn a_session_ended_elsewhere_cannot_take_over_the_account() {
     // The victim changes the password on one instance; the thief's session, still fresh in
     // the other instance's copy, tries to end the victim's sessions there.
     let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "60")])).await;
-    let other_instance = starter::app(app.another_instance());
+    let other_instance = app::app(app.another_instance());
     app.confirmed_user("ada@example.com").await;
     let mut victim = app.logged_in("ada@example.com", false).await;
     let thief = app.logged_in("ada@example.com", false).await;
@@ -195,7 +195,7 @@ async fn a_copy_behind_the_session_does_not_end_it() {
     // The password is changed through this instance; the next page view lands on the other,
     // whose copy of the user still has the old epoch.
     let app = TestApp::with_config(test_config(&[("SESSION_CACHE_SECS", "60")])).await;
-    let other_instance = starter::app(app.another_instance());
+    let other_instance = app::app(app.another_instance());
     app.confirmed_user("ada@example.com").await;
     let mut ada = app.logged_in("ada@example.com", false).await;
     let before = ada.session_cookie().unwrap().clone();
@@ -211,7 +211,7 @@ async fn a_copy_behind_the_session_does_not_end_it() {
 
 #[tokio::test]
 async fn a_session_logged_out_elsewhere_is_not_brought_back_by_an_old_copy() {
-    let routes = starter::routes().route(
+    let routes = app::routes().route(
         "/test/note",
         get(|flash: Flash| async move {
             flash.success("noted").await?;
@@ -220,7 +220,7 @@ async fn a_session_logged_out_elsewhere_is_not_brought_back_by_an_old_copy() {
     );
     let app =
         TestApp::with_routes(test_config(&[("SESSION_CACHE_SECS", "60")]), routes.clone()).await;
-    let other_instance = starter::with_middleware(routes, app.another_instance());
+    let other_instance = app::with_middleware(routes, app.another_instance());
     let mut ada = app.signed_in("ada@example.com").await;
     let cookie = ada.session_cookie().unwrap().clone();
     // The other instance keeps a copy of the session...
@@ -270,7 +270,7 @@ async fn remember_me_keeps_its_lifetime_when_the_session_is_saved_again() {
 
 #[tokio::test]
 async fn a_flash_survives_a_handler_that_takes_the_layout_and_redirects() {
-    let routes = starter::routes()
+    let routes = app::routes()
         .route(
             "/test/save",
             post(|flash: Flash| async move {

@@ -2,17 +2,18 @@
 //! is not the signed-in user's is never read, changed or counted: to its handlers it does not
 //! exist (a 404).
 //!
-//! The list goes by keyset: a page is "the next 25 after this (name, id)", a range of the
-//! `(owner_id, sort_name, id)` index, so the 4,000th page costs what the first does. Listing and
+//! The list goes by keyset (`web::keyset`): a page is "the next 25 after this (name, id)", a
+//! range of the `(owner_id, sort_name, id)` index, so the 4,000th page costs what the first
+//! does. Listing and
 //! searching are separate queries rather than one with optional conditions: PostgreSQL plans a
 //! prepared statement once, and a plan that must work for both uses neither index well.
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{forms::ContactForm, search::Search};
+use crate::web::keyset;
 
 /// Contacts on one page of the list.
 pub const PAGE_SIZE: usize = 25;
@@ -55,60 +56,17 @@ impl Contact {
 }
 
 /// Where a page of the list starts: after the contact with this sort name and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    sort_name: String,
-    id: Uuid,
-}
+pub type Cursor = keyset::Cursor<String>;
 
-impl Cursor {
-    /// Before every contact: sort names are never empty (a first name is required), and the
-    /// row comparison then puts every row after it.
-    fn start() -> Self {
-        Self {
-            sort_name: String::new(),
-            id: Uuid::nil(),
-        }
-    }
+/// One page of the list.
+pub type Page = keyset::Page<Contact, String>;
 
-    /// The cursor as it goes into a URL: opaque, URL-safe, and short.
-    pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.sort_name))
-    }
-
-    /// A cursor from a URL; `None` if it was not made by [`Cursor::encode`].
-    pub fn decode(text: &str) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (id, sort_name) = text.split_once('\n')?;
-        Some(Self {
-            id: id.parse().ok()?,
-            sort_name: sort_name.to_owned(),
-        })
-    }
-}
-
-/// One page of the list, and where the next one starts if there is one.
-#[derive(Debug)]
-pub struct Page {
-    pub contacts: Vec<Contact>,
-    pub next: Option<Cursor>,
-}
-
-impl Page {
-    fn from_rows(mut contacts: Vec<Contact>) -> Self {
-        // One row more than a page was asked for: it tells whether another page follows.
-        let next = (contacts.len() > PAGE_SIZE).then(|| {
-            contacts.truncate(PAGE_SIZE);
-            contacts.last().map(|last| Cursor {
-                sort_name: last.sort_name.clone(),
-                id: last.id,
-            })
-        });
-        Self {
-            contacts,
-            next: next.flatten(),
-        }
+/// Before every contact: sort names are never empty (a first name is required), so every row
+/// compares after it.
+fn start() -> Cursor {
+    Cursor {
+        key: String::new(),
+        id: Uuid::nil(),
     }
 }
 
@@ -120,9 +78,9 @@ pub async fn page(
     search: Option<&Search>,
     after: Option<&Cursor>,
 ) -> Result<Page, sqlx::Error> {
-    let start = Cursor::start();
+    let start = start();
     let after = after.unwrap_or(&start);
-    let limit = i64::try_from(PAGE_SIZE + 1).unwrap_or(i64::MAX);
+    let limit = keyset::limit(PAGE_SIZE);
     let rows = match search {
         None => {
             sqlx::query_as!(
@@ -136,7 +94,7 @@ pub async fn page(
                 LIMIT $4
                 "#,
                 owner,
-                after.sort_name,
+                after.key,
                 after.id,
                 limit,
             )
@@ -156,7 +114,7 @@ pub async fn page(
                 LIMIT $6
                 "#,
                 owner,
-                after.sort_name,
+                after.key,
                 after.id,
                 search.leading_pattern(),
                 search.other_patterns(),
@@ -166,7 +124,10 @@ pub async fn page(
             .await?
         }
     };
-    Ok(Page::from_rows(rows))
+    Ok(Page::from_rows(rows, PAGE_SIZE, |contact| Cursor {
+        key: contact.sort_name.clone(),
+        id: contact.id,
+    }))
 }
 
 /// How many contacts `owner` has, or how many match `search`.
@@ -358,36 +319,4 @@ pub async fn names(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|row| (row.id, row.name)).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_survives_its_url() {
-        let cursor = Cursor {
-            sort_name: "zoë d'arc & <co>\nx".into(),
-            id: Uuid::new_v4(),
-        };
-        let encoded = cursor.encode();
-        assert!(
-            encoded
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
-        );
-        assert_eq!(Cursor::decode(&encoded), Some(cursor));
-    }
-
-    #[test]
-    fn a_cursor_not_made_here_is_refused() {
-        for text in [
-            "",
-            "!!!",
-            "bm90IGEgY3Vyc29y",
-            &URL_SAFE_NO_PAD.encode("nil\nname"),
-        ] {
-            assert_eq!(Cursor::decode(text), None, "{text}");
-        }
-    }
 }

@@ -20,6 +20,7 @@ use crate::{
     web::{
         components::{
             ButtonStyle, PostForm, action_button, action_link, empty_state, field_announcer,
+            form_actions,
         },
         css::CssFragment,
         form::FieldErrors,
@@ -121,7 +122,7 @@ pub fn results(listing: &Listing<'_>) -> Markup {
                 " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
             }
         }
-        @if listing.page.contacts.is_empty() && !listing.later_page {
+        @if listing.page.rows.is_empty() && !listing.later_page {
             @if searching {
                 (empty_state(
                     "No contacts match your search",
@@ -179,7 +180,7 @@ pub fn count(query: &str, count: u64) -> String {
 /// without JavaScript, and with it as soon as it scrolls into view (or is clicked).
 pub fn rows(query: &str, page: &Page) -> Markup {
     html! {
-        @for contact in &page.contacts { (row(contact)) }
+        @for contact in &page.rows { (row(contact)) }
         @if let Some(next) = &page.next {
             @let url = list_url(query, Some(&next.encode()));
             tr #(targets::MORE) .more-row {
@@ -321,7 +322,7 @@ pub fn new(input: &ContactForm, errors: &FieldErrors) -> Markup {
             h1 { "New contact" }
             (form.render(
                 &fields::contact(ids::NEW, input, errors, &validate_url),
-                form_controls("Add contact", paths::INDEX),
+                form_actions("Add contact", paths::INDEX),
             ))
         }
     }
@@ -337,17 +338,8 @@ pub fn edit(id: Uuid, name: &str, input: &ContactForm, errors: &FieldErrors) -> 
             h1 { "Edit " (name) }
             (form.render(
                 &fields::contact(ids::EDIT, input, errors, &validate_url),
-                form_controls("Save changes", &action),
+                form_actions("Save changes", &action),
             ))
-        }
-    }
-}
-
-fn form_controls(label: &str, cancel: &str) -> Markup {
-    html! {
-        div.form-actions {
-            (action_button(label, ButtonStyle::Primary))
-            a href=(cancel) { "Cancel" }
         }
     }
 }
@@ -534,15 +526,6 @@ inventory::submit! { CssFragment::new("contact-card", r#"
     & dd { margin: 0; overflow-wrap: anywhere; }
     & .notes { white-space: pre-wrap; }
     & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); margin-top: var(--space-5); }
-}
-"#) }
-
-inventory::submit! { CssFragment::new("form-actions", r#"
-.form-actions {
-    display: flex;
-    flex-wrap: wrap;
-    align-items: center;
-    gap: var(--space-4);
 }
 "#) }
 

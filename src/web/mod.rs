@@ -11,6 +11,7 @@ pub mod error_pages;
 pub mod flash;
 pub mod form;
 pub mod htmx;
+pub mod keyset;
 pub mod layout;
 pub mod linkify;
 pub mod record_id;

@@ -2,8 +2,8 @@
 //! and 1280 px in both colour schemes and fits a phone (see `common::a11y`); an error low on
 //! a long page is brought into view; links in a mailed message work from the dev mailbox.
 
+use app::auth::db::Role;
 use serde_json::Value;
-use starter::auth::db::Role;
 
 use crate::common::{
     a11y::Audit,

@@ -2,8 +2,8 @@
 //! inline editing, deleting in place and in bulk with the browser's confirmation, and every
 //! contacts page through axe.
 
+use app::{auth::db::Role, contacts::seed};
 use serde_json::Value;
-use starter::{auth::db::Role, contacts::seed};
 use uuid::Uuid;
 
 use crate::common::{

@@ -8,12 +8,12 @@
 
 use std::sync::OnceLock;
 
-use axum::http::StatusCode;
-use sqlx::PgPool;
-use starter::auth::{
+use app::auth::{
     db::{self, Role},
     password,
 };
+use axum::http::StatusCode;
+use sqlx::PgPool;
 
 use super::{TestApp, TestClient, TestResponse};
 

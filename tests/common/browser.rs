@@ -12,14 +12,14 @@ use std::{
     time::Duration,
 };
 
-use axum::http::Method;
-use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
-use serde_json::{Value, json};
-use starter::{
+use app::{
     AppState,
     email::worker::{DeliveryWorker, RetryPolicy},
     server::serve,
 };
+use axum::http::Method;
+use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::{TestDatabase, test_config};
@@ -42,7 +42,7 @@ impl ServedApp {
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(
             listener,
-            starter::app(state.clone()),
+            app::app(state.clone()),
             async {
                 let _ = stopped.await;
             },

@@ -16,6 +16,10 @@ pub mod smtp;
 
 use std::{sync::Arc, time::Duration};
 
+use app::{
+    AppState, backends::database::MIGRATOR, backends::embedded_postgres::EmbeddedPostgres,
+    config::Config,
+};
 use axum::{
     Router,
     body::Body,
@@ -26,10 +30,6 @@ use scraper::{ElementRef, Html, Selector};
 use sqlx::{
     Connection, Executor, PgConnection, PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
-};
-use starter::{
-    AppState, backends::database::MIGRATOR, backends::embedded_postgres::EmbeddedPostgres,
-    config::Config,
 };
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
@@ -142,7 +142,8 @@ impl Drop for TestDatabase {
 
 /// The app's binary, run where no `.env` can be found, with only what the test sets.
 pub fn starter_command() -> std::process::Command {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_starter"));
+    let mut command =
+        std::process::Command::new(env!(concat!("CARGO_BIN_EXE_", env!("CARGO_PKG_NAME"))));
     command.current_dir(std::env::temp_dir()).env_clear();
     command
 }
@@ -201,14 +202,14 @@ impl TestApp {
     }
 
     pub async fn with_config(config: Config) -> Self {
-        Self::with_routes(config, starter::routes()).await
+        Self::with_routes(config, app::routes()).await
     }
 
     /// The real middleware around `routes` (the app's, plus test-only ones).
     pub async fn with_routes(config: Config, routes: Router<AppState>) -> Self {
         let db = TestDatabase::new().await;
         let state = AppState::new(config, db.pool.clone()).unwrap();
-        let router = starter::with_middleware(routes, state.clone());
+        let router = app::with_middleware(routes, state.clone());
         Self { db, state, router }
     }
 
@@ -221,7 +222,7 @@ impl TestApp {
             .connect_with(db.options.clone())
             .await
             .unwrap();
-        Self::on_pool(db, config, pool, starter::routes())
+        Self::on_pool(db, config, pool, app::routes())
     }
 
     /// The app with its pool behind an [`outage::Outage`] proxy, so the test can cut the
@@ -248,7 +249,7 @@ impl TestApp {
 
     fn on_pool(db: TestDatabase, config: Config, pool: PgPool, routes: Router<AppState>) -> Self {
         let state = AppState::new(config, pool).unwrap();
-        let router = starter::with_middleware(routes, state.clone());
+        let router = app::with_middleware(routes, state.clone());
         Self { db, state, router }
     }
 

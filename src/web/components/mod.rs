@@ -90,6 +90,25 @@ pub fn action_link(href: &str, label: &str, style: ButtonStyle) -> Markup {
     }
 }
 
+/// The buttons under a form: `label` submits it, "Cancel" leads back to `cancel`.
+pub fn form_actions(label: &str, cancel: &str) -> Markup {
+    html! {
+        div.form-actions {
+            (action_button(label, ButtonStyle::Primary))
+            a href=(cancel) { "Cancel" }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("form-actions", r#"
+.form-actions {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: var(--space-4);
+}
+"#) }
+
 inventory::submit! { CssFragment::new("action-button", r#"
 .action-button {
     display: inline-flex;

@@ -1,0 +1,179 @@
+//! The generators on a project of their own: what they write, what they refuse, and that
+//! they never overwrite a file without `--force`. (`scripts/check-starter`, run by CI, builds
+//! and tests what they write.)
+
+// Integration tests: unwrapping is how a failed step reports itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    fs,
+    path::{Path, PathBuf},
+};
+
+use app::generate;
+
+const ALL_TYPES: &[&str] = &[
+    "number:string",
+    "amount:decimal",
+    "due_on:date",
+    "paid:bool",
+    "notes:text?",
+    "quantity:int",
+    "issued_at:datetime",
+    "customer_id:uuid?",
+];
+
+/// A scratch project: the real templates and lib.rs, and an empty migrations folder.
+fn project() -> PathBuf {
+    let root = std::env::temp_dir().join(format!("generate-{}", uuid::Uuid::new_v4()));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["templates/resource", "templates/migration"] {
+        fs::create_dir_all(root.join(dir)).unwrap();
+        for entry in fs::read_dir(source.join(dir)).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(entry.path(), root.join(dir).join(entry.file_name())).unwrap();
+        }
+    }
+    fs::create_dir_all(root.join("src/contacts")).unwrap();
+    fs::create_dir_all(root.join("migrations")).unwrap();
+    fs::copy(source.join("src/lib.rs"), root.join("src/lib.rs")).unwrap();
+    fs::write(
+        root.join("src/contacts/mod.rs"),
+        "//! Contacts, written by hand.\n",
+    )
+    .unwrap();
+    root
+}
+
+fn specs(list: &[&str]) -> Vec<String> {
+    list.iter().map(|spec| (*spec).to_owned()).collect()
+}
+
+#[test]
+fn a_resource_is_written_and_registered_once() {
+    let root = project();
+    let written = generate::resource(&root, "invoices", &specs(ALL_TYPES), false).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    for expected in [
+        "src/invoices/mod.rs",
+        "src/invoices/db.rs",
+        "src/invoices/forms.rs",
+        "src/invoices/handlers.rs",
+        "src/invoices/views.rs",
+        "tests/invoices.rs",
+        "src/lib.rs",
+    ] {
+        assert!(
+            names.iter().any(|name| name == expected),
+            "{expected} in {names:?}"
+        );
+    }
+    let migrations: Vec<String> = fs::read_dir(root.join("migrations"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(migrations.len(), 2, "{migrations:?}");
+    assert!(
+        migrations
+            .iter()
+            .any(|m| m.ends_with("_create_invoices.up.sql"))
+    );
+    assert!(
+        migrations
+            .iter()
+            .any(|m| m.ends_with("_create_invoices.down.sql"))
+    );
+
+    let up = fs::read_to_string(
+        root.join(
+            migrations
+                .iter()
+                .find(|m| m.ends_with(".up.sql"))
+                .map(|m| format!("migrations/{m}"))
+                .unwrap(),
+        ),
+    )
+    .unwrap();
+    assert!(up.contains("amount numeric NOT NULL"), "{up}");
+    assert!(up.contains("notes text,"), "{up}");
+    assert!(up.contains("owner_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE"));
+
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert_eq!(lib.matches("pub mod invoices;").count(), 1);
+    assert_eq!(lib.matches(".merge(invoices::routes())").count(), 1);
+    assert_eq!(
+        lib.matches("(invoices::paths::INDEX, \"Invoices\")")
+            .count(),
+        1
+    );
+
+    // A second run refuses and changes nothing; with --force it rewrites the same files (and
+    // the same migration), and registers nothing twice.
+    let before = fs::read_to_string(root.join("src/invoices/db.rs")).unwrap();
+    let error = generate::resource(&root, "invoices", &specs(ALL_TYPES), false).unwrap_err();
+    assert!(error.to_string().contains("--force"), "{error}");
+    generate::resource(&root, "invoices", &specs(&ALL_TYPES[..2]), true).unwrap();
+    assert_ne!(
+        fs::read_to_string(root.join("src/invoices/db.rs")).unwrap(),
+        before
+    );
+    assert_eq!(fs::read_dir(root.join("migrations")).unwrap().count(), 2);
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert_eq!(lib.matches(".merge(invoices::routes())").count(), 1);
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn names_that_clash_are_refused_before_anything_is_written() {
+    let root = project();
+    for (name, fields, message) in [
+        ("contacts", vec!["name:string"], "was not generated"),
+        ("type", vec!["name:string"], "Rust keyword"),
+        ("invoice", vec!["name:string"], "plural"),
+        ("invoices", vec![], "at least one field"),
+        ("invoices", vec!["fn:string"], "Rust keyword"),
+        ("invoices", vec!["total:money"], "unknown type"),
+        ("invoices", vec!["total:int", "total:int"], "twice"),
+    ] {
+        let error = generate::resource(&root, name, &specs(&fields), true).unwrap_err();
+        assert!(
+            error.to_string().contains(message),
+            "{name} {fields:?}: {error}"
+        );
+    }
+    // The hand-written module is untouched, and nothing was registered.
+    assert_eq!(
+        fs::read_to_string(root.join("src/contacts/mod.rs")).unwrap(),
+        "//! Contacts, written by hand.\n"
+    );
+    assert_eq!(fs::read_dir(root.join("migrations")).unwrap().count(), 0);
+    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    assert_eq!(
+        lib,
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap()
+    );
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn a_migration_is_a_reversible_pair() {
+    let root = project();
+    let written = generate::migration(&root, "add_due_on_to_invoices", false).unwrap();
+    assert_eq!(written.len(), 2);
+    assert!(
+        written[0]
+            .display()
+            .to_string()
+            .ends_with("_add_due_on_to_invoices.up.sql")
+    );
+    assert!(
+        written[1]
+            .display()
+            .to_string()
+            .ends_with("_add_due_on_to_invoices.down.sql")
+    );
+    let error = generate::migration(&root, "add_due_on_to_invoices", false).unwrap_err();
+    assert!(error.to_string().contains("--force"), "{error}");
+    assert!(generate::migration(&root, "Add Due", false).is_err());
+    fs::remove_dir_all(root).unwrap();
+}
