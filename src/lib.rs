@@ -8,6 +8,7 @@ pub mod auth;
 pub mod backends;
 pub mod config;
 pub mod contacts;
+pub mod demo;
 pub mod email;
 pub mod error;
 pub mod generate;
@@ -68,12 +69,14 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { AppError::NotFound })
 }
 
-/// Routes that need no session: health probes and static files never touch the session
-/// store or load a user, so they stay fast and work while the database is down.
+/// Routes that need no session: health probes, static files and development's live reload
+/// never touch the session store or load a user, so they stay fast and work while the
+/// database is down.
 fn sessionless_routes() -> Router<AppState> {
     Router::new()
         .merge(health::routes())
         .merge(web::assets::routes())
+        .merge(web::live_reload::routes())
 }
 
 /// The layers every request passes through, outermost first:

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
-//! `seed`, `generate`.
+//! `seed`, `db`, `generate`.
 
 use std::{
     io::{Read, Write},
@@ -15,6 +15,7 @@ use app::{
     backends::database::Database,
     config::Config,
     contacts,
+    demo::{self, Seeded},
     email::{
         self,
         db::EmailStatus,
@@ -64,11 +65,25 @@ enum Command {
         #[command(subcommand)]
         data: SeedData,
     },
+    /// Development database tasks.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Write code from the templates in templates/ (run it in the project's folder).
     Generate {
         #[command(subcommand)]
         what: Generate,
     },
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Drop the database, create it again, migrate it and seed it. Refused in production.
+    Reset,
+    /// Create the demo account (demo@example.com, password demo-password) with contacts,
+    /// unless it exists.
+    Seed,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +189,7 @@ fn main() -> ExitCode {
             Command::Seed {
                 data: SeedData::Contacts { user, count },
             } => seed_contacts(config, &user, count).await,
+            Command::Db { action } => database_task(config, action).await,
             Command::Healthcheck | Command::Generate { .. } => Ok(()),
         }
     });
@@ -202,7 +218,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
 
-    let shutdown = CancellationToken::new();
+    let shutdown = state.shutdown.clone();
     let worker = DeliveryWorker::new(
         database.pool.clone(),
         state.mail_transport.clone(),
@@ -255,6 +271,24 @@ async fn create_admin(config: Config, email: &str) -> anyhow::Result<()> {
              (shown once: log in and change it at /account)"
         ),
     }
+    Ok(())
+}
+
+async fn database_task(config: Config, action: DbAction) -> anyhow::Result<()> {
+    let database = match action {
+        DbAction::Reset => Database::recreate(&config.database, config.app_env).await?,
+        DbAction::Seed => Database::open(&config.database, config.app_env).await?,
+    };
+    database.migrate().await?;
+    match demo::seed(&database.pool).await? {
+        Seeded::Created => println!(
+            "seeded: log in as {} with the password {}",
+            demo::EMAIL,
+            demo::PASSWORD
+        ),
+        Seeded::AlreadyThere => println!("{} exists already: left as it is", demo::EMAIL),
+    }
+    database.pool.close().await;
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{UserCache, breached::BreachCheck},
@@ -34,6 +35,9 @@ pub struct AppState {
     pub http: HttpClient,
     /// New passwords against known breaches.
     pub breach_check: BreachCheck,
+    /// Cancelled when the server starts shutting down: background work and long-lived
+    /// responses (event streams) end on it, so that they never hold up the shutdown.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -43,6 +47,7 @@ impl AppState {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
         let http = HttpClient::new(&config.http_client)?;
+        let live_reload = !config.app_env.is_production();
         Ok(Self {
             breach_check: BreachCheck::new(http.clone(), config.breached_passwords.clone()),
             http,
@@ -56,7 +61,9 @@ impl AppState {
             frame: PageFrame {
                 stylesheet: Arc::new(Stylesheet::build()?),
                 links: crate::SITE_LINKS,
+                live_reload,
             },
+            shutdown: CancellationToken::new(),
         })
     }
 }

@@ -94,3 +94,52 @@ async fn migrate_applies_the_migrations_to_the_configured_database() {
         .unwrap();
     assert_eq!(outbox, 0);
 }
+
+#[tokio::test]
+async fn db_reset_recreates_the_database_with_the_demo_account() {
+    let db = TestDatabase::new().await;
+    sqlx::query("INSERT INTO users (email, password_hash) VALUES ('old@example.com', 'x')")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    db.pool.close().await;
+    let mut command = starter();
+    command.env("DATABASE_URL", &db.url).args(["db", "reset"]);
+    let output = common::run_ok(command).await;
+    assert!(String::from_utf8_lossy(&output.stdout).contains("demo@example.com"));
+
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM users")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(emails, ["demo@example.com"]);
+    let contacts: i64 = sqlx::query_scalar("SELECT count(*) FROM contacts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(contacts > 25, "{contacts}");
+    pool.close().await;
+
+    // Seeding again leaves the account as it is.
+    let mut again = starter();
+    again.env("DATABASE_URL", &db.url).args(["db", "seed"]);
+    let output = common::run_ok(again).await;
+    assert!(String::from_utf8_lossy(&output.stdout).contains("exists already"));
+}
+
+#[test]
+fn db_reset_refuses_in_production() {
+    let output = starter()
+        .env("APP_ENV", "production")
+        .env("APP_BASE_URL", "https://app.example.com")
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/never")
+        .args(["db", "reset"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("refuses to run with APP_ENV=production")
+    );
+}

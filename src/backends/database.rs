@@ -4,7 +4,7 @@
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::{
-    PgPool,
+    Connection, Executor, PgConnection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
@@ -23,6 +23,39 @@ pub struct Database {
 }
 
 impl Database {
+    /// Drops the app's database and creates it again, empty, then opens it: development's
+    /// `db reset`. Refused in production, where it would delete every row.
+    pub async fn recreate(config: &DatabaseConfig, app_env: AppEnv) -> anyhow::Result<Self> {
+        if app_env.is_production() {
+            anyhow::bail!("db reset deletes every row: it refuses to run with APP_ENV=production");
+        }
+        let database = Self::open(config, app_env).await?;
+        let options = database.pool.connect_options().as_ref().clone();
+        let name = options
+            .get_database()
+            .context("the database URL names no database to recreate")?
+            .to_owned();
+        database.pool.close().await;
+        // From the server's maintenance database: a database cannot drop itself.
+        let mut admin = PgConnection::connect_with(&options.clone().database("postgres"))
+            .await
+            .context("connecting to the maintenance database `postgres` to recreate the app's")?;
+        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)").as_str())
+            .await
+            .with_context(|| format!("dropping the database {name}"))?;
+        admin
+            .execute(format!("CREATE DATABASE {quoted}").as_str())
+            .await
+            .with_context(|| format!("creating the database {name}"))?;
+        admin.close().await?;
+        Ok(Self {
+            pool: pool(config, options),
+            embedded: database.embedded,
+        })
+    }
+
     /// Connects to `DATABASE_URL`, or in development starts the embedded cluster.
     pub async fn open(config: &DatabaseConfig, app_env: AppEnv) -> anyhow::Result<Self> {
         match &config.url {

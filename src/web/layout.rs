@@ -30,6 +30,7 @@ use super::{
     css::{CssFragment, Stylesheet},
     flash::{self, FlashMessage},
     htmx::{VARY_ON_HTMX, Wants},
+    live_reload,
     site_header::{SiteHeader, SiteLinks},
 };
 
@@ -59,6 +60,8 @@ pub struct CurrentUser {
 pub struct PageFrame {
     pub stylesheet: Arc<Stylesheet>,
     pub links: SiteLinks,
+    /// Pages load the live-reload script (development only; see `web::live_reload`).
+    pub live_reload: bool,
 }
 
 /// Everything the layout needs from the request, taken once per page.
@@ -156,6 +159,10 @@ impl PageLayout {
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
                     script src=(asset_url("app.js")) defer {}
+                    @if self.frame.live_reload {
+                        script src=(asset_url("live-reload.js")) data-url=(live_reload::PATH)
+                            defer {}
+                    }
                 }
                 // Every link and form is boosted: see `web::htmx`.
                 body data-hx-boost="true" { (self.body(content, flashes)) }
@@ -267,6 +274,7 @@ mod tests {
             frame: PageFrame {
                 stylesheet: Arc::new(Stylesheet::build().unwrap()),
                 links: crate::SITE_LINKS,
+                live_reload: true,
             },
         }
     }
@@ -349,6 +357,22 @@ mod tests {
     fn the_whole_site_is_boosted() {
         let doc = Doc::parse_document(&render(Wants::Document, "/", "Home", html! {}));
         assert_eq!(select(&doc, "body[data-hx-boost=true]").len(), 1);
+    }
+
+    #[test]
+    fn the_live_reload_script_is_only_there_when_asked_for() {
+        let doc = Doc::parse_document(&render(Wants::Document, "/", "Home", html! {}));
+        assert_eq!(
+            select(&doc, "script[data-url='/dev/reload'][defer]").len(),
+            1
+        );
+        let mut quiet = layout(Wants::Document, "/");
+        quiet.frame.live_reload = false;
+        let html = quiet
+            .render_with("Home", html! {}, &[])
+            .into_markup()
+            .into_string();
+        assert!(!html.contains("live-reload"), "{html}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod htmx;
 pub mod keyset;
 pub mod layout;
 pub mod linkify;
+pub mod live_reload;
 pub mod record_id;
 pub mod rules;
 pub mod security_headers;
