@@ -360,7 +360,7 @@ fn email_config(env: &Env<'_>) -> Result<EmailConfig, ConfigError> {
         "EMAIL_FROM",
         "a mailbox such as `Acme <noreply@acme.example>`",
         Mailbox::new(
-            Some("Starter".into()),
+            Some(crate::APP_NAME.clone()),
             lettre::Address::new("noreply", "localhost").map_err(|error| ConfigError {
                 variable: "EMAIL_FROM",
                 problem: error.to_string(),

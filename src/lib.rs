@@ -41,6 +41,22 @@ use crate::{
     web::{error_pages::render_error_pages, site_header::SiteLinks},
 };
 
+/// The application's name as people read it, from the package's: `acme-crm` is "Acme Crm".
+/// The site header, page titles and the sender of email show it.
+pub static APP_NAME: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    env!("CARGO_PKG_NAME")
+        .split(['-', '_'])
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect::<String>()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+});
+
 /// The application: every route inside the full middleware stack.
 pub fn app(state: AppState) -> Router {
     with_middleware(routes(), state)

@@ -25,7 +25,7 @@ use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection, postgres::PgConnectOptions};
 
 /// The database the app uses inside the embedded cluster.
-const APP_DATABASE: &str = "starter_development";
+const APP_DATABASE: &str = "app_development";
 const SUPERUSER: &str = "postgres";
 
 pub struct EmbeddedPostgres {
@@ -227,8 +227,7 @@ fn init_cluster(cluster: &EmbeddedPostgres, password_path: &Path) -> anyhow::Res
     write_private(password_path, &password, None)?;
     let handoff = match &cluster.run_as {
         Some(user) => {
-            let dir =
-                std::env::temp_dir().join(format!("starter-initdb-{}", &random_password()[..12]));
+            let dir = std::env::temp_dir().join(format!("app-initdb-{}", &random_password()[..12]));
             fs::create_dir(&dir)?;
             fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
             std::os::unix::fs::chown(&dir, Some(user.uid), Some(user.gid))?;
@@ -431,7 +430,7 @@ fn fallback_data_dir(wanted: &Path) -> PathBuf {
         .map(|byte| format!("{byte:02x}"))
         .collect();
     std::env::temp_dir()
-        .join(format!("starter-postgres-{key}"))
+        .join(format!("app-postgres-{key}"))
         .join("postgres")
 }
 

@@ -130,11 +130,11 @@ impl PageLayout {
         let markup = match self.wants {
             Wants::Document => self.document(title, content, flashes),
             Wants::Body => html! {
-                title { (title) " · Starter" }
+                title { (title) " · " (crate::APP_NAME.as_str()) }
                 (self.body(content, flashes))
             },
             Wants::Fragment => html! {
-                title { (title) " · Starter" }
+                title { (title) " · " (crate::APP_NAME.as_str()) }
                 (content)
                 @if !flashes.is_empty() { (alerts_out_of_band(flashes)) }
             },
@@ -153,7 +153,7 @@ impl PageLayout {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     meta name="htmx-config" content=(HTMX_CONFIG);
-                    title { (title) " · Starter" }
+                    title { (title) " · " (crate::APP_NAME.as_str()) }
                     link rel="stylesheet" href=(self.frame.stylesheet.href());
                     link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
@@ -305,7 +305,10 @@ mod tests {
             "Home",
             html! { p.marker { "hi" } },
         ));
-        assert_eq!(select(&doc, "head title")[0].inner_html(), "Home · Starter");
+        assert_eq!(
+            select(&doc, "head title")[0].inner_html(),
+            format!("Home · {}", crate::APP_NAME.as_str())
+        );
         assert_eq!(
             select(&doc, "link[rel=stylesheet]")[0].attr("href"),
             Some(layout(Wants::Document, "/").frame.stylesheet.href())
@@ -339,7 +342,10 @@ mod tests {
         let body = render(Wants::Body, "/", "Home", html! { p.marker { "hi" } });
         assert!(!body.contains("<html") && !body.contains("<body"), "{body}");
         let doc = Doc::parse_fragment(&body);
-        assert_eq!(select(&doc, "title")[0].inner_html(), "Home · Starter");
+        assert_eq!(
+            select(&doc, "title")[0].inner_html(),
+            format!("Home · {}", crate::APP_NAME.as_str())
+        );
         assert_eq!(select(&doc, "main#main p.marker").len(), 1);
         assert_eq!(
             select(&doc, "nav a[aria-current=page]")[0].attr("href"),

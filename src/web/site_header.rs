@@ -59,7 +59,7 @@ impl SiteHeader<'_> {
         let links = self.links;
         html! {
             header.site-header {
-                a.brand href=(links.home) { "Starter" }
+                a.brand href=(links.home) { (crate::APP_NAME.as_str()) }
                 nav aria-label="Main" {
                     ul {
                         @for (href, label) in self.nav_links() {

@@ -61,7 +61,13 @@ async fn browser_contacts_search_as_you_type_and_scroll_for_more() {
                  location.pathname, document.activeElement.id];"
             )
             .await,
-        serde_json::json!([true, "Contacts · Starter", "/contacts", "/contacts", "main"])
+        serde_json::json!([
+            true,
+            format!("Contacts · {}", app::APP_NAME.as_str()),
+            "/contacts",
+            "/contacts",
+            "main"
+        ])
     );
     // The count arrives after the page.
     browser
