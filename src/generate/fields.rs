@@ -205,16 +205,24 @@ impl Field {
                 expression.replace("VALUE", &format!("record.{name}"))
             }
         };
+        // A function of the value: `f(record.x)`, or `record.x.map(f)` when optional.
+        let apply = |function: &str| {
+            if optional {
+                format!("record.{name}.map({function})")
+            } else {
+                format!("{function}(record.{name})")
+            }
+        };
         let to_form = match kind {
             Kind::Bool => format!(r#"record.{name}.then(|| "on".to_owned())"#),
             Kind::String | Kind::Text | Kind::Decimal => format!("record.{name}.clone()"),
-            Kind::Datetime => value("rules::date_time_input(VALUE)"),
+            Kind::Datetime => apply("rules::date_time_input"),
             _ => value("VALUE.to_string()"),
         };
         let display = match kind {
             Kind::Bool => format!(r#"String::from(if record.{name} {{ "Yes" }} else {{ "No" }})"#),
             Kind::String | Kind::Text | Kind::Decimal => format!("record.{name}.clone()"),
-            Kind::Datetime => value("rules::date_time_text(VALUE)"),
+            Kind::Datetime => apply("rules::date_time_text"),
             _ => value("VALUE.to_string()"),
         };
         let form_value = if form_type == "String" {
