@@ -9,6 +9,7 @@ pub mod backends;
 pub mod config;
 pub mod email;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod home;
 pub mod humanize;
@@ -46,7 +47,7 @@ pub fn app(state: AppState) -> Router {
 /// The links of the site header, from the modules' paths: one navigation line per module.
 pub const SITE_LINKS: SiteLinks = SiteLinks {
     home: home::PATH,
-    nav: &[(home::PATH, "Home")],
+    nav: &[(home::PATH, "Home"), (files::paths::LIST, "Files")],
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(email::routes())
+        .merge(files::routes())
         .fallback(|| async { AppError::NotFound })
 }
 
@@ -151,6 +153,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let body_limit = RequestBodyLimitLayer::new(config.http.body_limit_bytes);
     routes
         .layer(body_limit)
+        // Routes that take larger bodies set their own limit, merged after the default one
+        // so that it does not cap them too.
+        .merge(files::upload_routes(&config.uploads))
         .layer(per_user)
         .merge(sessionless_routes())
         .layer(every_request)

@@ -10,7 +10,9 @@ use sqlx::PgPool;
 
 use crate::{
     auth::{UserCache, breached::BreachCheck},
-    backends::{http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions},
+    backends::{
+        http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions, storage::Storage,
+    },
     config::Config,
     email::Mailer,
     web::{css::Stylesheet, layout::PageFrame},
@@ -34,17 +36,20 @@ pub struct AppState {
     pub http: HttpClient,
     /// New passwords against known breaches.
     pub breach_check: BreachCheck,
+    /// Uploaded files: S3 or the local folder. Call `prepare` on it once at startup.
+    pub storage: Arc<Storage>,
 }
 
 impl AppState {
     /// Builds the state around an open pool. Fails when the CSS does not compile or the mail
-    /// transport cannot be set up.
+    /// transport or file storage cannot be set up.
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
         let http = HttpClient::new(&config.http_client)?;
         Ok(Self {
             breach_check: BreachCheck::new(http.clone(), config.breached_passwords.clone()),
+            storage: Arc::new(Storage::from_config(&config.storage)?),
             http,
             mailer: Mailer::new(&config),
             mail_transport,
