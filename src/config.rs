@@ -744,8 +744,18 @@ mod tests {
         assert!(local.storage.s3.is_none());
         assert_eq!(local.storage.local_dir, PathBuf::from(".data/uploads"));
         assert_eq!(local.uploads.max_bytes, 25 * 1024 * 1024);
-        assert!(local.uploads.allowed_types.contains(&"image/png".to_owned()));
-        assert!(!local.uploads.allowed_types.contains(&"text/html".to_owned()));
+        assert!(
+            local
+                .uploads
+                .allowed_types
+                .contains(&"image/png".to_owned())
+        );
+        assert!(
+            !local
+                .uploads
+                .allowed_types
+                .contains(&"text/html".to_owned())
+        );
 
         let s3 = config(&[
             ("S3_ENDPOINT", "http://127.0.0.1:9000/"),
@@ -772,7 +782,10 @@ mod tests {
         assert_eq!(bad_bucket.variable, "S3_BUCKET");
 
         let types = config(&[("UPLOAD_ALLOWED_TYPES", " Image/PNG , application/pdf,")]).unwrap();
-        assert_eq!(types.uploads.allowed_types, ["image/png", "application/pdf"]);
+        assert_eq!(
+            types.uploads.allowed_types,
+            ["image/png", "application/pdf"]
+        );
     }
 
     #[test]

@@ -54,9 +54,9 @@ impl ObjectKey {
         let safe_segment = |segment: &str| {
             !segment.is_empty()
                 && !segment.starts_with('.')
-                && segment
-                    .bytes()
-                    .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"-.".contains(&byte))
+                && segment.bytes().all(|byte| {
+                    byte.is_ascii_lowercase() || byte.is_ascii_digit() || b"-.".contains(&byte)
+                })
         };
         key.split('/')
             .all(safe_segment)

@@ -69,13 +69,18 @@ pub async fn run_every(db: PgPool, storage: std::sync::Arc<Storage>, grace: Dura
     }
 }
 
-async fn finish_deletions(db: &PgPool, storage: &Storage, grace: Duration) -> anyhow::Result<usize> {
+async fn finish_deletions(
+    db: &PgPool,
+    storage: &Storage,
+    grace: Duration,
+) -> anyhow::Result<usize> {
     let before = OffsetDateTime::now_utc() - grace;
     let stalled = db::stalled_deletions(db, before)
         .await
         .context("finding unfinished deletions")?;
     for deletion in &stalled {
-        let keys = std::iter::once(deletion.storage_key.as_str()).chain(deletion.thumbnail_key.as_deref());
+        let keys =
+            std::iter::once(deletion.storage_key.as_str()).chain(deletion.thumbnail_key.as_deref());
         for key in keys {
             let key = stored_key(key)?;
             storage

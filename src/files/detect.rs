@@ -109,7 +109,9 @@ const KNOWN: &[Known] = &[
 ];
 
 fn known(content_type: &str) -> Option<&'static Known> {
-    KNOWN.iter().find(|known| known.content_type == content_type)
+    KNOWN
+        .iter()
+        .find(|known| known.content_type == content_type)
 }
 
 /// A short description for people ("PNG image"); the type itself for the others.

@@ -54,9 +54,11 @@ pub fn too_large_message(limit: u64) -> String {
 impl IntoResponse for FileError {
     fn into_response(self) -> Response {
         let (status, message, detail) = match self {
-            Self::TooLarge { limit } => {
-                (StatusCode::PAYLOAD_TOO_LARGE, too_large_message(limit), None)
-            }
+            Self::TooLarge { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                too_large_message(limit),
+                None,
+            ),
             // A record whose object is gone is our inconsistency, not an outage.
             Self::Storage {
                 source: source @ StorageError::NotFound(_),

@@ -102,8 +102,8 @@ pub fn routes() -> Router<AppState> {
 /// outside the app's default limit, which would cap it too (`lib.rs` merges it there).
 pub fn upload_routes(config: &UploadConfig) -> Router<AppState> {
     let limit = config.max_bytes;
-    let body_limit = usize::try_from(limit.saturating_add(upload::MULTIPART_OVERHEAD))
-        .unwrap_or(usize::MAX);
+    let body_limit =
+        usize::try_from(limit.saturating_add(upload::MULTIPART_OVERHEAD)).unwrap_or(usize::MAX);
     Router::new()
         .route(paths::LIST, post(handlers::upload))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -100,16 +100,15 @@ pub fn content_disposition(disposition: Disposition, name: &str) -> String {
             _ => '_',
         })
         .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(byte).to_string(),
-            b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect();
+    let encoded: String =
+        name.bytes()
+            .map(|byte| match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => char::from(byte).to_string(),
+                b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|'
+                | b'~' => char::from(byte).to_string(),
+                _ => format!("%{byte:02X}"),
+            })
+            .collect();
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
@@ -147,7 +146,10 @@ mod tests {
             Some("say \"hi\"\n.txt")
         );
         let header = "form-data; name=\"file\"; filename*=UTF-8''%E6%8A%A5%E5%91%8A%20%22x%22.pdf";
-        assert_eq!(sent_name(None, Some(header)).as_deref(), Some("报告 \"x\".pdf"));
+        assert_eq!(
+            sent_name(None, Some(header)).as_deref(),
+            Some("报告 \"x\".pdf")
+        );
         assert_eq!(sent_name(None, Some("form-data; name=\"file\"")), None);
         assert_eq!(
             sent_name(None, Some("form-data; filename*=iso-8859-1''caf%E9")),

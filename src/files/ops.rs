@@ -145,7 +145,8 @@ pub async fn delete(
 
 /// A key read from the table; one that does not parse was never written by the app.
 pub fn stored_key(key: &str) -> Result<ObjectKey, AppError> {
-    ObjectKey::parse(key).ok_or_else(|| AppError::Internal(anyhow!("malformed storage key {key:?}")))
+    ObjectKey::parse(key)
+        .ok_or_else(|| AppError::Internal(anyhow!("malformed storage key {key:?}")))
 }
 
 /// Removes what an upload stored before failing. What cannot be removed now (storage is

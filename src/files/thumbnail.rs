@@ -10,7 +10,9 @@
 
 use std::{fs::File, io::BufReader, path::PathBuf};
 
-use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::webp::WebPEncoder};
+use image::{
+    DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, codecs::webp::WebPEncoder,
+};
 use tokio::sync::Semaphore;
 
 /// The largest width or height accepted, in pixels.
@@ -33,7 +35,10 @@ static DECODING: Semaphore = Semaphore::const_new(DECODING_AT_ONCE);
 pub enum Thumbnail {
     Made(Vec<u8>),
     /// The image declares more pixels than the app decodes.
-    TooLarge { width: u32, height: u32 },
+    TooLarge {
+        width: u32,
+        height: u32,
+    },
     /// Not a readable image; there is no thumbnail.
     Unreadable,
 }
@@ -69,8 +74,7 @@ fn decode_and_shrink(path: &std::path::Path, format: ImageFormat) -> anyhow::Res
     reader.no_limits();
     let mut decoder = reader.into_decoder()?;
     let (width, height) = decoder.dimensions();
-    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS
-    {
+    if width > MAX_SIDE || height > MAX_SIDE || u64::from(width) * u64::from(height) > MAX_PIXELS {
         return Ok(Thumbnail::TooLarge { width, height });
     }
     let mut limits = Limits::default();
@@ -146,7 +150,11 @@ mod tests {
     async fn a_broken_image_gets_none() {
         let mut truncated = png(64, 64);
         truncated.truncate(60);
-        for bytes in [truncated, b"\x89PNG\r\n\x1a\nnot really".to_vec(), Vec::new()] {
+        for bytes in [
+            truncated,
+            b"\x89PNG\r\n\x1a\nnot really".to_vec(),
+            Vec::new(),
+        ] {
             let path = write_temp(&bytes);
             assert!(matches!(
                 make(path.clone(), ImageFormat::Png).await,
@@ -173,7 +181,11 @@ mod tests {
         for &byte in bytes {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
             }
         }
         !crc
@@ -184,7 +196,10 @@ mod tests {
         for (width, height) in [(100_000, 100_000), (MAX_SIDE + 1, 10), (8_000, 8_000)] {
             let path = write_temp(&declared_png(width, height));
             match make(path.clone(), ImageFormat::Png).await {
-                Thumbnail::TooLarge { width: w, height: h } => assert_eq!((w, h), (width, height)),
+                Thumbnail::TooLarge {
+                    width: w,
+                    height: h,
+                } => assert_eq!((w, h), (width, height)),
                 other => panic!("{width}×{height}: {other:?}"),
             }
             std::fs::remove_file(path).unwrap();

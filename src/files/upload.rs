@@ -216,19 +216,31 @@ fn refusal_of_type(head: &[u8], config: &UploadConfig) -> Option<Refusal> {
 /// lied) it is the same 413 as a file over the limit.
 fn unreadable(config: &UploadConfig) -> impl Fn(MultipartError) -> FileError + '_ {
     move |error| {
-        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        if is_over_body_limit(&error) {
             FileError::TooLarge {
                 limit: config.max_bytes,
             }
         } else {
             tracing::info!(%error, "unreadable upload");
             AppError::BadRequest(
-                "The upload could not be read: it was cut off or is not a form with files."
-                    .into(),
+                "The upload could not be read: it was cut off or is not a form with files.".into(),
             )
             .into()
         }
     }
+}
+
+/// axum recognises its own body limit in a multipart error, but not the limit layer's error
+/// wrapped inside it: the cause is looked for all the way down.
+fn is_over_body_limit(error: &MultipartError) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = cause {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    error.status() == StatusCode::PAYLOAD_TOO_LARGE
 }
 
 /// Measures each image and makes its thumbnail: an image too large to decode safely is

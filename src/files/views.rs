@@ -115,7 +115,7 @@ fn upload_form(config: &UploadConfig, problems: &[String]) -> Markup {
             form #(UPLOAD_FORM_ID) method="post" action=(paths::LIST) enctype="multipart/form-data"
                 data-hx-post=(paths::LIST) data-hx-encoding="multipart/form-data"
                 data-hx-target="closest main" data-hx-disabled-elt="find button"
-                data-upload-form data-max-bytes=(config.max_bytes) {
+                data-upload-form data-max-bytes=(config.max_bytes) data-max-label=(max) {
                 @if !problems.is_empty() {
                     // As the other forms' summaries: focused when it arrives (app.js).
                     div.error-summary #{ (UPLOAD_FORM_ID) "-errors" } tabindex="-1" data-error-summary {
@@ -295,7 +295,9 @@ mod tests {
             Some(thumbnail.as_str())
         );
         assert_eq!(
-            select(&doc, ".file-preview.__badge")[0].text().collect::<String>(),
+            select(&doc, ".file-preview.__badge")[0]
+                .text()
+                .collect::<String>(),
             "PDF"
         );
         assert_eq!(select(&doc, "a[href='/files?after=x']").len(), 1);
@@ -315,7 +317,10 @@ mod tests {
         let doc = Html::parse_fragment(&page.into_string());
         let form = "form#file-upload[method=post][action='/files'][enctype='multipart/form-data']";
         assert_eq!(select(&doc, form).len(), 1);
-        let input = &select(&doc, &format!("{form} input[type=file][name=file][multiple]"))[0];
+        let input = &select(
+            &doc,
+            &format!("{form} input[type=file][name=file][multiple]"),
+        )[0];
         assert_eq!(input.attr("accept"), Some("image/png,application/pdf"));
         assert_eq!(input.attr("aria-invalid"), Some("true"));
         assert_eq!(select(&doc, "[data-error-summary] li a").len(), 1);
@@ -325,10 +330,17 @@ mod tests {
 
     #[test]
     fn only_viewable_files_offer_to_open_in_the_browser() {
-        let image = Html::parse_fragment(&file_page(&record("a.png", "image/png", true)).into_string());
+        let image =
+            Html::parse_fragment(&file_page(&record("a.png", "image/png", true)).into_string());
         assert_eq!(select(&image, ".file-actions a").len(), 2);
-        assert!(select(&image, "code")[0].text().collect::<String>().starts_with("abab"));
-        let html = Html::parse_fragment(&file_page(&record("a.html", "text/html", false)).into_string());
+        assert!(
+            select(&image, "code")[0]
+                .text()
+                .collect::<String>()
+                .starts_with("abab")
+        );
+        let html =
+            Html::parse_fragment(&file_page(&record("a.html", "text/html", false)).into_string());
         assert_eq!(select(&html, ".file-actions a").len(), 1);
         assert_eq!(select(&html, "img").len(), 0);
     }

@@ -54,7 +54,8 @@ impl LocalFolder {
                 return Err(StorageError::NotFound(key.clone()));
             }
             Err(error) => {
-                let error = anyhow::Error::new(error).context(format!("opening {}", path.display()));
+                let error =
+                    anyhow::Error::new(error).context(format!("opening {}", path.display()));
                 return Err(error.into());
             }
         };

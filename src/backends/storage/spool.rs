@@ -114,10 +114,16 @@ pub(super) async fn remove_older_than(dir: &Path, age: Duration) -> Result<usize
         .with_context(|| format!("listing {}", dir.display()))?
     {
         let path = entry.path();
-        if path.extension().is_none_or(|extension| extension != EXTENSION) {
+        if path
+            .extension()
+            .is_none_or(|extension| extension != EXTENSION)
+        {
             continue;
         }
-        let modified = entry.metadata().await.and_then(|metadata| metadata.modified());
+        let modified = entry
+            .metadata()
+            .await
+            .and_then(|metadata| metadata.modified());
         if modified.is_ok_and(|modified| modified < cutoff) {
             tokio::fs::remove_file(&path)
                 .await
