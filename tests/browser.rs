@@ -1,7 +1,8 @@
 //! The app in a real browser: the stylesheet applies, htmx loads and runs under the strict
 //! CSP without a single console error, an htmx error lands in the alerts region, the account
-//! flows work end to end with on-blur checks; and (in `browser/accessibility.rs`) every page
-//! passes axe at a phone's and a desktop's width in both colour schemes.
+//! flows work end to end with on-blur checks; (in `browser/accessibility.rs`) every page
+//! passes axe at a phone's and a desktop's width in both colour schemes; and (in
+//! `browser/files.rs`) uploads show their thumbnails.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -9,6 +10,8 @@
 #[path = "browser/accessibility.rs"]
 mod accessibility;
 mod common;
+#[path = "browser/files.rs"]
+mod files;
 
 use common::{
     a11y::Audit,

@@ -60,7 +60,8 @@ fn file_rows(files: &[FileRecord]) -> Markup {
                 td { (detect::label(&file.content_type)) }
                 td { (size(file.size_bytes)) }
                 td { (timestamp(file.created_at)) }
-                td { a href=(paths::download(file.id)) { "Download" span._visually-hidden { " " (file.original_name) } } }
+                // Named in full for screen readers, which list links out of their rows.
+                td { a href=(paths::download(file.id)) aria-label={ "Download " (file.original_name) } { "Download" } }
             }
         }
     }

@@ -17,6 +17,7 @@ use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand}
 use serde_json::{Value, json};
 use starter::{
     AppState,
+    config::Config,
     email::worker::{DeliveryWorker, RetryPolicy},
     server::serve,
 };
@@ -35,8 +36,13 @@ pub struct ServedApp {
 
 impl ServedApp {
     pub async fn start() -> Self {
+        Self::start_with(test_config(&[])).await
+    }
+
+    /// The app served with `config` (say, with a folder of its own for uploads).
+    pub async fn start_with(config: Config) -> Self {
         let db = TestDatabase::new().await;
-        let state = AppState::new(test_config(&[]), db.pool.clone()).unwrap();
+        let state = AppState::new(config, db.pool.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
