@@ -15,7 +15,10 @@ use common::{
     TestApp, TestClient, run_ok, select, starter_command, text_of,
     uploads::{Part, TestStorage, png},
 };
-use starter::{backends::storage::ObjectKey, files::cleanup};
+use starter::{
+    backends::storage::ObjectKey,
+    files::{cleanup, ops},
+};
 
 async fn stored_keys(app: &TestApp) -> Vec<String> {
     let mut keys: Vec<String> = app
@@ -112,6 +115,35 @@ async fn with_the_local_folder_unwritable_uploads_fail_clearly_and_leave_nothing
     assert!(error_message(&response).contains("nothing was uploaded"));
     assert_eq!(record_count(&app).await, 0);
     assert_eq!(std::fs::read_dir(dir.join(".incoming")).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_removal_that_fails_while_s3_is_down_is_retried_until_it_is_back() {
+    let mut storage = TestStorage::s3();
+    let app = storage.app(&[]).await;
+    let key = ObjectKey::random("files");
+    app.state
+        .storage
+        .put_bytes(&key, b"left by a failed upload", "text/plain")
+        .await
+        .unwrap();
+
+    let TestStorage::S3(server) = &mut storage else {
+        unreachable!()
+    };
+    server.stop();
+    // Returns at once: the removal goes on in the background.
+    ops::remove_or_retry(&app.state.storage, vec![key.clone()]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.resume();
+    let started = std::time::Instant::now();
+    while !stored_keys(&app).await.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{key} is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Makes every insert into the files table fail, as a database rejecting the write would.

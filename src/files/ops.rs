@@ -8,9 +8,13 @@
 //!   removed, then the record. If storage fails before anything was removed, the mark is lifted
 //!   and the owner told; if the work is cut short after that, the mark stays.
 //!
-//! What cannot be undone on the spot (a removal that fails because storage went away, a
-//! request cut off by its timeout) is finished by the cleanup pass (`cleanup.rs`): it removes
-//! objects that no record names, and completes marked deletions.
+//! A removal that fails because storage went away is retried in the background for a few
+//! minutes ([`remove_or_retry`]), so that storage coming back soon ends the disagreement. What
+//! is left after that, or by a process that died or a request cut off by its timeout, is
+//! finished by the cleanup pass (`cleanup.rs`): it removes objects that no record names, and
+//! completes marked deletions.
+
+use std::{sync::Arc, time::Duration};
 
 use anyhow::anyhow;
 use sqlx::PgPool;
@@ -25,7 +29,7 @@ use crate::{
 /// Stores the files and records them as `owner`'s; returns their names.
 pub async fn save(
     db: &PgPool,
-    storage: &Storage,
+    storage: &Arc<Storage>,
     owner: Uuid,
     files: Vec<ReceivedFile>,
 ) -> Result<Vec<String>, FileError> {
@@ -43,7 +47,7 @@ pub async fn save(
         let key = ObjectKey::random(STORAGE_PREFIX);
         let served_as = detect::served_content_type(content_type);
         if let Err(error) = storage.put_file(&key, spool, &served_as).await {
-            remove_objects(storage, &stored).await;
+            remove_or_retry(storage, stored).await;
             return Err(FileError::storage(NOTHING_UPLOADED)(error));
         }
         stored.push(key.clone());
@@ -54,7 +58,7 @@ pub async fn save(
                     .put_bytes(&thumbnail_key, &webp, thumbnail::CONTENT_TYPE)
                     .await;
                 if let Err(error) = put {
-                    remove_objects(storage, &stored).await;
+                    remove_or_retry(storage, stored).await;
                     return Err(FileError::storage(NOTHING_UPLOADED)(error));
                 }
                 stored.push(thumbnail_key.clone());
@@ -81,7 +85,7 @@ pub async fn save(
     }
     .await;
     if let Err(error) = inserted {
-        remove_objects(storage, &stored).await;
+        remove_or_retry(storage, stored).await;
         return Err(error.into());
     }
     Ok(records.into_iter().map(|file| file.name).collect())
@@ -116,7 +120,7 @@ impl StoredFile {
 /// Deletes `owner`'s file `id`; returns its name.
 pub async fn delete(
     db: &PgPool,
-    storage: &Storage,
+    storage: &Arc<Storage>,
     owner: Uuid,
     id: Uuid,
 ) -> Result<String, FileError> {
@@ -131,11 +135,9 @@ pub async fn delete(
         }
         return Err(FileError::storage("the file was not deleted")(error));
     }
-    // From here on the file is gone for its owner: what fails is left to the cleanup pass.
-    if let Some(thumbnail_key) = record.thumbnail_key.as_deref().and_then(ObjectKey::parse)
-        && let Err(error) = storage.delete(&thumbnail_key).await
-    {
-        tracing::warn!(%error, key = %thumbnail_key, "thumbnail left for the cleanup pass");
+    // From here on the file is gone for its owner: what fails is repaired later.
+    if let Some(thumbnail_key) = record.thumbnail_key.as_deref().and_then(ObjectKey::parse) {
+        remove_or_retry(storage, vec![thumbnail_key]).await;
     }
     if let Err(error) = db::remove(db, id).await {
         tracing::warn!(%error, %id, "deleted file's record left for the cleanup pass");
@@ -149,12 +151,41 @@ pub fn stored_key(key: &str) -> Result<ObjectKey, AppError> {
         .ok_or_else(|| AppError::Internal(anyhow!("malformed storage key {key:?}")))
 }
 
-/// Removes what an upload stored before failing. What cannot be removed now (storage is
-/// probably down) is an orphan for the cleanup pass.
-async fn remove_objects(storage: &Storage, keys: &[ObjectKey]) {
+/// The first wait before retrying a removal; it doubles each time, up to [`LAST_RETRY_WAIT`]
+/// (about eight minutes of retries in all).
+const FIRST_RETRY_WAIT: Duration = Duration::from_secs(1);
+const LAST_RETRY_WAIT: Duration = Duration::from_secs(256);
+
+/// Removes objects that no record will name. Those that cannot be removed now (storage is
+/// probably down) are retried in the background while storage comes back, then left to the
+/// cleanup pass.
+pub async fn remove_or_retry(storage: &Arc<Storage>, keys: Vec<ObjectKey>) {
+    let failed = remove_all(storage, keys).await;
+    if !failed.is_empty() {
+        tokio::spawn(retry_removal(storage.clone(), failed));
+    }
+}
+
+/// The keys that could not be removed.
+async fn remove_all(storage: &Storage, keys: Vec<ObjectKey>) -> Vec<ObjectKey> {
+    let mut failed = Vec::new();
     for key in keys {
-        if let Err(error) = storage.delete(key).await {
-            tracing::warn!(%error, %key, "object of a failed upload left for the cleanup pass");
+        if let Err(error) = storage.delete(&key).await {
+            tracing::warn!(%error, %key, "could not remove an object; retrying later");
+            failed.push(key);
         }
+    }
+    failed
+}
+
+async fn retry_removal(storage: Arc<Storage>, mut keys: Vec<ObjectKey>) {
+    let mut wait = FIRST_RETRY_WAIT;
+    while !keys.is_empty() && wait <= LAST_RETRY_WAIT {
+        tokio::time::sleep(wait).await;
+        keys = remove_all(&storage, keys).await;
+        wait *= 2;
+    }
+    for key in keys {
+        tracing::warn!(%key, "could not remove an object: left for the cleanup pass");
     }
 }

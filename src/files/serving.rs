@@ -26,7 +26,10 @@ use super::{
     ops::stored_key,
     thumbnail,
 };
-use crate::backends::storage::{Delivery, ObjectBody, Presentation, Storage};
+use crate::{
+    backends::storage::{Delivery, ObjectBody, Presentation, Storage},
+    error::AppError,
+};
 
 /// Images and text shown in the browser: the image or text itself, and the inline styles the
 /// browser's own viewer page uses; nothing else, in an opaque origin.
@@ -90,10 +93,7 @@ pub async fn file(
 /// The file's thumbnail, through the app whatever the storage: pages show it in an `<img>`,
 /// and their policy allows images from this origin only.
 pub async fn thumbnail(storage: &Storage, record: &FileRecord) -> Result<Response, FileError> {
-    let key = record
-        .thumbnail_key
-        .as_deref()
-        .ok_or(crate::error::AppError::NotFound)?;
+    let key = record.thumbnail_key.as_deref().ok_or(AppError::NotFound)?;
     let object = storage
         .open(&stored_key(key)?)
         .await
