@@ -164,7 +164,7 @@ async fn receive_file(
             head.extend_from_slice(&chunk[..wanted]);
             // Refused as soon as its type is known: the rest is not worth writing.
             if head.len() == SNIFF_LEN
-                && let Some(refusal) = refusal_of_type(&head, config)
+                && let Err(refusal) = accepted_type(&head, config)
             {
                 return Ok(Received::Refused(RefusedFile { name, refusal }));
             }
@@ -176,19 +176,17 @@ async fn receive_file(
             .map_err(FileError::storage(NOTHING_UPLOADED))?;
     }
     if size == 0 {
-        let refusal = RefusedFile {
-            name,
-            refusal: Refusal::Empty,
-        };
-        return Ok(if field.file_name().is_some_and(str::is_empty) {
-            Received::Nothing
-        } else {
-            Received::Refused(refusal)
-        });
-    }
-    if let Some(refusal) = refusal_of_type(&head, config) {
+        // What a file input left empty sends: an empty file name and no content.
+        if field.file_name().is_some_and(str::is_empty) {
+            return Ok(Received::Nothing);
+        }
+        let refusal = Refusal::Empty;
         return Ok(Received::Refused(RefusedFile { name, refusal }));
     }
+    let content_type = match accepted_type(&head, config) {
+        Ok(content_type) => content_type,
+        Err(refusal) => return Ok(Received::Refused(RefusedFile { name, refusal })),
+    };
     spool
         .finish()
         .await
@@ -198,18 +196,23 @@ async fn receive_file(
         name,
         size,
         sha256: hasher.finalize().into(),
-        content_type: detect::content_type(&head),
+        content_type,
         thumbnail: None,
     })))
 }
 
-fn refusal_of_type(head: &[u8], config: &UploadConfig) -> Option<Refusal> {
+/// The type detected from the file's first bytes, if the configuration accepts it.
+fn accepted_type(head: &[u8], config: &UploadConfig) -> Result<&'static str, Refusal> {
     let content_type = detect::content_type(head);
-    let allowed = config
+    if config
         .allowed_types
         .iter()
-        .any(|allowed| allowed == content_type);
-    (!allowed).then_some(Refusal::TypeNotAllowed(content_type))
+        .any(|allowed| allowed == content_type)
+    {
+        Ok(content_type)
+    } else {
+        Err(Refusal::TypeNotAllowed(content_type))
+    }
 }
 
 /// A body cut off or malformed is a 400; over the body limit (no `Content-Length`, or one that
