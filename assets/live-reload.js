@@ -7,14 +7,34 @@
   if (!script || !window.EventSource) {
     return;
   }
+  var url = script.getAttribute("data-url");
   var firstBoot = null;
-  var events = new EventSource(script.getAttribute("data-url"));
-  events.addEventListener("boot", function (event) {
-    if (firstBoot === null) {
-      firstBoot = event.data;
-    } else if (event.data !== firstBoot) {
+  var events = null;
+
+  function listen() {
+    events = new EventSource(url);
+    events.addEventListener("boot", function (event) {
+      if (firstBoot === null) {
+        firstBoot = event.data;
+      } else if (event.data !== firstBoot) {
+        events.close();
+        window.location.reload();
+      }
+    });
+  }
+
+  // A page kept in the back/forward cache keeps its connections: closed on leaving, so that
+  // pages left behind never hold the few connections a browser opens to one server.
+  window.addEventListener("pagehide", function () {
+    if (events) {
       events.close();
-      window.location.reload();
+      events = null;
     }
   });
+  window.addEventListener("pageshow", function () {
+    if (!events) {
+      listen();
+    }
+  });
+  listen();
 })();

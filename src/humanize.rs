@@ -1,6 +1,6 @@
-//! Numbers as people read them: durations ("30 minutes", "48 hours"), for messages whose
-//! numbers must come from the same constants as the code that enforces them, and counts
-//! ("1,234 contacts").
+//! Numbers as people read them: durations ("30 minutes", "48 hours") and sizes ("25 MB"),
+//! for messages whose numbers must come from the same constants as the code that enforces
+//! them, and counts ("1,234 contacts").
 
 use std::time::Duration;
 
@@ -42,6 +42,35 @@ pub fn number(number: u64) -> String {
     grouped
 }
 
+/// Bytes in the largest unit that keeps the number at 1 or more: "512 bytes", "1.5 KB",
+/// "25 MB" (units of 1024, as file managers count); one decimal below 10, none above.
+pub fn bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return match bytes {
+            1 => "1 byte".to_owned(),
+            _ => format!("{bytes} bytes"),
+        };
+    }
+    // Precision is not the point here: a size shown to a person.
+    #[allow(clippy::cast_precision_loss)]
+    let mut amount = bytes as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for next in &UNITS[1..] {
+        if amount < 1024.0 {
+            break;
+        }
+        amount /= 1024.0;
+        unit = next;
+    }
+    let text = if amount < 10.0 {
+        format!("{amount:.1}")
+    } else {
+        format!("{amount:.0}")
+    };
+    format!("{} {unit}", text.trim_end_matches(".0"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +103,23 @@ mod tests {
         ];
         for (seconds, text) in cases {
             assert_eq!(duration(Duration::from_secs(seconds)), text, "{seconds}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_naturally() {
+        let cases = [
+            (0, "0 bytes"),
+            (1, "1 byte"),
+            (1023, "1023 bytes"),
+            (1024, "1 KB"),
+            (1536, "1.5 KB"),
+            (64 * 1024, "64 KB"),
+            (25 * 1024 * 1024, "25 MB"),
+            (3 * 1024 * 1024 * 1024 + 1, "3 GB"),
+        ];
+        for (bytes, text) in cases {
+            assert_eq!(super::bytes(bytes), text, "{bytes}");
         }
     }
 }

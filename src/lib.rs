@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod files;
 pub mod generate;
 pub mod health;
 pub mod home;
@@ -66,7 +67,10 @@ pub fn app(state: AppState) -> Router {
 pub const SITE_LINKS: SiteLinks = SiteLinks {
     home: home::PATH,
     nav: &[(home::PATH, "Home")],
-    member_nav: &[(contacts::paths::INDEX, "Contacts")],
+    member_nav: &[
+        (contacts::paths::INDEX, "Contacts"),
+        (files::paths::LIST, "Files"),
+    ],
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
@@ -82,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(contacts::routes())
         .merge(email::routes())
+        .merge(files::routes())
         .fallback(|| async { AppError::NotFound })
 }
 
@@ -174,6 +179,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let body_limit = RequestBodyLimitLayer::new(config.http.body_limit_bytes);
     routes
         .layer(body_limit)
+        // Routes that take larger bodies set their own limit, merged after the default one
+        // so that it does not cap them too.
+        .merge(files::upload_routes(&config.uploads))
         .layer(per_user)
         .merge(sessionless_routes())
         .layer(every_request)

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
-//! `seed`, `db`, `generate`.
+//! `seed`, `db`, `generate`, `files`.
 
 use std::{
     io::{Read, Write},
@@ -12,7 +12,7 @@ use anyhow::Context;
 use app::{
     AppState, app,
     auth::{self, create_admin::AdminCreated},
-    backends::database::Database,
+    backends::{database::Database, storage::Storage},
     config::Config,
     contacts,
     demo::{self, Seeded},
@@ -22,6 +22,7 @@ use app::{
         templates::{self, TestMessage},
         worker::{DeliveryWorker, RetryPolicy},
     },
+    files::cleanup,
     health::paths::LIVE,
     server::{serve, shutdown_signal},
     telemetry,
@@ -74,6 +75,11 @@ enum Command {
     Generate {
         #[command(subcommand)]
         what: Generate,
+    },
+    /// Look after uploaded files.
+    Files {
+        #[command(subcommand)]
+        action: FilesAction,
     },
 }
 
@@ -128,6 +134,14 @@ enum AdminAction {
     /// Make EMAIL an administrator: promote its account, or create a confirmed one with a
     /// generated password (printed once).
     Create { email: String },
+}
+
+#[derive(Subcommand)]
+enum FilesAction {
+    /// Bring storage and the files table back into agreement: finish deletions that were cut
+    /// short, remove stored objects no record names and uploads a crash left half-received
+    /// (the server does this every hour too).
+    Cleanup,
 }
 
 /// After the HTTP server has drained, how much longer the email worker may take to stop.
@@ -190,6 +204,9 @@ fn main() -> ExitCode {
                 data: SeedData::Contacts { user, count },
             } => seed_contacts(config, &user, count).await,
             Command::Db { action } => database_task(config, action).await,
+            Command::Files {
+                action: FilesAction::Cleanup,
+            } => files_cleanup(config).await,
             Command::Healthcheck | Command::Generate { .. } => Ok(()),
         }
     });
@@ -213,7 +230,9 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     let production = config.app_env.is_production();
     let listens_on_loopback = config.host.is_loopback();
     let retry_policy = RetryPolicy::from_config(&config.email);
+    let cleanup_grace = cleanup::grace_period(config.http.request_timeout);
     let state = AppState::new(config, database.pool.clone())?;
+    state.storage.prepare().await?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
@@ -226,6 +245,11 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
     );
     let worker = tokio::spawn(worker.run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
+    let files_cleanup = tokio::spawn(cleanup::run_every(
+        database.pool.clone(),
+        state.storage.clone(),
+        cleanup_grace,
+    ));
 
     if !production && !listens_on_loopback {
         tracing::warn!(
@@ -255,6 +279,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         tracing::warn!("the email worker did not stop in time");
     }
     session_cleanup.abort();
+    files_cleanup.abort();
     // Closing the pool, then dropping the database, stops the embedded cluster, if any.
     database.pool.close().await;
     drop(database);
@@ -334,6 +359,24 @@ async fn seed_contacts(config: Config, user: &str, count: usize) -> anyhow::Resu
     println!(
         "added {count} contacts to {user} in {:.1} s",
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn files_cleanup(config: Config) -> anyhow::Result<()> {
+    let database = Database::open(&config.database, config.app_env).await?;
+    database.migrate().await?;
+    let storage = Storage::from_config(&config.storage)?;
+    storage.prepare().await?;
+    let grace = cleanup::grace_period(config.http.request_timeout);
+    let report = cleanup::run(&database.pool, &storage, grace).await?;
+    println!(
+        "files cleanup: {} interrupted deletions finished, {} orphaned objects and {} stale \
+         spooled uploads removed (anything younger than {} left alone)",
+        report.deletions_finished,
+        report.orphans_removed,
+        report.spools_removed,
+        app::humanize::duration(grace)
     );
     Ok(())
 }

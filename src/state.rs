@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{UserCache, breached::BreachCheck},
-    backends::{http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions},
+    backends::{
+        http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions, storage::Storage,
+    },
     config::Config,
     email::Mailer,
     web::{css::Stylesheet, layout::PageFrame},
@@ -38,11 +40,13 @@ pub struct AppState {
     /// Cancelled when the server starts shutting down: background work and long-lived
     /// responses (event streams) end on it, so that they never hold up the shutdown.
     pub shutdown: CancellationToken,
+    /// Uploaded files: S3 or the local folder. Call `prepare` on it once at startup.
+    pub storage: Arc<Storage>,
 }
 
 impl AppState {
     /// Builds the state around an open pool. Fails when the CSS does not compile or the mail
-    /// transport cannot be set up.
+    /// transport or file storage cannot be set up.
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
@@ -50,6 +54,7 @@ impl AppState {
         let live_reload = !config.app_env.is_production();
         Ok(Self {
             breach_check: BreachCheck::new(http.clone(), config.breached_passwords.clone()),
+            storage: Arc::new(Storage::from_config(&config.storage)?),
             http,
             mailer: Mailer::new(&config),
             mail_transport,

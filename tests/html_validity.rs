@@ -23,7 +23,12 @@ use app::{
     error::AppError,
 };
 use axum::{Router, body::Body, http::Request, http::StatusCode, routing::get};
-use common::{TestApp, TestClient, TestResponse, accounts::PASSWORD, checkers, test_config};
+use common::{
+    TestApp, TestClient, TestResponse,
+    accounts::PASSWORD,
+    checkers, test_config,
+    uploads::{Part, TestStorage, png},
+};
 use tokio_util::sync::CancellationToken;
 
 /// The pages of one run, written to a folder of their own.
@@ -82,6 +87,7 @@ async fn every_page_in_every_state_is_valid_html() {
     contacts_pages(&app, &mut pages).await;
     admin_and_mailbox_pages(&app, &mut pages).await;
     error_pages(&app, &mut pages).await;
+    files_pages(&mut pages).await;
 
     let errors = checkers::html_errors(&pages.dir);
     assert!(
@@ -329,4 +335,31 @@ async fn error_pages(app: &TestApp, pages: &mut Pages) {
         StatusCode::FORBIDDEN,
         &app.request(cross_site).await,
     );
+}
+
+async fn files_pages(pages: &mut Pages) {
+    let storage = TestStorage::local();
+    let app = storage.app(&[("UPLOAD_MAX_BYTES", "1048576")]).await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    pages.keep("files-empty", OK, &ada.get("/files").await);
+    let refused = ada
+        .upload(&[Part::file("setup.png", b"MZ\x90\x00 not a picture")])
+        .await;
+    pages.keep("files-upload-refused", INVALID, &refused);
+    let too_large = ada
+        .upload(&[Part::file("big.txt", &vec![b'a'; 1_100_000])])
+        .await;
+    pages.keep("files-too-large", StatusCode::PAYLOAD_TOO_LARGE, &too_large);
+    ada.upload(&[
+        Part::file("picture \"one\".png", &png(64, 48)),
+        Part::file("<notes>.txt", b"some notes"),
+    ])
+    .await;
+    let list = ada.get("/files").await;
+    pages.keep("files-list", OK, &list);
+    let file = common::select(&list.document(), ".file-list td.name a")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    pages.keep("file-details", OK, &ada.get(&file).await);
 }

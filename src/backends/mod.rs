@@ -7,3 +7,4 @@ pub mod http;
 pub mod mail;
 pub mod rate_limit;
 pub mod sessions;
+pub mod storage;

@@ -5,7 +5,7 @@ use maud::html;
 
 use crate::{
     auth::{self, AuthUser},
-    contacts, email, health,
+    contacts, email, files, health,
     state::AppState,
     web::{
         css::CssFragment,
@@ -64,6 +64,13 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
          causes them and delivered over SMTP with retries. In development, read them in the \
          dev mailbox, with previews of every template.",
         Some((email::paths::MAILBOX, "Open the dev mailbox")),
+    ),
+    (
+        "Files",
+        "Uploads with a progress bar and drag and drop, streamed to S3 or a local folder, \
+         types judged by their bytes, thumbnails of images, and downloads only their owner \
+         can reach.",
+        Some((files::paths::LIST, "Your files")),
     ),
     (
         "CSS per component",

@@ -14,6 +14,7 @@ use std::{
 
 use app::{
     AppState,
+    config::Config,
     email::worker::{DeliveryWorker, RetryPolicy},
     server::serve,
 };
@@ -35,8 +36,13 @@ pub struct ServedApp {
 
 impl ServedApp {
     pub async fn start() -> Self {
+        Self::start_with(test_config(&[])).await
+    }
+
+    /// The app served with `config` (say, with a folder of its own for uploads).
+    pub async fn start_with(config: Config) -> Self {
         let db = TestDatabase::new().await;
-        let state = AppState::new(test_config(&[]), db.pool.clone()).unwrap();
+        let state = AppState::new(config, db.pool.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -273,7 +279,13 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("timed out waiting for: {script}");
+        let page = self
+            .eval("return location.href + '\\n' + document.body.innerText.slice(0, 800);")
+            .await;
+        panic!(
+            "timed out waiting for: {script}\nthe page: {}",
+            page.as_str().unwrap_or_default()
+        );
     }
 
     pub async fn close(mut self) {

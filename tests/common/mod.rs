@@ -13,6 +13,7 @@ pub mod browser;
 pub mod checkers;
 pub mod outage;
 pub mod smtp;
+pub mod uploads;
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,0 +1,173 @@
+//! The files table. Every query a user's request runs names the owner, so another user's file
+//! is simply not found; a file being deleted (`deleting_since` set) is hidden from them all.
+
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct FileRecord {
+    pub id: Uuid,
+    /// Cleaned for display when it was uploaded (see `names`).
+    pub original_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: Vec<u8>,
+    pub storage_key: String,
+    pub thumbnail_key: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+pub struct NewFile<'a> {
+    pub owner_id: Uuid,
+    pub original_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub sha256: &'a [u8],
+    pub storage_key: &'a str,
+    pub thumbnail_key: Option<&'a str>,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, file: &NewFile<'_>) -> Result<Uuid, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        INSERT INTO files (owner_id, original_name, content_type, size_bytes, sha256,
+                           storage_key, thumbnail_key)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        RETURNING id
+        "#,
+        file.owner_id,
+        file.original_name,
+        file.content_type,
+        file.size_bytes,
+        file.sha256,
+        file.storage_key,
+        file.thumbnail_key,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The owner's files, newest first: `limit` of them, after the file `after` (a keyset page:
+/// every page costs what the first does).
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    owner_id: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<FileRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        FileRecord,
+        r#"
+        SELECT id, original_name, content_type, size_bytes, sha256, storage_key, thumbnail_key,
+               created_at
+        FROM files
+        WHERE owner_id = $1 AND deleting_since IS NULL
+          AND ($2::uuid IS NULL OR (created_at, id) <
+               (SELECT created_at, id FROM files WHERE id = $2 AND owner_id = $1))
+        ORDER BY created_at DESC, id DESC
+        LIMIT $3
+        "#,
+        owner_id,
+        after,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<FileRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        FileRecord,
+        r#"
+        SELECT id, original_name, content_type, size_bytes, sha256, storage_key, thumbnail_key,
+               created_at
+        FROM files
+        WHERE id = $1 AND owner_id = $2 AND deleting_since IS NULL
+        "#,
+        id,
+        owner_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Hides the file from its owner and marks it for deletion; `None` if it is not theirs (or
+/// already going).
+pub async fn start_deleting(
+    db: impl PgExecutor<'_>,
+    owner_id: Uuid,
+    id: Uuid,
+) -> Result<Option<FileRecord>, sqlx::Error> {
+    sqlx::query_as!(
+        FileRecord,
+        r#"
+        UPDATE files SET deleting_since = now()
+        WHERE id = $1 AND owner_id = $2 AND deleting_since IS NULL
+        RETURNING id, original_name, content_type, size_bytes, sha256, storage_key,
+                  thumbnail_key, created_at
+        "#,
+        id,
+        owner_id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Shows the file again: its deletion failed before anything was removed.
+pub async fn cancel_deleting(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE files SET deleting_since = NULL WHERE id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("DELETE FROM files WHERE id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A deletion that started before `before` and never finished.
+pub struct StalledDeletion {
+    pub id: Uuid,
+    pub storage_key: String,
+    pub thumbnail_key: Option<String>,
+}
+
+pub async fn stalled_deletions(
+    db: impl PgExecutor<'_>,
+    before: OffsetDateTime,
+) -> Result<Vec<StalledDeletion>, sqlx::Error> {
+    sqlx::query_as!(
+        StalledDeletion,
+        "SELECT id, storage_key, thumbnail_key FROM files WHERE deleting_since < $1",
+        before,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Those of `keys` that no record names, as original or thumbnail.
+pub async fn unreferenced_keys(
+    db: impl PgExecutor<'_>,
+    keys: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT key AS "key!"
+        FROM unnest($1::text[]) AS key
+        WHERE NOT EXISTS (
+            SELECT 1 FROM files WHERE storage_key = key OR thumbnail_key = key
+        )
+        "#,
+        keys,
+    )
+    .fetch_all(db)
+    .await
+}

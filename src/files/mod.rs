@@ -1,0 +1,114 @@
+//! Files: each user uploads files (several at once, with a progress bar, by choosing or
+//! dropping them), sees them listed with thumbnails of images, and downloads, views or deletes
+//! them. Nobody else can reach them.
+//!
+//! The rules:
+//!
+//! - **Owner only.** Every query names the owner; another user's file is a 404 on every route,
+//!   exactly like one that does not exist.
+//! - **Bytes, not claims.** A file's type is detected from its first bytes (`detect.rs`), then
+//!   checked against `UPLOAD_ALLOWED_TYPES`; the name and the browser's stated type are ignored.
+//!   Names are cleaned for display (`names.rs`) and never become storage keys, which are random.
+//! - **Bounded memory.** Uploads stream to a spool file on disk while they are counted and
+//!   hashed, then to storage (`upload.rs`); over `UPLOAD_MAX_BYTES` is a 413. Only this route
+//!   accepts a body that large (`upload_routes`).
+//! - **All or nothing, no orphans.** An upload stores every file or none, and storage and the
+//!   table never disagree for long (`ops.rs`, `cleanup.rs`).
+//! - **Nothing uploaded runs as this site.** Files are served with the detected type,
+//!   `nosniff`, a sandboxing policy, and only images, text and PDFs inline (`serving.rs`).
+//! - **Thumbnails** of JPEG, PNG, GIF and WebP images, made off the async runtime with decoding
+//!   limits; images too large to decode safely are refused (`thumbnail.rs`).
+//!
+//! Where things are: `handlers.rs` the routes; `views.rs` the pages; `db.rs` the SQL;
+//! `error.rs` the 413 and storage-failure answers. Storage itself is `backends::storage`.
+
+pub mod cleanup;
+pub mod db;
+pub mod detect;
+pub mod error;
+mod handlers;
+pub mod names;
+pub mod ops;
+mod serving;
+pub mod thumbnail;
+pub mod upload;
+pub mod views;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::{config::UploadConfig, state::AppState};
+
+/// Every object this module stores has a key under this prefix (`files/{uuid}`), so that the
+/// cleanup pass never touches another module's objects in a shared bucket.
+pub const STORAGE_PREFIX: &str = "files";
+
+/// Every path of the module, written once: routes use the templates, links the functions.
+pub mod paths {
+    use uuid::Uuid;
+
+    /// The list and the upload form (GET), and uploads (POST).
+    pub const LIST: &str = "/files";
+    pub const FILE: &str = "/files/{id}";
+    pub const DOWNLOAD: &str = "/files/{id}/download";
+    pub const VIEW: &str = "/files/{id}/view";
+    pub const THUMBNAIL: &str = "/files/{id}/thumbnail";
+    pub const DELETE: &str = "/files/{id}/delete";
+
+    fn with_id(template: &str, id: Uuid) -> String {
+        template.replace("{id}", &id.to_string())
+    }
+
+    pub fn file(id: Uuid) -> String {
+        with_id(FILE, id)
+    }
+
+    pub fn download(id: Uuid) -> String {
+        with_id(DOWNLOAD, id)
+    }
+
+    pub fn view(id: Uuid) -> String {
+        with_id(VIEW, id)
+    }
+
+    pub fn thumbnail(id: Uuid) -> String {
+        with_id(THUMBNAIL, id)
+    }
+
+    pub fn delete(id: Uuid) -> String {
+        with_id(DELETE, id)
+    }
+}
+
+/// Every route but the upload, under the app's default body limit.
+pub fn routes() -> Router<AppState> {
+    use self::handlers::{delete, download, list, show, thumbnail, view};
+    Router::new()
+        .route(paths::LIST, get(list))
+        .route(paths::FILE, get(show))
+        .route(paths::DOWNLOAD, get(download))
+        .route(paths::VIEW, get(view))
+        .route(paths::THUMBNAIL, get(thumbnail))
+        .route(paths::DELETE, post(delete))
+}
+
+/// The upload, with a body limit of its own: `UPLOAD_MAX_BYTES` plus room for the multipart
+/// framing, checked against `Content-Length` before any of the body is read, and while it is
+/// read when that header is absent or lies. Any 413 gets this module's message. It must sit
+/// outside the app's default limit, which would cap it too (`lib.rs` merges it there).
+pub fn upload_routes(config: &UploadConfig) -> Router<AppState> {
+    let limit = config.max_bytes;
+    let body_limit =
+        usize::try_from(limit.saturating_add(upload::MULTIPART_OVERHEAD)).unwrap_or(usize::MAX);
+    Router::new()
+        .route(paths::LIST, post(handlers::upload))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(axum::middleware::map_response(move |response| {
+            error::explain_too_large(limit, response)
+        }))
+}

@@ -1,0 +1,133 @@
+//! Serving stored files to their owner, so that nothing uploaded can act as part of this site.
+//!
+//! - The `Content-Type` is the one detected on upload, and `X-Content-Type-Options: nosniff`
+//!   stops the browser from guessing another (text that looks like HTML stays text).
+//! - Only images, plain text and PDFs are ever shown in the browser; everything else (HTML,
+//!   SVG, whatever the allowed list lets in) is a download, whatever the route.
+//! - Every response carries a Content Security Policy that lets nothing run: `sandbox` (an
+//!   opaque origin, no scripts, no forms) for images, text and downloads. PDFs cannot have it,
+//!   since browsers refuse to start their PDF viewer in a sandbox; their policy still allows
+//!   no script of ours, and a PDF's own scripts run inside the viewer, not in our origin.
+//! - `Content-Disposition` names the file in both RFC 6266 forms (see `names`).
+//!
+//! From S3 the app sends the browser to a presigned link valid for a minute, signed with the
+//! same type and disposition as overrides; S3 serves its own headers there, in its own origin.
+
+use axum::{
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::{
+    db::FileRecord,
+    detect::{self, Viewing},
+    error::FileError,
+    names::{self, Disposition},
+    ops::stored_key,
+    thumbnail,
+};
+use crate::{
+    backends::storage::{Delivery, ObjectBody, Presentation, Storage},
+    error::AppError,
+};
+
+/// Images and text shown in the browser: the image or text itself, and the inline styles the
+/// browser's own viewer page uses; nothing else, in an opaque origin.
+const VIEW_POLICY: &str =
+    "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'";
+/// PDFs: the browser's viewer embeds the document (`object-src 'self'`) in a page with inline
+/// styles; no script source is allowed.
+const PDF_POLICY: &str = "default-src 'none'; object-src 'self'; style-src 'unsafe-inline'; \
+                          frame-ancestors 'none'";
+/// Downloads, should a browser show one after all.
+const DOWNLOAD_POLICY: &str = "sandbox; default-src 'none'";
+/// The files are personal, and a link to S3 expires: no cache keeps either.
+const NOT_STORED: &str = "private, no-store";
+
+/// Why the file is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Download,
+    View,
+}
+
+/// The file, as `purpose` asks when its type allows it. Authorise before calling.
+pub async fn file(
+    storage: &Storage,
+    record: &FileRecord,
+    purpose: Purpose,
+) -> Result<Response, FileError> {
+    let viewing = detect::viewing(&record.content_type);
+    let (disposition, policy) = match (purpose, viewing) {
+        (Purpose::View, Viewing::Sandboxed) => (Disposition::Inline, VIEW_POLICY),
+        (Purpose::View, Viewing::Pdf) => (Disposition::Inline, PDF_POLICY),
+        _ => (Disposition::Attachment, DOWNLOAD_POLICY),
+    };
+    let content_type = detect::served_content_type(&record.content_type);
+    let content_disposition = names::content_disposition(disposition, &record.original_name);
+    let presentation = Presentation {
+        content_type: &content_type,
+        content_disposition: &content_disposition,
+    };
+    let key = stored_key(&record.storage_key)?;
+    let delivery = storage
+        .deliver(&key, &presentation)
+        .await
+        .map_err(FileError::storage("the file cannot be fetched now"))?;
+    Ok(match delivery {
+        Delivery::Redirect(link) => {
+            ([(header::CACHE_CONTROL, NOT_STORED)], Redirect::to(&link)).into_response()
+        }
+        Delivery::Stream(object) => stream(
+            object,
+            &[
+                (header::CONTENT_TYPE, &content_type),
+                (header::CONTENT_DISPOSITION, &content_disposition),
+                (header::CONTENT_SECURITY_POLICY, policy),
+                (header::CACHE_CONTROL, NOT_STORED),
+            ],
+        ),
+    })
+}
+
+/// The file's thumbnail, through the app whatever the storage: pages show it in an `<img>`,
+/// and their policy allows images from this origin only.
+pub async fn thumbnail(storage: &Storage, record: &FileRecord) -> Result<Response, FileError> {
+    let key = record.thumbnail_key.as_deref().ok_or(AppError::NotFound)?;
+    let object = storage
+        .open(&stored_key(key)?)
+        .await
+        .map_err(FileError::storage("the preview cannot be fetched now"))?;
+    Ok(stream(
+        object,
+        &[
+            (header::CONTENT_TYPE, thumbnail::CONTENT_TYPE),
+            (header::CONTENT_SECURITY_POLICY, DOWNLOAD_POLICY),
+            // A file's thumbnail never changes; it goes with the file.
+            (header::CACHE_CONTROL, "private, max-age=86400"),
+        ],
+    ))
+}
+
+fn stream(object: ObjectBody, headers: &[(HeaderName, &str)]) -> Response {
+    let mut response = (StatusCode::OK, object.body).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Some(length) = object.length {
+        response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    for (name, value) in headers {
+        // Every value is ours or built to be a valid header (see `names`); one that is not
+        // is left out rather than sent broken.
+        match HeaderValue::from_str(value) {
+            Ok(value) => {
+                response_headers.insert(name.clone(), value);
+            }
+            Err(error) => tracing::error!(%error, header = %name, "invalid header value"),
+        }
+    }
+    response
+}

@@ -1,0 +1,256 @@
+//! Uploads as a browser sends them (`multipart/form-data`), and the file storage a test runs
+//! the app on: a local folder of its own, or an S3 server of its own (`s3s-fs`).
+//!
+//! ```text
+//! let storage = TestStorage::local();            // or TestStorage::s3()
+//! let app = storage.app(&[("UPLOAD_MAX_BYTES", "65536")]).await;
+//! let mut ada = app.signed_in("ada@example.com").await;
+//! let response = ada.upload(&[Part::file("photo.png", &png)]).await;
+//! ```
+
+use std::{
+    net::{SocketAddr, TcpStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use axum::{body::Body, http::Request};
+
+use super::{TestApp, TestClient, TestResponse, test_config};
+
+/// One part of a multipart body.
+pub struct Part<'a> {
+    pub field: &'a str,
+    /// Written between the quotes of `filename="…"` as it is: a test may put escapes there.
+    pub filename: Option<&'a str>,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Part<'a> {
+    /// A file in the `file` field, claimed to be a PNG whatever it holds (browsers guess from
+    /// the name; the app must not care).
+    pub fn file(filename: &'a str, bytes: &'a [u8]) -> Self {
+        Self {
+            field: "file",
+            filename: Some(filename),
+            content_type: "image/png",
+            bytes,
+        }
+    }
+}
+
+const BOUNDARY: &str = "----starter-test-boundary-7MA4YWxkTrZu0gW";
+
+/// The body and its `Content-Type`.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let filename = part
+            .filename
+            .map(|name| format!("; filename=\"{name}\""))
+            .unwrap_or_default();
+        body.extend_from_slice(
+            format!(
+                "Content-Disposition: form-data; name=\"{}\"{filename}\r\nContent-Type: {}\r\n\r\n",
+                part.field, part.content_type
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(part.bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+impl TestClient<'_> {
+    /// Submits the upload form as a page without script does.
+    pub async fn upload(&mut self, parts: &[Part<'_>]) -> TestResponse {
+        self.send(upload_request(parts, false)).await
+    }
+
+    /// Submits the upload form as htmx does.
+    pub async fn upload_htmx(&mut self, parts: &[Part<'_>]) -> TestResponse {
+        self.send(upload_request(parts, true)).await
+    }
+}
+
+pub fn upload_request(parts: &[Part<'_>], htmx: bool) -> Request<Body> {
+    let (content_type, body) = multipart(parts);
+    let mut request = Request::post("/files")
+        .header("content-type", content_type)
+        .header("content-length", body.len())
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", "http://localhost:3000");
+    if htmx {
+        request = request.header("hx-request", "true");
+    }
+    request.body(Body::from(body)).unwrap()
+}
+
+/// Where a test's app keeps files.
+pub enum TestStorage {
+    Local(PathBuf),
+    S3(S3Server),
+}
+
+impl TestStorage {
+    /// A folder of its own under the system's temporary folder.
+    pub fn local() -> Self {
+        Self::Local(temp_dir("uploads"))
+    }
+
+    /// An S3 server of its own.
+    pub fn s3() -> Self {
+        Self::S3(S3Server::start())
+    }
+
+    /// The variables that point the app at this storage.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Local(dir) => vec![("UPLOADS_DIR", dir.display().to_string())],
+            Self::S3(server) => vec![
+                ("S3_ENDPOINT", server.endpoint()),
+                ("S3_ACCESS_KEY", S3Server::ACCESS_KEY.into()),
+                ("S3_SECRET_KEY", S3Server::SECRET_KEY.into()),
+                ("S3_BUCKET", "test-uploads".into()),
+            ],
+        }
+    }
+
+    /// The app on this storage, prepared as at startup (the bucket created), with `extra`
+    /// variables.
+    pub async fn app(&self, extra: &[(&str, &str)]) -> TestApp {
+        let variables = self.variables();
+        let mut all: Vec<(&str, &str)> = variables
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+            .collect();
+        all.extend_from_slice(extra);
+        let app = TestApp::with_config(test_config(&all)).await;
+        app.state.storage.prepare().await.unwrap();
+        app
+    }
+}
+
+impl Drop for TestStorage {
+    fn drop(&mut self) {
+        if let Self::Local(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn temp_dir(what: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("starter-test-{what}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `s3s-fs`, an S3 server that checks signatures and the expiry of presigned links, on a free
+/// loopback port over a folder of its own. Stopped when dropped.
+pub struct S3Server {
+    address: SocketAddr,
+    dir: PathBuf,
+    process: Option<Child>,
+}
+
+impl S3Server {
+    pub const ACCESS_KEY: &str = "test-access-key";
+    pub const SECRET_KEY: &str = "test-secret-key";
+
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self {
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            dir: temp_dir("s3"),
+            process: None,
+        };
+        server.resume();
+        server
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops the server, as an outage would.
+    pub fn stop(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn resume(&mut self) {
+        let binary = std::env::var_os("S3S_FS").unwrap_or_else(|| "s3s-fs".into());
+        let process = Command::new(&binary)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &self.address.port().to_string(),
+            ])
+            .args([
+                "--access-key",
+                Self::ACCESS_KEY,
+                "--secret-key",
+                Self::SECRET_KEY,
+            ])
+            .arg(&self.dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "The S3 tests need s3s-fs, an S3 server ({error}). Install it with \
+                     `cargo install s3s-fs@0.14.1 --features binary --locked` (about 3 minutes), \
+                     or point S3S_FS at it."
+                )
+            });
+        self.process = Some(process);
+        let started = Instant::now();
+        while TcpStream::connect(self.address).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "s3s-fs did not start listening on {}",
+                self.address
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A PNG of `width` × `height` pixels.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    bytes
+}
