@@ -84,10 +84,12 @@ async fn migrate_applies_the_migrations_to_the_configured_database() {
         .fetch_one(&db.pool)
         .await
         .unwrap();
-    assert_eq!(
-        applied,
-        app::backends::database::MIGRATOR.iter().count() as i64
-    );
+    // A reversible migration is a pair in the list; only its way up is applied.
+    let ups = app::backends::database::MIGRATOR
+        .iter()
+        .filter(|migration| !migration.migration_type.is_down_migration())
+        .count();
+    assert_eq!(applied, ups as i64);
     let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
         .fetch_one(&db.pool)
         .await
