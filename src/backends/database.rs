@@ -110,6 +110,11 @@ impl Database {
 /// and `/health/ready` says so; when it comes back, the pool reconnects by itself.
 pub fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> PgPool {
     PgPoolOptions::new()
+        // sqlx pings a connection before every checkout by default: a second round trip for
+        // each query, which halved the throughput of a page with one query. A connection that
+        // died (the server restarted) fails its query instead, with a 503, and the pool drops
+        // it; the next request gets a fresh one.
+        .test_before_acquire(false)
         .max_connections(config.max_connections)
         .min_connections(config.min_connections)
         .acquire_timeout(config.acquire_timeout)

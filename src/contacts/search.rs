@@ -17,6 +17,8 @@ pub struct TooLong;
 pub struct Search {
     /// `%word%` for each distinct word, with `LIKE`'s wildcards escaped, longest first.
     patterns: Vec<String>,
+    /// Characters in the longest word.
+    longest: usize,
 }
 
 impl Search {
@@ -32,7 +34,14 @@ impl Search {
             .iter()
             .map(|word| format!("%{}%", escape_like(word)))
             .collect();
-        Ok((!patterns.is_empty()).then_some(Self { patterns }))
+        let longest = words.first().map_or(0, |word| word.chars().count());
+        Ok((!patterns.is_empty()).then_some(Self { patterns, longest }))
+    }
+
+    /// Whether the longest word has three characters or more, so that the trigram index can
+    /// find its matches.
+    pub fn has_trigrams(&self) -> bool {
+        self.longest >= 3
     }
 
     /// The pattern of the longest word.
@@ -74,6 +83,14 @@ mod tests {
         let search = Search::parse(r"100% a_b c\d").unwrap().unwrap();
         assert_eq!(search.leading_pattern(), r"%100\%%");
         assert_eq!(search.other_patterns(), [r"%a\_b%", r"%c\\d%"]);
+    }
+
+    #[test]
+    fn only_words_of_three_or_more_use_the_trigram_index() {
+        assert!(Search::parse("smi").unwrap().unwrap().has_trigrams());
+        assert!(Search::parse("a smith").unwrap().unwrap().has_trigrams());
+        assert!(!Search::parse("jo").unwrap().unwrap().has_trigrams());
+        assert!(!Search::parse("a%").unwrap().unwrap().has_trigrams());
     }
 
     #[test]
