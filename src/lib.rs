@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod home;
 pub mod humanize;
+pub mod search;
 pub mod server;
 pub mod state;
 pub mod telemetry;
@@ -49,6 +50,7 @@ pub const SITE_LINKS: SiteLinks = SiteLinks {
     home: home::PATH,
     nav: &[(home::PATH, "Home")],
     member_nav: &[(contacts::paths::INDEX, "Contacts")],
+    search: search::paths::INDEX,
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
@@ -63,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(contacts::routes())
+        .merge(search::routes())
         .merge(email::routes())
         .fallback(|| async { AppError::NotFound })
 }
