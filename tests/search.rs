@@ -441,7 +441,7 @@ async fn htmx_gets_the_results_fragment_and_a_plain_request_the_page() {
 }
 
 #[tokio::test]
-async fn blank_queries_show_the_no_query_state() {
+async fn blank_queries_and_lone_exclusions_show_the_no_query_state() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;
     add(
@@ -455,6 +455,7 @@ async fn blank_queries_show_the_no_query_state() {
         "/search?q=",
         "/search?q=%20%20%09",
         "/search?q=%26%7C%21",
+        "/search?q=-hopper",
     ] {
         let page = ada.get(url).await;
         assert_eq!(page.status, StatusCode::OK, "{url}");

@@ -29,8 +29,8 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    /// The search for `text`; `None` when it has nothing to search for (blank, or only
-    /// punctuation such as `& | !`).
+    /// The search for `text`; `None` when it has nothing to search for (blank, only
+    /// punctuation such as `& | !`, or only words to leave out).
     pub fn parse(text: &str) -> Result<Option<Self>, TooLong> {
         let length = text.chars().count();
         if length > MAX_LEN {
@@ -42,10 +42,13 @@ impl SearchQuery {
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         let tokens: Vec<&str> = text.split_whitespace().collect();
-        if !tokens
+        // Words left out alone ("-acme") ask for everything else: not a search, and the one
+        // query the index cannot narrow.
+        let wanted = tokens
             .iter()
-            .any(|token| token.chars().any(char::is_alphanumeric))
-        {
+            .filter(|token| token.chars().any(char::is_alphanumeric))
+            .any(|token| !token.starts_with('-'));
+        if !wanted {
             return Ok(None);
         }
         let plain = tokens.iter().all(|token| is_plain_word(token));
@@ -146,7 +149,7 @@ mod tests {
 
     #[test]
     fn operators_are_left_to_websearch_and_turn_off_corrections() {
-        for text in [r#""acme corp""#, "smith -acme", "ada or grace", "-x"] {
+        for text in [r#""acme corp""#, "smith -acme", "ada or grace", r#""-x""#] {
             let query = parse(text);
             assert_eq!(query.websearch(), text);
             assert_eq!(query.prefix(), "");
@@ -156,7 +159,9 @@ mod tests {
 
     #[test]
     fn nothing_to_search_for_is_no_query() {
-        for text in ["", "   \t", "& | !", "-", r#"""#, "'\\ :* ("] {
+        for text in [
+            "", "   \t", "& | !", "-", r#"""#, "'\\ :* (", "-acme", "-a -b",
+        ] {
             assert_eq!(SearchQuery::parse(text), Ok(None), "{text:?}");
         }
     }
