@@ -103,7 +103,7 @@ fn found(typed: &str, outcome: &Outcome) -> Markup {
         p.search-summary role="status" {
             @match &outcome.correction {
                 Some(Correction::ShowingInstead(corrected)) => {
-                    "Nothing matches “" (typed) "”. Showing results for “"
+                    "Nothing matches “" (typed.trim()) "”. Showing results for “"
                     strong { (corrected) } "”."
                 }
                 Some(Correction::DidYouMean(corrected)) => {
