@@ -50,7 +50,7 @@ pub const SITE_LINKS: SiteLinks = SiteLinks {
     home: home::PATH,
     nav: &[(home::PATH, "Home")],
     member_nav: &[(contacts::paths::INDEX, "Contacts")],
-    search: search::paths::INDEX,
+    search: search::paths::SEARCH,
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,

@@ -211,7 +211,7 @@ impl SignedIn {
     async fn search(&self, text: &str) -> anyhow::Result<()> {
         let response = self
             .client
-            .get(format!("{}{}", self.base, paths::INDEX))
+            .get(format!("{}{}", self.base, paths::SEARCH))
             .query(&[("q", text)])
             .header("cookie", &self.cookie)
             .header("hx-request", "true")
