@@ -672,3 +672,31 @@ async fn the_vocabulary_follows_changes_to_contacts() {
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.text());
     assert!(words(&app).await.is_empty());
 }
+
+#[tokio::test]
+async fn malformed_query_strings_get_a_page_not_a_crash() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    // Bytes that are not UTF-8, or a stray %, are read leniently and searched for.
+    for url in ["/search?q=%FF%FE", "/search?q=%"] {
+        let response = ada.get(url).await;
+        assert_eq!(response.status, StatusCode::OK, "{url}");
+        assert_eq!(
+            select(&response.document(), "#search-results").len(),
+            1,
+            "{url}"
+        );
+    }
+    // A parameter given twice is a request no form of ours sends: a 400 page.
+    for url in ["/search?q=a&q=b", "/search?q=x&page=1&page=2"] {
+        let response = ada.get(url).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{url}");
+        assert!(
+            response
+                .header("content-type")
+                .unwrap()
+                .starts_with("text/html"),
+            "{url}"
+        );
+    }
+}
