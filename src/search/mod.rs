@@ -8,7 +8,7 @@
 //! ranks (`ts_rank_cd`), counts and highlights one page of matches in one statement;
 //! `results.rs` corrects typos against the vocabulary when the words as typed find next to
 //! nothing; `highlight.rs` makes `ts_headline`'s output safe to show; `views.rs` and
-//! `handlers.rs` are the page and the fragment; `bench.rs` is `starter bench search`.
+//! `handlers.rs` are the page and the fragment; `bench/` is `starter bench search`.
 //!
 //! Only contacts exist so far. Results come in sections, one per kind of record
 //! (`results::Kind`): adding files (by original name) is a generated `tsvector` and an
