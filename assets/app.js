@@ -80,4 +80,34 @@
       event.detail.issueRequest(true);
     }
   });
+
+  // Search results by keyboard: from the search box, Down goes to the first result; on a
+  // result, Down and Up go to the next and previous one (Up from the first goes back to the
+  // box), and Enter follows the link as usual. Tab still walks through them in order.
+  document.addEventListener("keydown", function (event) {
+    if ((event.key !== "ArrowDown" && event.key !== "ArrowUp") || event.altKey ||
+        event.ctrlKey || event.metaKey || event.shiftKey) {
+      return;
+    }
+    var target = event.target;
+    var inBox = target.matches && target.matches("[data-search-box]");
+    var links = Array.prototype.slice.call(
+      document.querySelectorAll("[data-search-results] a[data-search-hit]"));
+    var at = links.indexOf(target);
+    if ((!inBox && at === -1) || links.length === 0) {
+      return;
+    }
+    var next = null;
+    if (inBox) {
+      next = event.key === "ArrowDown" ? links[0] : null;
+    } else if (event.key === "ArrowDown") {
+      next = links[at + 1] || null;
+    } else {
+      next = at === 0 ? document.querySelector("[data-search-box]") : links[at - 1];
+    }
+    if (next) {
+      event.preventDefault();
+      next.focus();
+    }
+  });
 })();

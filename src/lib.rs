@@ -16,6 +16,7 @@ pub mod generate;
 pub mod health;
 pub mod home;
 pub mod humanize;
+pub mod search;
 pub mod server;
 pub mod state;
 pub mod telemetry;
@@ -71,6 +72,7 @@ pub const SITE_LINKS: SiteLinks = SiteLinks {
         (contacts::paths::INDEX, "Contacts"),
         (files::paths::LIST, "Files"),
     ],
+    search: search::paths::SEARCH,
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
@@ -85,6 +87,7 @@ pub fn routes() -> Router<AppState> {
         .merge(home::routes())
         .merge(auth::routes())
         .merge(contacts::routes())
+        .merge(search::routes())
         .merge(email::routes())
         .merge(files::routes())
         .fallback(|| async { AppError::NotFound })

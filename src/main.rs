@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
-//! `seed`, `db`, `generate`, `files`.
+//! `seed`, `db`, `generate`, `files`, `bench`.
 
 use std::{
     io::{Read, Write},
@@ -24,6 +24,7 @@ use app::{
     },
     files::cleanup,
     health::paths::LIVE,
+    search,
     server::{serve, shutdown_signal},
     telemetry,
 };
@@ -81,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         action: FilesAction,
     },
+    /// Measure a feature on a scratch database (build with --release).
+    Bench {
+        #[command(subcommand)]
+        feature: BenchFeature,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +120,23 @@ enum Generate {
         name: String,
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchFeature {
+    /// Seed 100,000 contacts and time search queries: the function, the HTTP route, and a
+    /// plain ILIKE scan (p50/p95/p99), with the indexes the plan uses.
+    Search {
+        /// Contacts of the user who searches.
+        #[arg(long, default_value_t = 100_000)]
+        contacts: usize,
+        /// Contacts of another user, whose records must stay out of the results.
+        #[arg(long, default_value_t = 5_000)]
+        others: usize,
+        /// Timed runs per query and way.
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
     },
 }
 
@@ -207,6 +230,21 @@ fn main() -> ExitCode {
             Command::Files {
                 action: FilesAction::Cleanup,
             } => files_cleanup(config).await,
+            Command::Bench {
+                feature:
+                    BenchFeature::Search {
+                        contacts,
+                        others,
+                        runs,
+                    },
+            } => {
+                let options = search::bench::Options {
+                    contacts,
+                    others,
+                    runs,
+                };
+                search::bench::run(config, options).await
+            }
             Command::Healthcheck | Command::Generate { .. } => Ok(()),
         }
     });

@@ -1,5 +1,5 @@
 //! The site header: the brand, the navigation (with the admin pages for administrators),
-//! and the account area: "Account" with the address as a detail, and "Log out"; or "Log in"
+//! a search box for signed-in users, and the account area: "Account" with the address as a detail, and "Log out"; or "Log in"
 //! and "Sign up".
 //!
 //! It fits a phone: on a narrow screen it wraps onto two lines, and a long address is cut
@@ -22,6 +22,8 @@ pub struct SiteLinks {
     pub member_nav: &'static [(&'static str, &'static str)],
     /// The navigation only administrators see.
     pub admin_nav: &'static [(&'static str, &'static str)],
+    /// The search page, where the header's search box (for signed-in users) sends `?q=`.
+    pub search: &'static str,
     pub account: &'static str,
     pub log_in: &'static str,
     pub sign_up: &'static str,
@@ -67,6 +69,9 @@ impl SiteHeader<'_> {
                         }
                     }
                 }
+                @if self.user.is_some() && !self.is_current(links.search) {
+                    (self.search_box())
+                }
                 div.account {
                     @if let Some(user) = self.user {
                         a.user href=(links.account) aria-current=[self.current(links.account)] {
@@ -91,6 +96,18 @@ impl SiteHeader<'_> {
                         button._link-button type="submit" { "Send a new link" }
                     }
                 }
+            }
+        }
+    }
+
+    /// A plain GET form, so it works without JavaScript (and, boosted, without a page load).
+    /// Left out on the search page, whose own box is the one to use there.
+    fn search_box(&self) -> Markup {
+        html! {
+            form.site-search method="get" action=(self.links.search) role="search" {
+                label._visually-hidden for="site-search-q" { "Search" }
+                input #site-search-q type="search" name="q" placeholder="Search…"
+                    autocomplete="off";
             }
         }
     }
@@ -169,6 +186,23 @@ inventory::submit! { CssFragment::new("site-header", r#"
 }
 "#) }
 
+inventory::submit! { CssFragment::new("site-search", r#"
+.site-search {
+    flex: 0 1 14rem;
+    min-width: 8rem;
+
+    & input {
+        width: 100%;
+        padding: var(--space-1) var(--space-2);
+        border: 1px solid var(--color-border);
+        border-radius: var(--radius);
+        background: var(--color-bg);
+        color: var(--color-text);
+        font: inherit;
+    }
+}
+"#) }
+
 inventory::submit! { CssFragment::new("confirm-banner", r#"
 .confirm-banner {
     display: flex;
@@ -242,6 +276,19 @@ mod tests {
             select(&doc, &format!("{admin_link}[aria-current=page]")),
             ["Users"]
         );
+    }
+
+    #[test]
+    fn signed_in_users_get_a_search_box_except_on_the_search_page() {
+        let form = "form.site-search[role=search][method=get][action='/search'] input[name=q]";
+        assert!(select(&render(None, "/"), form).is_empty());
+        let user = user(false);
+        assert_eq!(select(&render(Some(&user), "/contacts"), form).len(), 1);
+        assert_eq!(
+            select(&render(Some(&user), "/"), "label[for=site-search-q]"),
+            ["Search"]
+        );
+        assert!(select(&render(Some(&user), "/search"), form).is_empty());
     }
 
     #[test]
