@@ -214,6 +214,59 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser.close().await;
 }
 
+#[tokio::test]
+async fn browser_search_as_you_type_and_by_keyboard() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    seed::add(&app.state.db, owner, 30).await.unwrap();
+    let zelda = add(&app, owner, "Zelda", "Quux").await;
+
+    // The header's box leads to the search page.
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser.fill(".site-header input[name=q]", "zelda").await;
+    browser
+        .eval("document.querySelector('.site-header input[name=q]').form.requestSubmit(); return true;")
+        .await;
+    browser
+        .wait_for("return location.pathname === '/search' && document.querySelector('[data-search-results] mark') !== null;")
+        .await;
+
+    // Typing searches again, marks what matched, and keeps the address bar in step.
+    browser.fill("#search-q", "quu").await;
+    browser
+        .wait_for(
+            "return (document.querySelector('[data-search-results] mark')?.textContent ?? '').toLowerCase().startsWith('quu') \
+                 && location.search === '?q=quu';",
+        )
+        .await;
+
+    // Down from the box reaches the first result; Enter opens it.
+    browser
+        .eval(
+            "const box = document.querySelector('#search-q'); box.focus(); \
+             box.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowDown', bubbles: true})); \
+             return true;",
+        )
+        .await;
+    browser
+        .wait_for(
+            "return document.activeElement.matches('[data-search-results] a[data-search-hit]');",
+        )
+        .await;
+    browser
+        .eval("document.activeElement.click(); return true;")
+        .await;
+    browser
+        .wait_for(&format!(
+            "return location.pathname === '/contacts/{zelda}';"
+        ))
+        .await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
+
 /// The text of the browser's dialog, once it is open.
 async fn wait_for_alert(browser: &Browser) -> String {
     for _ in 0..50 {
