@@ -5,6 +5,7 @@ use std::{
     io::{Read, Write},
     net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream},
     process::ExitCode,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -93,8 +94,8 @@ enum Command {
 enum DbAction {
     /// Drop the database, create it again, migrate it and seed it. Refused in production.
     Reset,
-    /// Create the demo account (demo@example.com, password demo-password) with contacts,
-    /// unless it exists.
+    /// Create the demo account (demo@example.com, password demo-password) with contacts and
+    /// files, unless it exists.
     Seed,
 }
 
@@ -343,7 +344,9 @@ async fn database_task(config: Config, action: DbAction) -> anyhow::Result<()> {
         DbAction::Seed => Database::open(&config.database, config.app_env).await?,
     };
     database.migrate().await?;
-    match demo::seed(&database.pool).await? {
+    let storage = Arc::new(Storage::from_config(&config.storage)?);
+    storage.prepare().await?;
+    match demo::seed(&database.pool, &storage).await? {
         Seeded::Created => println!(
             "seeded: log in as {} with the password {}",
             demo::EMAIL,

@@ -105,8 +105,12 @@ async fn db_reset_recreates_the_database_with_the_demo_account() {
         .await
         .unwrap();
     db.pool.close().await;
+    let uploads = std::env::temp_dir().join(format!("demo-uploads-{}", uuid::Uuid::new_v4()));
     let mut command = starter();
-    command.env("DATABASE_URL", &db.url).args(["db", "reset"]);
+    command
+        .env("DATABASE_URL", &db.url)
+        .env("UPLOADS_DIR", &uploads)
+        .args(["db", "reset"]);
     let output = common::run_ok(command).await;
     assert!(String::from_utf8_lossy(&output.stdout).contains("demo@example.com"));
 
@@ -121,11 +125,32 @@ async fn db_reset_recreates_the_database_with_the_demo_account() {
         .await
         .unwrap();
     assert!(contacts > 25, "{contacts}");
+    // A picture with its thumbnail and a note, stored in the uploads folder.
+    let files: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT original_name, thumbnail_key IS NOT NULL FROM files ORDER BY original_name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        files,
+        [
+            ("sunset.png".to_owned(), true),
+            ("welcome.txt".to_owned(), false)
+        ]
+    );
+    assert!(std::fs::read_dir(uploads.join("files")).unwrap().count() >= 3);
     pool.close().await;
 
     // Seeding again leaves the account as it is.
     let mut again = starter();
-    again.env("DATABASE_URL", &db.url).args(["db", "seed"]);
+    again
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "UPLOADS_DIR",
+            std::env::temp_dir().join("demo-uploads-unused"),
+        )
+        .args(["db", "seed"]);
     let output = common::run_ok(again).await;
     assert!(String::from_utf8_lossy(&output.stdout).contains("exists already"));
 }

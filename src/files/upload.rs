@@ -24,7 +24,7 @@ use super::{
     thumbnail::{self, Thumbnail},
 };
 use crate::{
-    backends::storage::{SpoolFile, Storage},
+    backends::storage::{SpoolFile, Storage, StorageError},
     config::UploadConfig,
     error::AppError,
 };
@@ -244,6 +244,27 @@ fn is_over_body_limit(error: &MultipartError) -> bool {
         cause = error.source();
     }
     error.status() == StatusCode::PAYLOAD_TOO_LARGE
+}
+
+/// A file from bytes already in hand rather than from a request (demo data, imports):
+/// spooled, hashed and typed from its bytes like an upload. Its type is not checked against
+/// the allowed list: the caller chose it.
+pub async fn from_bytes(
+    storage: &Storage,
+    name: &str,
+    bytes: &[u8],
+) -> Result<ReceivedFile, StorageError> {
+    let mut spool = storage.spool().await?;
+    spool.write(bytes).await?;
+    spool.finish().await?;
+    Ok(ReceivedFile {
+        spool,
+        name: names::display_name(name),
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes).into(),
+        content_type: detect::content_type(&bytes[..bytes.len().min(SNIFF_LEN)]),
+        thumbnail: None,
+    })
 }
 
 /// Measures each image and makes its thumbnail: an image too large to decode safely is
