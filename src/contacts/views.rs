@@ -5,6 +5,10 @@
 //! confirmation page before deleting); htmx attributes, all in their `data-hx-*` spelling, add
 //! search as you type, infinite scroll, inline editing and deleting in place. Which fragment
 //! an htmx request gets is decided by its target's id, the constants in [`targets`].
+//!
+//! Every view of the module is here with its CSS (the list and its rows in both states, the
+//! contact's page, the forms, the confirmations), so that they read together; hence the
+//! length.
 
 use maud::{Markup, html};
 use uuid::Uuid;
