@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use axum::{body::Body, http::Request, http::StatusCode};
 use common::{
-    TestApp, TestClient, TestResponse,
+    TestClient, TestResponse,
     accounts::redirects_to_login,
     select, text_of,
-    uploads::{Part, TestStorage, png, upload_request},
+    uploads::{Part, TestStorage, declared_png, png, record_count, stored_keys, upload_request},
 };
 use sha2::{Digest, Sha256};
 
@@ -32,27 +32,6 @@ async fn listed(client: &mut TestClient<'_>) -> Vec<(String, String)> {
             (id.to_owned(), text_of(link))
         })
         .collect()
-}
-
-async fn stored_keys(app: &TestApp) -> Vec<String> {
-    let mut keys: Vec<String> = app
-        .state
-        .storage
-        .list("files")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|object| object.key.as_str().to_owned())
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn record_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM files")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
 }
 
 /// What a download gives: streamed by the app, or by S3 through the presigned link the app
@@ -655,31 +634,6 @@ async fn html_and_svg_are_refused_by_default() {
     assert!(text.contains("its content is HTML page"), "{text}");
     assert!(text.contains("its content is SVG image"), "{text}");
     assert_eq!(record_count(&app).await, 0);
-}
-
-/// A PNG whose header claims `width` × `height` pixels and holds none: a decompression bomb.
-fn declared_png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = png(1, 1);
-    bytes[16..20].copy_from_slice(&width.to_be_bytes());
-    bytes[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&bytes[12..29]);
-    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-    bytes
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 #[tokio::test]

@@ -17,29 +17,8 @@ use app::{
 use axum::http::StatusCode;
 use common::{
     TestApp, TestClient, run_ok, select, starter_command, text_of,
-    uploads::{Part, TestStorage, png},
+    uploads::{Part, TestStorage, png, record_count, stored_keys},
 };
-
-async fn stored_keys(app: &TestApp) -> Vec<String> {
-    let mut keys: Vec<String> = app
-        .state
-        .storage
-        .list("files")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|object| object.key.as_str().to_owned())
-        .collect();
-    keys.sort();
-    keys
-}
-
-async fn record_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM files")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
-}
 
 async fn first_file_id(client: &mut TestClient<'_>) -> String {
     let page = client.get("/files").await;

@@ -2,7 +2,7 @@
 //! that does not exist, is a 404 on every route, before storage is touched.
 
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{Multipart, Query, State},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -25,6 +25,7 @@ use crate::{
         form::unprocessable,
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
+        record_id::RecordId,
     },
 };
 
@@ -127,7 +128,7 @@ pub async fn show(
     State(state): State<AppState>,
     user: AuthUser,
     layout: PageLayout,
-    Path(id): Path<Uuid>,
+    RecordId(id): RecordId,
 ) -> Result<Page, AppError> {
     let file = find(&state, &user, id).await?;
     Ok(layout
@@ -138,7 +139,7 @@ pub async fn show(
 pub async fn download(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    RecordId(id): RecordId,
 ) -> Result<Response, FileError> {
     let file = find(&state, &user, id).await?;
     serving::file(&state.storage, &file, Purpose::Download).await
@@ -147,7 +148,7 @@ pub async fn download(
 pub async fn view(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    RecordId(id): RecordId,
 ) -> Result<Response, FileError> {
     let file = find(&state, &user, id).await?;
     serving::file(&state.storage, &file, Purpose::View).await
@@ -156,7 +157,7 @@ pub async fn view(
 pub async fn thumbnail(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<Uuid>,
+    RecordId(id): RecordId,
 ) -> Result<Response, FileError> {
     let file = find(&state, &user, id).await?;
     serving::thumbnail(&state.storage, &file).await
@@ -167,7 +168,7 @@ pub async fn delete(
     user: AuthUser,
     flash: Flash,
     wants: Wants,
-    Path(id): Path<Uuid>,
+    RecordId(id): RecordId,
 ) -> Result<Response, FileError> {
     let name = ops::delete(&state.db, &state.storage, user.id, id).await?;
     flash.success(format!("Deleted {name}.")).await?;

@@ -254,3 +254,51 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
         .unwrap();
     bytes
 }
+
+/// Every stored object's key under `files/`, sorted.
+pub async fn stored_keys(app: &TestApp) -> Vec<String> {
+    let mut keys: Vec<String> = app
+        .state
+        .storage
+        .list("files")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|object| object.key.as_str().to_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// How many file records there are, whoever owns them.
+pub async fn record_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM files")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// A PNG whose header claims `width` × `height` pixels and holds none: a decompression bomb.
+pub fn declared_png(width: u32, height: u32) -> Vec<u8> {
+    let mut bytes = png(1, 1);
+    bytes[16..20].copy_from_slice(&width.to_be_bytes());
+    bytes[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&bytes[12..29]);
+    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+    bytes
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
