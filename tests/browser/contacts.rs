@@ -52,7 +52,12 @@ async fn browser_contacts_search_as_you_type_and_scroll_for_more() {
         .eval("window.notReloaded = true; return true;")
         .await;
     browser.click(".site-header nav a[href='/contacts']").await;
-    browser.wait_for(&format!("return {ROWS} === 25;")).await;
+    // Focus moves to the new content just after htmx settles (see app.js).
+    browser
+        .wait_for(&format!(
+            "return {ROWS} === 25 && document.activeElement.id === 'main';"
+        ))
+        .await;
     assert_eq!(
         browser
             .eval(
