@@ -75,6 +75,10 @@ pub struct Config {
     pub breached_passwords: BreachedPasswordsConfig,
     pub storage: StorageConfig,
     pub uploads: UploadConfig,
+    /// `None`: pub/sub, rate limits and the cache stay in this process (one instance only).
+    pub valkey_url: Option<SecretString>,
+    pub live: LiveConfig,
+    pub jobs: JobsConfig,
 }
 
 /// The one client the app calls other services with (`backends::http`).
@@ -147,6 +151,26 @@ impl FromStr for Switch {
             _ => Err(()),
         }
     }
+}
+
+/// The live event streams (`live`).
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Between two keep-alive comments on an idle stream: under every proxy's idle timeout.
+    pub keep_alive: Duration,
+    /// How often a stream checks that its session is still signed in (it also checks at once
+    /// when the session or the user changes).
+    pub recheck: Duration,
+    /// Open streams per user on one instance; one more is refused with a 429.
+    pub max_streams_per_user: usize,
+}
+
+/// The background jobs (`jobs`).
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    /// How long a claim on a job lasts without news from its worker: how soon a job whose
+    /// instance died is taken up by another. Running jobs renew their claim.
+    pub lease: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -382,6 +406,32 @@ impl Config {
         let storage = storage_config(&env)?;
         let uploads = upload_config(&env)?;
 
+        let valkey_url = env.get("VALKEY_URL");
+        if let Some(url) = &valkey_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError {
+                variable: "VALKEY_URL",
+                problem: "expected a redis:// or rediss:// URL".into(),
+            });
+        }
+        let live = LiveConfig {
+            keep_alive: env.seconds_or("LIVE_KEEP_ALIVE_SECS", 15)?,
+            recheck: env.seconds_or("LIVE_RECHECK_SECS", 60)?,
+            max_streams_per_user: env.parse_or(
+                "LIVE_MAX_STREAMS_PER_USER",
+                "a whole number",
+                10,
+            )?,
+        };
+        let jobs = JobsConfig {
+            lease: env.seconds_or("JOBS_LEASE_SECS", 30)?,
+        };
+        if jobs.lease < Duration::from_secs(2) {
+            let got = jobs.lease.as_secs().to_string();
+            return Err(env.invalid("JOBS_LEASE_SECS", "at least 2 seconds", &got));
+        }
+
         Ok(Self {
             app_env,
             host,
@@ -396,6 +446,9 @@ impl Config {
             breached_passwords,
             storage,
             uploads,
+            valkey_url: valkey_url.map(SecretString::from),
+            live,
+            jobs,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod health;
 pub mod home;
 pub mod humanize;
+pub mod live;
 pub mod search;
 pub mod server;
 pub mod state;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(email::routes())
         .merge(files::routes())
+        .merge(live::routes())
         .fallback(|| async { AppError::NotFound })
 }
 

@@ -12,10 +12,12 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     auth::{UserCache, breached::BreachCheck},
     backends::{
-        http::HttpClient, mail::MailTransport, rate_limit::RateLimiter, sessions, storage::Storage,
+        cache::Cache, http::HttpClient, invalidation::Invalidations, mail::MailTransport,
+        pubsub::PubSub, rate_limit::RateLimiter, sessions, storage::Storage, valkey::Valkey,
     },
     config::Config,
     email::Mailer,
+    live::Live,
     web::{css::Stylesheet, layout::PageFrame},
 };
 
@@ -42,25 +44,40 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Uploaded files: S3 or the local folder. Call `prepare` on it once at startup.
     pub storage: Arc<Storage>,
+    /// Events for the signed-in users' open pages.
+    pub live: Live,
+    /// Values worth keeping for a while: Valkey or this process.
+    pub cache: Cache,
 }
 
 impl AppState {
     /// Builds the state around an open pool. Fails when the CSS does not compile or the mail
-    /// transport or file storage cannot be set up.
+    /// transport, file storage or Valkey connection cannot be set up. Starts the tasks that
+    /// keep this instance in step with the others (they end on `shutdown`).
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
         let http = HttpClient::new(&config.http_client)?;
         let live_reload = !config.app_env.is_production();
+        let shutdown = CancellationToken::new();
+        let (pubsub, rate_limiter, cache) = shared_state(&config)?;
+        let session_changes = Invalidations::start("sessions", pubsub.clone(), shutdown.clone());
+        let user_changes = Invalidations::start("users", pubsub.clone(), shutdown.clone());
         Ok(Self {
-            breach_check: BreachCheck::new(http.clone(), config.breached_passwords.clone()),
+            breach_check: BreachCheck::new(
+                http.clone(),
+                config.breached_passwords.clone(),
+                cache.clone(),
+            ),
             storage: Arc::new(Storage::from_config(&config.storage)?),
             http,
             mailer: Mailer::new(&config),
             mail_transport,
-            rate_limiter: Arc::new(RateLimiter::new()),
-            sessions: sessions::Sessions::new(db.clone(), cache_ttl),
-            users: UserCache::new(db.clone(), cache_ttl),
+            rate_limiter: Arc::new(rate_limiter),
+            sessions: sessions::Sessions::new(db.clone(), cache_ttl, session_changes),
+            users: UserCache::new(db.clone(), cache_ttl, user_changes),
+            live: Live::new(pubsub),
+            cache,
             db,
             config: Arc::new(config),
             frame: PageFrame {
@@ -68,8 +85,41 @@ impl AppState {
                 links: crate::SITE_LINKS,
                 live_reload,
             },
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
+    }
+}
+
+/// What instances share through Valkey when `VALKEY_URL` is set, or keep in this process.
+fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)> {
+    use secrecy::ExposeSecret;
+    match &config.valkey_url {
+        Some(url) => {
+            let valkey = Valkey::new(url.expose_secret())?;
+            tracing::info!(
+                service = "valkey",
+                backend = "valkey",
+                "pub/sub, rate limits and cache: Valkey (shared by every instance)"
+            );
+            Ok((
+                PubSub::through(valkey.clone()),
+                RateLimiter::shared(valkey.clone()),
+                Cache::shared(valkey),
+            ))
+        }
+        None => {
+            tracing::info!(
+                service = "valkey",
+                backend = "in-process",
+                "pub/sub, rate limits and cache: in this process (no VALKEY_URL), right for a \
+                 single instance only"
+            );
+            Ok((
+                PubSub::in_process(),
+                RateLimiter::in_process(),
+                Cache::in_process(),
+            ))
+        }
     }
 }
 

@@ -4,32 +4,45 @@
 //! service answers every suffix it knows under that prefix (padded with decoys, so the size
 //! of the answer says nothing either), and the match is made here, in constant time.
 //!
+//! Range answers are cached for a day (`backends::cache`: shared by every instance when Valkey
+//! is set up), so a popular prefix is asked for once a day, not once per sign-up.
+//!
 //! The check helps and never blocks: when the service is slow or down it is skipped after a
 //! short timeout (`PWNED_PASSWORDS_TIMEOUT_MS`), logged once per outage, and the password is
 //! judged by the other rules alone. `PWNED_PASSWORDS=off` turns it off.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
 };
 
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
 use super::password;
-use crate::{backends::http::HttpClient, config::BreachedPasswordsConfig};
+use crate::{
+    backends::{cache::Cache, http::HttpClient},
+    config::BreachedPasswordsConfig,
+};
+
+/// How long a range answer is kept: the breach corpus changes a few times a year.
+const RANGE_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct BreachCheck {
     http: HttpClient,
     config: Arc<BreachedPasswordsConfig>,
+    cache: Cache,
     /// Whether the last check failed, so that an outage is logged once, not per sign-up.
     failing: Arc<AtomicBool>,
 }
 
 impl BreachCheck {
-    pub fn new(http: HttpClient, config: BreachedPasswordsConfig) -> Self {
+    pub fn new(http: HttpClient, config: BreachedPasswordsConfig, cache: Cache) -> Self {
         if config.enabled {
             tracing::info!(
                 service = "breached-passwords",
@@ -46,6 +59,7 @@ impl BreachCheck {
         Self {
             http,
             config: Arc::new(config),
+            cache,
             failing: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -64,6 +78,10 @@ impl BreachCheck {
         }
         let digest = hex_upper(&Sha1::digest(password::normalize(password).as_bytes()));
         let (prefix, suffix) = digest.split_at(5);
+        let cache_key = format!("breached-passwords:range:{prefix}");
+        if let Some(body) = self.cache.get(&cache_key).await {
+            return Some(count_in(&body, suffix));
+        }
         let url = format!("{}/range/{prefix}", self.config.url);
         let lookup = async {
             let response = self.http.get(&url, &[("Add-Padding", "true")]).await?;
@@ -74,6 +92,7 @@ impl BreachCheck {
                 if self.failing.swap(false, Ordering::Relaxed) {
                     tracing::info!("breached passwords: the service answers again");
                 }
+                self.cache.set(&cache_key, &body, RANGE_TTL).await;
                 return Some(count_in(&body, suffix));
             }
             Err(_) => "timed out".to_owned(),

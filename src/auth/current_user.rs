@@ -2,10 +2,12 @@
 //! does not read the users table: the session says who it is, this says whether that
 //! session is still current and what the pages show of the user.
 //!
-//! Every change to a user on this instance is followed by [`UserCache::forget`] after its
-//! commit, so it takes effect here at once. A change made by another instance (or the
-//! `admin` command) takes effect here within the cache's time to live,
-//! `SESSION_CACHE_SECS`.
+//! Every change to a user is followed by [`UserCache::forget`] after its commit, which drops
+//! the copy here at once and announces the change to every other instance (see
+//! `backends::invalidation`), so that a password change or "log out other sessions" ends the
+//! user's sessions everywhere within milliseconds. A change no instance announced (the
+//! `admin` command, an announcement lost while Valkey was down) takes effect within the
+//! cache's time to live, `SESSION_CACHE_SECS`.
 
 use std::{
     sync::{
@@ -19,6 +21,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{AuthUser, db};
+use crate::backends::invalidation::{Change, Invalidations, on_remote_change};
 
 /// Users kept at most this many at once; the least recently used go first.
 const MAX_CACHED: u64 = 100_000;
@@ -30,18 +33,36 @@ pub struct UserCache {
     /// Moves on every `forget`: a row read before a change committed must not be cached
     /// after the change dropped the entry.
     generation: Arc<AtomicU64>,
+    /// Users changed, announced to every instance.
+    changes: Invalidations<Uuid>,
 }
 
 impl UserCache {
-    pub fn new(db: PgPool, ttl: Duration) -> Self {
-        Self {
+    pub fn new(db: PgPool, ttl: Duration, changes: Invalidations<Uuid>) -> Self {
+        let cache = Self {
             db,
             users: moka::sync::Cache::builder()
                 .max_capacity(MAX_CACHED)
                 .time_to_live(ttl)
                 .build(),
             generation: Arc::new(AtomicU64::new(0)),
-        }
+            changes,
+        };
+        let users = cache.users.clone();
+        let generation = cache.generation.clone();
+        on_remote_change(&cache.changes, move |change| {
+            generation.fetch_add(1, Ordering::AcqRel);
+            match change {
+                Change::One(id) => users.invalidate(&id),
+                Change::All => users.invalidate_all(),
+            }
+        });
+        cache
+    }
+
+    /// Users changed from now on, on any instance.
+    pub fn changes(&self) -> &Invalidations<Uuid> {
+        &self.changes
     }
 
     /// The user with this id (`None`: no such user): from memory when seen recently, unless
@@ -60,9 +81,11 @@ impl UserCache {
         Ok(user)
     }
 
-    /// Drops what is known of the user; call it after committing a change to them.
-    pub fn forget(&self, id: Uuid) {
+    /// Drops what is known of the user, here and on every other instance; call it after
+    /// committing a change to them.
+    pub async fn forget(&self, id: Uuid) {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.users.invalidate(&id);
+        self.changes.announce(id).await;
     }
 }

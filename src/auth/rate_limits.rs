@@ -73,9 +73,10 @@ fn key(form: Form, who: Who<'_>) -> String {
 }
 
 /// Counts one attempt; a 429 (with `Retry-After`) past the limit.
-pub fn check(limiter: &RateLimiter, form: Form, who: Who<'_>) -> Result<(), AppError> {
+pub async fn check(limiter: &RateLimiter, form: Form, who: Who<'_>) -> Result<(), AppError> {
     limiter
         .hit(&key(form, who), limit(form, who))
+        .await
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })
 }
 
@@ -101,15 +102,15 @@ mod tests {
         assert_eq!(keys.len(), forms.len());
     }
 
-    #[test]
-    fn a_budget_spent_on_one_form_leaves_the_others() {
-        let limiter = RateLimiter::default();
+    #[tokio::test]
+    async fn a_budget_spent_on_one_form_leaves_the_others() {
+        let limiter = RateLimiter::in_process();
         let ip = Who::Ip("203.0.113.9");
         for _ in 0..10 {
-            check(&limiter, Form::ConfirmResend, ip).unwrap();
+            check(&limiter, Form::ConfirmResend, ip).await.unwrap();
         }
-        assert!(check(&limiter, Form::ConfirmResend, ip).is_err());
-        assert!(check(&limiter, Form::PasswordForgot, ip).is_ok());
-        assert!(check(&limiter, Form::ChangeEmail, ip).is_ok());
+        assert!(check(&limiter, Form::ConfirmResend, ip).await.is_err());
+        assert!(check(&limiter, Form::PasswordForgot, ip).await.is_ok());
+        assert!(check(&limiter, Form::ChangeEmail, ip).await.is_ok());
     }
 }

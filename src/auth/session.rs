@@ -274,8 +274,28 @@ async fn current_user(
     }
     // The copy disagrees with the session: the session may be ahead of it (a password
     // changed through another instance). Only PostgreSQL can say which is right.
-    users.forget(signed_in.id);
+    users.forget(signed_in.id).await;
     Ok(users.get(signed_in.id, true).await?.filter(current))
+}
+
+/// Who the session `id` is signed in as, by PostgreSQL (no copies): `None` once it was logged
+/// out, expired or ended by a password change. For long-lived responses (the live event
+/// streams) that must stop when their session does.
+pub async fn signed_in_user(
+    state: &crate::AppState,
+    id: &tower_sessions::session::Id,
+) -> Result<Option<Uuid>, AppError> {
+    let Some(record) = state.sessions.load_fresh(id).await? else {
+        return Ok(None);
+    };
+    let Some(value) = record.data.get(SESSION_KEY) else {
+        return Ok(None);
+    };
+    let Ok(signed_in) = serde_json::from_value::<SessionUser>(value.clone()) else {
+        return Ok(None);
+    };
+    let user = current_user(&state.users, &signed_in, true).await?;
+    Ok(user.map(|user| user.id))
 }
 
 /// Only local paths may follow a sign-in: `/account`, never `//evil.example` or

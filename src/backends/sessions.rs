@@ -16,6 +16,10 @@
 //!   session was being deleted is dropped, not kept.
 //! - **A session that takes a new id checks first that it still exists** ([`Sessions::take`]),
 //!   so a new id never outlives a logout that raced it.
+//! - **Every instance drops its copy of a session that changed or ended** when this one
+//!   announces it (`backends::invalidation`, through Valkey's pub/sub when it is set up), so
+//!   a logout is honoured everywhere within milliseconds; the time to live only bounds how
+//!   stale a copy gets when announcements are lost (Valkey down).
 //! - **A row that cannot be read back is no session**: it is deleted, and the browser starts
 //!   over, rather than being refused on every page until its cookie expires.
 //!
@@ -50,6 +54,7 @@ use tower_sessions::{
     session_store::{self, Error},
 };
 
+use super::invalidation::{Change, Invalidations, on_remote_change};
 use crate::error::AppError;
 
 /// Sessions kept at most this many at once in memory; the least recently used go first.
@@ -68,18 +73,36 @@ pub struct Sessions {
     recent: moka::sync::Cache<Id, Record>,
     /// Moves on every delete: a copy read or written while a delete ran is not kept.
     deletions: Arc<AtomicU64>,
+    /// Sessions changed or ended, announced to every instance.
+    changes: Invalidations<Id>,
 }
 
 impl Sessions {
-    pub fn new(db: PgPool, cache_ttl: Duration) -> Self {
-        Self {
+    pub fn new(db: PgPool, cache_ttl: Duration, changes: Invalidations<Id>) -> Self {
+        let sessions = Self {
             db,
             recent: moka::sync::Cache::builder()
                 .max_capacity(MAX_CACHED)
                 .time_to_live(cache_ttl)
                 .build(),
             deletions: Arc::new(AtomicU64::new(0)),
-        }
+            changes,
+        };
+        let recent = sessions.recent.clone();
+        let deletions = sessions.deletions.clone();
+        on_remote_change(&sessions.changes, move |change| {
+            deletions.fetch_add(1, Ordering::AcqRel);
+            match change {
+                Change::One(id) => recent.invalidate(&id),
+                Change::All => recent.invalidate_all(),
+            }
+        });
+        sessions
+    }
+
+    /// Sessions changed or ended from now on, on any instance.
+    pub fn changes(&self) -> &Invalidations<Id> {
+        &self.changes
     }
 
     fn cached(&self, id: &Id) -> Option<Record> {
@@ -97,9 +120,10 @@ impl Sessions {
         }
     }
 
-    fn forget(&self, id: &Id) {
+    async fn forget(&self, id: &Id) {
         self.deletions.fetch_add(1, Ordering::AcqRel);
         self.recent.invalidate(id);
+        self.changes.announce(*id).await;
     }
 
     /// Deletes the session's row and says whether it was still there. A session about to
@@ -113,8 +137,19 @@ impl Sessions {
         )
         .execute(&self.db)
         .await?;
-        self.forget(id);
+        self.forget(id).await;
         Ok(deleted.rows_affected() == 1)
+    }
+
+    /// The session as PostgreSQL has it now, whatever the copy says.
+    pub async fn load_fresh(&self, id: &Id) -> Result<Option<Record>, sqlx::Error> {
+        let data = sqlx::query_scalar!(
+            "SELECT data FROM tower_sessions.session WHERE id = $1 AND expiry_date > now()",
+            id.to_string(),
+        )
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(data.and_then(|data| decode(&data).ok()))
     }
 
     /// Deletes expired sessions every ten minutes, for as long as it runs.
@@ -189,6 +224,8 @@ impl SessionStore for Sessions {
         .map_err(backend)?;
         if updated.rows_affected() == 1 {
             self.remember(record, deletions_before);
+            // Other instances' copies are behind now.
+            self.changes.announce(record.id).await;
         } else {
             // Ended meanwhile (a logout, the expiry): it stays ended, and what this request
             // wrote into it (a flash message, say) goes with it.
@@ -238,7 +275,7 @@ impl SessionStore for Sessions {
         .execute(&self.db)
         .await
         .map_err(backend)?;
-        self.forget(id);
+        self.forget(id).await;
         Ok(())
     }
 }

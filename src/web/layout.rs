@@ -170,8 +170,23 @@ impl PageLayout {
         }
     }
 
-    /// What is inside `<body>`: the part boosted navigation swaps.
+    /// What is inside `<body>`: the part boosted navigation swaps. A signed-in user's page
+    /// opens its live event stream around it (see `live`): boosted navigation closes the old
+    /// page's stream with the old content and opens the new page's.
     fn body(&self, content: Markup, flashes: &[FlashMessage]) -> Markup {
+        let page = self.page(content, flashes);
+        if self.current_user.is_none() {
+            return page;
+        }
+        html! {
+            div.live-page data-hx-ext="sse" data-sse-connect=(crate::live::PATH) {
+                (page)
+                (crate::live::toast_region())
+            }
+        }
+    }
+
+    fn page(&self, content: Markup, flashes: &[FlashMessage]) -> Markup {
         html! {
             a.skip-link href="#main" { "Skip to content" }
             (SiteHeader {
@@ -189,6 +204,11 @@ impl PageLayout {
         }
     }
 }
+
+inventory::submit! { super::css::CssFragment::new("live-page", r#"
+/* Only opens the stream: the page lays out as if it were not there. */
+.live-page { display: contents; }
+"#) }
 
 /// `messages` in place of the page's alerts, for a fragment that also has something to say
 /// (htmx swaps it out of band, wherever the fragment itself goes).

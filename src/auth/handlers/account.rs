@@ -55,7 +55,8 @@ pub async fn change_password(
         &state.rate_limiter,
         Form::CurrentPassword,
         Who::User(user.id),
-    )?;
+    )
+    .await?;
     if !password::verify(&form.current_password, &account.password_hash).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
@@ -81,7 +82,7 @@ pub async fn change_password(
     // A pending reset or address change from before must not undo this one.
     tokens::revoke_all(&mut tx, account.id).await?;
     tx.commit().await?;
-    state.users.forget(account.id);
+    state.users.forget(account.id).await;
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
         return session_ended(&state, &session, user.id, wants).await;
     }
@@ -116,7 +117,8 @@ pub async fn change_email(
         &state.rate_limiter,
         Form::CurrentPassword,
         Who::User(user.id),
-    )?;
+    )
+    .await?;
     if !password::verify(&form.current_password, &account.password_hash).await? {
         errors.add("current_password", WRONG_PASSWORD);
     }
@@ -130,9 +132,9 @@ pub async fn change_email(
         return Ok(unprocessable(layout.render(TITLE, page).await));
     }
     let limiter = &state.rate_limiter;
-    rate_limits::check(limiter, Form::ChangeEmail, Who::Ip(&ip))?;
-    rate_limits::check(limiter, Form::ChangeEmail, Who::User(user.id))?;
-    rate_limits::check(limiter, Form::ChangeEmail, Who::Address(&form.email))?;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::Ip(&ip)).await?;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::User(user.id)).await?;
+    rate_limits::check(limiter, Form::ChangeEmail, Who::Address(&form.email)).await?;
     // An address taken by another account gets no link; the answer does not say so.
     if db::find_by_email(&state.db, &form.email).await?.is_none() {
         let mut tx = state.db.begin().await?;
@@ -163,7 +165,7 @@ async fn session_ended(
     user_id: uuid::Uuid,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    state.users.forget(user_id);
+    state.users.forget(user_id).await;
     session::log_out(session).await?;
     Ok(redirect(wants, paths::LOGIN))
 }
@@ -178,7 +180,7 @@ pub async fn end_other_sessions(
     let Some(epoch) = db::end_sessions(&state.db, user.id, user.session_epoch).await? else {
         return session_ended(&state, &session, user.id, wants).await;
     };
-    state.users.forget(user.id);
+    state.users.forget(user.id).await;
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
         return session_ended(&state, &session, user.id, wants).await;
     }

@@ -60,14 +60,14 @@ pub async fn login(
     layout: PageLayout,
     form: ValidatedForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    rate_limits::check(&state.rate_limiter, Form::Login, Who::Ip(&ip))?;
+    rate_limits::check(&state.rate_limiter, Form::Login, Who::Ip(&ip)).await?;
     let (form, errors) = form.into_parts();
     let next = safe_next(form.next.as_deref()).to_owned();
     // A malformed address never reaches the database; the answer is the usual one.
     if !errors.is_empty() {
         return Ok(invalid(layout, &form.email, &next).await);
     }
-    rate_limits::check(&state.rate_limiter, Form::Login, Who::Address(&form.email))?;
+    rate_limits::check(&state.rate_limiter, Form::Login, Who::Address(&form.email)).await?;
 
     let Some(user) = db::find_by_email(&state.db, &form.email).await? else {
         // Same work as for a real account, so timing does not tell them apart.

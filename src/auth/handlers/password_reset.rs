@@ -67,8 +67,8 @@ pub async fn forgot(
     };
     // Counted once the form is valid: a typo costs no budget.
     let limiter = &state.rate_limiter;
-    rate_limits::check(limiter, Form::PasswordForgot, Who::Ip(&ip))?;
-    rate_limits::check(limiter, Form::PasswordForgot, Who::Address(&form.email))?;
+    rate_limits::check(limiter, Form::PasswordForgot, Who::Ip(&ip)).await?;
+    rate_limits::check(limiter, Form::PasswordForgot, Who::Address(&form.email)).await?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await? {
         let mut tx = state.db.begin().await?;
         links::send_password_reset(&state.mailer, &mut tx, account.id, &account.email).await?;
@@ -137,7 +137,7 @@ pub async fn reset(
     };
     let Some(user) = checked else {
         let who = Who::Ip(&ip);
-        rate_limits::check(&state.rate_limiter, Form::PasswordResetBadLink, who)?;
+        rate_limits::check(&state.rate_limiter, Form::PasswordResetBadLink, who).await?;
         return Ok(link_problem(layout, BAD_LINK).await);
     };
     let (form, mut errors) = form.into_parts();
@@ -168,7 +168,7 @@ pub async fn reset(
     tokens::use_up(&mut tx, &valid.id).await?;
     tokens::revoke_all(&mut tx, valid.user_id).await?;
     tx.commit().await?;
-    state.users.forget(valid.user_id);
+    state.users.forget(valid.user_id).await;
     flash
         .success("Your password was changed. Log in with the new one.")
         .await?;

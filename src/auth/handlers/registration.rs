@@ -59,12 +59,13 @@ pub async fn register(
             return Ok(unprocessable(layout.render("Sign up", page).await));
         }
     };
-    rate_limits::check(&state.rate_limiter, Form::Register, Who::Ip(&ip))?;
+    rate_limits::check(&state.rate_limiter, Form::Register, Who::Ip(&ip)).await?;
     rate_limits::check(
         &state.rate_limiter,
         Form::Register,
         Who::Address(&form.email),
-    )?;
+    )
+    .await?;
     if let Some(problem) = state.breach_check.problem(&form.password).await {
         let mut errors = FieldErrors::default();
         errors.add("password", problem);
@@ -142,14 +143,14 @@ pub async fn confirm(
             // used up with them.
             tokens::revoke_all(&mut tx, token.user_id).await?;
             tx.commit().await?;
-            state.users.forget(token.user_id);
+            state.users.forget(token.user_id).await;
             "Your email address was changed"
         }
         _ => {
             let new_epoch = db::confirm_email(&mut tx, token.user_id).await?;
             tokens::use_up(&mut tx, &token.id).await?;
             tx.commit().await?;
-            state.users.forget(token.user_id);
+            state.users.forget(token.user_id).await;
             // Sessions from before the confirmation ended; the owner's own, if this is it,
             // carries on.
             if let (Some(epoch), Some(user)) = (new_epoch, &user)
@@ -200,8 +201,8 @@ pub async fn resend(
     let limiter = &state.rate_limiter;
     if let Some(user) = user {
         if !user.confirmed() {
-            rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip))?;
-            rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&user.email))?;
+            rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip)).await?;
+            rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&user.email)).await?;
             let mut tx = state.db.begin().await?;
             let purpose = TokenPurpose::ConfirmEmail;
             links::send_confirmation(&state.mailer, &mut tx, user.id, &user.email, purpose).await?;
@@ -224,8 +225,8 @@ pub async fn resend(
         }
     };
     // Counted once the form is valid: a typo costs no budget.
-    rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip))?;
-    rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&form.email))?;
+    rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip)).await?;
+    rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&form.email)).await?;
     if let Some(account) = db::find_by_email(&state.db, &form.email).await?
         && account.email_confirmed_at.is_none()
     {

@@ -1,0 +1,117 @@
+//! The connection to Valkey (or Redis: they speak the same protocol), shared by the parts that
+//! keep their state there when `VALKEY_URL` is set: pub/sub (`backends::pubsub`), rate limits
+//! (`backends::rate_limit`) and the cache (`backends::cache`).
+//!
+//! Commands go through one managed connection that reconnects by itself; a subscriber holds
+//! its own connection (Valkey cannot run other commands on a subscribed one). Every command has
+//! a short timeout, so that an unreachable Valkey costs a request milliseconds, not seconds.
+//!
+//! An outage is logged once when it starts and once when it ends, never per request: see
+//! [`Valkey::failed`] and [`Valkey::succeeded`].
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// The longest a command or a connection attempt may take before it counts as failed.
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+/// A handle on Valkey. Cheap to clone.
+#[derive(Clone)]
+pub struct Valkey {
+    client: redis::Client,
+    commands: ConnectionManager,
+    down: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Valkey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Valkey")
+            .field("down", &self.down.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Valkey {
+    /// A handle on the server at `url`. Connects lazily: the app starts even while Valkey is
+    /// down, and catches up when it comes back.
+    pub fn new(url: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url)
+            .map_err(|error| anyhow::anyhow!("VALKEY_URL is not usable: {error}"))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
+            .set_number_of_retries(1)
+            .set_max_delay(TIMEOUT);
+        let commands = ConnectionManager::new_lazy_with_config(client.clone(), config)
+            .map_err(|error| anyhow::anyhow!("cannot set up the Valkey connection: {error}"))?;
+        Ok(Self {
+            client,
+            commands,
+            down: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The managed connection for commands (not for subscribing). Note the outcome of what
+    /// you run on it with [`Self::failed`] or [`Self::succeeded`].
+    pub fn commands(&self) -> ConnectionManager {
+        self.commands.clone()
+    }
+
+    /// A new connection of its own, for subscribing.
+    pub async fn subscriber(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        tokio::time::timeout(TIMEOUT, self.client.get_async_pubsub())
+            .await
+            .unwrap_or_else(|_| {
+                Err(redis::RedisError::from((
+                    redis::ErrorKind::Io,
+                    "connection timed out",
+                )))
+            })
+    }
+
+    /// Notes a failed command; the first failure of an outage is logged.
+    pub fn failed(&self, error: &redis::RedisError) {
+        if !self.down.swap(true, Ordering::AcqRel) {
+            tracing::error!(
+                service = "valkey",
+                %error,
+                "Valkey is unreachable: the cache is bypassed, rate limits count on this \
+                 instance alone and live updates pause until it is back"
+            );
+        }
+    }
+
+    /// Notes a command that worked; the first success after an outage is logged.
+    pub fn succeeded(&self) {
+        if self.down.swap(false, Ordering::AcqRel) {
+            tracing::info!(service = "valkey", "Valkey is reachable again");
+        }
+    }
+
+    /// Whether the last command failed.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Runs one command, noting the outcome.
+    pub async fn run<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Option<T> {
+        let mut connection = self.commands();
+        match command.query_async(&mut connection).await {
+            Ok(value) => {
+                self.succeeded();
+                Some(value)
+            }
+            Err(error) => {
+                self.failed(&error);
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The event stream of one page: `GET /live`.
+//!
+//! Before anything is subscribed the request must carry a signed-in session, and the user
+//! must have fewer than `LIVE_MAX_STREAMS_PER_USER` streams open on this instance. The stream
+//! then carries the user's events, a keep-alive comment when idle (`LIVE_KEEP_ALIVE_SECS`), and
+//! ends when the session does: it checks the session against PostgreSQL as soon as this
+//! session or this user is announced as changed (a logout, a password change, on any instance)
+//! and every `LIVE_RECHECK_SECS` in case an announcement was lost. It also ends when the
+//! server shuts down.
+
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    extract::State,
+    response::{
+        IntoResponse, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures_util::stream::{self, Stream};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+use tower_sessions::{Session, session::Id};
+use uuid::Uuid;
+
+use super::{LiveEvent, RESYNC, channel, is_valid_name};
+use crate::{
+    AppState,
+    auth::{self, AuthUser},
+    backends::{
+        invalidation::{Announced, Change, next},
+        pubsub::{Delivery, Subscription},
+    },
+    error::AppError,
+};
+
+/// How long the browser waits before reconnecting a stream that ended.
+const RECONNECT_AFTER: Duration = Duration::from_secs(3);
+
+pub(super) async fn open(
+    State(state): State<AppState>,
+    user: AuthUser,
+    session: Session,
+) -> Result<Response, AppError> {
+    let Some(session_id) = session.id() else {
+        return Err(AppError::Forbidden);
+    };
+    let Some(slot) = Slot::take(&state, user.id) else {
+        return Err(AppError::TooManyRequests {
+            retry_after: Duration::from_secs(30),
+        });
+    };
+    let events = state.live.pubsub.subscribe(&channel(user.id)).await;
+    let mut recheck = tokio::time::interval_at(
+        Instant::now() + state.config.live.recheck,
+        state.config.live.recheck,
+    );
+    recheck.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let open = Open {
+        id: Uuid::new_v4(),
+        session_id,
+        user_id: user.id,
+        session_changes: state.sessions.changes().watch(),
+        user_changes: state.users.changes().watch(),
+        events,
+        recheck,
+        greeted: false,
+        _slot: slot,
+        state: state.clone(),
+    };
+    let keep_alive = KeepAlive::new()
+        .interval(state.config.live.keep_alive)
+        .text("keepalive");
+    Ok(Sse::new(events_of(open))
+        .keep_alive(keep_alive)
+        .into_response())
+}
+
+/// One open stream.
+struct Open {
+    /// Sent to the page first, which sends it back with its requests (see [`super::Origin`]).
+    id: Uuid,
+    session_id: Id,
+    user_id: Uuid,
+    session_changes: tokio::sync::broadcast::Receiver<Announced<Id>>,
+    user_changes: tokio::sync::broadcast::Receiver<Announced<Uuid>>,
+    events: Subscription,
+    recheck: Interval,
+    greeted: bool,
+    _slot: Slot,
+    state: AppState,
+}
+
+/// What woke the stream.
+enum Wake {
+    Delivery(Delivery),
+    Recheck,
+    Nothing,
+    End,
+}
+
+fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
+    stream::unfold(open, |mut open| async move {
+        if !open.greeted {
+            open.greeted = true;
+            let hello = Event::default()
+                .event("stream")
+                .retry(RECONNECT_AFTER)
+                .data(open.id.to_string());
+            return Some((Ok(hello), open));
+        }
+        loop {
+            let wake = tokio::select! {
+                () = open.state.shutdown.cancelled() => Wake::End,
+                delivery = open.events.recv() => Wake::Delivery(delivery),
+                _ = open.recheck.tick() => Wake::Recheck,
+                announced = next(&mut open.session_changes) => match announced {
+                    Some(Announced { change: Change::One(id), .. }) if id != open.session_id => {
+                        Wake::Nothing
+                    }
+                    Some(_) => Wake::Recheck,
+                    None => Wake::End,
+                },
+                announced = next(&mut open.user_changes) => match announced {
+                    Some(Announced { change: Change::One(id), .. }) if id != open.user_id => {
+                        Wake::Nothing
+                    }
+                    Some(_) => Wake::Recheck,
+                    None => Wake::End,
+                },
+            };
+            match wake {
+                Wake::End => return None,
+                Wake::Nothing => {}
+                Wake::Recheck => {
+                    if !open.still_signed_in().await {
+                        return None;
+                    }
+                }
+                Wake::Delivery(Delivery::Gap) => {
+                    return Some((Ok(Event::default().event(RESYNC.0).data("")), open));
+                }
+                Wake::Delivery(Delivery::Message(message)) => {
+                    if let Some(event) = open.event(&message) {
+                        return Some((Ok(event), open));
+                    }
+                }
+            }
+        }
+    })
+}
+
+impl Open {
+    /// The SSE event for a published message, unless it is for the page that caused it, or
+    /// unreadable.
+    fn event(&self, message: &str) -> Option<Event> {
+        let event: LiveEvent = match serde_json::from_str(message) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(%error, "unreadable live event dropped");
+                return None;
+            }
+        };
+        if event.origin == Some(self.id) {
+            return None;
+        }
+        if !is_valid_name(&event.event) {
+            tracing::warn!(name = %event.event, "live event with an invalid name dropped");
+            return None;
+        }
+        Some(Event::default().event(event.event).data(event.html))
+    }
+
+    /// Whether the session is still signed in as this user, by PostgreSQL. A database that
+    /// cannot answer keeps the stream open: the next check will tell.
+    async fn still_signed_in(&mut self) -> bool {
+        match auth::session::signed_in_user(&self.state, &self.session_id).await {
+            Ok(user) => user == Some(self.user_id),
+            Err(error) => {
+                tracing::warn!(%error, "live stream: could not check the session");
+                true
+            }
+        }
+    }
+}
+
+/// One of a user's stream slots on this instance, given back when the stream ends.
+struct Slot {
+    live: super::Live,
+    user_id: Uuid,
+}
+
+impl Slot {
+    fn take(state: &AppState, user_id: Uuid) -> Option<Self> {
+        let live = &state.live;
+        let mut open = live
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = open.entry(user_id).or_default();
+        if *count >= state.config.live.max_streams_per_user {
+            return None;
+        }
+        *count += 1;
+        Some(Self {
+            live: live.clone(),
+            user_id,
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self
+            .live
+            .open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
