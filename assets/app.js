@@ -110,4 +110,97 @@
       next.focus();
     }
   });
+  // Live updates (see `src/live`). The page's event stream first says its id; requests made
+  // from the page carry it, so that the change they make is not echoed back to this page.
+  var liveStream = null;
+  var openSources = [];
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail.source;
+    if (openSources.indexOf(source) === -1) {
+      openSources.push(source);
+      source.addEventListener("stream", function (message) {
+        liveStream = message.data;
+      });
+    }
+  });
+  document.addEventListener("htmx:sseClose", function (event) {
+    openSources = openSources.filter(function (source) {
+      return source !== event.detail.source;
+    });
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (liveStream) {
+      event.detail.headers["X-Live-Stream"] = liveStream;
+    }
+  });
+
+  // A page kept in the back/forward cache must not hold its stream open (browsers allow a
+  // few connections per server), and what it shows is stale when it comes back: reload it.
+  window.addEventListener("pagehide", function (event) {
+    if (event.persisted) {
+      openSources.forEach(function (source) { source.close(); });
+    }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && openSources.length > 0) {
+      window.location.reload();
+    }
+  });
+
+  // A live refetch (`data-live-refresh`) waits while the part it would replace is being
+  // worked on (a row open for editing, boxes checked, focus inside): the page's notice
+  // (`data-live-notice`) offers the latest instead, so nothing typed or selected is lost.
+  function busy(region) {
+    return Boolean(region && (
+      region.querySelector(".__editing, input[type=checkbox]:checked") ||
+      region.contains(document.activeElement) && document.activeElement !== region));
+  }
+  document.addEventListener("htmx:confirm", function (event) {
+    var element = event.detail.elt;
+    if (!element.hasAttribute || !element.hasAttribute("data-live-refresh")) {
+      return;
+    }
+    var region = document.querySelector(element.getAttribute("data-hx-target"));
+    if (busy(region)) {
+      event.preventDefault();
+      var notice = document.querySelector("[data-live-notice]");
+      if (notice) {
+        notice.hidden = false;
+      }
+    }
+  });
+  // Whatever fills that part again (the notice's link, a search) shows the latest.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var refresher = document.querySelector("[data-live-refresh]");
+    var notice = document.querySelector("[data-live-notice]");
+    if (refresher && notice && event.detail.target ===
+        document.querySelector(refresher.getAttribute("data-hx-target"))) {
+      notice.hidden = true;
+    }
+  });
+
+  // Toasts (`live::Toast`) go when dismissed, or after a while unless the pointer or focus
+  // is on them (someone reading or about to follow the link).
+  var TOAST_LIFETIME = 10000;
+  function dismissLater(toast) {
+    window.setTimeout(function () {
+      if (toast.matches(":hover") || toast.contains(document.activeElement)) {
+        dismissLater(toast);
+      } else {
+        toast.remove();
+      }
+    }, TOAST_LIFETIME);
+  }
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var region = event.target;
+    if (region && region.id === "toasts" && region.lastElementChild) {
+      dismissLater(region.lastElementChild);
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-toast-close]");
+    if (close) {
+      close.closest("[data-toast]").remove();
+    }
+  });
 })();

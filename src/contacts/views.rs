@@ -70,8 +70,29 @@ pub fn index(listing: &Listing<'_>) -> Markup {
                 (search_form(listing.query))
                 (bulk_delete_form())
             }
+            (live_refresh())
             div #(targets::RESULTS) { (results(listing)) }
         }
+    }
+}
+
+/// Refetches the results (as the search box would) when the user's contacts change in
+/// another tab or window, or after a break in live updates. While this page is being worked
+/// on (a row open for editing, rows checked, focus in the list), `app.js` holds the refetch
+/// back and shows the notice instead, so nothing typed or selected is lost.
+fn live_refresh() -> Markup {
+    html! {
+        p.live-notice hidden data-live-notice {
+            "Your contacts changed in another tab or window. "
+            a href=(paths::INDEX) data-hx-get=(paths::INDEX)
+                data-hx-include={ "#" (ids::SEARCH) "-q" }
+                data-hx-target={ "#" (targets::RESULTS) } { "Show the latest" }
+        }
+        span hidden data-live-refresh
+            data-hx-get=(paths::INDEX)
+            data-hx-trigger={ "sse:" (CHANGED_EVENT) ", sse:" (crate::live::RESYNC_NAME) }
+            data-hx-include={ "#" (ids::SEARCH) "-q" }
+            data-hx-target={ "#" (targets::RESULTS) } {}
     }
 }
 
@@ -158,7 +179,8 @@ pub fn results(listing: &Listing<'_>) -> Markup {
 }
 
 /// The total, loaded after the page (counting is the one part of the list that grows with
-/// it), and again whenever a change made in place sends [`CHANGED_EVENT`].
+/// it), and again whenever a change made in place sends [`CHANGED_EVENT`] (the results, and so
+/// this count, are refetched when the change comes from elsewhere).
 fn count_loader(query: &str) -> Markup {
     let url = count_url(query);
     html! {

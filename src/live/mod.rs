@@ -10,7 +10,7 @@
 //! `data-sse-swap="toast"` swaps the fragment in, `data-hx-trigger="sse:contacts-changed"`
 //! refetches part of the page. A change made from a page comes back to every page but the one
 //! that made it: app.js sends the stream's id (`X-Live-Stream`) with each htmx request, and
-//! [`Origin`] hands it to [`LiveEvent::from`].
+//! handlers send through [`Broadcast`], which leaves that page out.
 
 mod stream;
 mod views;
@@ -20,7 +20,12 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use axum::{Router, extract::FromRequestParts, http::request::Parts, routing::get};
+use axum::{
+    Router,
+    extract::{FromRef, FromRequestParts},
+    http::request::Parts,
+    routing::get,
+};
 use maud::Markup;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,7 +41,8 @@ const ORIGIN_HEADER: &str = "x-live-stream";
 
 /// Sent when events may have been missed (Valkey was unreachable): pages refetch what they
 /// show live.
-pub const RESYNC: EventName = EventName("resync");
+pub const RESYNC: EventName = EventName(RESYNC_NAME);
+pub const RESYNC_NAME: &str = "resync";
 
 pub fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(stream::open))
@@ -109,6 +115,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Origin {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse().ok());
         Ok(Self(stream))
+    }
+}
+
+/// For a handler whose change other pages should see: sends events to the user's pages but
+/// the one the request came from. Extracted like `State`.
+#[derive(Debug, Clone)]
+pub struct Broadcast {
+    live: Live,
+    origin: Origin,
+}
+
+impl Broadcast {
+    pub async fn send(&self, user: Uuid, event: LiveEvent) {
+        self.live.send(user, event.from(self.origin)).await;
+    }
+}
+
+impl<S> FromRequestParts<S> for Broadcast
+where
+    Live: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            live: Live::from_ref(state),
+            origin: Origin::from_request_parts(parts, state).await?,
+        })
     }
 }
 

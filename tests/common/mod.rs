@@ -11,6 +11,7 @@ pub mod a11y;
 pub mod accounts;
 pub mod browser;
 pub mod checkers;
+pub mod events;
 pub mod outage;
 pub mod smtp;
 pub mod uploads;
@@ -399,7 +400,24 @@ pub fn link_in(text: &str, path: &str) -> Option<String> {
 }
 
 impl TestClient<'_> {
-    pub async fn send(&mut self, mut request: Request<Body>) -> TestResponse {
+    pub async fn send(&mut self, request: Request<Body>) -> TestResponse {
+        let request = self.as_this_browser(request);
+        let response = self.app.request(request).await;
+        self.keep_cookies(&response.headers);
+        response
+    }
+
+    /// Opens an event stream (`GET path`) and leaves its body to be read as it arrives.
+    pub async fn open_stream(&mut self, path: &str) -> (StatusCode, events::EventStream) {
+        let request = self.as_this_browser(Request::get(path).body(Body::empty()).unwrap());
+        let response = self.app.router.clone().oneshot(request).await.unwrap();
+        self.keep_cookies(response.headers());
+        let status = response.status();
+        (status, events::EventStream::new(response.into_body()))
+    }
+
+    /// `request` with this client's cookies and address.
+    fn as_this_browser(&self, mut request: Request<Body>) -> Request<Body> {
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -416,8 +434,11 @@ impl TestClient<'_> {
             .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
                 self.ip, 40000,
             )));
-        let response = self.app.request(request).await;
-        for set_cookie in response.headers.get_all("set-cookie") {
+        request
+    }
+
+    fn keep_cookies(&mut self, headers: &HeaderMap) {
+        for set_cookie in headers.get_all("set-cookie") {
             let set_cookie = set_cookie.to_str().unwrap();
             let pair = set_cookie.split(';').next().unwrap();
             let (name, value) = pair.split_once('=').unwrap();
@@ -428,7 +449,6 @@ impl TestClient<'_> {
                 self.cookies.insert(name.to_owned(), value.to_owned());
             }
         }
-        response
     }
 
     pub async fn get(&mut self, path: &str) -> TestResponse {

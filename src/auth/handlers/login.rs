@@ -19,6 +19,7 @@ use crate::{
         views,
     },
     error::AppError,
+    live::Toast,
     state::AppState,
     web::{
         client_ip::ClientIp,
@@ -76,7 +77,9 @@ pub async fn login(
     };
     if !password::verify(&form.password, &user.password_hash).await? {
         let mut tx = state.db.begin().await?;
-        if db::record_failed_login(&mut tx, user.id, LOCK_AFTER_FAILURES, LOCK_FOR).await? {
+        let locked =
+            db::record_failed_login(&mut tx, user.id, LOCK_AFTER_FAILURES, LOCK_FOR).await?;
+        if locked {
             tracing::warn!(user_id = %user.id, "account locked after failed sign-ins");
             let reset_link = state.mailer.url(paths::PASSWORD_FORGOT);
             let content = emails::account_locked(&AccountLocked {
@@ -89,6 +92,16 @@ pub async fn login(
                 .await?;
         }
         tx.commit().await?;
+        if locked {
+            // Whoever is signed in as this user somewhere sees it at once, not only by mail.
+            let notice = Toast::new(format!(
+                "Your account was locked after repeated failed sign-ins from elsewhere. \
+                 Sign-ins are refused for {} minutes; you stay signed in here.",
+                LOCK_FOR.as_secs() / 60
+            ))
+            .link(paths::PASSWORD_FORGOT, "Reset your password");
+            state.live.toast(user.id, notice).await;
+        }
         return Ok(invalid(layout, &form.email, &next).await);
     }
     // The lock is checked after the hash, and in the same statement that clears the count,

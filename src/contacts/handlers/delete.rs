@@ -9,7 +9,7 @@ use axum_extra::extract::Form;
 use axum_htmx::HxTarget;
 use sqlx::PgPool;
 
-use super::changed;
+use super::{announce, changed};
 use crate::{
     auth::AuthUser,
     contacts::{
@@ -20,6 +20,7 @@ use crate::{
     },
     error::AppError,
     humanize,
+    live::Broadcast,
     web::{
         flash::{Flash, FlashLevel, FlashMessage},
         htmx::{Wants, redirect},
@@ -47,6 +48,7 @@ pub async fn confirm(
 /// nothing (htmx removes it) and the message out of band.
 pub async fn one(
     State(db): State<PgPool>,
+    broadcast: Broadcast,
     user: AuthUser,
     RecordId(id): RecordId,
     HxTarget(target): HxTarget,
@@ -56,6 +58,7 @@ pub async fn one(
     let contact = db::delete(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    announce(&broadcast, user.id).await;
     let message = format!("Deleted {}.", contact.name());
     if wants == Wants::Fragment && target.as_deref() == Some(targets::row(id).as_str()) {
         let notice = [FlashMessage {
@@ -73,6 +76,7 @@ pub async fn one(
 /// counts the others in its message, never touching them.
 pub async fn bulk(
     State(db): State<PgPool>,
+    broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
@@ -95,6 +99,9 @@ pub async fn bulk(
         return Ok(layout.render(&title, page).await.into_response());
     }
     let deleted = db::delete_many(&db, user.id, &ids).await?;
+    if deleted > 0 {
+        announce(&broadcast, user.id).await;
+    }
     let missing = (ids.len() + malformed).saturating_sub(deleted as usize);
     let mut message = format!(
         "Deleted {}.",

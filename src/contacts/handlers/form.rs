@@ -14,7 +14,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::changed;
+use super::{announce, changed};
 use crate::{
     auth::AuthUser,
     contacts::{
@@ -25,6 +25,7 @@ use crate::{
         views::{self, targets},
     },
     error::AppError,
+    live::Broadcast,
     web::{
         flash::Flash,
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
@@ -60,6 +61,7 @@ pub async fn new(layout: PageLayout, _user: AuthUser) -> Page {
 
 pub async fn create(
     State(db): State<PgPool>,
+    broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
@@ -71,6 +73,7 @@ pub async fn create(
     if errors.is_empty() {
         match db::insert(&db, user.id, &input).await {
             Ok(contact) => {
+                announce(&broadcast, user.id).await;
                 flash.success(format!("Added {}.", contact.name())).await?;
                 return Ok(redirect(wants, &paths::contact(contact.id)));
             }
@@ -105,6 +108,7 @@ pub async fn edit(
 
 pub async fn update(
     State(db): State<PgPool>,
+    broadcast: Broadcast,
     user: AuthUser,
     RecordId(id): RecordId,
     HxTarget(target): HxTarget,
@@ -120,7 +124,11 @@ pub async fn update(
     let (input, mut errors) = form.into_parts();
     check_email(&db, user.id, &input, Some(id), &mut errors).await?;
     if errors.is_empty() {
-        match db::update(&db, user.id, id, &input).await {
+        let updated = db::update(&db, user.id, id, &input).await;
+        if let Ok(Some(_)) = &updated {
+            announce(&broadcast, user.id).await;
+        }
+        match updated {
             Ok(Some(contact)) if in_row => {
                 return Ok((changed(), layout.fragment(views::row(&contact))).into_response());
             }

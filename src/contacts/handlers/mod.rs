@@ -6,8 +6,11 @@ pub mod form;
 pub mod list;
 
 use axum::http::{HeaderName, HeaderValue};
+use maud::html;
+use uuid::Uuid;
 
 use super::views::CHANGED_EVENT;
+use crate::live::{Broadcast, EventName, LiveEvent};
 
 /// `HX-Trigger` for an answer to a change made in place: the list's count reloads itself.
 fn changed() -> [(HeaderName, HeaderValue); 1] {
@@ -15,4 +18,12 @@ fn changed() -> [(HeaderName, HeaderValue); 1] {
         HeaderName::from_static("hx-trigger"),
         HeaderValue::from_static(CHANGED_EVENT),
     )]
+}
+
+/// Tells the user's other open pages (other tabs, other devices, through any instance) that
+/// their contacts changed: their list and count refetch themselves. The page that made the
+/// change is left alone; it shows the change already.
+async fn announce(broadcast: &Broadcast, user: Uuid) {
+    let event = LiveEvent::new(EventName::new(CHANGED_EVENT), html! {});
+    broadcast.send(user, event).await;
 }
