@@ -116,12 +116,17 @@
   var openSources = [];
   document.addEventListener("htmx:sseOpen", function (event) {
     var source = event.detail.source;
+    // For styles and tests: whether this page is receiving live updates.
+    event.target.setAttribute("data-live-state", "open");
     if (openSources.indexOf(source) === -1) {
       openSources.push(source);
       source.addEventListener("stream", function (message) {
         liveStream = message.data;
       });
     }
+  });
+  document.addEventListener("htmx:sseError", function (event) {
+    event.target.setAttribute("data-live-state", "reconnecting");
   });
   document.addEventListener("htmx:sseClose", function (event) {
     openSources = openSources.filter(function (source) {

@@ -3,7 +3,8 @@
 //! flows work end to end with on-blur checks; (in `browser/accessibility.rs`) every page
 //! passes axe at a phone's and a desktop's width in both colour schemes; and (in
 //! `browser/contacts.rs`) the contacts list's htmx interactions work; and (in
-//! `browser/files.rs`) uploads show their thumbnails.
+//! `browser/files.rs`) uploads show their thumbnails; and (in `browser/live.rs`) two tabs see
+//! each other's changes live.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -15,6 +16,8 @@ mod common;
 mod contacts;
 #[path = "browser/files.rs"]
 mod files;
+#[path = "browser/live.rs"]
+mod live;
 
 use common::{
     a11y::Audit,

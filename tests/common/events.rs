@@ -100,16 +100,13 @@ fn parse(block: &str) -> Option<Item> {
             data.push(value.strip_prefix(' ').unwrap_or(value));
         }
     }
+    // As browsers do (the SSE standard): an event without data is never dispatched.
     match (name, comment) {
-        (Some(name), _) => Some(Item::Event {
-            name,
+        (_, Some(comment)) if data.is_empty() => Some(Item::Comment(comment)),
+        _ if data.is_empty() => None,
+        (name, _) => Some(Item::Event {
+            name: name.unwrap_or_else(|| "message".into()),
             data: data.join("\n"),
         }),
-        (None, _) if !data.is_empty() => Some(Item::Event {
-            name: "message".into(),
-            data: data.join("\n"),
-        }),
-        (None, Some(comment)) => Some(Item::Comment(comment)),
-        _ => None,
     }
 }

@@ -1,0 +1,106 @@
+//! Live updates in a real browser: two tabs of one user see each other's changes to the
+//! contacts list without a reload, a tab being edited keeps its edit and offers the latest,
+//! and toasts arrive.
+
+use app::auth::db::Role;
+use fantoccini::wd::WindowHandle;
+
+use crate::common::{
+    accounts::{PASSWORD, create_user},
+    browser::{Browser, ServedApp},
+};
+
+const LIVE: &str = "return document.querySelector('[data-live-state=open]') !== null;";
+
+async fn switch_to(browser: &Browser, tab: &WindowHandle) {
+    browser.client.switch_to_window(tab.clone()).await.unwrap();
+}
+
+#[tokio::test]
+async fn browser_two_tabs_see_each_others_contacts_changes() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    create_user(&app.state.db, "ada@example.com", Role::User).await;
+    browser.log_in(&app, "ada@example.com", PASSWORD).await;
+
+    // The first tab shows the (empty) list and listens.
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser.wait_for(LIVE).await;
+    let first = browser.client.window().await.unwrap();
+    browser
+        .eval("window.notReloaded = true; return true;")
+        .await;
+
+    // The second tab adds a contact through the form.
+    let second = browser.client.new_window(true).await.unwrap().handle;
+    switch_to(&browser, &second).await;
+    browser
+        .client
+        .goto(&app.url("/contacts/new"))
+        .await
+        .unwrap();
+    browser.wait_for(LIVE).await;
+    browser.fill("input[name=first_name]", "Grace").await;
+    browser.fill("input[name=last_name]", "Hopper").await;
+    browser
+        .click("section.contact-form form button[type=submit]")
+        .await;
+    browser
+        .wait_for("return document.querySelector('h1') && document.querySelector('h1').textContent.includes('Grace');")
+        .await;
+
+    // The first tab shows it, with the new count, and was not reloaded.
+    switch_to(&browser, &first).await;
+    browser
+        .wait_for(
+            "return document.querySelectorAll('tr.contact-row').length === 1 \
+             && document.querySelector('.contacts-count .count').textContent.includes('1 contact') \
+             && window.notReloaded === true;",
+        )
+        .await;
+
+    // A row open for editing in the first tab is kept when the second tab changes the list:
+    // the notice offers the latest instead.
+    browser.click("tr.contact-row a[aria-label^='Edit']").await;
+    browser
+        .wait_for("return document.querySelector('tr.__editing') !== null;")
+        .await;
+    browser
+        .fill("tr.__editing input[name=first_name]", "Grace B.")
+        .await;
+    switch_to(&browser, &second).await;
+    browser
+        .client
+        .goto(&app.url("/contacts/new"))
+        .await
+        .unwrap();
+    browser.wait_for(LIVE).await;
+    browser.fill("input[name=first_name]", "Linus").await;
+    browser
+        .click("section.contact-form form button[type=submit]")
+        .await;
+    browser
+        .wait_for("return document.querySelector('h1') && document.querySelector('h1').textContent.includes('Linus');")
+        .await;
+    switch_to(&browser, &first).await;
+    browser
+        .wait_for("return !document.querySelector('[data-live-notice]').hidden;")
+        .await;
+    let kept = browser
+        .eval("return document.querySelector('tr.__editing input[name=first_name]').value;")
+        .await;
+    assert_eq!(kept, "Grace B.");
+
+    // Following the notice shows both.
+    browser.click("[data-live-notice] a").await;
+    browser
+        .wait_for(
+            "return document.querySelectorAll('tr.contact-row').length === 2 \
+             && document.querySelector('[data-live-notice]').hidden;",
+        )
+        .await;
+
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "{errors:#?}");
+    browser.close().await;
+}
