@@ -7,20 +7,24 @@
 //! a short timeout, so that an unreachable Valkey costs a request milliseconds, not seconds.
 //!
 //! An outage is logged once when it starts and once when it ends, never per request: see
-//! [`Valkey::failed`] and [`Valkey::succeeded`].
+//! [`Valkey::failed`] and [`Valkey::succeeded`]. During one, commands are not even tried
+//! more than once per [`RETRY_AFTER`], so that a Valkey that does not answer at all (a network
+//! partition, where every try would wait for the timeout) costs requests nothing.
 
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// The longest a command or a connection attempt may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_millis(500);
+/// During an outage, how often one command is let through to see whether Valkey is back.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// A handle on Valkey. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +32,9 @@ pub struct Valkey {
     client: redis::Client,
     commands: ConnectionManager,
     down: Arc<AtomicBool>,
+    /// When the last try during an outage was let through, in milliseconds since `started`.
+    last_try: Arc<AtomicU64>,
+    started: Instant,
 }
 
 impl std::fmt::Debug for Valkey {
@@ -55,6 +62,8 @@ impl Valkey {
             client,
             commands,
             down: Arc::new(AtomicBool::new(false)),
+            last_try: Arc::new(AtomicU64::new(0)),
+            started: Instant::now(),
         })
     }
 
@@ -100,8 +109,28 @@ impl Valkey {
         self.down.load(Ordering::Acquire)
     }
 
-    /// Runs one command, noting the outcome.
+    /// Whether a command should be tried now: always while Valkey answers, once per
+    /// [`RETRY_AFTER`] while it does not.
+    fn worth_trying(&self) -> bool {
+        if !self.is_down() {
+            return true;
+        }
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_try.load(Ordering::Acquire);
+        let wait = u64::try_from(RETRY_AFTER.as_millis()).unwrap_or(u64::MAX);
+        now.saturating_sub(last) >= wait
+            && self
+                .last_try
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+    }
+
+    /// Runs one command, noting the outcome; `None` when it failed or Valkey is known to be
+    /// down.
     pub async fn run<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> Option<T> {
+        if !self.worth_trying() {
+            return None;
+        }
         let mut connection = self.commands();
         match command.query_async(&mut connection).await {
             Ok(value) => {
