@@ -44,6 +44,15 @@ const ORIGIN_HEADER: &str = "x-live-stream";
 pub const RESYNC: EventName = EventName(RESYNC_NAME);
 pub const RESYNC_NAME: &str = "resync";
 
+/// The last event of a stream whose session ended: the page closes the stream on it.
+pub const SIGNED_OUT: EventName = EventName("signed-out");
+
+impl EventName {
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new().route(PATH, get(stream::open))
 }

@@ -5,8 +5,9 @@
 //! then carries the user's events, a keep-alive comment when idle (`LIVE_KEEP_ALIVE_SECS`), and
 //! ends when the session does: it checks the session against PostgreSQL as soon as this
 //! session or this user is announced as changed (a logout, a password change, on any instance)
-//! and every `LIVE_RECHECK_SECS` in case an announcement was lost. It also ends when the
-//! server shuts down.
+//! and every `LIVE_RECHECK_SECS` in case an announcement was lost. Its last event is then
+//! `signed-out`, on which the page closes it rather than reconnect. It also ends when the
+//! server shuts down (the page reconnects, to whichever instance is up).
 
 use std::{convert::Infallible, time::Duration};
 
@@ -22,7 +23,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tower_sessions::{Session, session::Id};
 use uuid::Uuid;
 
-use super::{LiveEvent, RESYNC, channel, is_valid_name};
+use super::{LiveEvent, RESYNC, SIGNED_OUT, channel, is_valid_name};
 use crate::{
     AppState,
     auth::{self, AuthUser},
@@ -35,6 +36,8 @@ use crate::{
 
 /// How long the browser waits before reconnecting a stream that ended.
 const RECONNECT_AFTER: Duration = Duration::from_secs(3);
+/// How long a stream whose session ended waits for the page to close it.
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 pub(super) async fn open(
     State(state): State<AppState>,
@@ -64,6 +67,7 @@ pub(super) async fn open(
         events,
         recheck,
         greeted: false,
+        closing: false,
         _slot: slot,
         state: state.clone(),
     };
@@ -86,6 +90,8 @@ struct Open {
     events: Subscription,
     recheck: Interval,
     greeted: bool,
+    /// Said goodbye: waits for the page to close the stream.
+    closing: bool,
     _slot: Slot,
     state: AppState,
 }
@@ -107,6 +113,15 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
                 .retry(RECONNECT_AFTER)
                 .data(open.id.to_string());
             return Some((Ok(hello), open));
+        }
+        if open.closing {
+            // The page closes the stream when it reads the goodbye (`sse-close`); ending it
+            // from here first would make the browser report an error and reconnect.
+            tokio::select! {
+                () = open.state.shutdown.cancelled() => {}
+                () = tokio::time::sleep(CLOSE_GRACE) => {}
+            }
+            return None;
         }
         loop {
             let wake = tokio::select! {
@@ -133,7 +148,8 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
                 Wake::Nothing => {}
                 Wake::Recheck => {
                     if !open.still_signed_in().await {
-                        return None;
+                        open.closing = true;
+                        return Some((Ok(signal(SIGNED_OUT.0)), open));
                     }
                 }
                 Wake::Delivery(Delivery::Gap) => {

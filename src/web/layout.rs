@@ -179,7 +179,8 @@ impl PageLayout {
             return page;
         }
         html! {
-            div.live-page data-hx-ext="sse" data-sse-connect=(crate::live::PATH) {
+            div.live-page data-hx-ext="sse" data-sse-connect=(crate::live::PATH)
+                data-sse-close=(crate::live::SIGNED_OUT.as_str()) {
                 (page)
                 (crate::live::toast_region())
             }
