@@ -274,3 +274,50 @@ async fn relay(valkey: Valkey, channels: Channels, mut commands: mpsc::Unbounded
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn next(subscription: &mut Subscription) -> Option<Delivery> {
+        tokio::time::timeout(Duration::from_millis(100), subscription.recv())
+            .await
+            .ok()
+    }
+
+    #[tokio::test]
+    async fn a_message_reaches_the_listeners_of_its_channel_only() {
+        let hub = PubSub::in_process();
+        let mut ada = hub.subscribe("user:ada").await;
+        let mut ada_again = hub.subscribe("user:ada").await;
+        let mut bob = hub.subscribe("user:bob").await;
+        hub.publish("user:ada", "hello").await;
+        for listener in [&mut ada, &mut ada_again] {
+            assert!(matches!(next(listener).await, Some(Delivery::Message(m)) if &*m == "hello"));
+        }
+        assert!(next(&mut bob).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_channel_is_dropped_with_its_last_listener() {
+        let hub = PubSub::in_process();
+        let first = hub.subscribe("user:ada").await;
+        let second = hub.subscribe("user:ada").await;
+        drop(first);
+        assert!(lock(&hub.channels).contains_key("user:ada"));
+        drop(second);
+        assert!(!lock(&hub.channels).contains_key("user:ada"));
+        // Publishing to nobody is no error.
+        hub.publish("user:ada", "anyone?").await;
+    }
+
+    #[tokio::test]
+    async fn a_listener_that_falls_behind_is_told_of_the_gap() {
+        let hub = PubSub::in_process();
+        let mut slow = hub.subscribe("user:ada").await;
+        for n in 0..BUFFER + 10 {
+            hub.publish("user:ada", &n.to_string()).await;
+        }
+        assert!(matches!(next(&mut slow).await, Some(Delivery::Gap)));
+    }
+}
