@@ -179,6 +179,18 @@ async fn a_user_may_open_only_so_many_streams() {
     assert_eq!(status, StatusCode::OK);
 }
 
+#[tokio::test]
+async fn another_sites_page_cannot_open_a_stream() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let request = axum::http::Request::get("/live")
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = ada.send(request).await;
+    assert_eq!(response.status, StatusCode::FORBIDDEN);
+}
+
 #[test]
 fn event_names_are_single_words_of_safe_characters() {
     for good in [

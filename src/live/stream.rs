@@ -13,6 +13,7 @@ use std::{convert::Infallible, time::Duration};
 
 use axum::{
     extract::State,
+    http::HeaderMap,
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -43,7 +44,16 @@ pub(super) async fn open(
     State(state): State<AppState>,
     user: AuthUser,
     session: Session,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    // Another site's page cannot read the stream (no CORS), and `SameSite=Lax` keeps the
+    // cookie off its requests; refusing it outright is the third line.
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site != "same-origin")
+    {
+        return Err(AppError::CrossSiteRequest);
+    }
     let Some(session_id) = session.id() else {
         return Err(AppError::Forbidden);
     };
