@@ -11,9 +11,11 @@ pub mod a11y;
 pub mod accounts;
 pub mod browser;
 pub mod checkers;
+pub mod instances;
 pub mod outage;
 pub mod smtp;
 pub mod uploads;
+pub mod valkey;
 
 use std::{sync::Arc, time::Duration};
 
