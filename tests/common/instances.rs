@@ -460,16 +460,21 @@ impl EventStream {
                     data.push(value.strip_prefix(' ').unwrap_or(value));
                 }
             }
-            if name.is_some() || !data.is_empty() {
+            // As browsers do (the SSE spec's "dispatch the event"): an event without a data
+            // line is dropped, whatever its name.
+            if !data.is_empty() {
                 return Some(SseItem::Event {
                     name: name.unwrap_or_else(|| "message".to_owned()),
                     data: data.join("\n"),
                 });
             }
-            if let Some(comment) = comment {
+            if name.is_none()
+                && let Some(comment) = comment
+            {
                 return Some(SseItem::Comment(comment));
             }
-            // A block of `retry:` alone: nothing for the test.
+            // A block of `retry:` alone, or an event a browser would drop: nothing for the
+            // test.
         }
     }
 }
