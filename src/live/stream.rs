@@ -137,7 +137,7 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
                     }
                 }
                 Wake::Delivery(Delivery::Gap) => {
-                    return Some((Ok(Event::default().event(RESYNC.0).data("")), open));
+                    return Some((Ok(signal(RESYNC.0)), open));
                 }
                 Wake::Delivery(Delivery::Message(message)) => {
                     if let Some(event) = open.event(&message) {
@@ -167,6 +167,9 @@ impl Open {
             tracing::warn!(name = %event.event, "live event with an invalid name dropped");
             return None;
         }
+        if event.html.is_empty() {
+            return Some(signal(&event.event));
+        }
         Some(Event::default().event(event.event).data(event.html))
     }
 
@@ -181,6 +184,12 @@ impl Open {
             }
         }
     }
+}
+
+/// An event that only signals (pages refetch on it). Browsers drop an event without data, so
+/// it carries its own name.
+fn signal(name: &str) -> Event {
+    Event::default().event(name).data(name)
 }
 
 /// One of a user's stream slots on this instance, given back when the stream ends.
