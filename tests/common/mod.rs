@@ -12,9 +12,11 @@ pub mod accounts;
 pub mod browser;
 pub mod checkers;
 pub mod events;
+pub mod instances;
 pub mod outage;
 pub mod smtp;
 pub mod uploads;
+pub mod valkey;
 
 use std::{sync::Arc, time::Duration};
 
