@@ -11,6 +11,7 @@ pub mod a11y;
 pub mod accounts;
 pub mod browser;
 pub mod checkers;
+pub mod instances;
 pub mod outage;
 pub mod smtp;
 pub mod uploads;
