@@ -212,13 +212,18 @@ async fn an_export_has_every_contact_of_its_owner_and_no_one_elses() {
     let waiting = ada.get(&format!("/contacts/exports/{id}")).await;
     assert_eq!(waiting.status, StatusCode::OK);
     let doc = waiting.document();
-    let fragment = select(&doc, &format!("main #export-{id}.export-progress"));
-    assert_eq!(fragment.len(), 1);
-    let fragment = fragment[0].value();
+    // Live events are swapped into a wrapper that stays; the fragment inside polls.
+    let live = select(&doc, &format!("main #export-{id}.export-live"));
+    assert_eq!(live.len(), 1);
     assert_eq!(
-        fragment.attr("data-sse-swap"),
+        live[0].value().attr("data-sse-swap"),
         Some(format!("export-{id}").as_str())
     );
+    assert_eq!(live[0].value().attr("data-hx-swap"), Some("innerHTML"));
+    let fragment = select(&doc, &format!("#export-{id} > .export-progress"));
+    assert_eq!(fragment.len(), 1);
+    let fragment = fragment[0].value();
+    assert_eq!(fragment.attr("data-hx-disinherit"), Some("*"));
     assert_eq!(
         fragment.attr("data-hx-get"),
         Some(format!("/contacts/exports/{id}").as_str())
@@ -388,10 +393,7 @@ async fn htmx_polling_gets_the_fragment_alone() {
     let doc = polled.fragment();
     let fragment = &select(&doc, ".export-progress")[0];
     assert!(fragment.value().attr("data-hx-get").is_none());
-    assert_eq!(
-        fragment.value().attr("data-sse-swap"),
-        Some(format!("export-{id}").as_str())
-    );
+    assert!(fragment.value().attr("data-sse-swap").is_none());
     assert!(text_of(fragment).contains("Exported 3 contacts."));
 }
 

@@ -1,11 +1,15 @@
 //! The export's pages: the status page with its progress fragment, the expired page, and the
 //! "Export CSV" button of the contacts list.
 //!
-//! The progress fragment updates itself two ways: the job pushes it over the live stream
-//! (`data-sse-swap="export-{id}"`, as soon as a batch is written), and while the export is
-//! unfinished it also asks for itself every two seconds (`data-hx-get`), in case the stream is
-//! not open. Both replace the whole fragment, so the finished one stops the polling. Without
-//! JavaScript the page has a "Refresh" link.
+//! The progress fragment updates itself two ways: the job pushes it over the live stream as
+//! soon as a batch is written, and while the export is unfinished the fragment also asks for
+//! itself every two seconds (`data-hx-get`), for when the stream is not open or an event was
+//! missed. Events are swapped into a wrapper that stays (`data-sse-swap="export-{id}"`,
+//! inner HTML): were the element that listens replaced by each event, an event arriving
+//! before htmx has processed its replacement would be lost. Polling replaces the fragment
+//! itself, so the finished one stops it. Both elements disinherit their `hx-swap`, so that the
+//! links and forms inside navigate as every other does. Without JavaScript the page has a
+//! "Refresh" link.
 
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -40,21 +44,24 @@ pub fn page(status: &ExportStatus) -> Markup {
             h1 { "Export contacts" }
             p { "A CSV file of all your contacts, for a spreadsheet or another address book. \
                  It is kept for a day." }
-            (progress(status))
+            div.export-live #(event_name(status.id)) data-sse-swap=(event_name(status.id))
+                data-hx-swap="innerHTML" data-hx-disinherit="*" {
+                (progress(status))
+            }
             p { a href=(paths::INDEX) { "Back to contacts" } }
         }
     }
 }
 
-/// The part of the page that changes as the export runs.
+/// The part of the page that changes as the export runs: what the live events carry and
+/// what polling answers.
 pub fn progress(status: &ExportStatus) -> Markup {
     let id = status.id;
     let url = paths::export(id);
     let polling = !status.is_finished();
     let bar = format!("export-{id}-bar");
     html! {
-        div.export-progress #(event_name(id)) data-sse-swap=(event_name(id))
-            data-hx-swap="outerHTML"
+        div.export-progress data-hx-swap="outerHTML" data-hx-disinherit="*"
             data-hx-get=[polling.then_some(&url)]
             data-hx-trigger=[polling.then_some("every 2s")] {
             @match &status.stage {
