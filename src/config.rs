@@ -324,11 +324,12 @@ impl Config {
             min_connections: env.parse_or("DATABASE_MIN_CONNECTIONS", "a whole number", 0)?,
             acquire_timeout: env.seconds_or("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
         };
-        // The email worker keeps one connection for LISTEN; requests need at least one more.
-        if database.max_connections < 2 || database.min_connections > database.max_connections {
+        // The email and jobs workers keep one connection each for LISTEN, a running export
+        // one for its snapshot; requests and the jobs' progress need at least one more.
+        if database.max_connections < 4 || database.min_connections > database.max_connections {
             return Err(ConfigError {
                 variable: "DATABASE_MAX_CONNECTIONS",
-                problem: "expected at least 2 and at least DATABASE_MIN_CONNECTIONS".into(),
+                problem: "expected at least 4 and at least DATABASE_MIN_CONNECTIONS".into(),
             });
         }
 

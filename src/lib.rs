@@ -16,6 +16,7 @@ pub mod generate;
 pub mod health;
 pub mod home;
 pub mod humanize;
+pub mod jobs;
 pub mod live;
 pub mod search;
 pub mod server;

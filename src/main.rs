@@ -25,7 +25,7 @@ use app::{
     },
     files::cleanup,
     health::paths::LIVE,
-    search,
+    jobs, search,
     server::{serve, shutdown_signal},
     telemetry,
 };
@@ -283,6 +283,7 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         retry_policy,
     );
     let worker = tokio::spawn(worker.run(shutdown.clone()));
+    let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
     let files_cleanup = tokio::spawn(cleanup::run_every(
         database.pool.clone(),
@@ -316,6 +317,13 @@ async fn run_server(config: Config) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("the email worker did not stop in time");
+    }
+    // It hands the job in hand back at once on shutdown; this only bounds the wait for that.
+    if tokio::time::timeout(WORKER_STOP_GRACE, jobs_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the jobs worker did not stop in time");
     }
     session_cleanup.abort();
     files_cleanup.abort();

@@ -2,7 +2,8 @@
 //! CSP without a single console error, an htmx error lands in the alerts region, the account
 //! flows work end to end with on-blur checks; (in `browser/accessibility.rs`) every page
 //! passes axe at a phone's and a desktop's width in both colour schemes; and (in
-//! `browser/contacts.rs`) the contacts list's htmx interactions work; and (in
+//! `browser/contacts.rs`) the contacts list's htmx interactions work; (in
+//! `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; and (in `browser/live.rs`) two tabs see
 //! each other's changes live.
 
@@ -14,6 +15,8 @@ mod accessibility;
 mod common;
 #[path = "browser/contacts.rs"]
 mod contacts;
+#[path = "browser/contacts_export.rs"]
+mod contacts_export;
 #[path = "browser/files.rs"]
 mod files;
 #[path = "browser/live.rs"]

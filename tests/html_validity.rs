@@ -241,6 +241,39 @@ async fn contacts_pages(app: &TestApp, pages: &mut Pages) {
         OK,
         &ada.post("/contacts/delete", &bulk).await,
     );
+
+    // The export's page in each state, set in the table: the page reads only the job's row.
+    let started = ada.post("/contacts/export", &[]).await;
+    let export = started.header("location").unwrap().to_owned();
+    pages.keep("contacts-export-waiting", OK, &ada.get(&export).await);
+    let states = [
+        (
+            "contacts-export-running",
+            "UPDATE jobs SET status = 'running', attempts = 1, progress_done = 1000, \
+             progress_total = 3000, locked_until = now() + interval '1 minute'",
+            OK,
+        ),
+        (
+            "contacts-export-done",
+            "UPDATE jobs SET status = 'done', locked_until = NULL, finished_at = now(), \
+             result = '{\"key\": \"exports/x.csv\", \"rows\": 3000}'",
+            OK,
+        ),
+        (
+            "contacts-export-failed",
+            "UPDATE jobs SET status = 'failed', result = NULL",
+            OK,
+        ),
+        (
+            "contacts-export-expired",
+            "UPDATE jobs SET finished_at = now() - interval '2 days'",
+            StatusCode::GONE,
+        ),
+    ];
+    for (name, sql, status) in states {
+        sqlx::query(sql).execute(&app.db.pool).await.unwrap();
+        pages.keep(name, status, &ada.get(&export).await);
+    }
 }
 
 async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {

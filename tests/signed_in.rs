@@ -309,11 +309,14 @@ async fn a_flash_survives_a_handler_that_takes_the_layout_and_redirects() {
 }
 
 #[tokio::test]
-async fn the_account_flows_work_on_a_pool_of_two() {
-    // DATABASE_MAX_CONNECTIONS=2, the smallest the config allows, with the email worker
-    // holding one connection for LISTEN: every request must make do with the other.
-    let app = TestApp::with_pool_size(test_config(&[]), 2).await;
+async fn the_account_flows_work_on_the_smallest_pool() {
+    // DATABASE_MAX_CONNECTIONS=4, the smallest the config allows, with the email and jobs
+    // workers holding one connection each for LISTEN and one kept back for a running export:
+    // every request must make do with the last.
+    let app = TestApp::with_pool_size(test_config(&[]), 4).await;
     let stop = CancellationToken::new();
+    let jobs = tokio::spawn(app::jobs::Worker::new(app.state.clone()).run(stop.clone()));
+    let export_snapshot = app.state.db.acquire().await.unwrap();
     let worker = DeliveryWorker::new(
         app.state.db.clone(),
         Arc::clone(&app.state.mail_transport),
@@ -360,6 +363,8 @@ async fn the_account_flows_work_on_a_pool_of_two() {
     assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.text());
     stop.cancel();
     worker.await.unwrap();
+    jobs.await.unwrap();
+    drop(export_snapshot);
 }
 
 #[tokio::test]

@@ -4,13 +4,15 @@
 //! Where things are: `db.rs` the SQL (every query scoped by owner), `forms.rs` the input and
 //! its rules, `fields.rs` the form's fields, `search.rs` the search box's matching, `views.rs`
 //! the pages and fragments with their CSS, `handlers/` one file per part of the flow (the list,
-//! the form, deleting), and `seed.rs` the fake contacts of `cargo run -- seed contacts`.
+//! the form, deleting), `export/` the CSV export (a background job), and `seed.rs` the fake
+//! contacts of `cargo run -- seed contacts`.
 //!
 //! Every page works without JavaScript; htmx adds search as you type, infinite scroll, inline
 //! editing and deleting in place. A contact that is not the signed-in user's is a 404 on every
 //! route, so its existence is not revealed.
 
 pub mod db;
+pub mod export;
 mod fields;
 pub mod forms;
 mod handlers;
@@ -37,6 +39,9 @@ pub mod paths {
     pub const CONTACT: &str = "/contacts/{id}";
     pub const EDIT: &str = "/contacts/{id}/edit";
     pub const DELETE: &str = "/contacts/{id}/delete";
+    pub const EXPORT: &str = "/contacts/export";
+    pub const EXPORT_STATUS: &str = "/contacts/exports/{id}";
+    pub const EXPORT_DOWNLOAD: &str = "/contacts/exports/{id}/download";
 
     pub fn contact(id: Uuid) -> String {
         format!("/contacts/{id}")
@@ -48,6 +53,14 @@ pub mod paths {
 
     pub fn delete(id: Uuid) -> String {
         format!("/contacts/{id}/delete")
+    }
+
+    pub fn export(id: Uuid) -> String {
+        format!("/contacts/exports/{id}")
+    }
+
+    pub fn export_download(id: Uuid) -> String {
+        format!("/contacts/exports/{id}/download")
     }
 }
 
@@ -69,4 +82,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(paths::EDIT, get(form::edit))
         .route(paths::DELETE, get(delete::confirm).post(delete::one))
+        .route(paths::EXPORT, post(export::handlers::start))
+        .route(paths::EXPORT_STATUS, get(export::handlers::show))
+        .route(paths::EXPORT_DOWNLOAD, get(export::handlers::download))
 }

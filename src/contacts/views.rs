@@ -64,7 +64,10 @@ pub fn index(listing: &Listing<'_>) -> Markup {
         section.contacts-page {
             div.heading {
                 h1 { "Contacts" }
-                (action_link(paths::NEW, "Add contact", ButtonStyle::Primary))
+                div.actions {
+                    (super::export::start_button("contacts-export", "Export CSV"))
+                    (action_link(paths::NEW, "Add contact", ButtonStyle::Primary))
+                }
             }
             div.toolbar {
                 (search_form(listing.query))
@@ -463,6 +466,7 @@ inventory::submit! { CssFragment::new("contacts-page", r#"
         gap: var(--space-3);
     }
     & .heading h1 { margin: 0; }
+    & .heading .actions { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-2); }
     & .toolbar {
         display: flex;
         flex-wrap: wrap;

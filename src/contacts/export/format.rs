@@ -1,0 +1,139 @@
+//! The CSV itself: the columns, one record per contact, and cells that a spreadsheet will not
+//! run as formulas.
+
+use std::borrow::Cow;
+
+use anyhow::Context;
+use time::{OffsetDateTime, UtcOffset};
+
+use super::db::ExportRow;
+
+pub const HEADER: [&str; 7] = [
+    "First name",
+    "Last name",
+    "Email",
+    "Phone",
+    "Company",
+    "Notes",
+    "Created",
+];
+
+/// A cell as it is safe to open in a spreadsheet (OWASP's CSV injection advice): one starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so Excel, LibreOffice
+/// and Google Sheets show it as text instead of evaluating it. (Phone numbers written `+44 …`
+/// get one too: the spreadsheet shows the number, as text.)
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// `2026-11-27T09:30:00Z`: readable, and parsed by every spreadsheet.
+fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `rows` as CSV records (after the header when `header`): quoted where a value has a comma,
+/// quote or line break, lines ended with CRLF as RFC 4180 has them.
+pub fn encode(rows: &[ExportRow], header: bool) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(rows.len() * 128));
+    if header {
+        writer
+            .write_record(HEADER)
+            .context("writing the CSV header")?;
+    }
+    for row in rows {
+        let optional =
+            |value: &Option<String>| neutralise(value.as_deref().unwrap_or("")).into_owned();
+        writer
+            .write_record([
+                neutralise(&row.first_name).into_owned(),
+                optional(&row.last_name),
+                optional(&row.email),
+                optional(&row.phone),
+                optional(&row.company),
+                optional(&row.notes),
+                timestamp(row.created_at),
+            ])
+            .context("writing a CSV record")?;
+    }
+    writer
+        .into_inner()
+        .map_err(|error| anyhow::anyhow!("finishing the CSV: {}", error.error()))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::{Date, Month};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn row(first_name: &str, notes: Option<&str>) -> ExportRow {
+        ExportRow {
+            id: Uuid::nil(),
+            first_name: first_name.into(),
+            last_name: None,
+            email: Some("ada@example.com".into()),
+            phone: Some("+44 20 7946 0958".into()),
+            company: None,
+            notes: notes.map(str::to_owned),
+            sort_name: first_name.to_lowercase(),
+            created_at: Date::from_calendar_date(2026, Month::November, 27)
+                .unwrap()
+                .with_hms(9, 30, 5)
+                .unwrap()
+                .assume_offset(UtcOffset::from_hms(1, 0, 0).unwrap()),
+        }
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_left_alone() {
+        for cell in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in ["Ada", "", "a=b", " =1", "'quoted", "1-2"] {
+            assert!(matches!(neutralise(cell), Cow::Borrowed(_)), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn records_round_trip_through_a_csv_parser() {
+        let tricky = "Says \"hi\", then\r\nleaves";
+        let bytes = encode(
+            &[row("Ada", Some(tricky)), row("=cmd|' /C calc'!A0", None)],
+            true,
+        )
+        .unwrap();
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        assert_eq!(reader.headers().unwrap(), HEADER.as_slice());
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(&records[0][0], "Ada");
+        assert_eq!(&records[0][3], "'+44 20 7946 0958");
+        assert_eq!(&records[0][5], tricky);
+        assert_eq!(&records[0][6], "2026-11-27T08:30:05Z");
+        assert_eq!(&records[1][0], "'=cmd|' /C calc'!A0");
+        assert_eq!(&records[1][5], "");
+    }
+}

@@ -1,0 +1,111 @@
+//! The contacts export (the "archive" of *Hypermedia Systems*): a CSV of all of a user's
+//! contacts, made by a background job while a page shows its progress live.
+//!
+//! `POST /contacts/export` queues a job (or finds the user's export already under way) and
+//! leads to its page; the job (`job.rs`, run by `jobs::Worker`) writes the file in batches,
+//! publishing progress to the user's pages, stores it, and says so with a toast. The file is
+//! downloaded from `/contacts/exports/{id}/download` for a day, then the jobs' housekeeping
+//! removes it ([`remove_expired`]) and its URLs answer 410 until the row is gone.
+//!
+//! Where things are: `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
+//! its defence against formula injection), `db.rs` the reads, `status.rs` and `views.rs` the
+//! page.
+
+mod db;
+mod format;
+pub mod handlers;
+mod job;
+mod status;
+mod views;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use self::status::ExportStatus;
+pub use self::{
+    format::neutralise,
+    job::{ExportResult, run, storage_key},
+    views::start_button,
+};
+use crate::{
+    AppState,
+    backends::storage::Storage,
+    jobs::{self, Kind, db::Claimed},
+    live::{LiveEvent, Toast},
+};
+
+use super::paths;
+
+/// Every object of this module has a key under this prefix (`exports/{job id}.csv`), apart
+/// from the files module's.
+pub const STORAGE_PREFIX: &str = "exports";
+
+/// How long a finished export is kept.
+pub const EXPIRY: time::Duration = time::Duration::days(1);
+
+/// Sends the export's progress fragment to its owner's open pages.
+async fn publish(state: &AppState, owner: Uuid, status: &ExportStatus) {
+    let event = LiveEvent::named(&views::event_name(status.id), views::progress(status));
+    state.live.send(owner, event).await;
+}
+
+/// The page's final state and a toast, once the job is recorded done.
+pub async fn done(state: &AppState, job: &Claimed) {
+    let Some(owner) = job.owner_id else { return };
+    announce(state, owner, job.id).await;
+    let toast = Toast::new("Your contacts export is ready.")
+        .link(paths::export_download(job.id), "Download it");
+    state.live.toast(owner, toast).await;
+}
+
+/// The page's failed state and a toast, once the last attempt is recorded failed.
+pub async fn failed(state: &AppState, job: &Claimed) {
+    let Some(owner) = job.owner_id else { return };
+    announce(state, owner, job.id).await;
+    // No link: a boosted link in the toast region would inherit its `hx-swap`. The export's
+    // page, if open, shows the failure and a button to try again.
+    let toast = Toast::new("Your contacts export failed. Its page has a button to try again.");
+    state.live.toast(owner, toast).await;
+}
+
+/// Publishes the export as its row now says.
+async fn announce(state: &AppState, owner: Uuid, id: Uuid) {
+    match jobs::db::find_owned(&state.db, owner, Kind::ContactsExport, id).await {
+        Ok(Some(job)) => publish(state, owner, &ExportStatus::from_job(&job)).await,
+        Ok(None) => {}
+        // The page still polls, and finds out by itself.
+        Err(error) => tracing::warn!(%id, %error, "export finished but not announced"),
+    }
+}
+
+/// Removes exports that finished more than [`EXPIRY`] ago: the file, then the row (so that
+/// a failure in between leaves the row to try again). Returns how many rows went.
+pub async fn remove_expired(db: &PgPool, storage: &Storage) -> anyhow::Result<u64> {
+    const LIMIT: i64 = 100;
+    let mut removed = 0;
+    loop {
+        let ids =
+            jobs::db::finished_before(db, Kind::ContactsExport, EXPIRY.as_seconds_f64(), LIMIT)
+                .await
+                .context("listing expired exports")?;
+        for id in &ids {
+            let key = storage_key(*id)?;
+            storage
+                .delete(&key)
+                .await
+                .with_context(|| format!("deleting {key}"))?;
+        }
+        let deleted = jobs::db::delete_finished(db, &ids)
+            .await
+            .context("deleting expired exports")?;
+        removed += deleted;
+        if ids.len() < usize::try_from(LIMIT).unwrap_or(0) || deleted == 0 {
+            break;
+        }
+    }
+    if removed > 0 {
+        tracing::info!(removed, "expired contacts exports removed");
+    }
+    Ok(removed)
+}

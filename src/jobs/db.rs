@@ -1,0 +1,356 @@
+//! The jobs table: queueing, claiming with a lease, renewing it, recording progress and the
+//! outcome, and reading a user's jobs back for their pages.
+
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Kind;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "job_status", rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Done | Self::Failed)
+    }
+}
+
+/// A job to queue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: Kind,
+    pub owner_id: Option<Uuid>,
+    pub payload: Value,
+    /// With a key, at most one job of this kind and key is queued or running at a time.
+    pub unique_key: Option<String>,
+}
+
+impl NewJob {
+    pub fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            owner_id: None,
+            payload: Value::Object(serde_json::Map::new()),
+            unique_key: None,
+        }
+    }
+}
+
+/// What [`enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enqueued {
+    New(Uuid),
+    /// A job with the same kind and key was queued or running already: that one.
+    Existing(Uuid),
+}
+
+impl Enqueued {
+    pub fn id(self) -> Uuid {
+        match self {
+            Self::New(id) | Self::Existing(id) => id,
+        }
+    }
+}
+
+/// Queues `job` and wakes the workers when the transaction commits (NOTIFY is
+/// transactional). With a unique key, a queued or running job with the same kind and key is
+/// returned instead: the partial unique index decides, so two requests at once cannot both
+/// queue one.
+pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, sqlx::Error> {
+    // The existing job may finish between the conflict and the look-up; then it is no longer
+    // in the way, and the next round queues a new one.
+    for _ in 0..3 {
+        let inserted = sqlx::query_scalar!(
+            r#"
+            INSERT INTO jobs (kind, owner_id, payload, unique_key)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (kind, unique_key) WHERE status IN ('queued', 'running') DO NOTHING
+            RETURNING id
+            "#,
+            job.kind.name(),
+            job.owner_id,
+            job.payload,
+            job.unique_key,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(id) = inserted {
+            sqlx::query!("SELECT pg_notify('jobs', '')")
+                .execute(&mut *conn)
+                .await?;
+            return Ok(Enqueued::New(id));
+        }
+        let existing = sqlx::query_scalar!(
+            r#"
+            SELECT id FROM jobs
+            WHERE kind = $1 AND unique_key = $2 AND status IN ('queued', 'running')
+            "#,
+            job.kind.name(),
+            job.unique_key,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(id) = existing {
+            return Ok(Enqueued::Existing(id));
+        }
+    }
+    Err(sqlx::Error::Protocol(
+        "a job with this key kept finishing while another was queued".into(),
+    ))
+}
+
+/// A job claimed by one worker for one attempt.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub kind: String,
+    pub owner_id: Option<Uuid>,
+    pub payload: Value,
+    /// Including this one: the claim's identity in every update below.
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Claims the next due job: queued and due, or `running` with a lapsed lease (its instance
+/// died, or lost touch with the database for longer than the lease). `SKIP LOCKED` lets any
+/// number of workers claim at once without ever taking the same job. A lapsed job that has
+/// used its last attempt is marked failed instead, so that a job that kills its instance
+/// every time is not claimed for ever.
+pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed>, sqlx::Error> {
+    sqlx::query!(
+        r#"
+        UPDATE jobs
+        SET status = 'failed', locked_until = NULL, finished_at = now(),
+            last_error = 'its worker stopped during the last attempt'
+        WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
+        "#
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query_as!(
+        Claimed,
+        r#"
+        UPDATE jobs
+        SET status = 'running',
+            attempts = attempts + 1,
+            locked_until = now() + make_interval(secs => $1),
+            last_error = NULL
+        WHERE id = (
+            SELECT id FROM jobs
+            WHERE (status = 'queued' AND run_at <= now())
+               OR (status = 'running' AND locked_until < now())
+            ORDER BY run_at
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, kind, owner_id, payload, attempts, max_attempts
+        "#,
+        lease_secs,
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+// Every update below applies only while the claim is still this worker's (same attempt,
+// still `running`): a worker whose lease lapsed must not overwrite what the worker that took
+// the job over has recorded since. Each says whether it applied.
+
+/// Extends the claim by `lease_secs` from now; false when it is no longer this worker's.
+pub async fn renew(
+    db: impl PgExecutor<'_>,
+    claim: &Claimed,
+    lease_secs: f64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        r#"
+        UPDATE jobs SET locked_until = now() + make_interval(secs => $3)
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+        lease_secs,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn set_progress(
+    db: impl PgExecutor<'_>,
+    claim: &Claimed,
+    done: i64,
+    total: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query!(
+        r#"
+        UPDATE jobs SET progress_done = $3, progress_total = $4
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+        done,
+        total,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn mark_done(
+    db: impl PgExecutor<'_>,
+    claim: &Claimed,
+    result: &Value,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE jobs
+        SET status = 'done', locked_until = NULL, finished_at = now(), result = $3,
+            last_error = NULL
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+        result,
+    )
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub async fn schedule_retry(
+    db: impl PgExecutor<'_>,
+    claim: &Claimed,
+    delay_secs: f64,
+    error: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE jobs
+        SET status = 'queued', locked_until = NULL, last_error = $4,
+            run_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+        delay_secs,
+        error,
+    )
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub async fn mark_failed(
+    db: impl PgExecutor<'_>,
+    claim: &Claimed,
+    error: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE jobs
+        SET status = 'failed', locked_until = NULL, finished_at = now(), last_error = $3
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+        error,
+    )
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Hands a job back at shutdown, to be claimed at once by another instance. The attempt is
+/// not counted: it was stopped, not failed (and its future is dropped before this runs, so
+/// nothing of this claim can write after it).
+pub async fn release(db: impl PgExecutor<'_>, claim: &Claimed) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        r#"
+        UPDATE jobs
+        SET status = 'queued', locked_until = NULL, run_at = now(), attempts = attempts - 1
+        WHERE id = $1 AND attempts = $2 AND status = 'running'
+        "#,
+        claim.id,
+        claim.attempts,
+    )
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A job as its owner's pages show it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: Uuid,
+    pub status: JobStatus,
+    pub attempts: i32,
+    pub progress_done: i64,
+    pub progress_total: Option<i64>,
+    pub result: Option<Value>,
+    pub created_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// `owner`'s job `id` of `kind`; none when it is someone else's, another kind, or gone.
+pub async fn find_owned(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    kind: Kind,
+    id: Uuid,
+) -> Result<Option<Job>, sqlx::Error> {
+    sqlx::query_as!(
+        Job,
+        r#"
+        SELECT id, status AS "status: JobStatus", attempts, progress_done, progress_total,
+               result, created_at, finished_at
+        FROM jobs
+        WHERE owner_id = $1 AND kind = $2 AND id = $3
+        "#,
+        owner,
+        kind.name(),
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Jobs of `kind` that finished more than `age_secs` ago, oldest first, at most `limit`.
+pub async fn finished_before(
+    db: impl PgExecutor<'_>,
+    kind: Kind,
+    age_secs: f64,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT id FROM jobs
+        WHERE kind = $1 AND finished_at < now() - make_interval(secs => $2)
+        ORDER BY finished_at
+        LIMIT $3
+        "#,
+        kind.name(),
+        age_secs,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Deletes these jobs if they are still finished (a row is never deleted under a worker).
+pub async fn delete_finished(db: impl PgExecutor<'_>, ids: &[Uuid]) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query!(
+        "DELETE FROM jobs WHERE id = ANY($1) AND status IN ('done', 'failed')",
+        ids,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected())
+}
