@@ -51,11 +51,11 @@ impl Toast {
 }
 
 /// The region toasts are swapped into, for the layout: inside the element that opens the
-/// stream.
+/// stream. Its own swap style is not passed on, so a link in a toast navigates as any other.
 pub fn toast_region() -> Markup {
     html! {
         div #(TOASTS_ID) .toasts role="status" aria-live="polite"
-            data-sse-swap=(TOAST.0) data-hx-swap="beforeend" {}
+            data-sse-swap=(TOAST.0) data-hx-swap="beforeend" data-hx-disinherit="*" {}
     }
 }
 

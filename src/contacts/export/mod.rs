@@ -63,9 +63,8 @@ pub async fn done(state: &AppState, job: &Claimed) {
 pub async fn failed(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
-    // No link: a boosted link in the toast region would inherit its `hx-swap`. The export's
-    // page, if open, shows the failure and a button to try again.
-    let toast = Toast::new("Your contacts export failed. Its page has a button to try again.");
+    let toast = Toast::new("Your contacts export failed.")
+        .link(paths::export(job.id), "See it and try again");
     state.live.toast(owner, toast).await;
 }
 
