@@ -1,6 +1,6 @@
 //! The contacts export in a real browser: the list's button leads to the export's page, and
-//! the job's progress and its toast arrive over the live stream (the page's polling is
-//! blocked, so nothing else can bring them).
+//! the job's progress (the bar filling batch by batch to 100%) and its toast arrive over the
+//! live stream (the page's polling is blocked, so nothing else can bring them).
 
 use app::{auth::db::Role, jobs::Worker};
 use tokio_util::sync::CancellationToken;
@@ -59,6 +59,18 @@ async fn browser_an_exports_progress_and_toast_arrive_live() {
         )
         .await;
 
+    // Every state of the bar the page shows, as the events replace it.
+    browser
+        .eval(
+            "window.bars = []; new MutationObserver(() => { \
+               let bar = document.querySelector('.export-progress progress'); \
+               if (bar && bar.hasAttribute('value')) { \
+                 let seen = bar.value + '/' + bar.max; \
+                 if (window.bars[window.bars.length - 1] !== seen) { window.bars.push(seen); } \
+               } }).observe(document.querySelector('.export-live'), \
+                 { childList: true, subtree: true }); return true;",
+        )
+        .await;
     assert_eq!(
         Worker::new(app.state.clone())
             .run_due(&CancellationToken::new())
@@ -81,6 +93,19 @@ async fn browser_an_exports_progress_and_toast_arrive_live() {
                && toast.querySelector('a[href$=\"/download\"]') !== null;",
         )
         .await;
+    // The bar moved through the batches (1,000 then 1,500 of 1,500) and ended full.
+    let bars = browser.eval("return window.bars;").await;
+    let bars: Vec<String> = serde_json::from_value(bars).unwrap();
+    assert!(bars.contains(&"1000/1500".to_owned()), "{bars:?}");
+    assert_eq!(
+        bars.last().map(String::as_str),
+        Some("1500/1500"),
+        "{bars:?}"
+    );
+    let full = browser
+        .eval("let bar = document.querySelector('.export-progress progress'); return [bar.value === bar.max, bar.textContent];")
+        .await;
+    assert_eq!(full, serde_json::json!([true, "100%"]));
     assert_eq!(
         browser.eval("return window.polls;").await,
         0,

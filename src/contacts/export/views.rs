@@ -92,6 +92,8 @@ pub fn progress(status: &ExportStatus) -> Markup {
                     p.refresh { a href=(url) { "Refresh" } " to see how far it has got." }
                 }
                 Stage::Done { rows } => {
+                    label.label for=(bar) { "Export complete" }
+                    progress #(bar) max=((*rows).max(1)) value=((*rows).max(1)) { "100%" }
                     p.status {
                         "Exported " (humanize::count(u64::try_from(*rows).unwrap_or(0), "contact", "contacts")) "."
                     }
