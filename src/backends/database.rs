@@ -1,19 +1,63 @@
 //! PostgreSQL: the pool, the embedded migrations, and the choice between the configured server
 //! and the private cluster that `cargo run` starts when `DATABASE_URL` is unset.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::{
     Connection, Executor, PgConnection, PgPool,
     migrate::Migrator,
-    postgres::{PgConnectOptions, PgPoolOptions},
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
+use tokio_util::sync::CancellationToken;
 
 use super::embedded_postgres::EmbeddedPostgres;
 use crate::config::{AppEnv, DatabaseConfig};
 
 /// Migrations are compiled into the binary; `build.rs` reruns the build when they change.
 pub static MIGRATOR: Migrator = sqlx::migrate!();
+
+/// How a background worker (email, jobs) waits for work: until a `NOTIFY` on its channel
+/// (sent when work is queued), its poll interval (for retries that fall due), or shutdown.
+/// Without a listening connection (none could be opened) it polls.
+pub struct Wakeup {
+    listener: Option<PgListener>,
+    poll: Duration,
+}
+
+impl Wakeup {
+    pub async fn listen(pool: &PgPool, channel: &str, poll: Duration) -> Self {
+        let listener = async {
+            let mut listener = PgListener::connect_with(pool).await.ok()?;
+            listener.listen(channel).await.ok()?;
+            Some(listener)
+        };
+        Self {
+            listener: listener.await,
+            poll,
+        }
+    }
+
+    pub async fn wait(&mut self, shutdown: &CancellationToken) {
+        let poll = self.poll;
+        let notified = async {
+            match self.listener.as_mut() {
+                Some(listener) => {
+                    if listener.recv().await.is_err() {
+                        tokio::time::sleep(poll).await;
+                    }
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = notified => {}
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+}
 
 /// The database the app talks to. Holding it keeps the embedded cluster (if any) running:
 /// dropping it stops the cluster.

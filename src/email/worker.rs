@@ -9,11 +9,14 @@
 use std::{sync::Arc, time::Duration};
 
 use lettre::{Address, address::Envelope};
-use sqlx::{PgPool, postgres::PgListener};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use super::db::{self, Claimed};
-use crate::{backends::mail::MailTransport, config::EmailConfig};
+use crate::{
+    backends::{database::Wakeup, mail::MailTransport},
+    config::EmailConfig,
+};
 
 /// How often the outbox is checked when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -64,34 +67,14 @@ impl DeliveryWorker {
 
     /// Runs until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut listener = self.listen().await;
+        let mut wakeup = Wakeup::listen(&self.pool, "email_outbox", POLL_INTERVAL).await;
         while !shutdown.is_cancelled() {
             if let Err(error) = self.deliver_due(&shutdown).await {
                 tracing::warn!(%error, "email worker: outbox unavailable; retrying");
             }
-            let notified = async {
-                match listener.as_mut() {
-                    Some(listener) => {
-                        if listener.recv().await.is_err() {
-                            tokio::time::sleep(POLL_INTERVAL).await;
-                        }
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = shutdown.cancelled() => {}
-                () = notified => {}
-                () = tokio::time::sleep(POLL_INTERVAL) => {}
-            }
+            wakeup.wait(&shutdown).await;
         }
         tracing::info!("email worker stopped");
-    }
-
-    async fn listen(&self) -> Option<PgListener> {
-        let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
-        listener.listen("email_outbox").await.ok()?;
-        Some(listener)
     }
 
     /// Makes one attempt at every message due now; returns how many. Stops early, between

@@ -13,7 +13,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::{ClaimLost, JobContext, Kind, db, db::Claimed};
-use crate::AppState;
+use crate::{AppState, backends::database::Wakeup};
 
 /// How often the table is checked when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -79,7 +79,7 @@ impl Worker {
 
     /// Runs until `shutdown` is cancelled.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut listener = self.listen().await;
+        let mut wakeup = Wakeup::listen(&self.state.db, "jobs", POLL_INTERVAL).await;
         let mut next_housekeeping = Instant::now();
         while !shutdown.is_cancelled() {
             if Instant::now() >= next_housekeeping {
@@ -91,31 +91,9 @@ impl Worker {
             if let Err(error) = self.run_due(&shutdown).await {
                 tracing::warn!(%error, "jobs worker: jobs table unavailable; retrying");
             }
-            let notified = async {
-                match listener.as_mut() {
-                    Some(listener) => {
-                        if listener.recv().await.is_err() {
-                            tokio::time::sleep(POLL_INTERVAL).await;
-                        }
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = shutdown.cancelled() => {}
-                () = notified => {}
-                () = tokio::time::sleep(POLL_INTERVAL) => {}
-            }
+            wakeup.wait(&shutdown).await;
         }
         tracing::info!("jobs worker stopped");
-    }
-
-    async fn listen(&self) -> Option<sqlx::postgres::PgListener> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.state.db)
-            .await
-            .ok()?;
-        listener.listen("jobs").await.ok()?;
-        Some(listener)
     }
 
     /// Runs one attempt of every job due now, one after another; returns how many. Stops,
