@@ -1,23 +1,9 @@
 //! The export's reads of the contacts table, scoped by owner like every other.
 
 use sqlx::PgExecutor;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// A contact as the CSV has it.
-#[derive(Debug, Clone)]
-pub struct ExportRow {
-    pub id: Uuid,
-    pub first_name: String,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub company: Option<String>,
-    pub notes: Option<String>,
-    /// With `id`, where the next batch starts.
-    pub sort_name: String,
-    pub created_at: OffsetDateTime,
-}
+use crate::contacts::db::Contact;
 
 pub async fn count(db: impl PgExecutor<'_>, owner: Uuid) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
@@ -35,12 +21,12 @@ pub async fn batch_after(
     owner: Uuid,
     after: (&str, Uuid),
     limit: i64,
-) -> Result<Vec<ExportRow>, sqlx::Error> {
+) -> Result<Vec<Contact>, sqlx::Error> {
     sqlx::query_as!(
-        ExportRow,
+        Contact,
         r#"
         SELECT id, first_name, last_name, email, phone, company, notes,
-               sort_name AS "sort_name!", created_at
+               sort_name AS "sort_name!", created_at, updated_at
         FROM contacts
         WHERE owner_id = $1 AND (sort_name, id) > ($2, $3)
         ORDER BY sort_name, id

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use anyhow::Context;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::db::ExportRow;
+use crate::contacts::db::Contact;
 
 pub const HEADER: [&str; 7] = [
     "First name",
@@ -46,7 +46,7 @@ fn timestamp(at: OffsetDateTime) -> String {
 
 /// `rows` as CSV records (after the header when `header`): quoted where a value has a comma,
 /// quote or line break, lines ended with CRLF as RFC 4180 has them.
-pub fn encode(rows: &[ExportRow], header: bool) -> anyhow::Result<Vec<u8>> {
+pub fn encode(rows: &[Contact], header: bool) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::with_capacity(rows.len() * 128));
@@ -82,8 +82,8 @@ mod tests {
 
     use super::*;
 
-    fn row(first_name: &str, notes: Option<&str>) -> ExportRow {
-        ExportRow {
+    fn row(first_name: &str, notes: Option<&str>) -> Contact {
+        Contact {
             id: Uuid::nil(),
             first_name: first_name.into(),
             last_name: None,
@@ -97,6 +97,7 @@ mod tests {
                 .with_hms(9, 30, 5)
                 .unwrap()
                 .assume_offset(UtcOffset::from_hms(1, 0, 0).unwrap()),
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
         }
     }
 
