@@ -11,13 +11,17 @@ mod common;
 
 use std::time::Duration;
 
+use app::auth::db::Role;
 use axum::{body::Body, http::Request, http::StatusCode};
 use common::{
-    TestClient, TestResponse,
-    accounts::redirects_to_login,
+    TestClient, TestDatabase, TestResponse,
+    accounts::{create_user, redirects_to_login},
+    bombs::{self, declared_png},
+    instances::{Instance, WebClient},
     select, text_of,
-    uploads::{Part, TestStorage, declared_png, png, record_count, stored_keys, upload_request},
+    uploads::{Part, TestStorage, png, record_count, stored_keys, upload_request},
 };
+use scraper::Html;
 use sha2::{Digest, Sha256};
 
 /// The files listed on `/files`, newest first: (id, name).
@@ -669,6 +673,70 @@ async fn a_broken_image_is_kept_without_a_thumbnail_and_a_bomb_is_refused() {
     );
     assert_eq!(record_count(&app).await, 1);
     assert_eq!(stored_keys(&app).await.len(), 1);
+}
+
+/// Images built to exhaust memory, through the real binary alone in its process so that its
+/// peak memory is theirs: a colour profile that inflates to a gigabyte, a 16-bit RGBA PNG of
+/// 40 megapixels turned by EXIF, a GIF of thousands of frames, and a GIF, a JPEG and a WebP
+/// that declare 40 megapixels. Each upload succeeds and is kept; none is decoded past the
+/// thumbnails' memory budget.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn images_built_to_exhaust_memory_are_kept_and_memory_stays_bounded() {
+    let db = TestDatabase::new().await;
+    create_user(&db.pool, "ada@example.com", Role::User).await;
+    let storage = TestStorage::local();
+    let variables = storage.variables();
+    let mut env: Vec<(&str, &str)> = variables
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    env.push(("DATABASE_URL", &db.url));
+    let server = Instance::start(&env);
+    let ada = WebClient::new();
+    ada.log_in(&server, "ada@example.com").await;
+
+    let hostile = [
+        ("profile.png", bombs::profile_bomb(1 << 30)),
+        ("deep.png", bombs::deep_png(6_000, 6_666)),
+        ("frames.gif", bombs::gif(100, 100, 5_000)),
+        ("canvas.gif", bombs::gif(8_000, 5_000, 1)),
+        ("declared.jpg", bombs::declared_jpeg(9_000, 4_400)),
+        ("declared.webp", bombs::declared_webp(9_000, 4_400)),
+    ];
+    let before = server.peak_memory();
+    for (name, bytes) in &hostile {
+        let page = ada
+            .upload(&server.url("/files"), &[Part::file(name, bytes)])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{name}: {}", page.body);
+    }
+    let grown = server.peak_memory().saturating_sub(before);
+    // Reading a header may take 16 MiB; decoding any of these would take 160 MiB to 1 GiB.
+    assert!(
+        grown < 64 * 1024 * 1024,
+        "the peak grew by {} MiB",
+        grown / 1024 / 1024
+    );
+
+    let list = ada.get(&server.url("/files")).await;
+    let doc = Html::parse_document(&list.body);
+    let mut kept: Vec<String> = select(&doc, ".file-list td.name a")
+        .iter()
+        .map(text_of)
+        .collect();
+    kept.sort();
+    let mut sent: Vec<&str> = hostile.iter().map(|(name, _)| *name).collect();
+    sent.sort();
+    assert_eq!(kept, sent);
+    // The small GIF's first frame, and the one-pixel PNG without its profile (the decoder
+    // drops a profile over its limit), were worth decoding.
+    assert_eq!(
+        select(&doc, ".file-list img.file-preview").len(),
+        2,
+        "{}",
+        server.output()
+    );
 }
 
 #[tokio::test]

@@ -16,8 +16,9 @@
 //!   table never disagree for long (`ops.rs`, `cleanup.rs`).
 //! - **Nothing uploaded runs as this site.** Files are served with the detected type,
 //!   `nosniff`, a sandboxing policy, and only images, text and PDFs inline (`serving.rs`).
-//! - **Thumbnails** of JPEG, PNG, GIF and WebP images, made off the async runtime with decoding
-//!   limits; images too large to decode safely are refused (`thumbnail.rs`).
+//! - **Thumbnails** of JPEG, PNG, GIF and WebP images, made off the async runtime within one
+//!   memory budget; images over the pixel limits are refused, those that would cost more
+//!   memory than the budget are kept without a thumbnail (`thumbnail.rs`).
 //!
 //! Where things are: `handlers.rs` the routes; `views.rs` the pages; `db.rs` the SQL;
 //! `error.rs` the 413 and storage-failure answers. Storage itself is `backends::storage`.

@@ -267,8 +267,9 @@ pub async fn from_bytes(
     })
 }
 
-/// Measures each image and makes its thumbnail: an image too large to decode safely is
-/// refused, one that cannot be decoded simply gets no thumbnail.
+/// Measures each image and makes its thumbnail: an image over the pixel limits is refused;
+/// one that would cost more memory to decode than thumbnails may take, or that cannot be
+/// decoded, is kept without a thumbnail.
 pub async fn make_thumbnails(upload: Upload) -> Upload {
     let Upload {
         accepted,
@@ -285,7 +286,7 @@ pub async fn make_thumbnails(upload: Upload) -> Upload {
                 file.thumbnail = Some(webp);
                 kept.push(file);
             }
-            Thumbnail::Unreadable => kept.push(file),
+            Thumbnail::OverBudget { .. } | Thumbnail::Unreadable => kept.push(file),
             Thumbnail::TooLarge { width, height } => refused.push(RefusedFile {
                 name: file.name,
                 refusal: Refusal::ImageTooLarge { width, height },

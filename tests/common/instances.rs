@@ -19,7 +19,12 @@ use std::{
 
 use reqwest::{StatusCode, header::HeaderMap};
 
-use super::{accounts::PASSWORD, starter_command, valkey::free_port};
+use super::{
+    accounts::PASSWORD,
+    starter_command,
+    uploads::{Part, multipart},
+    valkey::free_port,
+};
 
 /// How long an instance may take to answer `GET /health/live` (it migrates first).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -103,6 +108,18 @@ impl Instance {
     /// `http://127.0.0.1:{port}{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The most memory the process has held so far (its peak resident set, `VmHWM`), in bytes.
+    #[cfg(target_os = "linux")]
+    pub fn peak_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("no VmHWM in /proc/{}/status", self.child.id()));
+        kib * 1024
     }
 
     /// Ends the process at once (SIGKILL), as a crash would.
@@ -272,22 +289,16 @@ impl WebClient {
 
     /// A form POST as a page of the app sends it.
     pub async fn post(&self, url: &str, form: &[(&str, &str)]) -> Page {
-        let origin = url
-            .find("://")
-            .and_then(|scheme| {
-                url[scheme + 3..]
-                    .find('/')
-                    .map(|path| &url[..scheme + 3 + path])
-            })
-            .unwrap_or(url)
-            .to_owned();
-        let request = self
-            .http
-            .post(url)
-            .timeout(Duration::from_secs(10))
-            .header("sec-fetch-site", "same-origin")
-            .header("origin", origin)
-            .form(form);
+        let request = same_origin(self.http.post(url), url).form(form);
+        read(self.send(request).await).await
+    }
+
+    /// Files sent through the upload form (`multipart/form-data`), as a page of the app would.
+    pub async fn upload(&self, url: &str, parts: &[Part<'_>]) -> Page {
+        let (content_type, body) = multipart(parts);
+        let request = same_origin(self.http.post(url), url)
+            .header("content-type", content_type)
+            .body(body);
         read(self.send(request).await).await
     }
 
@@ -312,6 +323,23 @@ impl WebClient {
             page.headers
         );
     }
+}
+
+/// The headers a browser sends with a form of the page at `url`'s origin.
+fn same_origin(request: reqwest::RequestBuilder, url: &str) -> reqwest::RequestBuilder {
+    let origin = url
+        .find("://")
+        .and_then(|scheme| {
+            url[scheme + 3..]
+                .find('/')
+                .map(|path| &url[..scheme + 3 + path])
+        })
+        .unwrap_or(url)
+        .to_owned();
+    request
+        .timeout(Duration::from_secs(10))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", origin)
 }
 
 async fn read(response: reqwest::Response) -> Page {

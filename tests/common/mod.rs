@@ -9,6 +9,7 @@
 
 pub mod a11y;
 pub mod accounts;
+pub mod bombs;
 pub mod browser;
 pub mod checkers;
 pub mod events;

@@ -277,28 +277,3 @@ pub async fn record_count(app: &TestApp) -> i64 {
         .await
         .unwrap()
 }
-
-/// A PNG whose header claims `width` × `height` pixels and holds none: a decompression bomb.
-pub fn declared_png(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = png(1, 1);
-    bytes[16..20].copy_from_slice(&width.to_be_bytes());
-    bytes[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&bytes[12..29]);
-    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-    bytes
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
