@@ -135,6 +135,15 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+/// A path whose parameters do not parse (an id that is not a UUID) names no record: a 404, the
+/// same answer as for a record that is someone else's, so a URL never tells the two apart.
+/// Every typed path with parameters says `#[typed_path("...", rejection(AppError))]`.
+impl From<axum::extract::rejection::PathRejection> for AppError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        Self::NotFound
+    }
+}
+
 /// Session errors: the store failing to reach PostgreSQL is a 503 like any other outage;
 /// data that cannot be encoded or read back is a bug.
 impl From<tower_sessions::session::Error> for AppError {
@@ -230,5 +239,33 @@ mod tests {
     fn unreachable_database_is_unavailable() {
         assert_eq!(AppError::from(sqlx::Error::PoolTimedOut).status(), 503);
         assert_eq!(AppError::from(sqlx::Error::RowNotFound).status(), 404);
+    }
+
+    #[tokio::test]
+    async fn a_typed_path_whose_id_does_not_parse_is_not_found() {
+        use axum::{Router, body::Body, http::Request};
+        use axum_extra::routing::{RouterExt, TypedPath};
+        use tower::ServiceExt;
+
+        #[derive(TypedPath, serde::Deserialize)]
+        #[typed_path("/things/{id}", rejection(AppError))]
+        struct ThingPath {
+            id: uuid::Uuid,
+        }
+
+        let app =
+            Router::new().typed_get(|ThingPath { id }: ThingPath| async move { id.to_string() });
+        let id = uuid::Uuid::new_v4();
+        for (path, status) in [
+            (ThingPath { id }.to_string(), StatusCode::OK),
+            ("/things/not-a-uuid".to_owned(), StatusCode::NOT_FOUND),
+        ] {
+            let request = Request::get(&path).body(Body::empty()).unwrap();
+            assert_eq!(
+                app.clone().oneshot(request).await.unwrap().status(),
+                status,
+                "{path}"
+            );
+        }
     }
 }
