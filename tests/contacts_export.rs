@@ -12,7 +12,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use app::jobs::{self, Kind, Worker, db::NewJob};
+use app::{
+    contacts,
+    jobs::{self, Worker, db::NewJob},
+};
 use axum::{body::Body, http::Request, http::StatusCode};
 use common::{
     TestApp, TestClient, TestDatabase, TestResponse, accounts::create_user, instances::Instance,
@@ -687,7 +690,7 @@ async fn an_export_survives_the_death_of_its_instance() {
     let job = NewJob {
         owner_id: Some(ada),
         unique_key: Some(ada.to_string()),
-        ..NewJob::new(Kind::ContactsExport)
+        ..NewJob::new(&contacts::export::KIND)
     };
     let id = jobs::db::enqueue(&mut conn, &job).await.unwrap().id();
     drop(conn);

@@ -6,9 +6,9 @@
 
 mod common;
 
-use app::jobs::{
-    Kind,
-    db::{self, Enqueued, NewJob},
+use app::{
+    contacts,
+    jobs::db::{self, Enqueued, NewJob},
 };
 use common::TestDatabase;
 use serde_json::json;
@@ -25,7 +25,7 @@ async fn status(db: &TestDatabase, id: uuid::Uuid) -> (String, i32) {
 async fn a_job_is_claimed_once_and_a_stale_claim_records_nothing() {
     let db = TestDatabase::new().await;
     let mut conn = db.pool.acquire().await.unwrap();
-    let Enqueued::New(id) = db::enqueue(&mut conn, &NewJob::new(Kind::ContactsExport))
+    let Enqueued::New(id) = db::enqueue(&mut conn, &NewJob::new(&contacts::export::KIND))
         .await
         .unwrap()
     else {
@@ -80,7 +80,7 @@ async fn a_job_is_claimed_once_and_a_stale_claim_records_nothing() {
 async fn a_lapsed_job_on_its_last_attempt_fails_instead_of_running_again() {
     let db = TestDatabase::new().await;
     let mut conn = db.pool.acquire().await.unwrap();
-    let id = db::enqueue(&mut conn, &NewJob::new(Kind::ContactsExport))
+    let id = db::enqueue(&mut conn, &NewJob::new(&contacts::export::KIND))
         .await
         .unwrap()
         .id();
@@ -105,7 +105,7 @@ async fn a_unique_key_allows_one_job_under_way_at_a_time() {
     let mut conn = db.pool.acquire().await.unwrap();
     let job = NewJob {
         unique_key: Some("ada".into()),
-        ..NewJob::new(Kind::ContactsExport)
+        ..NewJob::new(&contacts::export::KIND)
     };
     let first = db::enqueue(&mut conn, &job).await.unwrap();
     assert!(matches!(first, Enqueued::New(_)));
@@ -115,7 +115,7 @@ async fn a_unique_key_allows_one_job_under_way_at_a_time() {
     );
     let other = NewJob {
         unique_key: Some("bob".into()),
-        ..NewJob::new(Kind::ContactsExport)
+        ..NewJob::new(&contacts::export::KIND)
     };
     assert!(matches!(
         db::enqueue(&mut conn, &other).await.unwrap(),

@@ -6,7 +6,7 @@ use sqlx::{PgConnection, PgExecutor, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::Kind;
+use super::JobKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "job_status", rename_all = "lowercase")]
@@ -26,7 +26,7 @@ impl JobStatus {
 /// A job to queue.
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub kind: Kind,
+    pub kind: &'static JobKind,
     pub owner_id: Option<Uuid>,
     pub payload: Value,
     /// With a key, at most one job of this kind and key is queued or running at a time.
@@ -34,7 +34,7 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    pub fn new(kind: Kind) -> Self {
+    pub fn new(kind: &'static JobKind) -> Self {
         Self {
             kind,
             owner_id: None,
@@ -303,7 +303,7 @@ pub struct Job {
 pub async fn find_owned(
     db: impl PgExecutor<'_>,
     owner: Uuid,
-    kind: Kind,
+    kind: &JobKind,
     id: Uuid,
 ) -> Result<Option<Job>, sqlx::Error> {
     sqlx::query_as!(
@@ -325,7 +325,7 @@ pub async fn find_owned(
 /// Jobs of `kind` that finished more than `age_secs` ago, oldest first, at most `limit`.
 pub async fn finished_before(
     db: impl PgExecutor<'_>,
-    kind: Kind,
+    kind: &JobKind,
     age_secs: f64,
     limit: i64,
 ) -> Result<Vec<Uuid>, sqlx::Error> {

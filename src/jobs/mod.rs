@@ -1,6 +1,11 @@
 //! Background jobs: work that outlives the request that asked for it, durable in the `jobs`
-//! table. The contacts export is the first; a new kind is a variant of [`Kind`] and a line in
-//! its `run`.
+//! table. This module knows no feature: each kind of job is a [`Job`] registered by the
+//! feature that owns it, in the file that defines it, and found by its name at run time:
+//!
+//! ```ignore
+//! pub static EXPORT: JobKind = JobKind::new("contacts-export", &Export);
+//! inventory::submit! { jobs::Registered(&EXPORT) }
+//! ```
 //!
 //! Queueing: [`db::enqueue`] in the request's transaction (it wakes the workers with
 //! `NOTIFY jobs` at commit). Running: a [`Worker`] in every instance claims due jobs with
@@ -19,53 +24,69 @@
 pub mod db;
 mod worker;
 
+use async_trait::async_trait;
 use serde_json::Value;
 
 use self::db::Claimed;
 pub use self::worker::{RetryPolicy, Worker};
-use crate::{AppState, contacts};
+use crate::AppState;
 
-/// What a job does. Stored as its [`name`](Kind::name) in `jobs.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// A CSV of all of a user's contacts (`contacts::export`).
-    ContactsExport,
-}
-
-impl Kind {
-    const ALL: [Self; 1] = [Self::ContactsExport];
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::ContactsExport => "contacts-export",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
+/// What a kind of job does. Only [`run`](Job::run) is required.
+#[async_trait]
+pub trait Job: Sync {
     /// Runs one attempt of the job; its result is stored in `jobs.result`.
-    async fn run(self, job: &JobContext<'_>) -> anyhow::Result<Value> {
-        match self {
-            Self::ContactsExport => contacts::export::run(job).await,
-        }
-    }
+    async fn run(&self, job: &JobContext<'_>) -> anyhow::Result<Value>;
 
     /// After the job was recorded done: tells whoever waits for it.
-    async fn done(self, state: &AppState, job: &Claimed) {
-        match self {
-            Self::ContactsExport => contacts::export::done(state, job).await,
-        }
-    }
+    async fn done(&self, _state: &AppState, _job: &Claimed) {}
 
     /// After the last attempt failed and was recorded: tells whoever waits for the job.
-    async fn failed(self, state: &AppState, job: &Claimed) {
-        match self {
-            Self::ContactsExport => contacts::export::failed(state, job).await,
-        }
+    async fn failed(&self, _state: &AppState, _job: &Claimed) {}
+
+    /// Clears what finished jobs of this kind leave behind (expired files); run by the
+    /// workers every hour, possibly by several instances at once, so it must be idempotent.
+    async fn housekeeping(&self, _state: &AppState) -> anyhow::Result<()> {
+        Ok(())
     }
 }
+
+/// A kind of job: the name it is stored under in `jobs.kind`, and what runs it.
+pub struct JobKind {
+    name: &'static str,
+    job: &'static dyn Job,
+}
+
+impl JobKind {
+    pub const fn new(name: &'static str, job: &'static dyn Job) -> Self {
+        Self { name, job }
+    }
+
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The registered kind stored as `name`.
+    pub fn named(name: &str) -> Option<&'static JobKind> {
+        Self::registered().find(|kind| kind.name == name)
+    }
+
+    fn registered() -> impl Iterator<Item = &'static JobKind> {
+        inventory::iter::<Registered>
+            .into_iter()
+            .map(|registered| registered.0)
+    }
+}
+
+impl std::fmt::Debug for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// A kind of job the workers run, registered with `inventory::submit!` beside its code.
+pub struct Registered(pub &'static JobKind);
+
+inventory::collect!(Registered);
 
 /// What a running job can reach: the app, and its own claim.
 pub struct JobContext<'a> {
@@ -90,10 +111,15 @@ impl JobContext<'_> {
     }
 }
 
-/// Periodic clean-up of what finished jobs leave (expired exports); run by the workers every
-/// hour. Every instance may run it at once: each step is idempotent.
+/// Periodic clean-up of what finished jobs leave (expired exports), kind by kind; run by the
+/// workers every hour. Every instance may run it at once: each step is idempotent.
 pub async fn housekeeping(state: &AppState) -> anyhow::Result<()> {
-    contacts::export::remove_expired(&state.db, &state.storage).await?;
+    for kind in JobKind::registered() {
+        kind.job
+            .housekeeping(state)
+            .await
+            .map_err(|error| error.context(format!("housekeeping of {} jobs", kind.name)))?;
+    }
     Ok(())
 }
 
@@ -102,10 +128,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_are_stored_by_a_name_that_reads_back() {
-        for kind in Kind::ALL {
-            assert_eq!(Kind::parse(kind.name()), Some(kind));
+    fn kinds_are_found_by_their_name_and_names_are_unique() {
+        let names: Vec<&str> = JobKind::registered().map(JobKind::name).collect();
+        assert!(!names.is_empty());
+        for name in &names {
+            assert_eq!(JobKind::named(name).map(JobKind::name), Some(*name));
+            assert_eq!(
+                names.iter().filter(|other| *other == name).count(),
+                1,
+                "{name}"
+            );
         }
-        assert_eq!(Kind::parse("no-such-job"), None);
+        assert!(JobKind::named("no-such-job").is_none());
     }
 }

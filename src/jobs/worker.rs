@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::{ClaimLost, JobContext, Kind, db, db::Claimed};
+use super::{ClaimLost, JobContext, JobKind, db, db::Claimed};
 use crate::{AppState, backends::database::Wakeup};
 
 /// How often the table is checked when no notification arrives.
@@ -112,7 +112,7 @@ impl Worker {
     }
 
     async fn attempt(&self, job: Claimed, shutdown: &CancellationToken) -> Result<(), sqlx::Error> {
-        let Some(kind) = Kind::parse(&job.kind) else {
+        let Some(kind) = JobKind::named(&job.kind) else {
             // Queued by a newer version of the app, or a typo: running it again will not help.
             tracing::error!(id = %job.id, kind = %job.kind, "job failed: unknown kind");
             db::mark_failed(&self.state.db, &job, "unknown kind of job").await?;
@@ -127,7 +127,7 @@ impl Worker {
             Ended::Finished(Ok(result)) => {
                 if db::mark_done(db, &job, &result).await? {
                     tracing::info!(id = %job.id, kind = kind.name(), elapsed_ms, "job done");
-                    kind.done(&self.state, &job).await;
+                    kind.job.done(&self.state, &job).await;
                 } else {
                     tracing::warn!(id = %job.id, kind = kind.name(),
                         "job done, but another worker had taken it over; its outcome stands");
@@ -144,7 +144,7 @@ impl Worker {
                 tracing::error!(id = %job.id, kind = kind.name(), attempt = job.attempts, %error,
                     "job failed: giving up after the last attempt");
                 if db::mark_failed(db, &job, &error).await? {
-                    kind.failed(&self.state, &job).await;
+                    kind.job.failed(&self.state, &job).await;
                 }
             }
             Ended::Finished(Err(error)) => {
@@ -167,7 +167,7 @@ impl Worker {
     /// dropped (cancelled) when the claim is lost or the instance stops.
     async fn run_with_heartbeat(
         &self,
-        kind: Kind,
+        kind: &'static JobKind,
         job: &Claimed,
         shutdown: &CancellationToken,
     ) -> Ended {
@@ -177,7 +177,7 @@ impl Worker {
             state: &self.state,
             job,
         };
-        let run = kind.run(&context);
+        let run = kind.job.run(&context);
         tokio::pin!(run);
         let mut heartbeat = tokio::time::interval_at(Instant::now() + every, every);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::{
     ExportResult,
-    job::CONTENT_TYPE,
+    job::{self, CONTENT_TYPE},
     status::{ExportStatus, Stage},
     views,
 };
@@ -21,10 +21,7 @@ use crate::{
     backends::storage::{Delivery, ObjectKey, Presentation, StorageError},
     contacts::paths,
     error::AppError,
-    jobs::{
-        Kind,
-        db::{self as jobs_db, Job, NewJob},
-    },
+    jobs::db::{self as jobs_db, Job, NewJob},
     web::{
         htmx::{self, Wants},
         layout::PageLayout,
@@ -44,7 +41,7 @@ pub async fn start(
     let job = NewJob {
         owner_id: Some(user.id),
         unique_key: Some(user.id.to_string()),
-        ..NewJob::new(Kind::ContactsExport)
+        ..NewJob::new(&job::KIND)
     };
     let mut conn = state.db.acquire().await?;
     let enqueued = jobs_db::enqueue(&mut conn, &job).await?;
@@ -52,7 +49,7 @@ pub async fn start(
 }
 
 async fn find(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Result<Job, AppError> {
-    jobs_db::find_owned(&state.db, user.id, Kind::ContactsExport, id)
+    jobs_db::find_owned(&state.db, user.id, &job::KIND, id)
         .await?
         .ok_or(AppError::NotFound)
 }

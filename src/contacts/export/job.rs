@@ -8,7 +8,38 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{STORAGE_PREFIX, db, format, publish, status::ExportStatus};
-use crate::{backends::storage::ObjectKey, jobs::JobContext};
+use crate::{
+    AppState,
+    backends::storage::ObjectKey,
+    jobs::{self, Job, JobContext, JobKind, db::Claimed},
+};
+
+/// The export as a kind of background job.
+pub static KIND: JobKind = JobKind::new("contacts-export", &Export);
+
+inventory::submit! { jobs::Registered(&KIND) }
+
+struct Export;
+
+#[async_trait::async_trait]
+impl Job for Export {
+    async fn run(&self, job: &JobContext<'_>) -> anyhow::Result<Value> {
+        run(job).await
+    }
+
+    async fn done(&self, state: &AppState, job: &Claimed) {
+        super::done(state, job).await;
+    }
+
+    async fn failed(&self, state: &AppState, job: &Claimed) {
+        super::failed(state, job).await;
+    }
+
+    async fn housekeeping(&self, state: &AppState) -> anyhow::Result<()> {
+        super::remove_expired(&state.db, &state.storage).await?;
+        Ok(())
+    }
+}
 
 /// Contacts read per query; progress is recorded and published after each batch.
 pub const BATCH: i64 = 1000;
@@ -31,7 +62,7 @@ pub fn storage_key(id: Uuid) -> anyhow::Result<ObjectKey> {
         .with_context(|| format!("no storage key for export {id}"))
 }
 
-pub async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
+async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
     let state = job.state;
     let id = job.job.id;
     let owner = job

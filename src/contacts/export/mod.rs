@@ -25,13 +25,13 @@ use uuid::Uuid;
 use self::status::ExportStatus;
 pub use self::{
     format::neutralise,
-    job::{ExportResult, run, storage_key},
+    job::{ExportResult, KIND, storage_key},
     views::start_button,
 };
 use crate::{
     AppState,
     backends::storage::Storage,
-    jobs::{self, Kind, db::Claimed},
+    jobs::{self, db::Claimed},
     live::{LiveEvent, Toast},
 };
 
@@ -51,7 +51,7 @@ async fn publish(state: &AppState, owner: Uuid, status: &ExportStatus) {
 }
 
 /// The page's final state and a toast, once the job is recorded done.
-pub async fn done(state: &AppState, job: &Claimed) {
+async fn done(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
     let toast = Toast::new("Your contacts export is ready.")
@@ -60,7 +60,7 @@ pub async fn done(state: &AppState, job: &Claimed) {
 }
 
 /// The page's failed state and a toast, once the last attempt is recorded failed.
-pub async fn failed(state: &AppState, job: &Claimed) {
+async fn failed(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
     let toast = Toast::new("Your contacts export failed.")
@@ -70,7 +70,7 @@ pub async fn failed(state: &AppState, job: &Claimed) {
 
 /// Publishes the export as its row now says.
 async fn announce(state: &AppState, owner: Uuid, id: Uuid) {
-    match jobs::db::find_owned(&state.db, owner, Kind::ContactsExport, id).await {
+    match jobs::db::find_owned(&state.db, owner, &KIND, id).await {
         Ok(Some(job)) => publish(state, owner, &ExportStatus::from_job(&job)).await,
         Ok(None) => {}
         // The page still polls, and finds out by itself.
@@ -84,10 +84,9 @@ pub async fn remove_expired(db: &PgPool, storage: &Storage) -> anyhow::Result<u6
     const LIMIT: i64 = 100;
     let mut removed = 0;
     loop {
-        let ids =
-            jobs::db::finished_before(db, Kind::ContactsExport, EXPIRY.as_seconds_f64(), LIMIT)
-                .await
-                .context("listing expired exports")?;
+        let ids = jobs::db::finished_before(db, &KIND, EXPIRY.as_seconds_f64(), LIMIT)
+            .await
+            .context("listing expired exports")?;
         for id in &ids {
             let key = storage_key(*id)?;
             storage
