@@ -17,7 +17,7 @@ use crate::{
     },
     config::Config,
     email::Mailer,
-    live::Live,
+    live::{self, Live},
     web::{css::Stylesheet, layout::PageFrame},
 };
 
@@ -84,6 +84,7 @@ impl AppState {
                 stylesheet: Arc::new(Stylesheet::build()?),
                 links: crate::SITE_LINKS,
                 live_reload,
+                signed_in_frame: live::around_signed_in_page,
             },
             shutdown,
         })

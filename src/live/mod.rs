@@ -30,7 +30,7 @@ use maud::Markup;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-pub use self::views::{Toast, toast_region};
+pub use self::views::{Toast, around_signed_in_page};
 use crate::{AppState, backends::pubsub::PubSub};
 
 /// The signed-in user's event stream.

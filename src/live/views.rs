@@ -50,9 +50,28 @@ impl Toast {
     }
 }
 
-/// The region toasts are swapped into, for the layout: inside the element that opens the
-/// stream. Its own swap style is not passed on, so a link in a toast navigates as any other.
-pub fn toast_region() -> Markup {
+/// What surrounds a signed-in user's page (the layout's `PageFrame::signed_in_frame`): the
+/// element that opens the page's event stream, and the toasts' region inside it. Boosted
+/// navigation swaps it with the page, which closes the old page's stream and opens the new
+/// page's.
+pub fn around_signed_in_page(page: Markup) -> Markup {
+    html! {
+        div.live-page data-hx-ext="sse" data-sse-connect=(super::PATH)
+            data-sse-close=(super::SIGNED_OUT.as_str()) {
+            (page)
+            (toast_region())
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("live-page", r#"
+/* Only opens the stream: the page lays out as if it were not there. */
+.live-page { display: contents; }
+"#) }
+
+/// The region toasts are swapped into: inside the element that opens the stream. Its own
+/// swap style is not passed on, so a link in a toast navigates as any other.
+fn toast_region() -> Markup {
     html! {
         div #(TOASTS_ID) .toasts role="status" aria-live="polite"
             data-sse-swap=(TOAST.0) data-hx-swap="beforeend" data-hx-disinherit="*" {}
@@ -101,3 +120,25 @@ inventory::submit! { CssFragment::new("toast-close", r#"
     cursor: pointer;
 }
 "#) }
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+
+    use super::*;
+
+    #[test]
+    fn a_signed_in_page_opens_its_stream_around_the_page_and_the_toasts() {
+        let html = around_signed_in_page(html! { main { "page" } }).into_string();
+        let doc = Html::parse_fragment(&html);
+        let inside = |selector: &str| doc.select(&Selector::parse(selector).unwrap()).count();
+        assert_eq!(
+            inside("[data-sse-connect='/live'][data-sse-close='signed-out'] > main"),
+            1
+        );
+        assert_eq!(
+            inside("[data-sse-connect] > #toasts[data-sse-swap='toast']"),
+            1
+        );
+    }
+}

@@ -54,14 +54,18 @@ pub struct CurrentUser {
     pub is_admin: bool,
 }
 
-/// What the frame around every page needs from the app: the compiled stylesheet and the
-/// header's links. Cheap to clone; handlers reach it through `FromRef`.
+/// What the frame around every page needs from the app: the compiled stylesheet, the
+/// header's links, and what surrounds a signed-in user's page. Cheap to clone; handlers reach
+/// it through `FromRef`.
 #[derive(Debug, Clone)]
 pub struct PageFrame {
     pub stylesheet: Arc<Stylesheet>,
     pub links: SiteLinks,
     /// Pages load the live-reload script (development only; see `web::live_reload`).
     pub live_reload: bool,
+    /// Wraps a signed-in user's page: the composition root gives `live`'s event stream and
+    /// toasts, so that the layout needs to know nothing of them.
+    pub signed_in_frame: fn(Markup) -> Markup,
 }
 
 /// Everything the layout needs from the request, taken once per page.
@@ -170,21 +174,14 @@ impl PageLayout {
         }
     }
 
-    /// What is inside `<body>`: the part boosted navigation swaps. A signed-in user's page
-    /// opens its live event stream around it (see `live`): boosted navigation closes the old
-    /// page's stream with the old content and opens the new page's.
+    /// What is inside `<body>`: the part boosted navigation swaps, so that whatever the frame
+    /// puts around a signed-in user's page (the live event stream) comes and goes with it.
     fn body(&self, content: Markup, flashes: &[FlashMessage]) -> Markup {
         let page = self.page(content, flashes);
         if self.current_user.is_none() {
             return page;
         }
-        html! {
-            div.live-page data-hx-ext="sse" data-sse-connect=(crate::live::PATH)
-                data-sse-close=(crate::live::SIGNED_OUT.as_str()) {
-                (page)
-                (crate::live::toast_region())
-            }
-        }
+        (self.frame.signed_in_frame)(page)
     }
 
     fn page(&self, content: Markup, flashes: &[FlashMessage]) -> Markup {
@@ -205,11 +202,6 @@ impl PageLayout {
         }
     }
 }
-
-inventory::submit! { super::css::CssFragment::new("live-page", r#"
-/* Only opens the stream: the page lays out as if it were not there. */
-.live-page { display: contents; }
-"#) }
 
 /// `messages` in place of the page's alerts, for a fragment that also has something to say
 /// (htmx swaps it out of band, wherever the fragment itself goes).
@@ -296,6 +288,7 @@ mod tests {
                 stylesheet: Arc::new(Stylesheet::build().unwrap()),
                 links: crate::SITE_LINKS,
                 live_reload: true,
+                signed_in_frame: |page| html! { div.signed-in { (page) } },
             },
         }
     }
@@ -400,6 +393,23 @@ mod tests {
             .into_markup()
             .into_string();
         assert!(!html.contains("live-reload"), "{html}");
+    }
+
+    #[test]
+    fn only_a_signed_in_users_page_gets_the_frames_wrapper() {
+        let mut page = layout(Wants::Document, "/account");
+        let html = page
+            .document("Account", html! { p { "Hi" } }, &[])
+            .into_string();
+        assert_eq!(
+            select(&Doc::parse_document(&html), "body > .signed-in main").len(),
+            1
+        );
+        page.current_user = None;
+        let html = page
+            .document("Account", html! { p { "Hi" } }, &[])
+            .into_string();
+        assert!(select(&Doc::parse_document(&html), ".signed-in").is_empty());
     }
 
     #[test]
