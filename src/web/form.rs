@@ -32,6 +32,7 @@
 use std::borrow::Cow;
 
 use axum::{
+    body::{Body, Bytes},
     extract::{FromRequest, FromRequestParts, Request},
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
@@ -42,7 +43,10 @@ use sanitizer::prelude::*;
 use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use super::components::{FormField, announce_field};
+use super::{
+    components::{FormField, announce_field},
+    hidden_characters,
+};
 
 /// A form read, sanitized and validated.
 ///
@@ -108,16 +112,42 @@ where
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        // The body is read once and looked at twice: as the form type, and field by field
+        // for characters no field may hold (see `hidden_characters`).
+        let (parts, body) = request.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let hidden = fields_with_hidden_characters(&bytes);
+        let request = Request::from_parts(parts, Body::from(bytes));
         let Form(mut input) = Form::<T>::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
         input.sanitize();
-        let errors = match input.validate() {
-            Ok(()) => FieldErrors::default(),
-            Err(errors) => FieldErrors::from(&errors),
-        };
+        let mut errors = FieldErrors::default();
+        for field in hidden {
+            errors.add(field, hidden_characters::FIELD_MESSAGE);
+        }
+        if let Err(invalid) = input.validate() {
+            for (field, message) in FieldErrors::from(&invalid).0 {
+                errors.add(field, message);
+            }
+        }
         Ok(Self { input, errors })
     }
+}
+
+/// The names of the fields of a urlencoded body that carry a hidden character; the message
+/// replaces any other the field has, since its value cannot be judged as typed.
+fn fields_with_hidden_characters(body: &[u8]) -> Vec<String> {
+    let mut fields: Vec<String> = form_urlencoded::parse(body)
+        .filter(|(name, value)| {
+            hidden_characters::contains_hidden(name) || hidden_characters::contains_hidden(value)
+        })
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    fields.dedup();
+    fields
 }
 
 /// Errors by field name, each with the message to show beside the field.

@@ -21,8 +21,9 @@ impl CursorKey for String {
         self.clone()
     }
 
+    /// Text no form could have saved (a NUL, which PostgreSQL refuses) makes no cursor.
     fn from_text(text: &str) -> Option<Self> {
-        Some(text.to_owned())
+        (!super::hidden_characters::contains_hidden(text)).then(|| text.to_owned())
     }
 }
 
@@ -90,6 +91,12 @@ pub fn limit(size: usize) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_with_a_nul_in_its_key_is_no_cursor() {
+        let forged = URL_SAFE_NO_PAD.encode(format!("{}\nada\0", Uuid::new_v4()));
+        assert_eq!(Cursor::<String>::decode(&forged), None);
+    }
 
     #[test]
     fn cursors_survive_their_url() {

@@ -10,6 +10,7 @@ pub mod css;
 pub mod error_pages;
 pub mod flash;
 pub mod form;
+pub mod hidden_characters;
 pub mod htmx;
 pub mod keyset;
 pub mod layout;
