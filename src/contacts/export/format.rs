@@ -18,16 +18,36 @@ pub const HEADER: [&str; 7] = [
     "Created",
 ];
 
-/// A cell as it is safe to open in a spreadsheet (OWASP's CSV injection advice): one starting
-/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so Excel, LibreOffice
-/// and Google Sheets show it as text instead of evaluating it. (Phone numbers written `+44 …`
-/// get one too: the spreadsheet shows the number, as text.)
+/// What starts a formula in a spreadsheet.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+/// What a spreadsheet may split a line at: the list separators of every locale (`,` and `;`),
+/// tabs, and line breaks.
+const SEPARATORS: [char; 5] = [',', ';', '\t', '\r', '\n'];
+
+/// A cell as it is safe to open in a spreadsheet (OWASP's CSV injection advice): a formula
+/// gets a `'` before it, so Excel, LibreOffice and Google Sheets show it as text instead of
+/// evaluating it. Not only at the start: every cell is quoted ([`encode`]), but a spreadsheet
+/// whose list separator is `;` that ignores the quotes would split `Ada;=1+1` and evaluate
+/// the second half, so a formula right after a separator is neutralised as well. (Phone
+/// numbers written `+44 …` get one too: the spreadsheet shows the number, as text.)
 pub fn neutralise(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{cell}"))
-    } else {
-        Cow::Borrowed(cell)
+    let starts_formula = |at: usize| cell[at..].starts_with(FORMULA_START);
+    let after_separator =
+        |(at, c): (usize, char)| SEPARATORS.contains(&c) && starts_formula(at + c.len_utf8());
+    if !starts_formula(0) && !cell.char_indices().any(after_separator) {
+        return Cow::Borrowed(cell);
     }
+    let mut safe = String::with_capacity(cell.len() + 2);
+    if starts_formula(0) {
+        safe.push('\'');
+    }
+    for (at, c) in cell.char_indices() {
+        safe.push(c);
+        if after_separator((at, c)) {
+            safe.push('\'');
+        }
+    }
+    Cow::Owned(safe)
 }
 
 /// `2026-11-27T09:30:00Z`: readable, and parsed by every spreadsheet.
@@ -44,11 +64,12 @@ fn timestamp(at: OffsetDateTime) -> String {
     )
 }
 
-/// `rows` as CSV records (after the header when `header`): quoted where a value has a comma,
-/// quote or line break, lines ended with CRLF as RFC 4180 has them.
+/// `rows` as CSV records (after the header when `header`): every cell quoted, so that no
+/// locale's separator inside a value splits it, lines ended with CRLF as RFC 4180 has them.
 pub fn encode(rows: &[Contact], header: bool) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Always)
         .from_writer(Vec::with_capacity(rows.len() * 128));
     if header {
         writer
@@ -113,9 +134,32 @@ mod tests {
         ] {
             assert_eq!(neutralise(cell), format!("'{cell}"), "{cell:?}");
         }
-        for cell in ["Ada", "", "a=b", " =1", "'quoted", "1-2"] {
+        for cell in ["Ada", "", "a=b", " =1", "'quoted", "1-2", "a, b; c", "Zoë;"] {
             assert!(matches!(neutralise(cell), Cow::Borrowed(_)), "{cell:?}");
         }
+    }
+
+    #[test]
+    fn a_formula_after_a_separator_is_neutralised_too() {
+        for (cell, safe) in [
+            ("Ada;=1+1", "Ada;'=1+1"),
+            ("Ada,@SUM(A1)", "Ada,'@SUM(A1)"),
+            ("=1;-2", "'=1;'-2"),
+            ("notes\n=HYPERLINK(x)", "notes\n'=HYPERLINK(x)"),
+            ("é;+1", "é;'+1"),
+        ] {
+            assert_eq!(neutralise(cell), safe, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn every_cell_is_quoted() {
+        let bytes = encode(&[row("Ada;=1+1", None)], false).unwrap();
+        let line = String::from_utf8(bytes).unwrap();
+        assert!(
+            line.starts_with("\"Ada;'=1+1\",\"\",\"ada@example.com\""),
+            "{line}"
+        );
     }
 
     #[test]
