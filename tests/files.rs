@@ -145,6 +145,8 @@ async fn round_trip(storage: TestStorage) {
     let thumbnail = ada.get(&format!("/files/{picture_id}/thumbnail")).await;
     assert_eq!(thumbnail.status, StatusCode::OK);
     assert_eq!(thumbnail.header("content-type"), Some("image/webp"));
+    // No cache keeps it after a logout or a deletion, like every file response.
+    assert_eq!(thumbnail.header("cache-control"), Some("private, no-store"));
     let decoded = image::load_from_memory(&thumbnail.body).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (160, 107));
     let listing = ada.get("/files").await;

@@ -69,4 +69,7 @@ async fn production_has_no_live_reload() {
     assert_eq!(app.get("/dev/reload").await.status, 404);
     let page = app.get("/").await;
     assert!(!page.text().contains("live-reload"));
+    // Nor is its script served: no page loads it.
+    assert_eq!(app.get("/assets/live-reload.js").await.status, 404);
+    assert_eq!(app.get("/assets/app.js").await.status, 200);
 }

@@ -103,8 +103,8 @@ pub async fn thumbnail(storage: &Storage, record: &FileRecord) -> Result<Respons
         &[
             (header::CONTENT_TYPE, thumbnail::CONTENT_TYPE),
             (header::CONTENT_SECURITY_POLICY, DOWNLOAD_POLICY),
-            // A file's thumbnail never changes; it goes with the file.
-            (header::CACHE_CONTROL, "private, max-age=86400"),
+            // Like the file itself: no cache keeps it after a logout or a deletion.
+            (header::CACHE_CONTROL, NOT_STORED),
         ],
     ))
 }

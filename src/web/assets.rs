@@ -5,11 +5,7 @@
 //! (`/assets/app.js?v=1a2b…`). A request carrying the current hash is cached as immutable;
 //! any other gets `no-cache` and revalidates with its `ETag`.
 
-use std::{
-    borrow::Cow,
-    collections::HashMap,
-    sync::{Arc, LazyLock},
-};
+use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
 
 use axum::{
     Router,
@@ -21,7 +17,7 @@ use axum::{
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use super::css::Stylesheet;
+use super::{layout::PageFrame, live_reload};
 use crate::error::AppError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -40,7 +36,7 @@ impl StaticFiles {
 
 pub fn routes<S>() -> Router<S>
 where
-    Arc<Stylesheet>: FromRef<S>,
+    PageFrame: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
     Router::new().route("/assets/{*path}", get(serve_asset))
@@ -89,15 +85,16 @@ struct Version {
 }
 
 async fn serve_asset(
-    State(stylesheet): State<Arc<Stylesheet>>,
+    State(frame): State<PageFrame>,
     Path(path): Path<String>,
     Query(version): Query<Version>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if path == stylesheet.file_name {
-        return Ok(stylesheet_response(&stylesheet.body));
+    if path == frame.stylesheet.file_name {
+        return Ok(stylesheet_response(&frame.stylesheet.body));
     }
-    if !is_safe_path(&path) {
+    // Pages load the live-reload script only in development; it is not served elsewhere.
+    if !is_safe_path(&path) || (path == live_reload::SCRIPT && !frame.live_reload) {
         return Err(AppError::NotFound);
     }
     let (Some(file), Some(hash)) = (StaticFiles::get(&path), content_hash(&path)) else {

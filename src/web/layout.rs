@@ -164,7 +164,7 @@ impl PageLayout {
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
                     script src=(asset_url("app.js")) defer {}
                     @if self.frame.live_reload {
-                        script src=(asset_url("live-reload.js")) data-url=(live_reload::PATH)
+                        script src=(asset_url(live_reload::SCRIPT)) data-url=(live_reload::PATH)
                             defer {}
                     }
                 }

@@ -21,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 use crate::{config::Config, error::AppError};
 
 pub const PATH: &str = "/dev/reload";
+/// The script pages load to follow it (under `assets/`), served in development only.
+pub const SCRIPT: &str = "live-reload.js";
 
 /// Different for every start of the process.
 static BOOT_ID: LazyLock<String> = LazyLock::new(|| uuid::Uuid::new_v4().to_string());
