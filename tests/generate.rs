@@ -177,3 +177,47 @@ fn a_migration_is_a_reversible_pair() {
     assert!(generate::migration(&root, "Add Due", false).is_err());
     fs::remove_dir_all(root).unwrap();
 }
+
+#[test]
+fn a_table_the_app_has_or_an_sql_key_word_is_refused() {
+    let root = project();
+    fs::write(
+        root.join("migrations/20261124000200_users.sql"),
+        "CREATE TABLE users (id uuid PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let error = generate::resource(&root, "users", &specs(&["title:string"]), false).unwrap_err();
+    assert!(error.to_string().contains("table of the app"), "{error}");
+    for word in ["order", "select", "user", "group", "offset", "end"] {
+        let field = format!("{word}:string");
+        let error = generate::resource(&root, "pages", &specs(&[&field]), false).unwrap_err();
+        assert!(
+            error.to_string().contains("SQL key word"),
+            "{word}: {error}"
+        );
+    }
+    assert!(!root.join("src/users").exists() && !root.join("src/pages").exists());
+    fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn force_never_replaces_a_hand_written_file() {
+    let root = project();
+    let written = generate::resource(&root, "pages", &specs(&["title:string"]), false).unwrap();
+    // The test the generator wrote, wherever it puts it, now written by hand.
+    let test = written
+        .iter()
+        .find(|path| !path.starts_with("src") && path.extension() == Some("rs".as_ref()))
+        .unwrap();
+    fs::write(root.join(test), "//! Pages, tested by hand.\n").unwrap();
+    let error = generate::resource(&root, "pages", &specs(&["title:string"]), true).unwrap_err();
+    assert!(
+        error.to_string().contains("not written by the generator"),
+        "{error}"
+    );
+    assert_eq!(
+        fs::read_to_string(root.join(test)).unwrap(),
+        "//! Pages, tested by hand.\n"
+    );
+    fs::remove_dir_all(root).unwrap();
+}

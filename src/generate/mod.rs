@@ -64,6 +64,7 @@ pub fn resource(
     force: bool,
 ) -> anyhow::Result<Vec<PathBuf>> {
     names::check_resource(name)?;
+    names::check_table_is_free(&root.join("migrations"), name)?;
     if field_specs.is_empty() {
         bail!("give the resource at least one field, like number:string");
     }
@@ -261,6 +262,24 @@ fn refuse_overwrites(
         bail!(
             "these files exist already: {}; run again with --force to overwrite them",
             existing.join(", ")
+        );
+    }
+    // Even --force rewrites only what the generator wrote: the module (its mod.rs carries the
+    // mark, see `check_module_is_free`), its migration (found by its name), and Rust files
+    // elsewhere (the test) that carry the mark. A hand-written file of the same name stays.
+    let hand_written: Vec<String> = rendered
+        .iter()
+        .filter(|(path, _)| !path.starts_with("src") && path.extension() == Some("rs".as_ref()))
+        .filter(|(path, _)| {
+            fs::read_to_string(root.join(path)).is_ok_and(|text| !text.contains(GENERATED_MARK))
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    if !hand_written.is_empty() {
+        bail!(
+            "{} exists and was not written by the generator; even --force leaves it: choose \
+             another resource name, or move the file",
+            hand_written.join(", ")
         );
     }
     Ok(())
