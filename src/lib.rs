@@ -92,7 +92,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(email::routes())
         .merge(files::routes())
-        .merge(live::routes())
+        .merge(live::routes::<auth::AuthUser>())
         .fallback(|| async { AppError::NotFound })
 }
 

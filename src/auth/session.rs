@@ -173,6 +173,20 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     }
 }
 
+/// A live event stream belongs to the signed-in user, and lasts while its session does.
+impl crate::live::StreamOwner for AuthUser {
+    fn user_id(&self) -> Uuid {
+        self.id
+    }
+
+    fn signed_in_user<'a>(
+        state: &'a crate::AppState,
+        id: &'a tower_sessions::session::Id,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<Uuid>, AppError>> {
+        Box::pin(signed_in_user(state, id))
+    }
+}
+
 /// `Option<AuthUser>`: the user if someone is signed in, without redirecting otherwise.
 impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
     type Rejection = std::convert::Infallible;
@@ -281,7 +295,7 @@ async fn current_user(
 /// Who the session `id` is signed in as, by PostgreSQL (no copies): `None` once it was logged
 /// out, expired or ended by a password change. For long-lived responses (the live event
 /// streams) that must stop when their session does.
-pub async fn signed_in_user(
+async fn signed_in_user(
     state: &crate::AppState,
     id: &tower_sessions::session::Id,
 ) -> Result<Option<Uuid>, AppError> {

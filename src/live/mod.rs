@@ -26,12 +26,13 @@ use axum::{
     http::request::Parts,
     routing::get,
 };
+use futures_util::future::BoxFuture;
 use maud::Markup;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use self::views::{Toast, around_signed_in_page};
-use crate::{AppState, backends::pubsub::PubSub};
+use crate::{AppState, backends::pubsub::PubSub, error::AppError};
 
 /// The signed-in user's event stream.
 pub const PATH: &str = "/live";
@@ -53,8 +54,24 @@ impl EventName {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(PATH, get(stream::open))
+/// The stream's route, for streams owned by `U`: the composition root names the accounts
+/// feature's signed-in user (`live::routes::<auth::AuthUser>()`), which sits above this module.
+pub fn routes<U: StreamOwner>() -> Router<AppState> {
+    Router::new().route(PATH, get(stream::open::<U>))
+}
+
+/// Who a stream belongs to, as the accounts feature knows it: the extractor of the request's
+/// signed-in user (whose rejection answers a request without one), and whether a session is
+/// still signed in as that user.
+pub trait StreamOwner: FromRequestParts<AppState> + Send + 'static {
+    fn user_id(&self) -> Uuid;
+
+    /// Who session `id` is signed in as, asked of PostgreSQL rather than any copy: `None` once
+    /// it was logged out, expired or ended by a password change.
+    fn signed_in_user<'a>(
+        state: &'a AppState,
+        id: &'a tower_sessions::session::Id,
+    ) -> BoxFuture<'a, Result<Option<Uuid>, AppError>>;
 }
 
 /// An event name: lowercase letters, digits and dashes, as `sse-swap` and `sse:` triggers

@@ -24,10 +24,9 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tower_sessions::{Session, session::Id};
 use uuid::Uuid;
 
-use super::{LiveEvent, RESYNC, SIGNED_OUT, channel, is_valid_name};
+use super::{LiveEvent, RESYNC, SIGNED_OUT, StreamOwner, channel, is_valid_name};
 use crate::{
     AppState,
-    auth::{self, AuthUser},
     backends::{
         invalidation::{Announced, Change, next},
         pubsub::{Delivery, Subscription},
@@ -40,9 +39,9 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(3);
 /// How long a stream whose session ended waits for the page to close it.
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
-pub(super) async fn open(
+pub(super) async fn open<U: StreamOwner>(
     State(state): State<AppState>,
-    user: AuthUser,
+    user: U,
     session: Session,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
@@ -57,12 +56,12 @@ pub(super) async fn open(
     let Some(session_id) = session.id() else {
         return Err(AppError::Forbidden);
     };
-    let Some(slot) = Slot::take(&state, user.id) else {
+    let Some(slot) = Slot::take(&state, user.user_id()) else {
         return Err(AppError::TooManyRequests {
             retry_after: Duration::from_secs(30),
         });
     };
-    let events = state.live.pubsub.subscribe(&channel(user.id)).await;
+    let events = state.live.pubsub.subscribe(&channel(user.user_id())).await;
     let mut recheck = tokio::time::interval_at(
         Instant::now() + state.config.live.recheck,
         state.config.live.recheck,
@@ -71,7 +70,8 @@ pub(super) async fn open(
     let open = Open {
         id: Uuid::new_v4(),
         session_id,
-        user_id: user.id,
+        user_id: user.user_id(),
+        signed_in_user: U::signed_in_user,
         session_changes: state.sessions.changes().watch(),
         user_changes: state.users.changes().watch(),
         events,
@@ -89,12 +89,20 @@ pub(super) async fn open(
         .into_response())
 }
 
+type SignedInUser =
+    for<'a> fn(
+        &'a AppState,
+        &'a Id,
+    ) -> futures_util::future::BoxFuture<'a, Result<Option<Uuid>, AppError>>;
+
 /// One open stream.
 struct Open {
     /// Sent to the page first, which sends it back with its requests (see [`super::Origin`]).
     id: Uuid,
     session_id: Id,
     user_id: Uuid,
+    /// Asks the accounts feature whether the session is still signed in (see [`StreamOwner`]).
+    signed_in_user: SignedInUser,
     session_changes: tokio::sync::broadcast::Receiver<Announced<Id>>,
     user_changes: tokio::sync::broadcast::Receiver<Announced<Uuid>>,
     events: Subscription,
@@ -202,7 +210,7 @@ impl Open {
     /// Whether the session is still signed in as this user, by PostgreSQL. A database that
     /// cannot answer keeps the stream open: the next check will tell.
     async fn still_signed_in(&mut self) -> bool {
-        match auth::session::signed_in_user(&self.state, &self.session_id).await {
+        match (self.signed_in_user)(&self.state, &self.session_id).await {
             Ok(user) => user == Some(self.user_id),
             Err(error) => {
                 tracing::warn!(%error, "live stream: could not check the session");
