@@ -24,6 +24,7 @@ pub mod forms;
 mod handlers;
 mod links;
 pub mod password;
+pub mod paths;
 pub mod rate_limits;
 pub mod session;
 pub mod tokens;
@@ -31,11 +32,8 @@ pub mod views;
 
 use std::time::Duration;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::{get, post},
-};
+use axum::{Router, extract::DefaultBodyLimit, routing::post};
+use axum_extra::routing::RouterExt;
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
@@ -43,26 +41,6 @@ pub use self::{
     session::{AuthUser, RequireAdmin},
 };
 use crate::{state::AppState, web::form::validate_field};
-
-/// Every path of the module, written once: routes, links, form actions and mail use these.
-pub mod paths {
-    /// Where a visitor goes when there is nowhere better (after logging out, say).
-    pub const SITE_ROOT: &str = "/";
-    pub const REGISTER: &str = "/register";
-    pub const LOGIN: &str = "/login";
-    pub const LOGOUT: &str = "/logout";
-    pub const CONFIRM: &str = "/confirm";
-    pub const CONFIRM_RESEND: &str = "/confirm/resend";
-    pub const PASSWORD_FORGOT: &str = "/password/forgot";
-    pub const PASSWORD_RESET: &str = "/password/reset";
-    pub const ACCOUNT: &str = "/account";
-    pub const ACCOUNT_PASSWORD: &str = "/account/password";
-    pub const ACCOUNT_EMAIL: &str = "/account/email";
-    pub const ACCOUNT_END_OTHER_SESSIONS: &str = "/account/sessions/end-others";
-    pub const ADMIN_USERS: &str = "/admin/users";
-    /// On-blur checks of the email and new-password fields of every account form.
-    pub const VALIDATE: &str = "/auth/validate";
-}
 
 /// Failed sign-ins in a row that lock an account, and for how long.
 pub const LOCK_AFTER_FAILURES: i32 = 10;
@@ -85,36 +63,27 @@ pub fn routes() -> Router<AppState> {
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
+        // A handler shared by every module's forms takes no typed path: mounted on its const.
         .route(paths::VALIDATE, post(validate_field::<RegisterForm>))
         .layer(RequestBodyLimitLayer::new(VALIDATE_BODY_LIMIT))
         .layer(DefaultBodyLimit::max(VALIDATE_BODY_LIMIT));
     Router::new()
-        .route(
-            paths::REGISTER,
-            get(registration::show).post(registration::register),
-        )
-        .route(paths::CONFIRM, get(registration::confirm))
-        .route(
-            paths::CONFIRM_RESEND,
-            get(registration::show_resend).post(registration::resend),
-        )
-        .route(paths::LOGIN, get(login::show).post(login::login))
-        .route(paths::LOGOUT, post(login::logout))
-        .route(
-            paths::PASSWORD_FORGOT,
-            get(password_reset::show_forgot).post(password_reset::forgot),
-        )
-        .route(
-            paths::PASSWORD_RESET,
-            get(password_reset::show_reset).post(password_reset::reset),
-        )
-        .route(paths::ACCOUNT, get(account::show))
-        .route(paths::ACCOUNT_PASSWORD, post(account::change_password))
-        .route(paths::ACCOUNT_EMAIL, post(account::change_email))
-        .route(
-            paths::ACCOUNT_END_OTHER_SESSIONS,
-            post(account::end_other_sessions),
-        )
-        .route(paths::ADMIN_USERS, get(admin::users))
+        .typed_get(registration::show)
+        .typed_post(registration::register)
+        .typed_get(registration::confirm)
+        .typed_get(registration::show_resend)
+        .typed_post(registration::resend)
+        .typed_get(login::show)
+        .typed_post(login::login)
+        .typed_post(login::logout)
+        .typed_get(password_reset::show_forgot)
+        .typed_post(password_reset::forgot)
+        .typed_get(password_reset::show_reset)
+        .typed_post(password_reset::reset)
+        .typed_get(account::show)
+        .typed_post(account::change_password)
+        .typed_post(account::change_email)
+        .typed_post(account::end_other_sessions)
+        .typed_get(admin::users)
         .merge(on_blur)
 }

@@ -29,13 +29,15 @@ const TITLE: &str = "Your account";
 const WRONG_PASSWORD: &str = "That is not your current password.";
 
 /// Everything shown comes with the signed-in user: no query.
-pub async fn show(user: AuthUser, layout: PageLayout) -> Page {
+pub async fn show(_: crate::auth::paths::AccountPath, user: AuthUser, layout: PageLayout) -> Page {
     layout
         .render(TITLE, views::account(&user, &AccountForms::default()))
         .await
 }
 
 pub async fn change_password(
+    _: paths::AccountPasswordPath,
+
     State(state): State<AppState>,
     user: AuthUser,
     session: Session,
@@ -93,6 +95,8 @@ pub async fn change_password(
 }
 
 pub async fn change_email(
+    _: paths::AccountEmailPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: AuthUser,
@@ -171,6 +175,8 @@ async fn session_ended(
 }
 
 pub async fn end_other_sessions(
+    _: paths::EndOtherSessionsPath,
+
     State(state): State<AppState>,
     user: AuthUser,
     session: Session,

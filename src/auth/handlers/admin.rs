@@ -10,6 +10,8 @@ use crate::{
 };
 
 pub async fn users(
+    _: crate::auth::paths::AdminUsersPath,
+
     State(state): State<AppState>,
     RequireAdmin(_): RequireAdmin,
     layout: PageLayout,

@@ -37,6 +37,8 @@ pub struct NextQuery {
 }
 
 pub async fn show(
+    _: paths::LoginPath,
+
     layout: PageLayout,
     wants: Wants,
     user: Option<AuthUser>,
@@ -53,6 +55,8 @@ pub async fn show(
 }
 
 pub async fn login(
+    _: paths::LoginPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     wants: Wants,
@@ -119,7 +123,11 @@ async fn invalid(layout: PageLayout, email: &str, next: &str) -> Response {
     unprocessable(layout.render("Log in", page).await)
 }
 
-pub async fn logout(wants: Wants, session: Session) -> Result<Response, AppError> {
+pub async fn logout(
+    _: paths::LogoutPath,
+    wants: Wants,
+    session: Session,
+) -> Result<Response, AppError> {
     session::log_out(&session).await?;
     Ok(redirect(wants, paths::SITE_ROOT))
 }

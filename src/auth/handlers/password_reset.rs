@@ -40,7 +40,7 @@ fn forgot_form(email: &str, errors: &FieldErrors) -> Markup {
     )
 }
 
-pub async fn show_forgot(layout: PageLayout) -> Page {
+pub async fn show_forgot(_: crate::auth::paths::PasswordForgotPath, layout: PageLayout) -> Page {
     layout
         .render(
             "Reset your password",
@@ -50,6 +50,8 @@ pub async fn show_forgot(layout: PageLayout) -> Page {
 }
 
 pub async fn forgot(
+    _: paths::PasswordForgotPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     layout: PageLayout,
@@ -88,6 +90,8 @@ pub async fn forgot(
 }
 
 pub async fn show_reset(
+    _: paths::PasswordResetPath,
+
     State(state): State<AppState>,
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
@@ -116,6 +120,8 @@ pub async fn show_reset(
 /// Sets the new password. A valid link is all it takes (it proves the address); only
 /// attempts with a bad link are rate limited.
 pub async fn reset(
+    _: paths::PasswordResetPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     flash: Flash,

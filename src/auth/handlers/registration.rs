@@ -35,7 +35,12 @@ use crate::{
 };
 
 /// Someone signed in already has an account: they go home, as from the login page.
-pub async fn show(layout: PageLayout, wants: Wants, user: Option<AuthUser>) -> Response {
+pub async fn show(
+    _: paths::RegisterPath,
+    layout: PageLayout,
+    wants: Wants,
+    user: Option<AuthUser>,
+) -> Response {
     if user.is_some() {
         return redirect(wants, paths::SITE_ROOT);
     }
@@ -46,6 +51,8 @@ pub async fn show(layout: PageLayout, wants: Wants, user: Option<AuthUser>) -> R
 }
 
 pub async fn register(
+    _: paths::RegisterPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     layout: PageLayout,
@@ -109,6 +116,8 @@ pub async fn register(
 
 /// Confirms an address: the account's own after sign-up, or a new one after a change.
 pub async fn confirm(
+    _: paths::ConfirmPath,
+
     State(state): State<AppState>,
     user: Option<AuthUser>,
     session: Session,
@@ -169,7 +178,7 @@ pub async fn confirm(
         .into_response())
 }
 
-pub async fn show_resend(layout: PageLayout) -> Page {
+pub async fn show_resend(_: crate::auth::paths::ConfirmResendPath, layout: PageLayout) -> Page {
     layout
         .render(
             "New confirmation link",
@@ -190,6 +199,8 @@ fn resend_form(email: &str, errors: &FieldErrors) -> Markup {
 
 /// A new confirmation link: for the signed-in user, or for the address in the form.
 pub async fn resend(
+    _: paths::ConfirmResendPath,
+
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: Option<AuthUser>,
