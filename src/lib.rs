@@ -25,6 +25,7 @@ pub mod telemetry;
 pub mod web;
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use axum_extra::routing::TypedPath;
 use tower::ServiceBuilder;
 use tower_http::{
     CompressionLevel,
@@ -72,7 +73,7 @@ pub const SITE_LINKS: SiteLinks = SiteLinks {
     nav: &[(home::PATH, "Home")],
     member_nav: &[
         (contacts::paths::INDEX, "Contacts"),
-        (files::paths::LIST, "Files"),
+        (files::paths::ListPath::PATH, "Files"),
     ],
     search: search::paths::SEARCH,
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],

@@ -1,6 +1,7 @@
 //! The home page: what this starter includes, with a link to each part.
 
 use axum::{Router, extract::State, routing::get};
+use axum_extra::routing::TypedPath;
 use maud::html;
 
 use crate::{
@@ -70,7 +71,7 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         "Uploads with a progress bar and drag and drop, streamed to S3 or a local folder, \
          types judged by their bytes, thumbnails of images, and downloads only their owner \
          can reach.",
-        Some((files::paths::LIST, "Your files")),
+        Some((files::paths::ListPath::PATH, "Your files")),
     ),
     (
         "CSS per component",

@@ -1,31 +1,30 @@
-//! The files routes. Each finds the file by id *and* owner first: another user's file, like one
-//! that does not exist, is a 404 on every route, before storage is touched.
+//! The list of the user's files, and uploads, which answer with the list.
 
 use axum::{
     extract::{Multipart, Query, State},
     response::{IntoResponse, Response},
 };
+use axum_extra::routing::TypedPath;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{
-    db::{self, FileRecord},
-    error::FileError,
-    ops, paths,
-    serving::{self, Purpose},
-    upload,
-    views::{self, ListPage},
-};
 use crate::{
     auth::AuthUser,
     error::AppError,
+    files::{
+        db,
+        error::FileError,
+        ops,
+        paths::ListPath,
+        upload,
+        views::{self, list::ListPage},
+    },
     state::AppState,
     web::{
         flash::Flash,
         form::unprocessable,
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
-        record_id::RecordId,
     },
 };
 
@@ -41,6 +40,7 @@ pub struct ListQuery {
 }
 
 pub async fn list(
+    _: ListPath,
     State(state): State<AppState>,
     user: AuthUser,
     layout: PageLayout,
@@ -64,8 +64,8 @@ async fn list_page(
     let older = files
         .last()
         .filter(|_| has_older)
-        .map(|last| format!("{}?after={}", paths::LIST, last.id));
-    Ok(views::list_page(&ListPage {
+        .map(|last| format!("{ListPath}?after={}", last.id));
+    Ok(views::list::page(&ListPage {
         files: &files,
         older,
         config: &state.config.uploads,
@@ -77,6 +77,7 @@ async fn list_page(
 /// the list; htmx gets the list's content at once. Problems with the files re-render the form
 /// with a 422.
 pub async fn upload(
+    _: ListPath,
     State(state): State<AppState>,
     user: AuthUser,
     flash: Flash,
@@ -107,7 +108,7 @@ pub async fn upload(
         let page = list_page(&state, &user, None, &[]).await?;
         Ok(layout.render(TITLE, page).await.into_response())
     } else {
-        Ok(redirect(wants, paths::LIST))
+        Ok(redirect(wants, ListPath::PATH))
     }
 }
 
@@ -116,63 +117,6 @@ fn uploaded_message(names: &[String]) -> String {
         [name] => format!("Uploaded {name}."),
         names => format!("Uploaded {} files: {}.", names.len(), names.join(", ")),
     }
-}
-
-async fn find(state: &AppState, user: &AuthUser, id: Uuid) -> Result<FileRecord, AppError> {
-    db::find(&state.db, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-pub async fn show(
-    State(state): State<AppState>,
-    user: AuthUser,
-    layout: PageLayout,
-    RecordId(id): RecordId,
-) -> Result<Page, AppError> {
-    let file = find(&state, &user, id).await?;
-    Ok(layout
-        .render(&file.original_name, views::file_page(&file))
-        .await)
-}
-
-pub async fn download(
-    State(state): State<AppState>,
-    user: AuthUser,
-    RecordId(id): RecordId,
-) -> Result<Response, FileError> {
-    let file = find(&state, &user, id).await?;
-    serving::file(&state.storage, &file, Purpose::Download).await
-}
-
-pub async fn view(
-    State(state): State<AppState>,
-    user: AuthUser,
-    RecordId(id): RecordId,
-) -> Result<Response, FileError> {
-    let file = find(&state, &user, id).await?;
-    serving::file(&state.storage, &file, Purpose::View).await
-}
-
-pub async fn thumbnail(
-    State(state): State<AppState>,
-    user: AuthUser,
-    RecordId(id): RecordId,
-) -> Result<Response, FileError> {
-    let file = find(&state, &user, id).await?;
-    serving::thumbnail(&state.storage, &file).await
-}
-
-pub async fn delete(
-    State(state): State<AppState>,
-    user: AuthUser,
-    flash: Flash,
-    wants: Wants,
-    RecordId(id): RecordId,
-) -> Result<Response, FileError> {
-    let name = ops::delete(&state.db, &state.storage, user.id, id).await?;
-    flash.success(format!("Deleted {name}.")).await?;
-    Ok(redirect(wants, paths::LIST))
 }
 
 #[cfg(test)]
