@@ -19,3 +19,6 @@ pub const UPLOAD_ERRORS: &str = "file-upload-errors";
 
 /// The list's heading, which names its section.
 pub const LIST_TITLE: &str = "file-list-title";
+/// The row that loads the next page of the list, which the next page replaces: an htmx
+/// request targeting it gets the rows alone.
+pub const MORE: &str = "files-more";

@@ -5,15 +5,16 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use axum_extra::routing::TypedPath;
+use axum_htmx::HxTarget;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::{
     auth::AuthUser,
     error::AppError,
     files::{
-        db,
+        db::{self, Cursor},
         error::FileError,
+        fields::MORE,
         ops,
         paths::ListPath,
         upload,
@@ -24,50 +25,52 @@ use crate::{
         flash::Flash,
         form::unprocessable,
         htmx::{Wants, redirect},
-        layout::{Page, PageLayout},
+        layout::PageLayout,
     },
 };
 
 const TITLE: &str = "Your files";
-/// Files per page of the list.
-const PAGE_SIZE: usize = 50;
 
+/// `?after=` the cursor of the page (`web::keyset`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
-    /// The last file of the previous page.
-    after: Option<Uuid>,
+    after: Option<String>,
 }
 
+/// The list: the page, or for htmx's "more" row (infinite scroll), the next rows alone.
 pub async fn list(
     _: ListPath,
     State(state): State<AppState>,
     user: AuthUser,
+    HxTarget(target): HxTarget,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
-) -> Result<Page, AppError> {
-    let page = list_page(&state, &user, query.after, &[]).await?;
-    Ok(layout.render(TITLE, page).await)
+) -> Result<Response, AppError> {
+    let after = Cursor::from_param(query.after.as_deref())?;
+    let page = db::page(&state.db, user.id, after.as_ref()).await?;
+    if layout.wants() == Wants::Fragment && target.as_deref() == Some(MORE) {
+        return Ok(layout.fragment(views::list::rows(&page)).into_response());
+    }
+    let content = views::list::page(&ListPage {
+        page: &page,
+        later_page: after.is_some(),
+        config: &state.config.uploads,
+        problems: &[],
+    });
+    Ok(layout.render(TITLE, content).await.into_response())
 }
 
-/// The list page's content, with `problems` of the last upload shown in the form.
-async fn list_page(
+/// The first page of the list, with `problems` of the last upload shown in the form.
+async fn first_page(
     state: &AppState,
     user: &AuthUser,
-    after: Option<Uuid>,
     problems: &[String],
 ) -> Result<maud::Markup, AppError> {
-    // One more than a page: whether it comes tells whether there is an older page.
-    let mut files = db::page(&state.db, user.id, after, PAGE_SIZE as i64 + 1).await?;
-    let has_older = files.len() > PAGE_SIZE;
-    files.truncate(PAGE_SIZE);
-    let older = files
-        .last()
-        .filter(|_| has_older)
-        .map(|last| format!("{ListPath}?after={}", last.id));
+    let page = db::page(&state.db, user.id, None).await?;
     Ok(views::list::page(&ListPage {
-        files: &files,
-        older,
+        page: &page,
+        later_page: false,
         config: &state.config.uploads,
         problems,
     }))
@@ -97,7 +100,7 @@ pub async fn upload(
         if problems.is_empty() {
             problems.push("Choose a file to upload.".into());
         }
-        let page = list_page(&state, &user, None, &problems).await?;
+        let page = first_page(&state, &user, &problems).await?;
         return Ok(unprocessable(layout.render(TITLE, page).await));
     }
     let names = ops::save(&state.db, &state.storage, user.id, checked.accepted).await?;
@@ -105,7 +108,7 @@ pub async fn upload(
     // The upload form's own htmx request targets the page's content; a plain or boosted
     // post is sent to the list.
     if wants == Wants::Fragment {
-        let page = list_page(&state, &user, None, &[]).await?;
+        let page = first_page(&state, &user, &[]).await?;
         Ok(layout.render(TITLE, page).await.into_response())
     } else {
         Ok(redirect(wants, ListPath::PATH))

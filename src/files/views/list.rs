@@ -1,4 +1,6 @@
-//! The list page: the upload form, then the user's files, newest first, a page at a time.
+//! The list page: the upload form, then the user's files, newest first, a page at a time
+//! (`web::keyset`). Without JavaScript the last row links to the next page; with it, the next
+//! page's rows replace that row as it scrolls into view, as in the contacts list.
 
 use maud::{Markup, html};
 
@@ -6,10 +8,10 @@ use super::{size, timestamp, upload::upload_form};
 use crate::{
     config::UploadConfig,
     files::{
-        db::FileRecord,
+        db::{FileRecord, Page},
         detect,
-        fields::LIST_TITLE,
-        paths::{DownloadPath, FilePath, ThumbnailPath},
+        fields::{LIST_TITLE, MORE},
+        paths::{DownloadPath, FilePath, ListPath, ThumbnailPath},
     },
     web::{
         assets::asset_url,
@@ -18,48 +20,72 @@ use crate::{
     },
 };
 
+/// The list's columns.
+const COLUMNS: [&str; 6] = ["Preview", "Name", "Type", "Size", "Uploaded", "Download"];
+
 /// What the list page shows.
 pub struct ListPage<'a> {
-    pub files: &'a [FileRecord],
-    /// The link to the next, older page, if there is one.
-    pub older: Option<String>,
+    pub page: &'a Page,
+    /// Whether this is a later page reached without JavaScript (it links back to the first).
+    pub later_page: bool,
     pub config: &'a UploadConfig,
     /// What was wrong with the last upload, one line each.
     pub problems: &'a [String],
 }
 
-pub fn page(page: &ListPage<'_>) -> Markup {
+pub fn page(list: &ListPage<'_>) -> Markup {
     html! {
         h1 { "Your files" }
-        (upload_form(page.config, page.problems))
+        (upload_form(list.config, list.problems))
         section.file-list aria-labelledby=(LIST_TITLE) {
             h2 #(LIST_TITLE) { "Uploaded" }
-            @if page.files.is_empty() {
+            @if list.later_page {
+                p.back { a href=(ListPath) { "Back to the newest files" } }
+            }
+            @if list.page.rows.is_empty() && !list.later_page {
                 (empty_state("No files yet", "Files you upload are listed here, newest first.", None))
             } @else {
-                (data_table("Your files", &["Preview", "Name", "Type", "Size", "Uploaded", "Download"], rows(page.files)))
-            }
-            @if let Some(older) = &page.older {
-                p.more { a href=(older) { "Older files" } }
+                (data_table("Your files", &COLUMNS, rows(list.page)))
             }
         }
         script src=(asset_url("upload.js")) defer {}
     }
 }
 
-fn rows(files: &[FileRecord]) -> Markup {
+/// The rows of a page and, when there is more, the row that loads the next page: as a link
+/// without JavaScript, and with it as soon as it scrolls into view (or is clicked).
+pub fn rows(page: &Page) -> Markup {
     html! {
-        @for file in files {
-            tr {
-                td { (preview(file)) }
-                td.name { a href=(FilePath { id: file.id }) { (file.original_name) } }
-                td { (detect::label(&file.content_type)) }
-                td { (size(file.size_bytes)) }
-                td { (timestamp(file.created_at)) }
-                // Named in full for screen readers, which list links out of their rows.
-                // Files, not pages: the browser fetches them itself rather than htmx's boost.
-                td { a href=(DownloadPath { id: file.id }) data-hx-boost="false" aria-label={ "Download " (file.original_name) } { "Download" } }
+        @for file in &page.rows { (row(file)) }
+        @if let Some(next) = &page.next {
+            @let url = format!("{ListPath}?after={}", next.encode());
+            tr #(MORE) .more-row {
+                td colspan=(COLUMNS.len()) {
+                    a href=(url)
+                        data-hx-get=(url)
+                        data-hx-trigger="click, revealed"
+                        data-hx-target="closest tr"
+                        data-hx-swap="outerHTML" {
+                        "Older files"
+                    }
+                    span.htmx-indicator aria-hidden="true" { " …" }
+                }
             }
+        }
+    }
+}
+
+fn row(file: &FileRecord) -> Markup {
+    html! {
+        tr {
+            td { (preview(file)) }
+            td.name { a href=(FilePath { id: file.id }) { (file.original_name) } }
+            td { (detect::label(&file.content_type)) }
+            td { (size(file.size_bytes)) }
+            td { (timestamp(file.created_at)) }
+            // Named in full for screen readers, which list links out of their rows.
+            // Files, not pages: the browser fetches them itself rather than htmx's boost.
+            td { a href=(DownloadPath { id: file.id }) data-hx-boost="false" aria-label={ "Download " (file.original_name) } { "Download" } }
         }
     }
 }
@@ -99,7 +125,10 @@ inventory::submit! { CssFragment::new("file-list", r#"
 .file-list {
     & .name { overflow-wrap: anywhere; min-width: 10rem; }
     & td { vertical-align: middle; }
-    & .more { margin-top: var(--space-4); }
+    & .back { margin: 0 0 var(--space-3); }
+    & .more-row td { text-align: center; }
+    & .more-row .htmx-indicator { display: none; }
+    & .more-row .htmx-request .htmx-indicator, & .more-row.htmx-request .htmx-indicator { display: inline; }
 }
 "#) }
 
@@ -108,7 +137,10 @@ mod tests {
     use scraper::Html;
 
     use super::*;
-    use crate::files::views::tests::{config, record, select};
+    use crate::files::{
+        db::Cursor,
+        views::tests::{config, record, select},
+    };
 
     #[test]
     fn the_list_escapes_names_and_shows_thumbnails_or_badges() {
@@ -117,9 +149,17 @@ mod tests {
             record("report.pdf", "application/pdf", false),
         ];
         let config = config();
+        let next = Cursor {
+            key: files[1].created_at,
+            id: files[1].id,
+        };
+        let rows = Page {
+            rows: files.to_vec(),
+            next: Some(next.clone()),
+        };
         let page = page(&ListPage {
-            files: &files,
-            older: Some("/files?after=x".into()),
+            page: &rows,
+            later_page: false,
             config: &config,
             problems: &[],
         });
@@ -136,7 +176,10 @@ mod tests {
                 .collect::<String>(),
             "PDF"
         );
-        assert_eq!(select(&doc, "a[href='/files?after=x']").len(), 1);
+        let more = format!("/files?after={}", next.encode());
+        let link = &select(&doc, "tr#files-more a")[0];
+        assert_eq!(link.attr("href"), Some(more.as_str()));
+        assert_eq!(link.attr("data-hx-get"), Some(more.as_str()));
         assert!(select(&doc, "[data-error-summary]").is_empty());
     }
 
@@ -144,9 +187,13 @@ mod tests {
     fn the_upload_form_works_without_script_and_lists_problems() {
         let problems = ["<b>x.exe</b> was not accepted".to_owned()];
         let config = config();
+        let empty = Page {
+            rows: Vec::new(),
+            next: None,
+        };
         let page = page(&ListPage {
-            files: &[],
-            older: None,
+            page: &empty,
+            later_page: false,
             config: &config,
             problems: &problems,
         });
