@@ -25,6 +25,7 @@ pub mod telemetry;
 pub mod web;
 
 use axum::{Router, extract::DefaultBodyLimit, http::StatusCode};
+use axum_extra::routing::TypedPath;
 use tower::ServiceBuilder;
 use tower_http::{
     CompressionLevel,
@@ -68,13 +69,13 @@ pub fn app(state: AppState) -> Router {
 
 /// The links of the site header, from the modules' paths: one navigation line per module.
 pub const SITE_LINKS: SiteLinks = SiteLinks {
-    home: home::PATH,
-    nav: &[(home::PATH, "Home")],
+    home: home::paths::HomePath::PATH,
+    nav: &[(home::paths::HomePath::PATH, "Home")],
     member_nav: &[
         (contacts::paths::INDEX, "Contacts"),
-        (files::paths::LIST, "Files"),
+        (files::paths::ListPath::PATH, "Files"),
     ],
-    search: search::paths::SEARCH,
+    search: search::paths::SearchPath::PATH,
     admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,

@@ -24,7 +24,7 @@ use app::{
         worker::{DeliveryWorker, RetryPolicy},
     },
     files::cleanup,
-    health::paths::LIVE,
+    health::paths::LivePath,
     jobs, search,
     server::{serve, shutdown_signal},
     telemetry,
@@ -491,7 +491,7 @@ fn healthcheck(config: &Config) -> ExitCode {
         stream.set_write_timeout(Some(timeout))?;
         write!(
             stream,
-            "GET {LIVE} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            "GET {LivePath} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
         )?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head)?;
@@ -500,11 +500,11 @@ fn healthcheck(config: &Config) -> ExitCode {
     match check() {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => {
-            eprintln!("unhealthy: http://{address}{LIVE} did not answer 200");
+            eprintln!("unhealthy: http://{address}{LivePath} did not answer 200");
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("unhealthy: http://{address}{LIVE}: {error}");
+            eprintln!("unhealthy: http://{address}{LivePath}: {error}");
             ExitCode::FAILURE
         }
     }

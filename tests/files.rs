@@ -774,7 +774,7 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
         .collect();
     assert_eq!(names.len(), 50);
     assert_eq!(names[0], "file-00.txt");
-    let older = select(&doc, ".file-list .more a")[0]
+    let older = select(&doc, ".file-list tr#files-more a")[0]
         .attr("href")
         .unwrap()
         .to_owned();
@@ -785,5 +785,27 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
         .map(text_of)
         .collect();
     assert_eq!(names, ["file-50.txt", "file-51.txt", "file-52.txt"]);
-    assert!(select(&doc, ".file-list .more a").is_empty());
+    assert!(select(&doc, ".file-list tr#files-more").is_empty());
+    assert!(second.text().contains("Back to the newest files"));
+
+    // Infinite scroll: htmx's request from the "more" row gets the next rows alone.
+    let rows = ada
+        .send(
+            Request::get(&older)
+                .header("hx-request", "true")
+                .header("hx-target", "files-more")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(rows.status, StatusCode::OK);
+    assert!(rows.text().starts_with("<tr"), "only rows: {}", rows.text());
+    // Rows parse as rows only inside a table.
+    let doc = Html::parse_fragment(&format!("<table>{}</table>", rows.text()));
+    assert_eq!(select(&doc, "td.name a").len(), 3);
+
+    // A cursor not made by the list is a 400, as in every keyset list.
+    let broken = ada.get("/files?after=garbage").await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+    assert!(broken.text().contains("page link is broken"));
 }

@@ -316,10 +316,13 @@ async fn error_pages(app: &TestApp, pages: &mut Pages) {
         StatusCode::NOT_FOUND,
         &anon.get("/no/such/page").await,
     );
+    // A list's page link that was not made by the list (a path that does not parse is a
+    // 404, so a bad query is the way to a 400).
+    let mut member = app.signed_in("errors@example.com").await;
     pages.keep(
         "bad-request",
         StatusCode::BAD_REQUEST,
-        &anon.get("/dev/mailbox/not-a-uuid").await,
+        &member.get("/files?after=garbage").await,
     );
     pages.keep(
         "method-not-allowed",

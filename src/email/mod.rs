@@ -25,11 +25,8 @@ pub mod worker;
 
 use std::sync::Arc;
 
-use axum::{
-    Router,
-    extract::FromRef,
-    routing::{get, post},
-};
+use axum::{Router, extract::FromRef};
+use axum_extra::routing::RouterExt;
 use sqlx::PgPool;
 
 pub use self::{
@@ -37,28 +34,6 @@ pub use self::{
     message::{EmailContent, Mailer},
 };
 use crate::{config::Config, web::layout::PageFrame};
-
-/// The dev mailbox's paths, written once. Pages under `DEV_PREFIX` do not exist in production.
-pub mod paths {
-    use uuid::Uuid;
-
-    pub const DEV_PREFIX: &str = "/dev/";
-    pub const MAILBOX: &str = "/dev/mailbox";
-    pub const MAILBOX_CLEAR: &str = "/dev/mailbox/clear";
-    pub const PREVIEWS: &str = "/dev/mailbox/previews";
-
-    pub fn message(id: Uuid) -> String {
-        format!("{MAILBOX}/{id}")
-    }
-
-    pub fn message_html(id: Uuid) -> String {
-        format!("{MAILBOX}/{id}/html")
-    }
-
-    pub fn preview_html(name: &str) -> String {
-        format!("{PREVIEWS}/{name}/html")
-    }
-}
 
 /// The dev mailbox's pages (404 in production).
 pub fn routes<S>() -> Router<S>
@@ -70,13 +45,10 @@ where
     S: Clone + Send + Sync + 'static,
 {
     Router::new()
-        .route(paths::MAILBOX, get(mailbox::index))
-        .route(paths::MAILBOX_CLEAR, post(mailbox::clear))
-        .route(paths::PREVIEWS, get(mailbox::previews))
-        .route(
-            "/dev/mailbox/previews/{name}/html",
-            get(mailbox::preview_html),
-        )
-        .route("/dev/mailbox/{id}", get(mailbox::show))
-        .route("/dev/mailbox/{id}/html", get(mailbox::message_html))
+        .typed_get(mailbox::index)
+        .typed_post(mailbox::clear)
+        .typed_get(mailbox::previews)
+        .typed_get(mailbox::preview_html)
+        .typed_get(mailbox::show)
+        .typed_get(mailbox::message_html)
 }

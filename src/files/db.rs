@@ -1,9 +1,12 @@
 //! The files table. Every query a user's request runs names the owner, so another user's file
 //! is simply not found; a file being deleted (`deleting_since` set) is hidden from them all.
+//! The list goes by keyset (`web::keyset`), newest first.
 
 use sqlx::PgExecutor;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
+
+use crate::web::keyset;
 
 #[derive(Debug, Clone)]
 pub struct FileRecord {
@@ -48,32 +51,55 @@ pub async fn insert(db: impl PgExecutor<'_>, file: &NewFile<'_>) -> Result<Uuid,
     .await
 }
 
-/// The owner's files, newest first: `limit` of them, after the file `after` (a keyset page:
-/// every page costs what the first does).
+/// Files on one page of the list.
+pub const PAGE_SIZE: usize = 50;
+
+/// Where a page of the list starts: after the file uploaded at this moment with this id.
+pub type Cursor = keyset::Cursor<OffsetDateTime>;
+
+/// One page of the list.
+pub type Page = keyset::Page<FileRecord, OffsetDateTime>;
+
+/// After every file in the list's order (newest first): no file is uploaded later than the
+/// last moment `time` can hold.
+fn start() -> Cursor {
+    Cursor {
+        key: PrimitiveDateTime::MAX.assume_utc(),
+        id: Uuid::max(),
+    }
+}
+
+/// The page of `owner_id`'s files after `after` (from the newest with none), newest first: a
+/// range of the `(owner_id, created_at DESC, id DESC)` index (a keyset page, see
+/// `web::keyset`), so every page costs what the first does.
 pub async fn page(
     db: impl PgExecutor<'_>,
     owner_id: Uuid,
-    after: Option<Uuid>,
-    limit: i64,
-) -> Result<Vec<FileRecord>, sqlx::Error> {
-    sqlx::query_as!(
+    after: Option<&Cursor>,
+) -> Result<Page, sqlx::Error> {
+    let start = start();
+    let after = after.unwrap_or(&start);
+    let rows = sqlx::query_as!(
         FileRecord,
         r#"
         SELECT id, original_name, content_type, size_bytes, sha256, storage_key, thumbnail_key,
                created_at
         FROM files
-        WHERE owner_id = $1 AND deleting_since IS NULL
-          AND ($2::uuid IS NULL OR (created_at, id) <
-               (SELECT created_at, id FROM files WHERE id = $2 AND owner_id = $1))
+        WHERE owner_id = $1 AND deleting_since IS NULL AND (created_at, id) < ($2, $3)
         ORDER BY created_at DESC, id DESC
-        LIMIT $3
+        LIMIT $4
         "#,
         owner_id,
-        after,
-        limit,
+        after.key,
+        after.id,
+        keyset::limit(PAGE_SIZE),
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(Page::from_rows(rows, PAGE_SIZE, |file| Cursor {
+        key: file.created_at,
+        id: file.id,
+    }))
 }
 
 pub async fn find(

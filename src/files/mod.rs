@@ -20,26 +20,27 @@
 //!   memory budget; images over the pixel limits are refused, those that would cost more
 //!   memory than the budget are kept without a thumbnail (`thumbnail.rs`).
 //!
-//! Where things are: `handlers.rs` the routes; `views.rs` the pages; `db.rs` the SQL;
-//! `error.rs` the 413 and storage-failure answers. Storage itself is `backends::storage`.
+//! Where things are: `paths.rs` every path; `fields.rs` the upload form's field and every DOM
+//! id; `handlers/` the routes; `views/` the pages; `db.rs` the SQL; `ops.rs` saving and
+//! deleting; `error.rs` the 413 and storage-failure answers. Storage itself is
+//! `backends::storage`.
 
 pub mod cleanup;
 pub mod db;
 pub mod detect;
 pub mod error;
+mod fields;
 mod handlers;
 pub mod names;
 pub mod ops;
+pub mod paths;
 mod serving;
 pub mod thumbnail;
 pub mod upload;
-pub mod views;
+mod views;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    routing::{get, post},
-};
+use axum::{Router, extract::DefaultBodyLimit};
+use axum_extra::routing::RouterExt;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{config::UploadConfig, state::AppState};
@@ -48,53 +49,16 @@ use crate::{config::UploadConfig, state::AppState};
 /// cleanup pass never touches another module's objects in a shared bucket.
 pub const STORAGE_PREFIX: &str = "files";
 
-/// Every path of the module, written once: routes use the templates, links the functions.
-pub mod paths {
-    use uuid::Uuid;
-
-    /// The list and the upload form (GET), and uploads (POST).
-    pub const LIST: &str = "/files";
-    pub const FILE: &str = "/files/{id}";
-    pub const DOWNLOAD: &str = "/files/{id}/download";
-    pub const VIEW: &str = "/files/{id}/view";
-    pub const THUMBNAIL: &str = "/files/{id}/thumbnail";
-    pub const DELETE: &str = "/files/{id}/delete";
-
-    fn with_id(template: &str, id: Uuid) -> String {
-        template.replace("{id}", &id.to_string())
-    }
-
-    pub fn file(id: Uuid) -> String {
-        with_id(FILE, id)
-    }
-
-    pub fn download(id: Uuid) -> String {
-        with_id(DOWNLOAD, id)
-    }
-
-    pub fn view(id: Uuid) -> String {
-        with_id(VIEW, id)
-    }
-
-    pub fn thumbnail(id: Uuid) -> String {
-        with_id(THUMBNAIL, id)
-    }
-
-    pub fn delete(id: Uuid) -> String {
-        with_id(DELETE, id)
-    }
-}
-
 /// Every route but the upload, under the app's default body limit.
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{delete, download, list, show, thumbnail, view};
+    use self::handlers::{file, list};
     Router::new()
-        .route(paths::LIST, get(list))
-        .route(paths::FILE, get(show))
-        .route(paths::DOWNLOAD, get(download))
-        .route(paths::VIEW, get(view))
-        .route(paths::THUMBNAIL, get(thumbnail))
-        .route(paths::DELETE, post(delete))
+        .typed_get(list::list)
+        .typed_get(file::show)
+        .typed_get(file::download)
+        .typed_get(file::view)
+        .typed_get(file::thumbnail)
+        .typed_post(file::delete)
 }
 
 /// The upload, with a body limit of its own: `UPLOAD_MAX_BYTES` plus room for the multipart
@@ -106,7 +70,7 @@ pub fn upload_routes(config: &UploadConfig) -> Router<AppState> {
     let body_limit =
         usize::try_from(limit.saturating_add(upload::MULTIPART_OVERHEAD)).unwrap_or(usize::MAX);
     Router::new()
-        .route(paths::LIST, post(handlers::upload))
+        .typed_post(handlers::list::upload)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(axum::middleware::map_response(move |response| {

@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use super::{
     detect::{self, SNIFF_LEN},
     error::FileError,
+    fields::FILE_FIELD,
     names,
     thumbnail::{self, Thumbnail},
 };
@@ -29,8 +30,6 @@ use crate::{
     error::AppError,
 };
 
-/// The form field the files come in.
-pub const FILE_FIELD: &str = "file";
 /// What a multipart body adds around its files (boundaries, part headers), on top of
 /// `UPLOAD_MAX_BYTES`, in the body limit of the upload route.
 pub const MULTIPART_OVERHEAD: u64 = 64 * 1024;

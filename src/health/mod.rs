@@ -14,32 +14,27 @@ use axum::{
     extract::State,
     http::{StatusCode, header},
     response::IntoResponse,
-    routing::get,
 };
+use axum_extra::routing::RouterExt;
 use serde_json::json;
 
+use self::paths::{LivePath, ReadyPath};
 use crate::{backends::database, email, state::AppState};
 
 const NO_STORE: (header::HeaderName, &str) = (header::CACHE_CONTROL, "no-store");
 const SMTP_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// The probes' paths (the `healthcheck` command and the home page use them too).
-pub mod paths {
-    pub const LIVE: &str = "/health/live";
-    pub const READY: &str = "/health/ready";
-}
+pub mod paths;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(paths::LIVE, get(live))
-        .route(paths::READY, get(ready))
+    Router::new().typed_get(live).typed_get(ready)
 }
 
-async fn live() -> impl IntoResponse {
+async fn live(_: LivePath) -> impl IntoResponse {
     ([NO_STORE], Json(json!({ "status": "ok" })))
 }
 
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+async fn ready(_: ReadyPath, State(state): State<AppState>) -> impl IntoResponse {
     let database = match database::ping(&state.db).await {
         Ok(()) => "ok",
         Err(error) => {

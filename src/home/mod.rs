@@ -1,11 +1,15 @@
 //! The home page: what this starter includes, with a link to each part.
 
-use axum::{Router, extract::State, routing::get};
+pub mod paths;
+
+use axum::{Router, extract::State};
+use axum_extra::routing::{RouterExt, TypedPath};
 use maud::html;
 
 use crate::{
     auth::{self, AuthUser},
     contacts, email, files, health,
+    home::paths::HomePath,
     state::AppState,
     web::{
         css::CssFragment,
@@ -13,11 +17,8 @@ use crate::{
     },
 };
 
-/// The home page's path (the site header links to it too).
-pub const PATH: &str = "/";
-
 pub fn routes() -> Router<AppState> {
-    Router::new().route(PATH, get(show))
+    Router::new().typed_get(show)
 }
 
 /// Where a link leads, and its text.
@@ -36,7 +37,7 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         "PostgreSQL",
         "SQLx with compile-time checked queries and embedded migrations. With no DATABASE_URL, \
          a private cluster starts under .data/.",
-        Some((health::paths::READY, "Readiness check (JSON)")),
+        Some((health::paths::ReadyPath::PATH, "Readiness check (JSON)")),
     ),
     (
         "Secure defaults",
@@ -63,14 +64,17 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
         "Maud templates with HTML and text parts, queued in PostgreSQL with the change that \
          causes them and delivered over SMTP with retries. In development, read them in the \
          dev mailbox, with previews of every template.",
-        Some((email::paths::MAILBOX, "Open the dev mailbox")),
+        Some((
+            email::mailbox::paths::MailboxPath::PATH,
+            "Open the dev mailbox",
+        )),
     ),
     (
         "Files",
         "Uploads with a progress bar and drag and drop, streamed to S3 or a local folder, \
          types judged by their bytes, thumbnails of images, and downloads only their owner \
          can reach.",
-        Some((files::paths::LIST, "Your files")),
+        Some((files::paths::ListPath::PATH, "Your files")),
     ),
     (
         "CSS per component",
@@ -80,11 +84,18 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
     ),
 ];
 
-async fn show(State(state): State<AppState>, user: Option<AuthUser>, layout: PageLayout) -> Page {
+async fn show(
+    _: HomePath,
+    State(state): State<AppState>,
+    user: Option<AuthUser>,
+    layout: PageLayout,
+) -> Page {
     let production = state.config.app_env.is_production();
     let shown_link = |link: &Option<Link>| match *link {
         // Development tools such as the mailbox do not exist in production: no links to them.
-        Some((href, _)) if production && href.starts_with(email::paths::DEV_PREFIX) => None,
+        Some((href, _)) if production && href.starts_with(email::mailbox::paths::DEV_PREFIX) => {
+            None
+        }
         // Someone signed in has nothing to sign up for (the page would send them home).
         Some((auth::paths::REGISTER, _)) if user.is_some() => {
             Some((auth::paths::ACCOUNT, "Your account"))
@@ -111,7 +122,7 @@ async fn show(State(state): State<AppState>, user: Option<AuthUser>, layout: Pag
                             @if let Some((href, label)) = shown_link(link) {
                                 // The readiness check is JSON, not a page to swap in: the
                                 // browser opens it itself.
-                                @let boost = (href == health::paths::READY).then_some("false");
+                                @let boost = (href == health::paths::ReadyPath::PATH).then_some("false");
                                 p.more { a href=(href) data-hx-boost=[boost] { (label) } }
                             }
                         }

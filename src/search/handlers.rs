@@ -11,6 +11,7 @@ use sqlx::PgPool;
 
 use super::{
     db::{MAX_RANKED, PAGE_SIZE},
+    paths::SearchPath,
     query::{SearchQuery, TooLong},
     results,
     views::{self, Shown, targets},
@@ -30,6 +31,7 @@ pub struct SearchParams {
 }
 
 pub async fn index(
+    _: SearchPath,
     State(db): State<PgPool>,
     user: AuthUser,
     HxTarget(target): HxTarget,

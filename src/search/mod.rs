@@ -8,7 +8,8 @@
 //! ranks (`ts_rank_cd`), counts and highlights one page of matches in one statement;
 //! `results.rs` corrects typos against the vocabulary when the words as typed find next to
 //! nothing; `highlight.rs` makes `ts_headline`'s output safe to show; `views.rs` and
-//! `handlers.rs` are the page and the fragment; `bench/` is `starter bench search`.
+//! `handlers.rs` are the page and the fragment, `paths.rs` its path; `bench/` is
+//! `starter bench search`.
 //!
 //! Only contacts exist so far. Results come in sections, one per kind of record
 //! (`results::Kind`): adding files (by original name) is a generated `tsvector` and an
@@ -22,20 +23,16 @@ pub mod bench;
 pub mod db;
 mod handlers;
 pub mod highlight;
+pub mod paths;
 pub mod query;
 pub mod results;
 mod views;
 
-use axum::{Router, routing::get};
+use axum::Router;
+use axum_extra::routing::RouterExt;
 
 use crate::state::AppState;
 
-/// Every path of the module, written once. (Not `INDEX`: `tests/auth.rs` finds routes by
-/// their constants' names across modules, and `contacts::paths::INDEX` has that one.)
-pub mod paths {
-    pub const SEARCH: &str = "/search";
-}
-
 pub fn routes() -> Router<AppState> {
-    Router::new().route(paths::SEARCH, get(handlers::index))
+    Router::new().typed_get(handlers::index)
 }

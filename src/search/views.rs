@@ -11,7 +11,7 @@ use maud::{Markup, html};
 
 use super::{
     db::MAX_RANKED,
-    paths,
+    paths::SearchPath,
     query::MAX_LEN,
     results::{Correction, Hit, Outcome, Section},
 };
@@ -54,14 +54,14 @@ pub fn page(typed: &str, results: Markup) -> Markup {
 
 fn search_form(typed: &str) -> Markup {
     html! {
-        form.search-form method="get" action=(paths::SEARCH) role="search" {
+        form.search-form method="get" action=(SearchPath) role="search" {
             label for=(INPUT_ID) { "Search your contacts" }
             div.controls {
                 input #(INPUT_ID) type="search" name="q" value=(typed)
                     autocomplete="off" spellcheck="false" data-search-box
                     placeholder="Name, email, company or notes"
                     aria-describedby="search-tips"
-                    data-hx-get=(paths::SEARCH)
+                    data-hx-get=(SearchPath)
                     data-hx-trigger="input changed delay:300ms, search"
                     data-hx-target={ "#" (targets::RESULTS) }
                     data-hx-sync="this:replace"
@@ -201,7 +201,7 @@ pub fn search_url(query: &str, page: u32) -> String {
     } else {
         serde_urlencoded::to_string([("q", query)])
     };
-    format!("{}?{}", paths::SEARCH, encoded.unwrap_or_default())
+    format!("{SearchPath}?{}", encoded.unwrap_or_default())
 }
 
 inventory::submit! { CssFragment::new("search-page", r#"

@@ -3,11 +3,13 @@
 //!
 //! [`Cursor`] is where a page starts: the sort key and id of the row before it. It travels in
 //! the URL (`?after=`) as opaque URL-safe text; one that was not made by [`Cursor::encode`]
-//! decodes to `None`, which a handler answers with a 400.
+//! decodes to `None`, which [`Cursor::from_param`] answers with a 400.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::error::AppError;
 
 /// A sort key that can travel in a cursor.
 pub trait CursorKey: Sized {
@@ -51,6 +53,20 @@ impl<K: CursorKey> Cursor<K> {
     /// The cursor as it goes into a URL.
     pub fn encode(&self) -> String {
         URL_SAFE_NO_PAD.encode(format!("{}\n{}", self.id, self.key.to_text()))
+    }
+
+    /// The cursor of a list's `?after=` parameter: none without one, and a 400 for one that
+    /// was not made by [`Cursor::encode`] (a link cut short or edited by hand).
+    pub fn from_param(after: Option<&str>) -> Result<Option<Self>, AppError> {
+        after
+            .map(|text| {
+                Self::decode(text).ok_or_else(|| {
+                    AppError::BadRequest(
+                        "That page link is broken. Start again from the list.".into(),
+                    )
+                })
+            })
+            .transpose()
     }
 
     /// A cursor from a URL; `None` if it was not made by [`Cursor::encode`].
@@ -131,6 +147,11 @@ mod tests {
         }
         let bad_time = URL_SAFE_NO_PAD.encode(format!("{}\nsoon", Uuid::nil()));
         assert_eq!(Cursor::<OffsetDateTime>::decode(&bad_time), None);
+        assert!(matches!(
+            Cursor::<OffsetDateTime>::from_param(Some(&bad_time)),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(Cursor::<String>::from_param(None), Ok(None)));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The files page in a real browser: a chosen image is uploaded through htmx and its
 //! thumbnail appears in the list; files dropped onto the form are sent at once, with the
 //! progress bar moving; a file over the limit is stopped before it is sent; an image opened
-//! in the browser shows under its sandbox; every state of the pages passes axe.
+//! in the browser shows under its sandbox; every state of the pages passes axe; the list's
+//! next page loads as its last row scrolls into view.
 
 use app::auth::db::Role;
 use fantoccini::Locator;
@@ -161,4 +162,52 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
 
     browser.close().await;
     audit.assert_clean();
+}
+
+#[tokio::test]
+async fn browser_the_files_list_loads_older_files_as_it_scrolls() {
+    let storage = TestStorage::local();
+    let variables = storage.variables();
+    let config: Vec<(&str, &str)> = variables
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let app = ServedApp::start_with(test_config(&config)).await;
+    create_user(&app.state.db, "ada@example.com", Role::User).await;
+    // Records alone are enough to page through: 53 files, a page and three more.
+    sqlx::query(
+        "INSERT INTO files (owner_id, original_name, content_type, size_bytes, sha256, \
+         storage_key, created_at) \
+         SELECT users.id, 'file-' || lpad(n::text, 2, '0') || '.txt', 'text/plain', 1, \
+                sha256('x'::bytea), 'files/' || gen_random_uuid(), now() - n * interval '1 minute' \
+         FROM users, generate_series(0, 52) AS n WHERE users.email = 'ada@example.com'",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let browser = Browser::start().await;
+    browser.log_in(&app, "ada@example.com", PASSWORD).await;
+
+    browser.client.goto(&app.url("/files")).await.unwrap();
+    browser
+        .wait_for("return document.querySelectorAll('.file-list td.name a').length === 50;")
+        .await;
+    browser
+        .eval("document.querySelector('#files-more').scrollIntoView(); return true;")
+        .await;
+    browser
+        .wait_for("return document.querySelectorAll('.file-list td.name a').length === 53;")
+        .await;
+    let names = listed_names(&browser).await;
+    assert_eq!(names[0], "file-00.txt");
+    assert_eq!(names[52], "file-52.txt");
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#files-more') === null;")
+            .await,
+        Value::Bool(true)
+    );
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
 }

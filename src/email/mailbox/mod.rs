@@ -1,26 +1,30 @@
 //! The dev mailbox at `/dev/mailbox` (development and test only; 404 in production): every
 //! message of the outbox, whichever transport delivered it, with its HTML, text and raw MIME;
-//! and `/dev/mailbox/previews`, every template rendered with sample data.
+//! and `/dev/mailbox/previews`, every template rendered with sample data. Its paths are in
+//! `paths.rs`, its pages in `views.rs`.
 //!
 //! A message's HTML is shown in a sandboxed frame whose document has its own restrictive CSP,
 //! so its markup can neither run script nor touch the app's page. Its links open in a new
 //! tab (the app refuses to be framed, even by itself), and the addresses in its text part
 //! are links.
 
+pub mod paths;
 mod views;
 
 use std::sync::Arc;
 
 use axum::{
-    extract::{FromRef, FromRequestParts, Path, State},
+    extract::{FromRef, FromRequestParts, State},
     http::{HeaderValue, header, request::Parts},
     response::{Html, IntoResponse, Redirect, Response},
 };
+use axum_extra::routing::TypedPath;
 use maud::html;
-use uuid::Uuid;
-
 use sqlx::PgPool;
 
+use self::paths::{
+    ClearPath, MailboxPath, MessageHtmlPath, MessagePath, PreviewHtmlPath, PreviewsPath,
+};
 use super::{Mailer, db, templates::EmailPreview};
 use crate::{
     config::Config,
@@ -81,6 +85,7 @@ where
 }
 
 pub async fn index(
+    _: MailboxPath,
     _: DevOnly,
     State(db): State<PgPool>,
     layout: PageLayout,
@@ -90,9 +95,9 @@ pub async fn index(
 }
 
 pub async fn show(
+    MessagePath { id }: MessagePath,
     _: DevOnly,
     State(db): State<PgPool>,
-    Path(id): Path<Uuid>,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let message = db::find(&db, id).await?;
@@ -105,15 +110,16 @@ pub async fn show(
 }
 
 pub async fn message_html(
+    MessageHtmlPath { id }: MessageHtmlPath,
     _: DevOnly,
     State(db): State<PgPool>,
-    Path(id): Path<Uuid>,
 ) -> Result<Response, AppError> {
     let message = db::find(&db, id).await?;
     Ok(framed_html(&message.html_body))
 }
 
 pub async fn clear(
+    _: ClearPath,
     _: DevOnly,
     State(db): State<PgPool>,
     flash: Flash,
@@ -122,10 +128,15 @@ pub async fn clear(
     flash
         .success(format!("Mailbox cleared ({deleted} messages)."))
         .await?;
-    Ok(Redirect::to(super::paths::MAILBOX))
+    Ok(Redirect::to(MailboxPath::PATH))
 }
 
-pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayout) -> Page {
+pub async fn previews(
+    _: PreviewsPath,
+    _: DevOnly,
+    State(mailer): State<Mailer>,
+    layout: PageLayout,
+) -> Page {
     let mut previews: Vec<&EmailPreview> = inventory::iter::<EmailPreview>().collect();
     previews.sort_by_key(|preview| preview.name);
     let content = html! {
@@ -137,7 +148,7 @@ pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayo
                 h2 { (preview.name) ": " (email.subject) }
                 div.parts {
                     iframe.frame sandbox=(FRAME_SANDBOX) title={ (preview.name) " (HTML)" }
-                        src=(super::paths::preview_html(preview.name)) {}
+                        src=(PreviewHtmlPath { name: preview.name.to_owned() }) {}
                     pre.text { (linkify(&email.text)) }
                 }
             }
@@ -147,9 +158,9 @@ pub async fn previews(_: DevOnly, State(mailer): State<Mailer>, layout: PageLayo
 }
 
 pub async fn preview_html(
+    PreviewHtmlPath { name }: PreviewHtmlPath,
     _: DevOnly,
     State(mailer): State<Mailer>,
-    Path(name): Path<String>,
 ) -> Result<Response, AppError> {
     let preview = inventory::iter::<EmailPreview>()
         .find(|preview| preview.name == name)

@@ -3,11 +3,9 @@
 use maud::{Markup, html};
 use time::OffsetDateTime;
 
+use super::paths::{ClearPath, MailboxPath, MessageHtmlPath, MessagePath, PreviewsPath};
 use crate::{
-    email::{
-        db::{EmailStatus, MailboxEntry, StoredEmail},
-        paths,
-    },
+    email::db::{EmailStatus, MailboxEntry, StoredEmail},
     web::{
         components::{data_table, empty_state},
         css::CssFragment,
@@ -19,9 +17,9 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
     html! {
         div.mailbox-header {
             h1 { "Mailbox" }
-            a href=(paths::PREVIEWS) { "Template previews" }
+            a href=(PreviewsPath) { "Template previews" }
             @if !messages.is_empty() {
-                form method="post" action=(paths::MAILBOX_CLEAR) {
+                form method="post" action=(ClearPath) {
                     button.action-button.__secondary type="submit" { "Clear all" }
                 }
             }
@@ -34,7 +32,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
                 @for message in messages {
                     tr {
                         td { (message.to_addresses.join(", ")) }
-                        td { a href=(paths::message(message.id)) { (message.subject) } }
+                        td { a href=(MessagePath { id: message.id }) { (message.subject) } }
                         td { (message.template) }
                         td { (timestamp(message.created_at)) }
                         td { (status_badge(message.status, message.attempts)) }
@@ -49,7 +47,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
 pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
     let raw = String::from_utf8_lossy(&message.raw_message);
     html! {
-        p { a href=(paths::MAILBOX) { "← Mailbox" } }
+        p { a href=(MailboxPath) { "← Mailbox" } }
         h1 { (message.subject) }
         dl.message-meta {
             dt { "From" } dd { (message.from_address) }
@@ -68,7 +66,7 @@ pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
         section.email-preview {
             h2 { "HTML" }
             iframe.frame sandbox=(sandbox) title="HTML part"
-                src=(paths::message_html(message.id)) {}
+                src=(MessageHtmlPath { id: message.id }) {}
         }
         section.email-preview {
             h2 { "Text" }

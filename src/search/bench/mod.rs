@@ -31,7 +31,7 @@ use uuid::Uuid;
 use self::report::{footer, header, time};
 use super::{
     db::{self, CONTACTS_SQL, MAX_RANKED},
-    paths,
+    paths::SearchPath,
     query::SearchQuery,
     results,
     views::targets,
@@ -214,7 +214,7 @@ impl SignedIn {
     async fn search(&self, text: &str) -> anyhow::Result<()> {
         let response = self
             .client
-            .get(format!("{}{}", self.base, paths::SEARCH))
+            .get(format!("{}{SearchPath}", self.base))
             .query(&[("q", text)])
             .header("cookie", &self.cookie)
             .header("hx-request", "true")

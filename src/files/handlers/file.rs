@@ -1,0 +1,75 @@
+//! One file's routes: its page, its bytes (downloaded or shown), its thumbnail, and deleting
+//! it.
+
+use axum::{extract::State, response::Response};
+use axum_extra::routing::TypedPath;
+
+use super::find;
+use crate::{
+    auth::AuthUser,
+    error::AppError,
+    files::{
+        error::FileError,
+        ops,
+        paths::{DeletePath, DownloadPath, FilePath, ListPath, ThumbnailPath, ViewPath},
+        serving::{self, Purpose},
+        views,
+    },
+    state::AppState,
+    web::{
+        flash::Flash,
+        htmx::{Wants, redirect},
+        layout::{Page, PageLayout},
+    },
+};
+
+pub async fn show(
+    FilePath { id }: FilePath,
+    State(state): State<AppState>,
+    user: AuthUser,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    let file = find(&state, &user, id).await?;
+    Ok(layout
+        .render(&file.original_name, views::file::page(&file))
+        .await)
+}
+
+pub async fn download(
+    DownloadPath { id }: DownloadPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Response, FileError> {
+    let file = find(&state, &user, id).await?;
+    serving::file(&state.storage, &file, Purpose::Download).await
+}
+
+pub async fn view(
+    ViewPath { id }: ViewPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Response, FileError> {
+    let file = find(&state, &user, id).await?;
+    serving::file(&state.storage, &file, Purpose::View).await
+}
+
+pub async fn thumbnail(
+    ThumbnailPath { id }: ThumbnailPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Response, FileError> {
+    let file = find(&state, &user, id).await?;
+    serving::thumbnail(&state.storage, &file).await
+}
+
+pub async fn delete(
+    DeletePath { id }: DeletePath,
+    State(state): State<AppState>,
+    user: AuthUser,
+    flash: Flash,
+    wants: Wants,
+) -> Result<Response, FileError> {
+    let name = ops::delete(&state.db, &state.storage, user.id, id).await?;
+    flash.success(format!("Deleted {name}.")).await?;
+    Ok(redirect(wants, ListPath::PATH))
+}

@@ -1,0 +1,70 @@
+//! Every path of the files module, declared once as a typed path: the router mounts each
+//! handler on its type (`typed_get`), the handler receives the parsed path (an id that is not
+//! a UUID is a 404, like a file that is someone else's), and a link is the same type displayed
+//! (`DownloadPath { id }.to_string()`). No path of this module is written anywhere else.
+
+use axum_extra::routing::TypedPath;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// `/files`: the list with the upload form (GET, with `?after=` for a later page), and where
+/// uploads are posted.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/files")]
+pub struct ListPath;
+
+/// A file's own page: its details, and the links to download, open or delete it.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}", rejection(AppError))]
+pub struct FilePath {
+    pub id: Uuid,
+}
+
+/// The file itself, as an attachment.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}/download", rejection(AppError))]
+pub struct DownloadPath {
+    pub id: Uuid,
+}
+
+/// The file shown in the browser, for the types that may be (see `serving`).
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}/view", rejection(AppError))]
+pub struct ViewPath {
+    pub id: Uuid,
+}
+
+/// The thumbnail of an image.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}/thumbnail", rejection(AppError))]
+pub struct ThumbnailPath {
+    pub id: Uuid,
+}
+
+/// Where the file page's delete form posts.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}/delete", rejection(AppError))]
+pub struct DeletePath {
+    pub id: Uuid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_the_routes_filled_in() {
+        let id = Uuid::nil();
+        assert_eq!(ListPath.to_string(), "/files");
+        assert_eq!(
+            FilePath { id }.to_string(),
+            "/files/00000000-0000-0000-0000-000000000000"
+        );
+        assert_eq!(
+            ThumbnailPath { id }.to_string(),
+            "/files/00000000-0000-0000-0000-000000000000/thumbnail"
+        );
+    }
+}

@@ -1,0 +1,55 @@
+//! The files pages, one file per page: `list.rs` the list of files, `upload.rs` the upload
+//! form above it, `file.rs` a file's own page; each with its CSS. Every user-supplied string
+//! (a file's name) goes through Maud, which escapes it.
+
+pub mod file;
+pub mod list;
+mod upload;
+
+use time::OffsetDateTime;
+
+use crate::humanize;
+
+/// A size as people read it: "1.5 KB".
+fn size(bytes: i64) -> String {
+    humanize::bytes(u64::try_from(bytes).unwrap_or_default())
+}
+
+/// When a file was uploaded, to the minute, in UTC.
+fn timestamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use scraper::{Html, Selector};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    use crate::{config::UploadConfig, files::db::FileRecord};
+
+    pub fn record(name: &str, content_type: &str, thumbnail: bool) -> FileRecord {
+        FileRecord {
+            id: Uuid::new_v4(),
+            original_name: name.into(),
+            content_type: content_type.into(),
+            size_bytes: 1536,
+            sha256: vec![0xab; 32],
+            storage_key: "files/x".into(),
+            thumbnail_key: thumbnail.then(|| "files/x.thumbnail".into()),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    pub fn config() -> UploadConfig {
+        UploadConfig {
+            max_bytes: 25 << 20,
+            allowed_types: vec!["image/png".into(), "application/pdf".into()],
+        }
+    }
+
+    pub fn select<'a>(doc: &'a Html, selector: &str) -> Vec<scraper::ElementRef<'a>> {
+        doc.select(&Selector::parse(selector).unwrap()).collect()
+    }
+}
