@@ -1,45 +1,87 @@
 //! Every path of the accounts module, declared once as a typed path: the router mounts each
-//! handler on its type (`typed_get`), and links, form actions and mail use the same type's
-//! `PATH` (these paths have no parameters), or the constants below where other modules keep
-//! links in constants (the navigation).
+//! handler on its type (`typed_get`), and links, form actions and mail use the type's `PATH`
+//! (these paths have no parameters), or the constant beside it where other modules keep links
+//! in constants (the navigation).
 
 use axum_extra::routing::TypedPath;
 
 /// Where a visitor goes when there is nowhere better (after logging out, say).
 pub const SITE_ROOT: &str = "/";
 
-macro_rules! paths {
-    ($($(#[$doc:meta])* $name:ident $constant:ident = $path:literal;)*) => {$(
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, TypedPath)]
-        #[typed_path($path)]
-        pub struct $name;
+/// The sign-up form, and where it posts.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/register")]
+pub struct RegisterPath;
+pub const REGISTER: &str = RegisterPath::PATH;
 
-        pub const $constant: &str = $name::PATH;
-    )*};
-}
+/// The link in the confirmation mail (`?token=`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/confirm")]
+pub struct ConfirmPath;
+pub const CONFIRM: &str = ConfirmPath::PATH;
 
-paths! {
-    /// The sign-up form, and where it posts.
-    RegisterPath REGISTER = "/register";
-    /// The link in the confirmation mail (`?token=`).
-    ConfirmPath CONFIRM = "/confirm";
-    /// Asking for a new confirmation link.
-    ConfirmResendPath CONFIRM_RESEND = "/confirm/resend";
-    /// The login form (`?next=`), and where it posts.
-    LoginPath LOGIN = "/login";
-    LogoutPath LOGOUT = "/logout";
-    /// Asking for a password reset link.
-    PasswordForgotPath PASSWORD_FORGOT = "/password/forgot";
-    /// The link in the reset mail (`?token=`), and where its form posts.
-    PasswordResetPath PASSWORD_RESET = "/password/reset";
-    /// The account page.
-    AccountPath ACCOUNT = "/account";
-    AccountPasswordPath ACCOUNT_PASSWORD = "/account/password";
-    AccountEmailPath ACCOUNT_EMAIL = "/account/email";
-    EndOtherSessionsPath ACCOUNT_END_OTHER_SESSIONS = "/account/sessions/end-others";
-    /// The administrators' list of users.
-    AdminUsersPath ADMIN_USERS = "/admin/users";
-    /// On-blur checks of the email and new-password fields of every account form.
-    ValidatePath VALIDATE = "/auth/validate";
-}
+/// Asking for a new confirmation link.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/confirm/resend")]
+pub struct ConfirmResendPath;
+pub const CONFIRM_RESEND: &str = ConfirmResendPath::PATH;
+
+/// The login form (`?next=`), and where it posts.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login")]
+pub struct LoginPath;
+pub const LOGIN: &str = LoginPath::PATH;
+
+/// Ends the session.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/logout")]
+pub struct LogoutPath;
+pub const LOGOUT: &str = LogoutPath::PATH;
+
+/// Asking for a password reset link.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/password/forgot")]
+pub struct PasswordForgotPath;
+pub const PASSWORD_FORGOT: &str = PasswordForgotPath::PATH;
+
+/// The link in the reset mail (`?token=`), and where its form posts.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/password/reset")]
+pub struct PasswordResetPath;
+pub const PASSWORD_RESET: &str = PasswordResetPath::PATH;
+
+/// The account page.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account")]
+pub struct AccountPath;
+pub const ACCOUNT: &str = AccountPath::PATH;
+
+/// Changing the password.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/password")]
+pub struct AccountPasswordPath;
+pub const ACCOUNT_PASSWORD: &str = AccountPasswordPath::PATH;
+
+/// Changing the address.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/email")]
+pub struct AccountEmailPath;
+pub const ACCOUNT_EMAIL: &str = AccountEmailPath::PATH;
+
+/// Logging out every other session.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/sessions/end-others")]
+pub struct EndOtherSessionsPath;
+pub const ACCOUNT_END_OTHER_SESSIONS: &str = EndOtherSessionsPath::PATH;
+
+/// The administrators' list of users.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/admin/users")]
+pub struct AdminUsersPath;
+pub const ADMIN_USERS: &str = AdminUsersPath::PATH;
+
+/// On-blur checks of the email and new-password fields of every account form.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/auth/validate")]
+pub struct ValidatePath;
+pub const VALIDATE: &str = ValidatePath::PATH;
