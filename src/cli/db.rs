@@ -21,8 +21,10 @@ pub(crate) enum DbAction {
 
 /// `migrate`: a deployment's step before it starts the new version (`serve` migrates too).
 pub(crate) async fn migrate(config: Config) -> anyhow::Result<()> {
-    super::migrated_database(&config).await?;
+    let database = super::migrated_database(&config).await?;
     tracing::info!("migrations applied");
+    // Only now: dropping it stops the embedded cluster, if any.
+    drop(database);
     Ok(())
 }
 
