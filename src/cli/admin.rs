@@ -9,13 +9,13 @@ use crate::{
 };
 
 #[derive(Subcommand)]
-pub(crate) enum AdminAction {
+pub(super) enum AdminAction {
     /// Make EMAIL an administrator: promote its account, or create a confirmed one with a
     /// generated password (printed once).
     Create { email: String },
 }
 
-pub(crate) async fn run(config: Config, action: AdminAction) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, action: AdminAction) -> anyhow::Result<()> {
     let AdminAction::Create { email } = action;
     let database = super::migrated_database(&config).await?;
     match create_admin::create_or_promote(&database.pool, &email).await? {

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use crate::{config::Config, search};
 
 #[derive(Subcommand)]
-pub(crate) enum BenchFeature {
+pub(super) enum BenchFeature {
     /// Seed 100,000 contacts and time search queries: the function, the HTTP route, and a
     /// plain ILIKE scan (p50/p95/p99), with the indexes the plan uses.
     Search {
@@ -21,7 +21,7 @@ pub(crate) enum BenchFeature {
     },
 }
 
-pub(crate) async fn run(config: Config, feature: BenchFeature) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, feature: BenchFeature) -> anyhow::Result<()> {
     let BenchFeature::Search {
         contacts,
         others,

@@ -11,7 +11,7 @@ use crate::{
 };
 
 #[derive(Subcommand)]
-pub(crate) enum DbAction {
+pub(super) enum DbAction {
     /// Drop the database, create it again, migrate it and seed it. Refused in production.
     Reset,
     /// Create the demo account (demo@example.com, password demo-password) with contacts and
@@ -20,7 +20,7 @@ pub(crate) enum DbAction {
 }
 
 /// `migrate`: a deployment's step before it starts the new version (`serve` migrates too).
-pub(crate) async fn migrate(config: Config) -> anyhow::Result<()> {
+pub(super) async fn migrate(config: Config) -> anyhow::Result<()> {
     let database = super::migrated_database(&config).await?;
     tracing::info!("migrations applied");
     // Only now: dropping it stops the embedded cluster, if any.
@@ -28,7 +28,7 @@ pub(crate) async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) async fn run(config: Config, action: DbAction) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, action: DbAction) -> anyhow::Result<()> {
     let database = match action {
         DbAction::Reset => {
             let database = Database::recreate(&config.database, config.app_env).await?;

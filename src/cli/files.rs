@@ -5,14 +5,14 @@ use clap::Subcommand;
 use crate::{backends::storage::Storage, config::Config, files::cleanup, humanize};
 
 #[derive(Subcommand)]
-pub(crate) enum FilesAction {
+pub(super) enum FilesAction {
     /// Bring storage and the files table back into agreement: finish deletions that were cut
     /// short, remove stored objects no record names and uploads a crash left half-received
     /// (the server does this every hour too).
     Cleanup,
 }
 
-pub(crate) async fn run(config: Config, action: FilesAction) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, action: FilesAction) -> anyhow::Result<()> {
     let FilesAction::Cleanup = action;
     let database = super::migrated_database(&config).await?;
     let storage = Storage::from_config(&config.storage)?;

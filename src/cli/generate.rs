@@ -6,7 +6,7 @@ use std::{path::Path, process::ExitCode};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
-pub(crate) enum Generate {
+pub(super) enum Generate {
     /// A feature module like src/contacts/: routes, handlers, views, queries scoped by owner,
     /// a migration and tests; registered in src/lib.rs.
     Resource {
@@ -31,7 +31,7 @@ pub(crate) enum Generate {
 }
 
 /// Runs without configuration, database or async runtime: it only reads and writes files.
-pub(crate) fn run(what: Generate) -> ExitCode {
+pub(super) fn run(what: Generate) -> ExitCode {
     let root = Path::new(".");
     let (written, next) = match what {
         Generate::Resource {

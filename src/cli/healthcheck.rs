@@ -11,7 +11,7 @@ use std::{
 use crate::{config::Config, health::paths::LIVE};
 
 /// A plain HTTP/1.1 GET, so the check needs no client library and no runtime.
-pub(crate) fn run(config: &Config) -> ExitCode {
+pub(super) fn run(config: &Config) -> ExitCode {
     let host = match config.host {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),

@@ -17,7 +17,7 @@ use crate::{
 };
 
 /// Queues a test message and makes one delivery attempt right here.
-pub(crate) async fn run(config: Config, address: &str) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, address: &str) -> anyhow::Result<()> {
     let recipient: Mailbox = address
         .parse()
         .with_context(|| format!("{address:?} is not an email address"))?;

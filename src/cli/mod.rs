@@ -3,9 +3,9 @@
 //!
 //! [`Cli`] is what `main` parses; [`Cli::run`] loads the configuration and hands the command
 //! to its file here, one file per command group (`serve.rs`, `db.rs`, ...). Each command that
-//! needs the database opens it with [`migrated_database`], so that every one of them works on
-//! a fresh clone (embedded PostgreSQL) as on a deployment (`DATABASE_URL`) and never runs on
-//! an unmigrated schema.
+//! works on the app's database opens it with [`migrated_database`], so that every one of them
+//! works on a fresh clone (embedded PostgreSQL) as on a deployment (`DATABASE_URL`) and never
+//! on an unmigrated schema.
 
 mod admin;
 mod bench;
@@ -151,7 +151,7 @@ impl Command {
 
 /// The app's database, migrated: the one configured by `DATABASE_URL`, or in development the
 /// embedded cluster (kept running while the value lives).
-pub(crate) async fn migrated_database(config: &Config) -> anyhow::Result<Database> {
+async fn migrated_database(config: &Config) -> anyhow::Result<Database> {
     let database = Database::open(&config.database, config.app_env).await?;
     database.migrate().await?;
     Ok(database)

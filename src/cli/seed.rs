@@ -7,7 +7,7 @@ use clap::Subcommand;
 use crate::{config::Config, contacts};
 
 #[derive(Subcommand)]
-pub(crate) enum SeedData {
+pub(super) enum SeedData {
     /// Add COUNT fake contacts (names, companies, addresses, phones, notes) to an account.
     Contacts {
         /// The account's address; it must exist already.
@@ -18,7 +18,7 @@ pub(crate) enum SeedData {
     },
 }
 
-pub(crate) async fn run(config: Config, data: SeedData) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config, data: SeedData) -> anyhow::Result<()> {
     let SeedData::Contacts { user, count } = data;
     let database = super::migrated_database(&config).await?;
     let started = Instant::now();

@@ -20,7 +20,7 @@ use crate::{
 /// After the HTTP server has drained, how much longer the email worker may take to stop.
 const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
 
-pub(crate) async fn run(config: Config) -> anyhow::Result<()> {
+pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
     let database = super::migrated_database(&config).await?;
 
