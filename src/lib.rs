@@ -2,10 +2,11 @@
 //!
 //! The whole request path starts here: [`routes`] lists every feature module's routes (one
 //! line each) and [`with_middleware`] wraps them in the layers every request passes through,
-//! outermost first. `main.rs` serves [`app`]; the integration tests drive the same function.
+//! outermost first. `cli::serve` serves [`app`]; the integration tests drive the same function.
 
 pub mod auth;
 pub mod backends;
+pub mod cli;
 pub mod config;
 pub mod contacts;
 pub mod demo;

@@ -1,0 +1,94 @@
+//! `serve` (the default command): migrate, then serve HTTP with the background workers beside
+//! the server, until SIGINT/SIGTERM; then drain requests and stop the workers in turn.
+
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+
+use crate::{
+    AppState, app,
+    config::Config,
+    email::worker::{DeliveryWorker, RetryPolicy},
+    files::cleanup,
+    jobs,
+    server::{serve, shutdown_signal},
+};
+
+/// After the HTTP server has drained, how much longer the email worker may take to stop.
+const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
+
+pub(super) async fn run(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let database = super::migrated_database(&config).await?;
+
+    let address = SocketAddr::new(config.host, config.port);
+    let grace = config.http.shutdown_timeout;
+    let production = config.app_env.is_production();
+    let listens_on_loopback = config.host.is_loopback();
+    let retry_policy = RetryPolicy::from_config(&config.email);
+    let cleanup_grace = cleanup::grace_period(config.http.request_timeout);
+    let state = AppState::new(config, database.pool.clone())?;
+    state.storage.prepare().await?;
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
+
+    let shutdown = state.shutdown.clone();
+    let worker = DeliveryWorker::new(
+        database.pool.clone(),
+        state.mail_transport.clone(),
+        retry_policy,
+    );
+    let worker = tokio::spawn(worker.run(shutdown.clone()));
+    let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
+    let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
+    let files_cleanup = tokio::spawn(cleanup::run_every(
+        database.pool.clone(),
+        state.storage.clone(),
+        cleanup_grace,
+    ));
+
+    if !production && !listens_on_loopback {
+        tracing::warn!(
+            "APP_ENV is not production but the app listens beyond this machine: development \
+             pages such as /dev/mailbox are reachable. Set APP_ENV=production for a deployment."
+        );
+    }
+    tracing::info!(
+        ready_in_ms = started.elapsed().as_millis(),
+        "listening on http://{address}"
+    );
+    let signal = {
+        let shutdown = shutdown.clone();
+        async move {
+            shutdown_signal().await;
+            shutdown.cancel();
+        }
+    };
+    let served = serve(listener, app(state), signal, grace).await;
+    // The worker was told to stop with the server and has had the whole drain to finish the
+    // message in hand; a few more seconds at most.
+    shutdown.cancel();
+    if tokio::time::timeout(WORKER_STOP_GRACE, worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the email worker did not stop in time");
+    }
+    // It hands the job in hand back at once on shutdown; this only bounds the wait for that.
+    if tokio::time::timeout(WORKER_STOP_GRACE, jobs_worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the jobs worker did not stop in time");
+    }
+    session_cleanup.abort();
+    files_cleanup.abort();
+    // Closing the pool, then dropping the database, stops the embedded cluster, if any.
+    database.pool.close().await;
+    drop(database);
+    Ok(served?)
+}

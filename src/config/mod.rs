@@ -1,0 +1,128 @@
+//! Typed configuration, read once at startup from the environment (and `.env`, which `main`
+//! loads before anything else).
+//!
+//! Every variable has a development default except those a production deployment must choose.
+//! A missing or malformed variable stops startup with one line naming it and what it expects.
+//! Secrets are wrapped in [`SecretString`] so that `Debug` and logs never show them.
+//!
+//! One file per section of `.env.example`, each naming, parsing, defaulting and checking its
+//! variables: `app.rs` (environment, address, base URL), `database.rs`, `http.rs`,
+//! `http_client.rs` (outgoing HTTP, breached passwords), `log.rs`, `email.rs`, `storage.rs`
+//! (files and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`. They
+//! read through one [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads
+//! the sections in turn; `tests.rs` checks the whole, `.env.example` included.
+
+mod app;
+mod database;
+mod email;
+mod env;
+mod http;
+mod http_client;
+mod jobs;
+mod live;
+mod log;
+mod sessions;
+mod storage;
+#[cfg(test)]
+mod tests;
+
+use std::net::IpAddr;
+
+use secrecy::SecretString;
+
+use self::{app::App, env::Env};
+pub use self::{
+    app::AppEnv,
+    database::DatabaseConfig,
+    email::{EmailConfig, SmtpConfig, SmtpSecurity},
+    http::HttpConfig,
+    http_client::{BreachedPasswordsConfig, HttpClientConfig},
+    jobs::JobsConfig,
+    live::LiveConfig,
+    log::{LogConfig, LogFormat},
+    sessions::SessionConfig,
+    storage::{S3Config, StorageConfig, UploadConfig},
+};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub host: IpAddr,
+    pub port: u16,
+    /// Absolute URL the app is reached at, without a trailing slash; used for links in email.
+    pub base_url: String,
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+    pub email: EmailConfig,
+    pub sessions: SessionConfig,
+    pub http_client: HttpClientConfig,
+    pub breached_passwords: BreachedPasswordsConfig,
+    pub storage: StorageConfig,
+    pub uploads: UploadConfig,
+    /// `None`: pub/sub, rate limits and the cache stay in this process (one instance only).
+    pub valkey_url: Option<SecretString>,
+    pub live: LiveConfig,
+    pub jobs: JobsConfig,
+}
+
+/// A variable that is missing or does not parse. Its `Display` is the one line startup prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, which returns a variable's value if it is set.
+    /// Tests pass a map here instead of touching the process environment.
+    ///
+    /// Sections are read in a fixed order and the first error stops the reading, so with
+    /// several variables wrong at once the same one is always reported.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env::new(&lookup);
+        let App {
+            app_env,
+            host,
+            port,
+            base_url,
+        } = App::read(&env)?;
+        let production = app_env.is_production();
+        let database = DatabaseConfig::read(&env, production)?;
+        let http = HttpConfig::read(&env)?;
+        let log = LogConfig::read(&env, production)?;
+        let email = EmailConfig::read(&env, production)?;
+        let sessions = SessionConfig::read(&env, production)?;
+        let http_client = HttpClientConfig::read(&env)?;
+        let breached_passwords = BreachedPasswordsConfig::read(&env, app_env)?;
+        let storage = StorageConfig::read(&env)?;
+        let uploads = UploadConfig::read(&env)?;
+        let valkey_url = live::valkey_url(&env)?;
+        let live = LiveConfig::read(&env)?;
+        let jobs = JobsConfig::read(&env)?;
+        Ok(Self {
+            app_env,
+            host,
+            port,
+            base_url,
+            database,
+            http,
+            log,
+            email,
+            sessions,
+            http_client,
+            breached_passwords,
+            storage,
+            uploads,
+            valkey_url,
+            live,
+            jobs,
+        })
+    }
+}

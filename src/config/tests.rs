@@ -1,0 +1,214 @@
+//! The configuration read as a whole: defaults, the one-line errors, production's required
+//! variables, secrets kept out of `Debug`, and `.env.example` naming every variable read.
+
+use std::{cell::RefCell, collections::HashMap, path::PathBuf, time::Duration};
+
+use secrecy::ExposeSecret;
+
+use super::*;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn defaults_serve_development_on_localhost() {
+    let config = config(&[]).unwrap();
+    assert_eq!(config.app_env, AppEnv::Development);
+    assert_eq!(config.port, 3000);
+    assert_eq!(config.host.to_string(), "127.0.0.1");
+    assert_eq!(config.base_url, "http://localhost:3000");
+    assert!(config.database.url.is_none());
+    assert_eq!(config.log.format, LogFormat::Text);
+}
+
+#[test]
+fn a_malformed_variable_is_named_with_what_it_expects() {
+    let error = config(&[("PORT", "eighty")]).unwrap_err();
+    assert_eq!(error.variable, "PORT");
+    assert_eq!(
+        error.to_string(),
+        "PORT: expected a port number from 1 to 65535, got \"eighty\""
+    );
+
+    for (name, value) in [
+        ("APP_ENV", "staging"),
+        ("HOST", "localhost:3000"),
+        ("PORT", "0"),
+        ("APP_BASE_URL", "example.com"),
+        ("DATABASE_URL", "mysql://localhost/app"),
+        ("DATABASE_MAX_CONNECTIONS", "-1"),
+        ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
+        ("REQUEST_TIMEOUT_SECS", "0"),
+        ("LOG_FORMAT", "xml"),
+        ("EMAIL_FROM", "not an address"),
+        ("SMTP_SECURITY", "ssl"),
+        ("SMTP_PORT", "smtp"),
+        ("SMTP_PASSWORD", "only-the-password"),
+        ("EMAIL_MAX_ATTEMPTS", "0"),
+        ("SESSION_COOKIE_SECURE", "yes"),
+        ("S3_PRESIGNED_URL_SECS", "604801"),
+        ("UPLOAD_MAX_BYTES", "25MB"),
+        ("UPLOAD_ALLOWED_TYPES", "png, image/jpeg"),
+    ] {
+        let error = config(&[(name, value)]).unwrap_err();
+        assert_eq!(error.variable, name, "{name}={value}");
+        assert!(!error.to_string().contains('\n'));
+    }
+}
+
+#[test]
+fn production_requires_its_own_database_base_url_and_smtp() {
+    let error = config(&[("APP_ENV", "production")]).unwrap_err();
+    assert_eq!(error.variable, "APP_BASE_URL");
+
+    let error = config(&[
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://example.com/"),
+    ])
+    .unwrap_err();
+    assert_eq!(error.variable, "DATABASE_URL");
+
+    let error = config(&[
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://example.com/"),
+        ("DATABASE_URL", "postgres://app:pw@db/app"),
+    ])
+    .unwrap_err();
+    assert_eq!(error.variable, "SMTP_HOST");
+
+    let config = config(&[
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://example.com/"),
+        ("DATABASE_URL", "postgres://app:pw@db/app"),
+        ("SMTP_HOST", "smtp.example.com"),
+    ])
+    .unwrap();
+    assert_eq!(config.base_url, "https://example.com");
+    assert_eq!(config.log.format, LogFormat::Json);
+}
+
+#[test]
+fn smtp_defaults_follow_the_host_and_security() {
+    assert!(config(&[]).unwrap().email.smtp.is_none());
+
+    let local = config(&[("SMTP_HOST", "127.0.0.1"), ("SMTP_PORT", "1025")]).unwrap();
+    let smtp = local.email.smtp.unwrap();
+    assert_eq!(smtp.security, SmtpSecurity::None);
+    assert_eq!(smtp.port, 1025);
+
+    let remote = config(&[("SMTP_HOST", "smtp.example.com")]).unwrap();
+    let smtp = remote.email.smtp.unwrap();
+    assert_eq!(smtp.security, SmtpSecurity::StartTls);
+    assert_eq!(smtp.port, 587);
+
+    let tls = config(&[("SMTP_HOST", "smtp.example.com"), ("SMTP_SECURITY", "tls")]).unwrap();
+    assert_eq!(tls.email.smtp.unwrap().port, 465);
+
+    let from = config(&[("EMAIL_FROM", "Acme <hello@acme.example>")]).unwrap();
+    assert_eq!(from.email.from.to_string(), "Acme <hello@acme.example>");
+}
+
+#[test]
+fn storage_is_the_local_folder_unless_an_s3_endpoint_is_set() {
+    let local = config(&[]).unwrap();
+    assert!(local.storage.s3.is_none());
+    assert_eq!(local.storage.local_dir, PathBuf::from(".data/uploads"));
+    assert_eq!(local.uploads.max_bytes, 25 * 1024 * 1024);
+    assert!(
+        local
+            .uploads
+            .allowed_types
+            .contains(&"image/png".to_owned())
+    );
+    assert!(
+        !local
+            .uploads
+            .allowed_types
+            .contains(&"text/html".to_owned())
+    );
+
+    let s3 = config(&[
+        ("S3_ENDPOINT", "http://127.0.0.1:9000/"),
+        ("S3_BUCKET", "files"),
+        ("S3_ACCESS_KEY", "rustfsadmin"),
+        ("S3_SECRET_KEY", "rustfs-secret"),
+    ])
+    .unwrap();
+    let s3 = s3.storage.s3.unwrap();
+    assert_eq!(s3.endpoint, "http://127.0.0.1:9000");
+    assert_eq!(s3.region, "us-east-1");
+    assert_eq!(s3.presigned_url_ttl, Duration::from_secs(60));
+    assert!(!format!("{s3:?}").contains("rustfs-secret"));
+
+    let no_keys = config(&[("S3_ENDPOINT", "http://127.0.0.1:9000")]).unwrap_err();
+    assert_eq!(no_keys.variable, "S3_ACCESS_KEY");
+    let bad_bucket = config(&[
+        ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+        ("S3_BUCKET", "My_Files"),
+        ("S3_ACCESS_KEY", "a"),
+        ("S3_SECRET_KEY", "b"),
+    ])
+    .unwrap_err();
+    assert_eq!(bad_bucket.variable, "S3_BUCKET");
+
+    let types = config(&[("UPLOAD_ALLOWED_TYPES", " Image/PNG , application/pdf,")]).unwrap();
+    assert_eq!(
+        types.uploads.allowed_types,
+        ["image/png", "application/pdf"]
+    );
+}
+
+#[test]
+fn empty_values_mean_the_default() {
+    let config = config(&[("PORT", ""), ("DATABASE_URL", "  ")]).unwrap();
+    assert_eq!(config.port, 3000);
+    assert!(config.database.url.is_none());
+}
+
+#[test]
+fn secrets_never_appear_in_debug_output() {
+    let config = config(&[
+        ("DATABASE_URL", "postgres://app:hunter2-secret@db/app"),
+        ("SMTP_HOST", "smtp.example.com"),
+        ("SMTP_USERNAME", "mailer"),
+        ("SMTP_PASSWORD", "smtp-password-secret"),
+    ])
+    .unwrap();
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("hunter2-secret"), "{printed}");
+    assert!(!printed.contains("smtp-password-secret"), "{printed}");
+    let url = config.database.url.as_ref().unwrap();
+    assert!(url.expose_secret().contains("hunter2-secret"));
+}
+
+/// Every variable the app reads must be documented in `.env.example`. The lookup records
+/// each name the config asks for, so a new variable cannot be forgotten there.
+#[test]
+fn every_variable_read_is_documented_in_env_example() {
+    let asked = RefCell::new(Vec::new());
+    Config::from_lookup(|name| {
+        asked.borrow_mut().push(name.to_owned());
+        None
+    })
+    .unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+    let documented: Vec<&str> = example
+        .lines()
+        .map(|line| line.trim_start_matches('#').trim_start())
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+        .collect();
+    let asked = asked.into_inner();
+    assert!(asked.len() > 10);
+    for name in asked {
+        assert!(
+            documented.contains(&name.as_str()),
+            "{name} is read by the app but not documented in .env.example"
+        );
+    }
+}
