@@ -4,7 +4,10 @@
 
 use uuid::Uuid;
 
-use super::{forms::ContactForm, paths};
+use super::{
+    forms::ContactForm,
+    paths::{ValidatePath, with_query},
+};
 use crate::web::{
     components::{FormField, InputKind},
     form::FieldErrors,
@@ -27,8 +30,8 @@ pub mod ids {
 /// the query, so that its own address is not "already in your contacts".
 pub fn validate_url(contact: Option<Uuid>) -> String {
     match contact {
-        Some(id) => format!("{}?contact={id}", paths::VALIDATE),
-        None => paths::VALIDATE.to_owned(),
+        Some(id) => with_query(ValidatePath, &[("contact", &id.to_string())]),
+        None => ValidatePath.to_string(),
     }
 }
 

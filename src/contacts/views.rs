@@ -10,6 +10,7 @@
 //! contact's page, the forms, the confirmations), so that they read together; hence the
 //! length.
 
+use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
 use uuid::Uuid;
 
@@ -17,7 +18,9 @@ use super::{
     db::{Contact, Page},
     fields::{self, ids},
     forms::ContactForm,
-    paths,
+    paths::{
+        BulkDeletePath, ContactPath, CountPath, DeletePath, EditPath, ListPath, NewPath, with_query,
+    },
 };
 use crate::{
     humanize,
@@ -66,7 +69,7 @@ pub fn index(listing: &Listing<'_>) -> Markup {
                 h1 { "Contacts" }
                 div.actions {
                     (super::export::start_button("contacts-export", "Export CSV"))
-                    (action_link(paths::NEW, "Add contact", ButtonStyle::Primary))
+                    (action_link(NewPath::PATH, "Add contact", ButtonStyle::Primary))
                 }
             }
             div.toolbar {
@@ -87,12 +90,12 @@ fn live_refresh() -> Markup {
     html! {
         p.live-notice hidden data-live-notice {
             "Your contacts changed in another tab or window. "
-            a href=(paths::INDEX) data-hx-get=(paths::INDEX)
+            a href=(ListPath) data-hx-get=(ListPath)
                 data-hx-include={ "#" (ids::SEARCH) "-q" }
                 data-hx-target={ "#" (targets::RESULTS) } { "Show the latest" }
         }
         span hidden data-live-refresh
-            data-hx-get=(paths::INDEX)
+            data-hx-get=(ListPath)
             data-hx-trigger={ "sse:" (CHANGED_EVENT) ", sse:" (crate::live::RESYNC_NAME) }
             data-hx-include={ "#" (ids::SEARCH) "-q" }
             data-hx-target={ "#" (targets::RESULTS) } {}
@@ -105,13 +108,13 @@ fn search_form(query: &str) -> Markup {
     let input = format!("{}-q", ids::SEARCH);
     let indicator = format!("{}-indicator", ids::SEARCH);
     html! {
-        form #(ids::SEARCH) .contact-search method="get" action=(paths::INDEX) role="search" {
+        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search" {
             label for=(input) { "Search contacts" }
             div.controls {
                 input #(input) type="search" name="q" value=(query)
                     maxlength=(super::search::MAX_LEN) autocomplete="off"
                     placeholder="Name, email or company"
-                    data-hx-get=(paths::INDEX)
+                    data-hx-get=(ListPath)
                     data-hx-trigger="input changed delay:300ms, search"
                     data-hx-target={ "#" (targets::RESULTS) }
                     data-hx-sync="this:replace"
@@ -129,7 +132,7 @@ fn search_form(query: &str) -> Markup {
 /// `hx-vals` says the question was answered.
 fn bulk_delete_form() -> Markup {
     html! {
-        form #(ids::BULK) .bulk-delete method="post" action=(paths::BULK_DELETE)
+        form #(ids::BULK) .bulk-delete method="post" action=(BulkDeletePath)
             data-hx-confirm="Delete the selected contacts?"
             data-confirm-count="selected"
             data-confirm-one="Delete 1 contact? This cannot be undone."
@@ -155,13 +158,13 @@ pub fn results(listing: &Listing<'_>) -> Markup {
                 (empty_state(
                     "No contacts match your search",
                     "Try fewer words or another spelling.",
-                    Some(html! { a href=(paths::INDEX) { "Show all contacts" } }),
+                    Some(html! { a href=(ListPath) { "Show all contacts" } }),
                 ))
             } @else {
                 (empty_state(
                     "No contacts yet",
                     "Add the people you work with, and find them again in a few keystrokes.",
-                    Some(action_link(paths::NEW, "Add your first contact", ButtonStyle::Primary)),
+                    Some(action_link(NewPath::PATH, "Add your first contact", ButtonStyle::Primary)),
                 ))
             }
         } @else {
@@ -238,18 +241,18 @@ pub fn row(contact: &Contact) -> Markup {
                 input type="checkbox" name="selected" value=(contact.id) form=(ids::BULK)
                     aria-label={ "Select " (name) };
             }
-            td data-label=(COLUMNS[0]) { a href=(paths::contact(contact.id)) { (name) } }
+            td data-label=(COLUMNS[0]) { a href=(ContactPath { id: contact.id }) { (name) } }
             td data-label=(COLUMNS[1]) { (optional(contact.email.as_deref())) }
             td data-label=(COLUMNS[2]) { (optional(contact.phone.as_deref())) }
             td data-label=(COLUMNS[3]) { (optional(contact.company.as_deref())) }
             td.actions {
-                a href=(paths::edit(contact.id))
-                    data-hx-get=(paths::edit(contact.id))
+                a href=(EditPath { id: contact.id })
+                    data-hx-get=(EditPath { id: contact.id })
                     data-hx-target="closest tr"
                     data-hx-swap="outerHTML"
                     aria-label={ "Edit " (name) } { "Edit" }
-                a href=(paths::delete(contact.id))
-                    data-hx-delete=(paths::contact(contact.id))
+                a href=(DeletePath { id: contact.id })
+                    data-hx-delete=(ContactPath { id: contact.id })
                     data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
                     data-hx-target="closest tr"
                     // Long enough for the row's fade-out (see the CSS).
@@ -277,16 +280,16 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
             td data-label=(COLUMNS[2]) { (phone.render()) }
             td data-label=(COLUMNS[3]) { (company.render()) }
             td.actions {
-                form #(form) method="post" action=(paths::contact(id))
-                    data-hx-put=(paths::contact(id))
+                form #(form) method="post" action=(ContactPath { id })
+                    data-hx-put=(ContactPath { id })
                     data-hx-target="closest tr"
                     data-hx-swap="outerHTML" {
                     // Not shown in the row, but kept: saving the row must not erase them.
                     input type="hidden" name="notes" value=[input.notes.as_deref()];
                     (field_announcer(&form))
                     (action_button("Save", ButtonStyle::Primary))
-                    a href=(paths::contact(id))
-                        data-hx-get=(paths::contact(id))
+                    a href=(ContactPath { id })
+                        data-hx-get=(ContactPath { id })
                         data-hx-target="closest tr"
                         data-hx-swap="outerHTML" { "Cancel" }
                 }
@@ -308,7 +311,7 @@ fn optional(value: Option<&str>) -> Markup {
 pub fn show(contact: &Contact) -> Markup {
     html! {
         article.contact-card {
-            p.back { a href=(paths::INDEX) { "← All contacts" } }
+            p.back { a href=(ListPath) { "← All contacts" } }
             h1 { (contact.name()) }
             @if let Some(company) = &contact.company { p.company { (company) } }
             dl {
@@ -335,8 +338,8 @@ pub fn show(contact: &Contact) -> Markup {
                 dd { time datetime=(contact.created_at.date()) { (contact.created_at.date()) } }
             }
             div.actions {
-                (action_link(&paths::edit(contact.id), "Edit", ButtonStyle::Primary))
-                (action_link(&paths::delete(contact.id), "Delete", ButtonStyle::Secondary))
+                (action_link(&EditPath { id: contact.id }.to_string(), "Edit", ButtonStyle::Primary))
+                (action_link(&DeletePath { id: contact.id }.to_string(), "Delete", ButtonStyle::Secondary))
             }
         }
     }
@@ -345,13 +348,13 @@ pub fn show(contact: &Contact) -> Markup {
 /// The new-contact page.
 pub fn new(input: &ContactForm, errors: &FieldErrors) -> Markup {
     let validate_url = fields::validate_url(None);
-    let form = PostForm::new(ids::NEW, paths::INDEX);
+    let form = PostForm::new(ids::NEW, ListPath::PATH);
     html! {
         section.contact-form {
             h1 { "New contact" }
             (form.render(
                 &fields::contact(ids::NEW, input, errors, &validate_url),
-                form_actions("Add contact", paths::INDEX),
+                form_actions("Add contact", ListPath::PATH),
             ))
         }
     }
@@ -360,7 +363,7 @@ pub fn new(input: &ContactForm, errors: &FieldErrors) -> Markup {
 /// The edit page of contact `id` (named `name` as it is saved).
 pub fn edit(id: Uuid, name: &str, input: &ContactForm, errors: &FieldErrors) -> Markup {
     let validate_url = fields::validate_url(Some(id));
-    let action = paths::contact(id);
+    let action = ContactPath { id }.to_string();
     let form = PostForm::new(ids::EDIT, &action);
     html! {
         section.contact-form {
@@ -381,10 +384,10 @@ pub fn confirm_delete(contact: &Contact) -> Markup {
         section.confirm-delete {
             h1 { "Delete " (name) "?" }
             p { "This cannot be undone." }
-            form method="post" action=(paths::delete(contact.id)) {
+            form method="post" action=(DeletePath { id: contact.id }) {
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))
-                    a href=(paths::contact(contact.id)) { "Cancel" }
+                    a href=(ContactPath { id: contact.id }) { "Cancel" }
                 }
             }
         }
@@ -403,12 +406,12 @@ pub fn confirm_bulk_delete(contacts: &[(Uuid, String)], missing: usize) -> Marku
             @if missing > 0 {
                 p { (not_found(missing)) " They will be left alone." }
             }
-            form method="post" action=(paths::BULK_DELETE) {
+            form method="post" action=(BulkDeletePath) {
                 @for (id, _) in contacts { input type="hidden" name="selected" value=(id); }
                 input type="hidden" name="confirmed" value="yes";
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))
-                    a href=(paths::INDEX) { "Cancel" }
+                    a href=(ListPath) { "Cancel" }
                 }
             }
         }
@@ -436,24 +439,16 @@ fn list_url(query: &str, after: Option<&str>) -> String {
     if let Some(after) = after {
         params.push(("after", after));
     }
-    with_query(paths::INDEX, &params)
+    with_query(ListPath, &params)
 }
 
 fn count_url(query: &str) -> String {
     let query = query.trim();
     if query.is_empty() {
-        paths::COUNT.to_owned()
+        CountPath.to_string()
     } else {
-        with_query(paths::COUNT, &[("q", query)])
+        with_query(CountPath, &[("q", query)])
     }
-}
-
-fn with_query(path: &str, params: &[(&str, &str)]) -> String {
-    if params.is_empty() {
-        return path.to_owned();
-    }
-    let query = serde_urlencoded::to_string(params).unwrap_or_default();
-    format!("{path}?{query}")
 }
 
 inventory::submit! { CssFragment::new("contacts-page", r#"

@@ -35,7 +35,7 @@ use crate::{
     live::{LiveEvent, Toast},
 };
 
-use super::paths;
+use super::paths::{ExportDownloadPath, ExportStatusPath};
 
 /// Every object of this module has a key under this prefix (`exports/{job id}.csv`), apart
 /// from the files module's.
@@ -55,7 +55,7 @@ pub async fn done(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
     let toast = Toast::new("Your contacts export is ready.")
-        .link(paths::export_download(job.id), "Download it");
+        .link(ExportDownloadPath { id: job.id }.to_string(), "Download it");
     state.live.toast(owner, toast).await;
 }
 
@@ -63,8 +63,10 @@ pub async fn done(state: &AppState, job: &Claimed) {
 pub async fn failed(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
-    let toast = Toast::new("Your contacts export failed.")
-        .link(paths::export(job.id), "See it and try again");
+    let toast = Toast::new("Your contacts export failed.").link(
+        ExportStatusPath { id: job.id }.to_string(),
+        "See it and try again",
+    );
     state.live.toast(owner, toast).await;
 }
 

@@ -11,12 +11,13 @@
 //! links and forms inside navigate as every other does. Without JavaScript the page has a
 //! "Refresh" link.
 
+use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
 use uuid::Uuid;
 
 use super::status::{ExportStatus, Stage, percent};
 use crate::{
-    contacts::paths,
+    contacts::paths::{ExportDownloadPath, ExportPath, ExportStatusPath, ListPath},
     humanize,
     web::{
         components::{ButtonStyle, PostForm, action_button},
@@ -33,7 +34,7 @@ pub fn event_name(id: Uuid) -> String {
 pub fn start_button(form_id: &str, label: &str) -> Markup {
     html! {
         div.export-start {
-            (PostForm::new(form_id, paths::EXPORT).render(&[], action_button(label, ButtonStyle::Secondary)))
+            (PostForm::new(form_id, ExportPath::PATH).render(&[], action_button(label, ButtonStyle::Secondary)))
         }
     }
 }
@@ -48,7 +49,7 @@ pub fn page(status: &ExportStatus) -> Markup {
                 data-hx-swap="innerHTML" data-hx-disinherit="*" {
                 (progress(status))
             }
-            p { a href=(paths::INDEX) { "Back to contacts" } }
+            p { a href=(ListPath) { "Back to contacts" } }
         }
     }
 }
@@ -57,7 +58,7 @@ pub fn page(status: &ExportStatus) -> Markup {
 /// what polling answers.
 pub fn progress(status: &ExportStatus) -> Markup {
     let id = status.id;
-    let url = paths::export(id);
+    let url = ExportStatusPath { id }.to_string();
     let polling = !status.is_finished();
     let bar = format!("export-{id}-bar");
     html! {
@@ -98,7 +99,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
                         "Exported " (humanize::count(u64::try_from(*rows).unwrap_or(0), "contact", "contacts")) "."
                     }
                     // A file, not a page: the browser fetches it itself rather than htmx's boost.
-                    a.action-button.__primary href=(paths::export_download(id)) data-hx-boost="false" {
+                    a.action-button.__primary href=(ExportDownloadPath { id }) data-hx-boost="false" {
                         "Download CSV"
                     }
                 }
@@ -122,7 +123,7 @@ pub fn expired() -> Markup {
             p { "Exports are kept for a day after they finish. Start a new one to get your \
                  contacts as they are now." }
             (start_button("contacts-export-again", "Export CSV"))
-            p { a href=(paths::INDEX) { "Back to contacts" } }
+            p { a href=(ListPath) { "Back to contacts" } }
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::{
     auth::AuthUser,
     contacts::{
         db::{self, Cursor},
+        paths::{CountPath, ListPath},
         search::{MAX_LEN, Search, TooLong},
         views::{self, Listing, targets},
     },
@@ -27,6 +28,7 @@ pub struct ListQuery {
 }
 
 pub async fn index(
+    _: ListPath,
     State(db): State<PgPool>,
     user: AuthUser,
     HxTarget(target): HxTarget,
@@ -64,6 +66,7 @@ pub struct CountQuery {
 
 /// The number of contacts (or matches): the text alone for htmx, a page without it.
 pub async fn count(
+    _: CountPath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
