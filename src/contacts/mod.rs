@@ -2,11 +2,12 @@
 //! is the pattern to copy for a feature of your own.
 //!
 //! Where things are: `paths.rs` every URL of the module (typed paths: the routes, the links),
-//! `db.rs` the SQL (every query scoped by owner), `forms.rs` the input and
-//! its rules, `fields.rs` the form's fields, `search.rs` the search box's matching, `views.rs`
-//! the pages and fragments with their CSS, `handlers/` one file per part of the flow (the list,
-//! the form, deleting), `export/` the CSV export (a background job), and `seed.rs` the fake
-//! contacts of `cargo run -- seed contacts`.
+//! `db.rs` the SQL (every query scoped by owner, the search box's matching), `forms.rs` the
+//! input and its rules, `fields.rs` the form's fields and every DOM id and event name,
+//! `handlers/` one file per part of the flow (the list, the form, deleting), `views/` one file
+//! per page with its CSS, `export/` the CSV export (a background job), and `seed.rs` the fake
+//! contacts of `cargo run -- seed contacts`. `generate resource` writes a module of the same
+//! shape, less the export and the seed.
 //!
 //! Every page works without JavaScript; htmx adds search as you type, infinite scroll, inline
 //! editing and deleting in place. A contact that is not the signed-in user's is a 404 on every
@@ -18,7 +19,6 @@ mod fields;
 pub mod forms;
 mod handlers;
 pub mod paths;
-pub mod search;
 pub mod seed;
 mod views;
 

@@ -7,11 +7,11 @@
 //! downloaded from `/contacts/exports/{id}/download` for a day, then the jobs' housekeeping
 //! removes it ([`remove_expired`]) and its URLs answer 410 until the row is gone.
 //!
-//! Where things are: `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
-//! its defence against formula injection), `db.rs` the reads, `status.rs` and `views.rs` the
+//! It reads the contacts through `contacts::db`, like the list. Where things are:
+//! `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
+//! its defence against formula injection), `status.rs` and `views.rs` the
 //! page.
 
-mod db;
 mod format;
 pub mod handlers;
 mod job;
@@ -35,7 +35,10 @@ use crate::{
     live::{LiveEvent, Toast},
 };
 
-use super::paths::{ExportDownloadPath, ExportStatusPath};
+use super::{
+    fields::events,
+    paths::{ExportDownloadPath, ExportStatusPath},
+};
 
 /// Every object of this module has a key under this prefix (`exports/{job id}.csv`), apart
 /// from the files module's.
@@ -46,7 +49,7 @@ pub const EXPIRY: time::Duration = time::Duration::days(1);
 
 /// Sends the export's progress fragment to its owner's open pages.
 async fn publish(state: &AppState, owner: Uuid, status: &ExportStatus) {
-    let event = LiveEvent::named(&views::event_name(status.id), views::progress(status));
+    let event = LiveEvent::named(&events::export(status.id), views::progress(status));
     state.live.send(owner, event).await;
 }
 

@@ -13,22 +13,19 @@
 
 use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
-use uuid::Uuid;
 
 use super::status::{ExportStatus, Stage, percent};
 use crate::{
-    contacts::paths::{ExportDownloadPath, ExportPath, ExportStatusPath, ListPath},
+    contacts::{
+        fields::{events, ids},
+        paths::{ExportDownloadPath, ExportPath, ExportStatusPath, ListPath},
+    },
     humanize,
     web::{
         components::{ButtonStyle, PostForm, action_button},
         css::CssFragment,
     },
 };
-
-/// The live event that carries export `id`'s progress fragment.
-pub fn event_name(id: Uuid) -> String {
-    format!("export-{id}")
-}
 
 /// The contacts list's button: a small POST form, which works without JavaScript.
 pub fn start_button(form_id: &str, label: &str) -> Markup {
@@ -45,7 +42,7 @@ pub fn page(status: &ExportStatus) -> Markup {
             h1 { "Export contacts" }
             p { "A CSV file of all your contacts, for a spreadsheet or another address book. \
                  It is kept for a day." }
-            div.export-live #(event_name(status.id)) data-sse-swap=(event_name(status.id))
+            div.export-live #(ids::export_live(status.id)) data-sse-swap=(events::export(status.id))
                 data-hx-swap="innerHTML" data-hx-disinherit="*" {
                 (progress(status))
             }
@@ -60,7 +57,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
     let id = status.id;
     let url = ExportStatusPath { id }.to_string();
     let polling = !status.is_finished();
-    let bar = format!("export-{id}-bar");
+    let bar = ids::export_bar(id);
     html! {
         div.export-progress data-hx-swap="outerHTML" data-hx-disinherit="*"
             data-hx-get=[polling.then_some(&url)]
@@ -108,7 +105,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
                         "The export could not be completed. Nothing was lost: try again, and if \
                          it fails again, try later."
                     }
-                    (start_button(&format!("export-{id}-retry"), "Try again"))
+                    (start_button(&ids::export_retry(id), "Try again"))
                 }
             }
         }
@@ -122,7 +119,7 @@ pub fn expired() -> Markup {
             h1 { "This export has expired" }
             p { "Exports are kept for a day after they finish. Start a new one to get your \
                  contacts as they are now." }
-            (start_button("contacts-export-again", "Export CSV"))
+            (start_button(ids::EXPORT_AGAIN, "Export CSV"))
             p { a href=(ListPath) { "Back to contacts" } }
         }
     }

@@ -14,9 +14,10 @@ use crate::{
     auth::AuthUser,
     contacts::{
         db,
+        fields::ids,
         forms::BulkDeleteForm,
         paths::{self, BulkDeletePath, ContactPath, DeletePath},
-        views::{self, targets},
+        views,
     },
     error::AppError,
     humanize,
@@ -80,7 +81,7 @@ pub async fn one(
         .ok_or(AppError::NotFound)?;
     announce(&broadcast, user.id).await;
     let message = format!("Deleted {}.", contact.name());
-    if wants == Wants::Fragment && target.as_deref() == Some(targets::row(id).as_str()) {
+    if wants == Wants::Fragment && target.as_deref() == Some(ids::row(id).as_str()) {
         let notice = [FlashMessage {
             level: FlashLevel::Success,
             text: message,

@@ -22,7 +22,7 @@ use crate::{
         fields::{self, ids},
         forms::ContactForm,
         paths::{ContactPath, EditPath, ListPath, NewPath, ValidatePath},
-        views::{self, targets},
+        views,
     },
     error::AppError,
     live::Broadcast,
@@ -178,9 +178,9 @@ pub async fn validate(
     let validate_url = fields::validate_url(query.contact);
     let form = trigger.form();
     let fields = match query.contact {
-        None if form == ids::NEW => fields::contact(form, &input, &errors, &validate_url),
-        Some(_) if form == ids::EDIT => fields::contact(form, &input, &errors, &validate_url),
-        Some(id) if form == ids::row(id) => fields::row(form, &input, &errors, &validate_url),
+        None if form == ids::NEW => fields::all(form, &input, &errors, &validate_url),
+        Some(_) if form == ids::EDIT => fields::all(form, &input, &errors, &validate_url),
+        Some(id) if form == ids::row_form(id) => fields::row(form, &input, &errors, &validate_url),
         _ => Vec::new(),
     };
     Ok(trigger.answer(&fields))
@@ -205,5 +205,5 @@ async fn check_email(
 
 /// Whether an htmx request targets contact `id`'s row of the list.
 fn in_row(layout: &PageLayout, target: Option<&str>, id: Uuid) -> bool {
-    layout.wants() == Wants::Fragment && target == Some(targets::row(id).as_str())
+    layout.wants() == Wants::Fragment && target == Some(ids::row(id).as_str())
 }

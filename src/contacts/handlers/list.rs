@@ -10,10 +10,10 @@ use sqlx::PgPool;
 use crate::{
     auth::AuthUser,
     contacts::{
-        db::{self, Cursor},
+        db::{self, Cursor, SEARCH_MAX_LEN, Search, TooLong},
+        fields::ids,
         paths::{CountPath, ListPath},
-        search::{MAX_LEN, Search, TooLong},
-        views::{self, Listing, targets},
+        views::{self, Listing},
     },
     error::AppError,
     web::{htmx::Wants, layout::PageLayout},
@@ -50,8 +50,8 @@ pub async fn index(
     };
     let fragment = layout.wants() == Wants::Fragment;
     Ok(match target.as_deref() {
-        Some(targets::MORE) if fragment => layout.fragment(views::rows(&query.q, &page)),
-        Some(targets::RESULTS) if fragment => layout.fragment(views::results(&listing)),
+        Some(ids::MORE) if fragment => layout.fragment(views::rows(&query.q, &page)),
+        Some(ids::RESULTS) if fragment => layout.fragment(views::results(&listing)),
         _ => layout.render("Contacts", views::index(&listing)).await,
     }
     .into_response())
@@ -85,6 +85,6 @@ pub async fn count(
 
 fn parse(query: &str) -> Result<Option<Search>, AppError> {
     Search::parse(query).map_err(|TooLong| {
-        AppError::BadRequest(format!("Search with at most {MAX_LEN} characters."))
+        AppError::BadRequest(format!("Search with at most {SEARCH_MAX_LEN} characters."))
     })
 }
