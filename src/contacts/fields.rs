@@ -4,22 +4,73 @@
 
 use uuid::Uuid;
 
-use super::{forms::ContactForm, paths};
+use super::{
+    forms::ContactForm,
+    paths::{ValidatePath, with_query},
+};
 use crate::web::{
     components::{FormField, InputKind},
     form::FieldErrors,
 };
 
-/// The forms' ids; their fields' ids start with them.
+/// Every DOM id of the module, written once: the forms (their fields' ids start with them:
+/// `{form}-{name}`), and the elements htmx requests target, which the handlers answer by.
 pub mod ids {
+    use uuid::Uuid;
+
     pub const NEW: &str = "new-contact";
     pub const EDIT: &str = "edit-contact";
     pub const SEARCH: &str = "contact-search";
     pub const BULK: &str = "contacts-bulk";
+    /// The list's "Export CSV" form, and the one on an expired export's page.
+    pub const EXPORT: &str = "contacts-export";
+    pub const EXPORT_AGAIN: &str = "contacts-export-again";
+
+    /// The search box: field `q` of [`SEARCH`].
+    pub const SEARCH_QUERY: &str = "contact-search-q";
+    /// "Searching…", shown while a search is under way.
+    pub const SEARCH_INDICATOR: &str = "contact-search-indicator";
+    /// The search results: the count, the table, the next-page row.
+    pub const RESULTS: &str = "contacts-results";
+    /// The row that loads the next page, which the next page replaces.
+    pub const MORE: &str = "contacts-more";
+
+    /// A contact's row in the list, which its inline edit form replaces and back.
+    pub fn row(contact: Uuid) -> String {
+        format!("contact-{contact}")
+    }
 
     /// The inline edit form of one row of the list.
-    pub fn row(contact: uuid::Uuid) -> String {
+    pub fn row_form(contact: Uuid) -> String {
         format!("contact-{contact}-edit")
+    }
+
+    /// The element of an export's page that its live events swap into, named after them.
+    pub fn export_live(export: Uuid) -> String {
+        super::events::export(export)
+    }
+
+    pub fn export_bar(export: Uuid) -> String {
+        format!("export-{export}-bar")
+    }
+
+    /// The "Try again" form of a failed export.
+    pub fn export_retry(export: Uuid) -> String {
+        format!("export-{export}-retry")
+    }
+}
+
+/// The events of the module: sent as `HX-Trigger` by a change made in place, and over the
+/// live stream to the user's other pages.
+pub mod events {
+    use uuid::Uuid;
+
+    /// The user's contacts changed: the list's count (and elsewhere, the results) reload.
+    pub const CHANGED: &str = "contacts-changed";
+
+    /// Export `id`'s progress, carrying its fragment.
+    pub fn export(id: Uuid) -> String {
+        format!("export-{id}")
     }
 }
 
@@ -27,13 +78,13 @@ pub mod ids {
 /// the query, so that its own address is not "already in your contacts".
 pub fn validate_url(contact: Option<Uuid>) -> String {
     match contact {
-        Some(id) => format!("{}?contact={id}", paths::VALIDATE),
-        None => paths::VALIDATE.to_owned(),
+        Some(id) => with_query(ValidatePath, &[("contact", &id.to_string())]),
+        None => ValidatePath.to_string(),
     }
 }
 
 /// Every field of the contact form with id `form`, filled with `input` and `errors`.
-pub fn contact<'a>(
+pub fn all<'a>(
     form: &'a str,
     input: &'a ContactForm,
     errors: &'a FieldErrors,
@@ -85,7 +136,7 @@ pub fn row<'a>(
     errors: &'a FieldErrors,
     validate_url: &'a str,
 ) -> Vec<FormField<'a>> {
-    contact(form, input, errors, validate_url)
+    all(form, input, errors, validate_url)
         .into_iter()
         .filter(|field| field.name != "notes")
         .map(|field| FormField {
@@ -106,7 +157,7 @@ mod tests {
         let input = ContactForm::default();
         let none = FieldErrors::default();
         let url = validate_url(None);
-        let page = contact(ids::NEW, &input, &none, &url);
+        let page = all(ids::NEW, &input, &none, &url);
         assert_eq!(page.len(), 6);
         assert!(
             page.iter()
@@ -114,7 +165,7 @@ mod tests {
         );
 
         let id = Uuid::new_v4();
-        let form = ids::row(id);
+        let form = ids::row_form(id);
         let url = validate_url(Some(id));
         let row = row(&form, &input, &none, &url);
         assert_eq!(row.len(), 5);

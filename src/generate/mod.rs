@@ -1,6 +1,9 @@
 //! The generators: `cargo run -- generate resource NAME FIELD...` writes a feature module in
-//! the style of `src/contacts/` (routes, handlers, views with their CSS, queries scoped by
-//! owner, a migration and integration tests) and registers it in `src/lib.rs`;
+//! the shape of `src/contacts/`, file for file (`paths.rs` typed paths, `db.rs` queries scoped
+//! by owner, `forms.rs`, `fields.rs` the fields and DOM ids, `handlers.rs`, `views.rs` with
+//! their CSS, `mod.rs` with `routes()`), a migration and integration tests, and registers it
+//! in `src/lib.rs` (`tests/generate.rs` checks that the two keep the same parts, and compares
+//! what is written with its snapshot);
 //! `cargo run -- generate migration NAME` writes a reversible migration pair.
 //!
 //! The code comes from the templates in `templates/` (minijinja), which are yours to change:
@@ -52,6 +55,8 @@ struct Resource {
     /// What the imports need.
     uses_blank_as_none: bool,
     uses_rules: bool,
+    /// A datetime field, whose form value `db.rs` writes with `web::rules`.
+    has_datetime: bool,
     mark: &'static str,
 }
 
@@ -108,6 +113,7 @@ pub fn resource(
             .iter()
             .any(|field| field.optional && field.kind != "bool"),
         uses_rules: fields.iter().any(|field| field.has_rule),
+        has_datetime: fields.iter().any(|field| field.kind == "datetime"),
         fields,
         title_field,
         columns,
@@ -118,8 +124,10 @@ pub fn resource(
     let module = Path::new("src").join(name);
     let outputs = [
         ("resource/mod.rs", module.join("mod.rs")),
+        ("resource/paths.rs", module.join("paths.rs")),
         ("resource/db.rs", module.join("db.rs")),
         ("resource/forms.rs", module.join("forms.rs")),
+        ("resource/fields.rs", module.join("fields.rs")),
         ("resource/handlers.rs", module.join("handlers.rs")),
         ("resource/views.rs", module.join("views.rs")),
         (

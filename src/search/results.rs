@@ -160,7 +160,7 @@ async fn sections(
             .matches
             .into_iter()
             .map(|contact| Hit {
-                href: contacts::paths::contact(contact.id),
+                href: contacts::paths::ContactPath { id: contact.id }.to_string(),
                 title: contact.name,
                 details: contact.details,
                 excerpt: contact.notes,

@@ -1,68 +1,32 @@
 //! Plain text with its web addresses made into links, for showing text someone else wrote
-//! (an email's text part). Everything is escaped by Maud; only `http://` and `https://`
-//! addresses become links, so no `javascript:` or `data:` URL can be made clickable.
+//! (an email's text part, a contact's notes). Everything is escaped by Maud; only `http://`
+//! and `https://` addresses become links, so no `javascript:` or `data:` URL can be made
+//! clickable.
 
+use linkify::{LinkFinder, LinkKind};
 use maud::{Markup, html};
 
-/// Characters that end an address as they end a sentence around it: "see https://x.test/a."
-const TRAILING: &[char] = &['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"'];
-
-/// `text` with each http(s) address a link to itself.
+/// `text` with each http(s) address a link to itself. The `linkify` crate finds where an
+/// address ends (a sentence's full stop or closing bracket is not part of it, a bracket the
+/// address opened is); of what it finds, only `http://` and `https://` become links.
 pub fn linkify(text: &str) -> Markup {
+    let mut finder = LinkFinder::new();
+    finder.kinds(&[LinkKind::Url]);
     html! {
-        @for (piece, is_link) in pieces(text) {
-            @if is_link { a href=(piece) { (piece) } } @else { (piece) }
+        @for span in finder.spans(text) {
+            @let piece = span.as_str();
+            @if span.kind().is_some() && is_web_address(piece) {
+                a href=(piece) { (piece) }
+            } @else {
+                (piece)
+            }
         }
     }
 }
 
-/// `text` cut into plain pieces and addresses, in order.
-fn pieces(text: &str) -> Vec<(&str, bool)> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(start) = next_address(rest) {
-        let (before, from) = rest.split_at(start);
-        let end = from
-            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-            .unwrap_or(from.len());
-        let address = from[..end].trim_end_matches(TRAILING);
-        let has_host = address
-            .split_once("://")
-            .is_some_and(|(_, host)| !host.is_empty());
-        if !has_host {
-            // A bare scheme is not a link; keep the word as text and look further on.
-            let (word, tail) = from.split_at(end);
-            pieces.push((before, false));
-            pieces.push((word, false));
-            rest = tail;
-            continue;
-        }
-        pieces.push((before, false));
-        pieces.push((address, true));
-        rest = &from[address.len()..];
-    }
-    pieces.push((rest, false));
-    pieces.retain(|(piece, _)| !piece.is_empty());
-    pieces
-}
-
-/// Where the next `http://` or `https://` starts, at the start of a word.
-fn next_address(text: &str) -> Option<usize> {
-    let lower = text.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(found) = lower[from..].find("http") {
-        let at = from + found;
-        let tail = &lower[at..];
-        let word_start = lower[..at]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric());
-        if word_start && (tail.starts_with("http://") || tail.starts_with("https://")) {
-            return Some(at);
-        }
-        from = at + "http".len();
-    }
-    None
+fn is_web_address(address: &str) -> bool {
+    let lower = address.get(..8).unwrap_or(address).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 #[cfg(test)]
@@ -91,6 +55,17 @@ mod tests {
                 "http://localhost:3000/confirm?token=a.b&x=1",
                 "https://x.test/a"
             ]
+        );
+        assert_eq!(shown, text);
+    }
+
+    #[test]
+    fn brackets_the_address_opened_are_kept() {
+        let text = "See https://en.wikipedia.org/wiki/Rust_(programming_language).";
+        let (hrefs, shown) = links(text);
+        assert_eq!(
+            hrefs,
+            ["https://en.wikipedia.org/wiki/Rust_(programming_language)"]
         );
         assert_eq!(shown, text);
     }

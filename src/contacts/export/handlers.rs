@@ -19,13 +19,12 @@ use crate::{
     AppState,
     auth::AuthUser,
     backends::storage::{Delivery, ObjectKey, Presentation, StorageError},
-    contacts::paths,
+    contacts::paths::{ExportDownloadPath, ExportPath, ExportStatusPath},
     error::AppError,
     jobs::db::{self as jobs_db, Job, NewJob},
     web::{
         htmx::{self, Wants},
         layout::PageLayout,
-        record_id::RecordId,
     },
 };
 
@@ -34,6 +33,7 @@ const NOT_STORED: &str = "private, no-store";
 
 /// Starts an export, or goes to the one already queued or running: one at a time per user.
 pub async fn start(
+    _: ExportPath,
     State(state): State<AppState>,
     user: AuthUser,
     wants: Wants,
@@ -45,7 +45,8 @@ pub async fn start(
     };
     let mut conn = state.db.acquire().await?;
     let enqueued = jobs_db::enqueue(&mut conn, &job).await?;
-    Ok(htmx::redirect(wants, &paths::export(enqueued.id())))
+    let path = ExportStatusPath { id: enqueued.id() };
+    Ok(htmx::redirect(wants, &path.to_string()))
 }
 
 async fn find(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Result<Job, AppError> {
@@ -65,9 +66,9 @@ async fn gone(layout: PageLayout) -> Response {
 
 /// The export's page, or, for htmx's polling, its progress fragment.
 pub async fn show(
+    ExportStatusPath { id }: ExportStatusPath,
     State(state): State<AppState>,
     user: AuthUser,
-    RecordId(id): RecordId,
     layout: PageLayout,
 ) -> Result<Response, AppError> {
     let status = ExportStatus::from_job(&find(&state, &user, id).await?);
@@ -86,11 +87,12 @@ pub async fn show(
 
 /// The CSV, as an attachment named after the day it was made.
 pub async fn download(
+    path: ExportDownloadPath,
     State(state): State<AppState>,
     user: AuthUser,
-    RecordId(id): RecordId,
     layout: PageLayout,
 ) -> Result<Response, AppError> {
+    let id = path.id;
     let job = find(&state, &user, id).await?;
     let status = ExportStatus::from_job(&job);
     if status.is_expired(OffsetDateTime::now_utc()) {
@@ -100,12 +102,13 @@ pub async fn download(
         (&status.stage, job.finished_at, job.result)
     else {
         // Not ready (or failed): its page says which.
-        return Ok(htmx::redirect(layout.wants(), &paths::export(id)));
+        let status = ExportStatusPath { id };
+        return Ok(htmx::redirect(layout.wants(), &status.to_string()));
     };
     if layout.wants() != Wants::Document {
         // An htmx request (a boosted link, a toast's) would swap the CSV into the page: a
         // full load instead, which the browser turns into a download and stays on the page.
-        return Ok(htmx::redirect(Wants::Fragment, &paths::export_download(id)));
+        return Ok(htmx::redirect(Wants::Fragment, &path.to_string()));
     }
     let result: ExportResult =
         serde_json::from_value(result).context("reading a finished export's result")?;

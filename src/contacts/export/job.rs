@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{STORAGE_PREFIX, db, format, publish, status::ExportStatus};
+use super::{STORAGE_PREFIX, format, publish, status::ExportStatus};
 use crate::{
     AppState,
     backends::storage::ObjectKey,
+    contacts::db,
     jobs::{self, Job, JobContext, JobKind, db::Claimed},
 };
 
@@ -72,7 +73,7 @@ async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
 
     let mut snapshot = state.db.begin().await.context("starting the export")?;
     sqlx::query(SNAPSHOT).execute(&mut *snapshot).await?;
-    let total = db::count(&mut *snapshot, owner)
+    let total = db::count(&mut *snapshot, owner, None)
         .await
         .context("counting the contacts")?;
     job.progress(0, Some(total)).await?;
@@ -81,13 +82,16 @@ async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
     let mut file = state.storage.spool().await?;
     file.write(&format::encode(&[], true)?).await?;
     let mut done: i64 = 0;
-    let mut after = (String::new(), Uuid::nil());
+    let mut after = db::start();
     loop {
-        let rows = db::batch_after(&mut *snapshot, owner, (&after.0, after.1), BATCH)
+        let rows = db::batch(&mut *snapshot, owner, &after, BATCH)
             .await
             .context("reading contacts")?;
         let Some(last) = rows.last() else { break };
-        after = (last.sort_name.clone(), last.id);
+        after = db::Cursor {
+            key: last.sort_name.clone(),
+            id: last.id,
+        };
         file.write(&format::encode(&rows, false)?).await?;
         done += i64::try_from(rows.len()).unwrap_or(BATCH);
         job.progress(done, Some(total)).await?;

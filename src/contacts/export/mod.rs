@@ -7,11 +7,11 @@
 //! downloaded from `/contacts/exports/{id}/download` for a day, then the jobs' housekeeping
 //! removes it ([`remove_expired`]) and its URLs answer 410 until the row is gone.
 //!
-//! Where things are: `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
-//! its defence against formula injection), `db.rs` the reads, `status.rs` and `views.rs` the
+//! It reads the contacts through `contacts::db`, like the list. Where things are:
+//! `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
+//! its defence against formula injection), `status.rs` and `views.rs` the
 //! page.
 
-mod db;
 mod format;
 pub mod handlers;
 mod job;
@@ -35,7 +35,10 @@ use crate::{
     live::{LiveEvent, Toast},
 };
 
-use super::paths;
+use super::{
+    fields::events,
+    paths::{ExportDownloadPath, ExportStatusPath},
+};
 
 /// Every object of this module has a key under this prefix (`exports/{job id}.csv`), apart
 /// from the files module's.
@@ -46,7 +49,7 @@ pub const EXPIRY: time::Duration = time::Duration::days(1);
 
 /// Sends the export's progress fragment to its owner's open pages.
 async fn publish(state: &AppState, owner: Uuid, status: &ExportStatus) {
-    let event = LiveEvent::named(&views::event_name(status.id), views::progress(status));
+    let event = LiveEvent::named(&events::export(status.id), views::progress(status));
     state.live.send(owner, event).await;
 }
 
@@ -55,7 +58,7 @@ async fn done(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
     let toast = Toast::new("Your contacts export is ready.")
-        .link(paths::export_download(job.id), "Download it");
+        .link(ExportDownloadPath { id: job.id }.to_string(), "Download it");
     state.live.toast(owner, toast).await;
 }
 
@@ -63,8 +66,10 @@ async fn done(state: &AppState, job: &Claimed) {
 async fn failed(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
-    let toast = Toast::new("Your contacts export failed.")
-        .link(paths::export(job.id), "See it and try again");
+    let toast = Toast::new("Your contacts export failed.").link(
+        ExportStatusPath { id: job.id }.to_string(),
+        "See it and try again",
+    );
     state.live.toast(owner, toast).await;
 }
 

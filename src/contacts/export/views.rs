@@ -11,12 +11,15 @@
 //! links and forms inside navigate as every other does. Without JavaScript the page has a
 //! "Refresh" link.
 
+use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
-use uuid::Uuid;
 
 use super::status::{ExportStatus, Stage, percent};
 use crate::{
-    contacts::paths,
+    contacts::{
+        fields::{events, ids},
+        paths::{ExportDownloadPath, ExportPath, ExportStatusPath, ListPath},
+    },
     humanize,
     web::{
         components::{ButtonStyle, PostForm, action_button},
@@ -24,16 +27,11 @@ use crate::{
     },
 };
 
-/// The live event that carries export `id`'s progress fragment.
-pub fn event_name(id: Uuid) -> String {
-    format!("export-{id}")
-}
-
 /// The contacts list's button: a small POST form, which works without JavaScript.
 pub fn start_button(form_id: &str, label: &str) -> Markup {
     html! {
         div.export-start {
-            (PostForm::new(form_id, paths::EXPORT).render(&[], action_button(label, ButtonStyle::Secondary)))
+            (PostForm::new(form_id, ExportPath::PATH).render(&[], action_button(label, ButtonStyle::Secondary)))
         }
     }
 }
@@ -44,11 +42,11 @@ pub fn page(status: &ExportStatus) -> Markup {
             h1 { "Export contacts" }
             p { "A CSV file of all your contacts, for a spreadsheet or another address book. \
                  It is kept for a day." }
-            div.export-live #(event_name(status.id)) data-sse-swap=(event_name(status.id))
+            div.export-live #(ids::export_live(status.id)) data-sse-swap=(events::export(status.id))
                 data-hx-swap="innerHTML" data-hx-disinherit="*" {
                 (progress(status))
             }
-            p { a href=(paths::INDEX) { "Back to contacts" } }
+            p { a href=(ListPath) { "Back to contacts" } }
         }
     }
 }
@@ -57,9 +55,9 @@ pub fn page(status: &ExportStatus) -> Markup {
 /// what polling answers.
 pub fn progress(status: &ExportStatus) -> Markup {
     let id = status.id;
-    let url = paths::export(id);
+    let url = ExportStatusPath { id }.to_string();
     let polling = !status.is_finished();
-    let bar = format!("export-{id}-bar");
+    let bar = ids::export_bar(id);
     html! {
         div.export-progress data-hx-swap="outerHTML" data-hx-disinherit="*"
             data-hx-get=[polling.then_some(&url)]
@@ -98,7 +96,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
                         "Exported " (humanize::count(u64::try_from(*rows).unwrap_or(0), "contact", "contacts")) "."
                     }
                     // A file, not a page: the browser fetches it itself rather than htmx's boost.
-                    a.action-button.__primary href=(paths::export_download(id)) data-hx-boost="false" {
+                    a.action-button.__primary href=(ExportDownloadPath { id }) data-hx-boost="false" {
                         "Download CSV"
                     }
                 }
@@ -107,7 +105,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
                         "The export could not be completed. Nothing was lost: try again, and if \
                          it fails again, try later."
                     }
-                    (start_button(&format!("export-{id}-retry"), "Try again"))
+                    (start_button(&ids::export_retry(id), "Try again"))
                 }
             }
         }
@@ -121,8 +119,8 @@ pub fn expired() -> Markup {
             h1 { "This export has expired" }
             p { "Exports are kept for a day after they finish. Start a new one to get your \
                  contacts as they are now." }
-            (start_button("contacts-export-again", "Export CSV"))
-            p { a href=(paths::INDEX) { "Back to contacts" } }
+            (start_button(ids::EXPORT_AGAIN, "Export CSV"))
+            p { a href=(ListPath) { "Back to contacts" } }
         }
     }
 }

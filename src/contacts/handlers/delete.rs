@@ -14,9 +14,10 @@ use crate::{
     auth::AuthUser,
     contacts::{
         db,
+        fields::ids,
         forms::BulkDeleteForm,
-        paths,
-        views::{self, targets},
+        paths::{self, BulkDeletePath, ContactPath, DeletePath},
+        views,
     },
     error::AppError,
     humanize,
@@ -25,15 +26,14 @@ use crate::{
         flash::{Flash, FlashLevel, FlashMessage},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout, alerts_out_of_band},
-        record_id::RecordId,
     },
 };
 
 /// The page that asks before deleting, for browsers without JavaScript.
 pub async fn confirm(
+    DeletePath { id }: DeletePath,
     State(db): State<PgPool>,
     user: AuthUser,
-    RecordId(id): RecordId,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let contact = db::find(&db, user.id, id)
@@ -43,14 +43,35 @@ pub async fn confirm(
     Ok(layout.render(&title, views::confirm_delete(&contact)).await)
 }
 
-/// `POST /contacts/{id}/delete` from the confirmation page, or `DELETE /contacts/{id}` from
-/// the list, which htmx sends once the user has confirmed. The list's row is answered with
-/// nothing (htmx removes it) and the message out of band.
+/// `POST` from the confirmation page: the same as [`one`], for a browser without JavaScript.
+pub async fn confirmed(
+    DeletePath { id }: DeletePath,
+    db: State<PgPool>,
+    broadcast: Broadcast,
+    user: AuthUser,
+    target: HxTarget,
+    flash: Flash,
+    wants: Wants,
+) -> Result<Response, AppError> {
+    one(
+        ContactPath { id },
+        db,
+        broadcast,
+        user,
+        target,
+        flash,
+        wants,
+    )
+    .await
+}
+
+/// `DELETE` from the list, which htmx sends once the user has confirmed. The list's row is
+/// answered with nothing (htmx removes it) and the message out of band.
 pub async fn one(
+    ContactPath { id }: ContactPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,
@@ -60,7 +81,7 @@ pub async fn one(
         .ok_or(AppError::NotFound)?;
     announce(&broadcast, user.id).await;
     let message = format!("Deleted {}.", contact.name());
-    if wants == Wants::Fragment && target.as_deref() == Some(targets::row(id).as_str()) {
+    if wants == Wants::Fragment && target.as_deref() == Some(ids::row(id).as_str()) {
         let notice = [FlashMessage {
             level: FlashLevel::Success,
             text: message,
@@ -71,10 +92,11 @@ pub async fn one(
     Ok(redirect(wants, paths::INDEX))
 }
 
-/// `POST /contacts/delete` with the checked rows' ids (`selected`, repeated). Unconfirmed,
-/// it answers the confirmation page; confirmed, it deletes those that are the user's and
-/// counts the others in its message, never touching them.
+/// The checked rows' ids (`selected`, repeated). Unconfirmed, it answers the confirmation
+/// page; confirmed, it deletes those that are the user's and counts the others in its
+/// message, never touching them.
 pub async fn bulk(
+    _: BulkDeletePath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,

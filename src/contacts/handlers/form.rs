@@ -21,8 +21,8 @@ use crate::{
         db,
         fields::{self, ids},
         forms::ContactForm,
-        paths,
-        views::{self, targets},
+        paths::{ContactPath, EditPath, ListPath, NewPath, ValidatePath},
+        views,
     },
     error::AppError,
     live::Broadcast,
@@ -31,16 +31,15 @@ use crate::{
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
-        record_id::RecordId,
     },
 };
 
 const DUPLICATE_EMAIL: &str = "This address is already in your contacts.";
 
 pub async fn show(
+    ContactPath { id }: ContactPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
@@ -54,12 +53,13 @@ pub async fn show(
     Ok(layout.render(&contact.name(), views::show(&contact)).await)
 }
 
-pub async fn new(layout: PageLayout, _user: AuthUser) -> Page {
+pub async fn new(_: NewPath, layout: PageLayout, _user: AuthUser) -> Page {
     let page = views::new(&ContactForm::default(), &FieldErrors::default());
     layout.render("New contact", page).await
 }
 
 pub async fn create(
+    _: ListPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
@@ -75,7 +75,8 @@ pub async fn create(
             Ok(contact) => {
                 announce(&broadcast, user.id).await;
                 flash.success(format!("Added {}.", contact.name())).await?;
-                return Ok(redirect(wants, &paths::contact(contact.id)));
+                let path = ContactPath { id: contact.id };
+                return Ok(redirect(wants, &path.to_string()));
             }
             Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
             Err(error) => return Err(error.into()),
@@ -87,9 +88,9 @@ pub async fn create(
 
 /// The edit page, or for htmx targeting the contact's row, the row's edit form.
 pub async fn edit(
+    EditPath { id }: EditPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
@@ -107,16 +108,17 @@ pub async fn edit(
 }
 
 pub async fn update(
+    path: ContactPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    RecordId(id): RecordId,
     HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
+    let id = path.id;
     let saved = db::find(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -134,7 +136,7 @@ pub async fn update(
             }
             Ok(Some(contact)) => {
                 flash.success(format!("Saved {}.", contact.name())).await?;
-                return Ok(redirect(wants, &paths::contact(id)));
+                return Ok(redirect(wants, &path.to_string()));
             }
             // Deleted since it was read, in another tab.
             Ok(None) => return Err(AppError::NotFound),
@@ -162,6 +164,7 @@ pub struct ValidateQuery {
 /// The on-blur check of one field of any contact form, the address checked against the
 /// user's other contacts too.
 pub async fn validate(
+    _: ValidatePath,
     State(db): State<PgPool>,
     user: AuthUser,
     axum::extract::Query(query): axum::extract::Query<ValidateQuery>,
@@ -175,9 +178,9 @@ pub async fn validate(
     let validate_url = fields::validate_url(query.contact);
     let form = trigger.form();
     let fields = match query.contact {
-        None if form == ids::NEW => fields::contact(form, &input, &errors, &validate_url),
-        Some(_) if form == ids::EDIT => fields::contact(form, &input, &errors, &validate_url),
-        Some(id) if form == ids::row(id) => fields::row(form, &input, &errors, &validate_url),
+        None if form == ids::NEW => fields::all(form, &input, &errors, &validate_url),
+        Some(_) if form == ids::EDIT => fields::all(form, &input, &errors, &validate_url),
+        Some(id) if form == ids::row_form(id) => fields::row(form, &input, &errors, &validate_url),
         _ => Vec::new(),
     };
     Ok(trigger.answer(&fields))
@@ -202,5 +205,5 @@ async fn check_email(
 
 /// Whether an htmx request targets contact `id`'s row of the list.
 fn in_row(layout: &PageLayout, target: Option<&str>, id: Uuid) -> bool {
-    layout.wants() == Wants::Fragment && target == Some(targets::row(id).as_str())
+    layout.wants() == Wants::Fragment && target == Some(ids::row(id).as_str())
 }

@@ -10,9 +10,10 @@ use sqlx::PgPool;
 use crate::{
     auth::AuthUser,
     contacts::{
-        db::{self, Cursor},
-        search::{MAX_LEN, Search, TooLong},
-        views::{self, Listing, targets},
+        db::{self, Cursor, SEARCH_MAX_LEN, Search, TooLong},
+        fields::ids,
+        paths::{CountPath, ListPath},
+        views::{self, Listing},
     },
     error::AppError,
     web::{htmx::Wants, layout::PageLayout},
@@ -27,6 +28,7 @@ pub struct ListQuery {
 }
 
 pub async fn index(
+    _: ListPath,
     State(db): State<PgPool>,
     user: AuthUser,
     HxTarget(target): HxTarget,
@@ -48,8 +50,8 @@ pub async fn index(
     };
     let fragment = layout.wants() == Wants::Fragment;
     Ok(match target.as_deref() {
-        Some(targets::MORE) if fragment => layout.fragment(views::rows(&query.q, &page)),
-        Some(targets::RESULTS) if fragment => layout.fragment(views::results(&listing)),
+        Some(ids::MORE) if fragment => layout.fragment(views::rows(&query.q, &page)),
+        Some(ids::RESULTS) if fragment => layout.fragment(views::results(&listing)),
         _ => layout.render("Contacts", views::index(&listing)).await,
     }
     .into_response())
@@ -64,6 +66,7 @@ pub struct CountQuery {
 
 /// The number of contacts (or matches): the text alone for htmx, a page without it.
 pub async fn count(
+    _: CountPath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -82,6 +85,6 @@ pub async fn count(
 
 fn parse(query: &str) -> Result<Option<Search>, AppError> {
     Search::parse(query).map_err(|TooLong| {
-        AppError::BadRequest(format!("Search with at most {MAX_LEN} characters."))
+        AppError::BadRequest(format!("Search with at most {SEARCH_MAX_LEN} characters."))
     })
 }

@@ -9,14 +9,14 @@ use axum::http::{HeaderName, HeaderValue};
 use maud::html;
 use uuid::Uuid;
 
-use super::views::CHANGED_EVENT;
+use super::fields::events;
 use crate::live::{Broadcast, EventName, LiveEvent};
 
 /// `HX-Trigger` for an answer to a change made in place: the list's count reloads itself.
 fn changed() -> [(HeaderName, HeaderValue); 1] {
     [(
         HeaderName::from_static("hx-trigger"),
-        HeaderValue::from_static(CHANGED_EVENT),
+        HeaderValue::from_static(events::CHANGED),
     )]
 }
 
@@ -24,6 +24,6 @@ fn changed() -> [(HeaderName, HeaderValue); 1] {
 /// their contacts changed: their list and count refetch themselves. The page that made the
 /// change is left alone; it shows the change already.
 async fn announce(broadcast: &Broadcast, user: Uuid) {
-    let event = LiveEvent::new(EventName::new(CHANGED_EVENT), html! {});
+    let event = LiveEvent::new(EventName::new(events::CHANGED), html! {});
     broadcast.send(user, event).await;
 }

@@ -175,15 +175,6 @@ inventory::submit! { CssFragment::new("form-field", r#"
     margin-bottom: var(--space-4);
 
     & label { font-weight: 600; }
-    & input, & textarea {
-        min-width: 0;
-        padding: var(--space-2) var(--space-3);
-        border: 1px solid var(--color-border);
-        border-radius: var(--radius);
-        background: var(--color-bg);
-        color: var(--color-text);
-        font: inherit;
-    }
     & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
     & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); font-weight: 600; }
     & textarea { resize: vertical; }

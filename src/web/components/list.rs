@@ -1,16 +1,19 @@
-//! Lists of records: a table that never widens the page ([`data_table`]), and what a list
-//! shows when it is empty.
+//! Lists of records: a table that never widens the page and turns into cards on a phone
+//! ([`data_table`]), and what a list shows when it is empty.
 
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 
 use crate::web::css::CssFragment;
 
-/// A table of records. On a screen narrower than the table it scrolls sideways inside its own
-/// box, never widening the page (WCAG 1.4.10, reflow). The box is a labelled region that
-/// takes keyboard focus, so that it can be scrolled without a mouse.
+/// A table of records. On a wide screen it scrolls sideways inside its own box, never
+/// widening the page (WCAG 1.4.10, reflow); the box is a labelled region that takes keyboard
+/// focus, so that it can be scrolled without a mouse. In a box 40rem wide or less (a phone)
+/// each row reads as a card instead: one line per cell, labelled by the cell's `data-label`,
+/// so give every cell of a row `data-label` with its column's name.
 ///
-/// `columns` are the header cells; `rows` the `tr` elements of the body.
-pub fn data_table(label: &str, columns: &[&str], rows: Markup) -> Markup {
+/// `columns` are the header cells (text, or markup such as a visually hidden label); `rows`
+/// the `tr` elements of the body.
+pub fn data_table(label: &str, columns: &[impl Render], rows: Markup) -> Markup {
     html! {
         div.data-table role="region" aria-label=(label) tabindex="0" {
             table {
@@ -23,6 +26,7 @@ pub fn data_table(label: &str, columns: &[&str], rows: Markup) -> Markup {
 
 inventory::submit! { CssFragment::new("data-table", r#"
 .data-table {
+    container-type: inline-size;
     max-width: 100%;
     overflow-x: auto;
 
@@ -32,8 +36,22 @@ inventory::submit! { CssFragment::new("data-table", r#"
         border-bottom: 1px solid var(--color-border);
         text-align: left;
         vertical-align: top;
+        overflow-wrap: anywhere;
     }
     & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); white-space: nowrap; }
+
+    @container (width <= 40rem) {
+        & thead { display: none; }
+        & table, & tbody, & tr, & td { display: block; }
+        & tr { padding: var(--space-2) 0; border-bottom: 1px solid var(--color-border); }
+        & td { border: 0; padding: var(--space-1) var(--space-2); }
+        & td[data-label]::before {
+            content: attr(data-label);
+            display: block;
+            color: var(--color-muted);
+            font-size: var(--text-sm);
+        }
+    }
 }
 "#) }
 
@@ -86,6 +104,20 @@ mod tests {
         assert_eq!(count(&doc, &format!("{region} > table th[scope=col]")), 2);
         assert_eq!(count(&doc, &format!("{region} tbody tr")), 1);
         assert_eq!(count(&doc, "b"), 0);
+    }
+
+    #[test]
+    fn header_cells_may_be_markup() {
+        let doc = parse(data_table(
+            "Contacts",
+            &[
+                html! { span._visually-hidden { "Select" } },
+                html! { "Name" },
+            ],
+            html! {},
+        ));
+        assert_eq!(count(&doc, "th span._visually-hidden"), 1);
+        assert_eq!(count(&doc, "th"), 2);
     }
 
     #[test]

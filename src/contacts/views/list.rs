@@ -1,0 +1,244 @@
+//! The list page: its heading and actions, the search box, the bulk-delete form, and the
+//! results (the count, then the table or what to do when it is empty).
+
+use axum_extra::routing::TypedPath;
+use maud::{Markup, html};
+
+use super::rows::{COLUMNS, rows};
+use crate::{
+    contacts::{
+        db::{Page, SEARCH_MAX_LEN},
+        export,
+        fields::{events, ids},
+        paths::{BulkDeletePath, CountPath, ListPath, NewPath, with_query},
+    },
+    humanize,
+    web::{
+        components::{ButtonStyle, action_button, action_link, data_table, empty_state},
+        css::CssFragment,
+    },
+};
+
+/// A page of the list as the request asked for it.
+pub struct Listing<'a> {
+    /// The search box's text.
+    pub query: &'a str,
+    pub page: &'a Page,
+    /// Whether this is a later page reached without JavaScript (it links back to the first).
+    pub later_page: bool,
+}
+
+pub fn index(listing: &Listing<'_>) -> Markup {
+    html! {
+        section.contacts-page {
+            div.heading {
+                h1 { "Contacts" }
+                div.actions {
+                    (export::start_button(ids::EXPORT, "Export CSV"))
+                    (action_link(NewPath::PATH, "Add contact", ButtonStyle::Primary))
+                }
+            }
+            div.toolbar {
+                (search_form(listing.query))
+                (bulk_delete_form())
+            }
+            (live_refresh())
+            div #(ids::RESULTS) { (results(listing)) }
+        }
+    }
+}
+
+/// Refetches the results (as the search box would) when the user's contacts change in
+/// another tab or window, or after a break in live updates. While this page is being worked
+/// on (a row open for editing, rows checked, focus in the list), `app.js` holds the refetch
+/// back and shows the notice instead, so nothing typed or selected is lost.
+fn live_refresh() -> Markup {
+    html! {
+        p.live-notice hidden data-live-notice {
+            "Your contacts changed in another tab or window. "
+            a href=(ListPath) data-hx-get=(ListPath)
+                data-hx-include={ "#" (ids::SEARCH_QUERY) }
+                data-hx-target={ "#" (ids::RESULTS) } { "Show the latest" }
+        }
+        span hidden data-live-refresh
+            data-hx-get=(ListPath)
+            data-hx-trigger={ "sse:" (events::CHANGED) ", sse:" (crate::live::RESYNC_NAME) }
+            data-hx-include={ "#" (ids::SEARCH_QUERY) }
+            data-hx-target={ "#" (ids::RESULTS) } {}
+    }
+}
+
+/// A GET form, so Enter searches without JavaScript; with it, the input searches as you type,
+/// replaces a search still under way, and keeps the URL in step with what is shown.
+fn search_form(query: &str) -> Markup {
+    html! {
+        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search" {
+            label for=(ids::SEARCH_QUERY) { "Search contacts" }
+            div.controls {
+                input #(ids::SEARCH_QUERY) type="search" name="q" value=(query)
+                    maxlength=(SEARCH_MAX_LEN) autocomplete="off"
+                    placeholder="Name, email or company"
+                    data-hx-get=(ListPath)
+                    data-hx-trigger="input changed delay:300ms, search"
+                    data-hx-target={ "#" (ids::RESULTS) }
+                    data-hx-sync="this:replace"
+                    data-hx-replace-url="true"
+                    data-hx-indicator={ "#" (ids::SEARCH_INDICATOR) };
+                (action_button("Search", ButtonStyle::Secondary))
+                span.htmx-indicator #(ids::SEARCH_INDICATOR) role="status" { "Searching…" }
+            }
+        }
+    }
+}
+
+/// Deletes the rows whose boxes are checked (they belong to this form by its id). Without
+/// JavaScript it leads to a confirmation page; with it, the browser asks with the count, and
+/// `hx-vals` says the question was answered.
+fn bulk_delete_form() -> Markup {
+    html! {
+        form #(ids::BULK) .bulk-delete method="post" action=(BulkDeletePath)
+            data-hx-confirm="Delete the selected contacts?"
+            data-confirm-count="selected"
+            data-confirm-one="Delete 1 contact? This cannot be undone."
+            data-confirm-many="Delete {count} contacts? This cannot be undone."
+            data-hx-vals=r#"{"confirmed": "yes"}"# {
+            (action_button("Delete selected", ButtonStyle::Secondary))
+        }
+    }
+}
+
+/// What the search swaps: the count, then the table or what to do when it is empty.
+pub fn results(listing: &Listing<'_>) -> Markup {
+    let searching = !listing.query.trim().is_empty();
+    html! {
+        p.contacts-count {
+            (count_loader(listing.query))
+            @if listing.later_page {
+                " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
+            }
+        }
+        @if listing.page.rows.is_empty() && !listing.later_page {
+            @if searching {
+                (empty_state(
+                    "No contacts match your search",
+                    "Try fewer words or another spelling.",
+                    Some(html! { a href=(ListPath) { "Show all contacts" } }),
+                ))
+            } @else {
+                (empty_state(
+                    "No contacts yet",
+                    "Add the people you work with, and find them again in a few keystrokes.",
+                    Some(action_link(NewPath::PATH, "Add your first contact", ButtonStyle::Primary)),
+                ))
+            }
+        } @else {
+            (data_table("Contacts", &header(), rows(listing.query, listing.page)))
+        }
+    }
+}
+
+/// The table's header: a check box column and an actions column, named for screen readers
+/// only, around the contact's columns.
+fn header() -> Vec<Markup> {
+    let hidden = |label: &str| html! { span._visually-hidden { (label) } };
+    let mut header = vec![hidden("Select")];
+    header.extend(COLUMNS.iter().map(|column| html! { (column) }));
+    header.push(hidden("Actions"));
+    header
+}
+
+/// The total, loaded after the page (counting is the one part of the list that grows with
+/// it), and again whenever a change made in place sends [`events::CHANGED`] (the results, and
+/// so this count, are refetched when the change comes from elsewhere).
+fn count_loader(query: &str) -> Markup {
+    let url = count_url(query);
+    html! {
+        span.count
+            data-hx-get=(url)
+            data-hx-trigger={ "load, " (events::CHANGED) " from:body" }
+            data-hx-swap="innerHTML" {
+            a href=(url) { "Count them" }
+        }
+    }
+}
+
+/// The count's text.
+pub fn count(query: &str, count: u64) -> String {
+    if query.trim().is_empty() {
+        humanize::count(count, "contact", "contacts")
+    } else {
+        humanize::count(count, "match", "matches")
+    }
+}
+
+/// The list's URL for `query`, from the page after `after`.
+pub(super) fn list_url(query: &str, after: Option<&str>) -> String {
+    let query = query.trim();
+    let mut params = Vec::new();
+    if !query.is_empty() {
+        params.push(("q", query));
+    }
+    if let Some(after) = after {
+        params.push(("after", after));
+    }
+    with_query(ListPath, &params)
+}
+
+fn count_url(query: &str) -> String {
+    let query = query.trim();
+    if query.is_empty() {
+        CountPath.to_string()
+    } else {
+        with_query(CountPath, &[("q", query)])
+    }
+}
+
+inventory::submit! { CssFragment::new("contacts-page", r#"
+.contacts-page {
+    & .heading {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        justify-content: space-between;
+        gap: var(--space-3);
+    }
+    & .heading h1 { margin: 0; }
+    & .heading .actions { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-2); }
+    & .toolbar {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: end;
+        justify-content: space-between;
+        gap: var(--space-3);
+        margin: var(--space-5) 0 var(--space-3);
+    }
+    & .contacts-count { color: var(--color-muted); font-size: var(--text-sm); }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("contact-search", r#"
+.contact-search {
+    flex: 1 1 20rem;
+
+    & label { display: block; margin-bottom: var(--space-1); font-weight: 600; }
+    & .controls { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-2); }
+    & input { flex: 1 1 12rem; }
+    & .htmx-indicator { display: none; color: var(--color-muted); font-size: var(--text-sm); }
+    & .htmx-indicator.htmx-request { display: inline; }
+}
+"#) }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_carry_the_query_and_the_cursor_encoded() {
+        assert_eq!(list_url("  ", None), "/contacts");
+        assert_eq!(
+            list_url("a&b c", Some("xyz")),
+            "/contacts?q=a%26b+c&after=xyz"
+        );
+        assert_eq!(count_url("zoë"), "/contacts/count?q=zo%C3%AB");
+    }
+}

@@ -1,0 +1,208 @@
+//! The rows of the list's table: a contact, its inline edit form, and the row that loads the
+//! next page. Each cell carries its column's name in `data-label`, which labels it when the
+//! table reads as cards on a phone (`data_table`).
+
+use maud::{Markup, html};
+use uuid::Uuid;
+
+use super::{list::list_url, optional};
+use crate::{
+    contacts::{
+        db::{Contact, Page},
+        fields::{self, ids},
+        forms::ContactForm,
+        paths::{ContactPath, DeletePath, EditPath},
+    },
+    web::{
+        components::{ButtonStyle, action_button, field_announcer},
+        css::CssFragment,
+        form::FieldErrors,
+    },
+};
+
+/// The contact's columns, between the check box and the actions.
+pub(super) const COLUMNS: [&str; 4] = ["Name", "Email", "Phone", "Company"];
+
+/// The rows of a page and, when there is more, the row that loads the next page: as a link
+/// without JavaScript, and with it as soon as it scrolls into view (or is clicked).
+pub fn rows(query: &str, page: &Page) -> Markup {
+    html! {
+        @for contact in &page.rows { (row(contact)) }
+        @if let Some(next) = &page.next {
+            @let url = list_url(query, Some(&next.encode()));
+            tr #(ids::MORE) .more-row {
+                td colspan=(COLUMNS.len() + 2) {
+                    a href=(url)
+                        data-hx-get=(url)
+                        data-hx-trigger="click, revealed"
+                        data-hx-target="closest tr"
+                        data-hx-swap="outerHTML" {
+                        "Load more contacts"
+                    }
+                    span.htmx-indicator aria-hidden="true" { " …" }
+                }
+            }
+        }
+    }
+}
+
+/// A contact's row. Edit swaps in the row's edit form; Delete asks, then removes the row.
+/// Without JavaScript both are links to pages.
+pub fn row(contact: &Contact) -> Markup {
+    let name = contact.name();
+    let id = contact.id;
+    html! {
+        tr #(ids::row(id)) .contact-row {
+            td.select {
+                input type="checkbox" name="selected" value=(id) form=(ids::BULK)
+                    aria-label={ "Select " (name) };
+            }
+            td data-label=(COLUMNS[0]) { a href=(ContactPath { id }) { (name) } }
+            td data-label=(COLUMNS[1]) { (optional(contact.email.as_deref())) }
+            td data-label=(COLUMNS[2]) { (optional(contact.phone.as_deref())) }
+            td data-label=(COLUMNS[3]) { (optional(contact.company.as_deref())) }
+            td.actions {
+                a href=(EditPath { id })
+                    data-hx-get=(EditPath { id })
+                    data-hx-target="closest tr"
+                    data-hx-swap="outerHTML"
+                    aria-label={ "Edit " (name) } { "Edit" }
+                a href=(DeletePath { id })
+                    data-hx-delete=(ContactPath { id })
+                    data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
+                    data-hx-target="closest tr"
+                    // Long enough for the row's fade-out (see the CSS).
+                    data-hx-swap="outerHTML swap:300ms"
+                    aria-label={ "Delete " (name) } { "Delete" }
+            }
+        }
+    }
+}
+
+/// A row's inline edit form. A table row cannot hold a `<form>`, so the form sits in the last
+/// cell and the inputs name it by id. Errors stay in the row, beside their fields.
+pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
+    let form = ids::row_form(id);
+    let validate_url = fields::validate_url(Some(id));
+    let fields = fields::row(&form, input, errors, &validate_url);
+    // Each column's fields, found by name: a field the row does not have is left out of its
+    // column, never the whole row.
+    let cell = |names: &[&str]| -> Markup {
+        html! {
+            @for field in fields.iter().filter(|field| names.contains(&field.name)) {
+                (field.render())
+            }
+        }
+    };
+    let contact = ContactPath { id };
+    html! {
+        tr #(ids::row(id)) .contact-row.__editing {
+            td.select {}
+            td data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
+            td data-label=(COLUMNS[1]) { (cell(&["email"])) }
+            td data-label=(COLUMNS[2]) { (cell(&["phone"])) }
+            td data-label=(COLUMNS[3]) { (cell(&["company"])) }
+            td.actions {
+                form #(form) method="post" action=(contact)
+                    data-hx-put=(contact)
+                    data-hx-target="closest tr"
+                    data-hx-swap="outerHTML" {
+                    // Not shown in the row, but kept: saving the row must not erase them.
+                    input type="hidden" name="notes" value=[input.notes.as_deref()];
+                    (field_announcer(&form))
+                    (action_button("Save", ButtonStyle::Primary))
+                    a href=(contact)
+                        data-hx-get=(contact)
+                        data-hx-target="closest tr"
+                        data-hx-swap="outerHTML" { "Cancel" }
+                }
+            }
+        }
+    }
+}
+
+// A row being deleted fades out for as long as htmx waits before removing it.
+inventory::submit! { CssFragment::new("contact-row", r#"
+.contact-row {
+    &.htmx-swapping { opacity: 0; transition: opacity 300ms ease-out; }
+    &.__editing { background: var(--color-surface); }
+
+    & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
+    & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
+    & .none { color: var(--color-muted); }
+    & .form-field { margin-bottom: var(--space-2); }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("more-row", r#"
+.more-row {
+    & td { text-align: center; }
+    & .htmx-indicator { display: none; }
+    & .htmx-request .htmx-indicator, &.htmx-request .htmx-indicator { display: inline; }
+}
+"#) }
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+
+    use super::*;
+
+    fn table(markup: Markup) -> Html {
+        Html::parse_fragment(&format!("<table>{}</table>", markup.into_string()))
+    }
+
+    fn count(doc: &Html, selector: &str) -> usize {
+        doc.select(&Selector::parse(selector).unwrap()).count()
+    }
+
+    #[test]
+    fn a_row_ties_its_checkbox_to_the_bulk_form_and_escapes_names() {
+        let contact = Contact {
+            id: Uuid::new_v4(),
+            first_name: "<script>alert(1)</script>".into(),
+            last_name: None,
+            email: None,
+            phone: None,
+            company: Some("<b>Acme</b>".into()),
+            notes: None,
+            sort_name: String::new(),
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            updated_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let doc = table(row(&contact));
+        assert_eq!(count(&doc, "script"), 0);
+        assert_eq!(count(&doc, "b"), 0);
+        assert_eq!(
+            count(
+                &doc,
+                "input[type=checkbox][name=selected][form=contacts-bulk]"
+            ),
+            1
+        );
+        assert_eq!(count(&doc, "a[data-hx-delete][data-hx-confirm]"), 1);
+    }
+
+    #[test]
+    fn the_edit_row_has_every_field_of_the_row_in_its_column() {
+        let id = Uuid::new_v4();
+        let doc = table(edit_row(
+            id,
+            &ContactForm::default(),
+            &FieldErrors::default(),
+        ));
+        let form = ids::row_form(id);
+        for (label, names) in [
+            ("Name", ["first_name", "last_name"].as_slice()),
+            ("Email", &["email"]),
+            ("Phone", &["phone"]),
+            ("Company", &["company"]),
+        ] {
+            for name in names {
+                let input = format!("td[data-label={label}] input[name={name}][form='{form}']");
+                assert_eq!(count(&doc, &input), 1, "{input}");
+            }
+        }
+        assert_eq!(count(&doc, "input[type=hidden][name=notes]"), 1);
+    }
+}
