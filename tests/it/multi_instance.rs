@@ -6,10 +6,7 @@
 //! Each test has its own database, its own Valkey on a free port and its own instances.
 //! Needs `redis-server` (`apt-get install redis-server`) besides PostgreSQL.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

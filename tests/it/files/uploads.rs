@@ -4,10 +4,7 @@
 //! an uploaded page from running as the site. Failures of storage and the database are in
 //! `files_consistency.rs`.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

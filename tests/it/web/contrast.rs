@@ -3,9 +3,6 @@
 //! browser tests check the pages themselves with axe; this says which colour is at fault, and
 //! runs without a browser.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::collections::HashMap;
 
 /// Text colours, each on every background.

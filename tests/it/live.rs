@@ -2,16 +2,13 @@
 //! receives what, keep-alive, the end of a stream with its session, and the per-user cap.
 //! `tests/multi_instance.rs` runs the same through Valkey across instances.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
 use app::live::{Toast, is_valid_name};
-use axum::http::StatusCode;
-use common::{TestApp, TestClient, events::EventStream, test_config};
+use axum::http::{Method, StatusCode};
+use common::{TestApp, TestClient, events::EventStream, requests, test_config};
 
 const SOON: Duration = Duration::from_secs(3);
 const QUIET: Duration = Duration::from_millis(400);
@@ -73,19 +70,16 @@ async fn the_page_that_made_a_change_is_not_told_of_it() {
     let (mut this_tab, this_id) = open(&mut ada).await;
     let (mut other_tab, _) = open(&mut ada).await;
 
-    let body = "first_name=Grace&last_name=Hopper";
-    let response = ada
-        .send(
-            axum::http::Request::post("/contacts")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("sec-fetch-site", "same-origin")
-                .header("origin", "http://localhost:3000")
-                .header("hx-request", "true")
-                .header("x-live-stream", &this_id)
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let mut request = requests::htmx(
+        Method::POST,
+        "/contacts",
+        None,
+        &[("first_name", "Grace"), ("last_name", "Hopper")],
+    );
+    request
+        .headers_mut()
+        .insert("x-live-stream", this_id.parse().unwrap());
+    let response = ada.send(request).await;
     assert!(response.status.is_redirection() || response.status == StatusCode::OK);
     other_tab.expect_event("contacts-changed", SOON).await;
     assert_eq!(this_tab.next_event(QUIET).await, None);

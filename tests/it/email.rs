@@ -2,10 +2,7 @@
 //! worker to a real SMTP peer on loopback; outages, retries and concurrent workers; the dev
 //! mailbox and previews.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 

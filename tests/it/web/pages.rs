@@ -1,10 +1,7 @@
 //! Pages, fragments, error pages, security headers, stylesheet and static assets, through the
 //! real middleware stack against real PostgreSQL.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

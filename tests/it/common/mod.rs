@@ -4,8 +4,8 @@
 //! create and drop their own), or, when it is unset, a private cluster that the first test
 //! starts under `.data/test-postgres` and later tests and test processes reuse. Without
 //! either, tests fail with a message saying what to install or set.
+// The integration tests use one part of the harness and the system tier another.
 #![allow(dead_code)]
-// each test binary uses a different part of the harness
 
 pub mod a11y;
 pub mod accounts;
@@ -15,6 +15,7 @@ pub mod checkers;
 pub mod events;
 pub mod instances;
 pub mod outage;
+pub mod requests;
 pub mod smtp;
 pub mod uploads;
 pub mod valkey;
@@ -459,37 +460,7 @@ impl TestClient<'_> {
             .await
     }
 
-    /// A form POST as a page of the app sends it.
-    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> TestResponse {
-        let body = form
-            .iter()
-            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.send(
-            Request::post(path)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("sec-fetch-site", "same-origin")
-                .header("origin", "http://localhost:3000")
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await
-    }
-
     pub fn session_cookie(&self) -> Option<&String> {
         self.cookies.get("session")
     }
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }

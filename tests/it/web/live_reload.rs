@@ -1,10 +1,7 @@
 //! Live reload in development: the boot stream, its end on shutdown, and its absence in
 //! production.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,9 +1,6 @@
 //! The embedded default database, on the PostgreSQL binaries of this machine: created on
 //! first use, reused while running, stopped when the app lets go of it.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use app::backends::embedded_postgres::EmbeddedPostgres;
 use sqlx::{Connection, PgConnection};
 

@@ -3,10 +3,7 @@
 //! hash prefix is sent, a breached password is refused on every form that sets one, and a
 //! slow, failing or absent service never blocks anyone.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::{
     sync::{Arc, Mutex},

@@ -1,10 +1,7 @@
 //! The jobs table's claims: one worker per job, leases that lapse, and outcomes recorded only
 //! by the claim that still holds the job.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use app::jobs::{
     Kind,

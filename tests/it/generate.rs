@@ -2,9 +2,6 @@
 //! they never overwrite a file without `--force`. (`scripts/check-starter`, run by CI, builds
 //! and tests what they write.)
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::{
     fs,
     path::{Path, PathBuf},
@@ -23,7 +20,8 @@ const ALL_TYPES: &[&str] = &[
     "customer_id:uuid?",
 ];
 
-/// A scratch project: the real templates and lib.rs, and an empty migrations folder.
+/// A scratch project: the real templates, lib.rs and tests/it/main.rs, a hand-written
+/// module and test file, and an empty migrations folder.
 fn project() -> PathBuf {
     let root = std::env::temp_dir().join(format!("generate-{}", uuid::Uuid::new_v4()));
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -37,6 +35,17 @@ fn project() -> PathBuf {
     fs::create_dir_all(root.join("src/contacts")).unwrap();
     fs::create_dir_all(root.join("migrations")).unwrap();
     fs::copy(source.join("src/lib.rs"), root.join("src/lib.rs")).unwrap();
+    fs::create_dir_all(root.join("tests/it")).unwrap();
+    fs::copy(
+        source.join("tests/it/main.rs"),
+        root.join("tests/it/main.rs"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("tests/it/notes.rs"),
+        "//! Notes, tested by hand.\n",
+    )
+    .unwrap();
     fs::write(
         root.join("src/contacts/mod.rs"),
         "//! Contacts, written by hand.\n",
@@ -60,8 +69,9 @@ fn a_resource_is_written_and_registered_once() {
         "src/invoices/forms.rs",
         "src/invoices/handlers.rs",
         "src/invoices/views.rs",
-        "tests/invoices.rs",
+        "tests/it/invoices.rs",
         "src/lib.rs",
+        "tests/it/main.rs",
     ] {
         assert!(
             names.iter().any(|name| name == expected),
@@ -107,6 +117,9 @@ fn a_resource_is_written_and_registered_once() {
         1
     );
 
+    let tests = fs::read_to_string(root.join("tests/it/main.rs")).unwrap();
+    assert_eq!(tests.matches("\nmod invoices;\n").count(), 1, "{tests}");
+
     // A second run refuses and changes nothing; with --force it rewrites the same files (and
     // the same migration), and registers nothing twice.
     let before = fs::read_to_string(root.join("src/invoices/db.rs")).unwrap();
@@ -120,6 +133,8 @@ fn a_resource_is_written_and_registered_once() {
     assert_eq!(fs::read_dir(root.join("migrations")).unwrap().count(), 2);
     let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
     assert_eq!(lib.matches(".merge(invoices::routes())").count(), 1);
+    let tests = fs::read_to_string(root.join("tests/it/main.rs")).unwrap();
+    assert_eq!(tests.matches("\nmod invoices;\n").count(), 1, "{tests}");
     fs::remove_dir_all(root).unwrap();
 }
 
@@ -128,6 +143,7 @@ fn names_that_clash_are_refused_before_anything_is_written() {
     let root = project();
     for (name, fields, message) in [
         ("contacts", vec!["name:string"], "was not generated"),
+        ("notes", vec!["name:string"], "was not generated"),
         ("type", vec!["name:string"], "Rust keyword"),
         ("invoice", vec!["name:string"], "plural"),
         ("invoices", vec![], "at least one field"),
@@ -147,10 +163,16 @@ fn names_that_clash_are_refused_before_anything_is_written() {
         "//! Contacts, written by hand.\n"
     );
     assert_eq!(fs::read_dir(root.join("migrations")).unwrap().count(), 0);
-    let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    for file in ["src/lib.rs", "tests/it/main.rs"] {
+        assert_eq!(
+            fs::read_to_string(root.join(file)).unwrap(),
+            fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap(),
+            "{file}"
+        );
+    }
     assert_eq!(
-        lib,
-        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap()
+        fs::read_to_string(root.join("tests/it/notes.rs")).unwrap(),
+        "//! Notes, tested by hand.\n"
     );
     fs::remove_dir_all(root).unwrap();
 }

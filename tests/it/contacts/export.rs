@@ -2,10 +2,7 @@
 //! the job's CSV (the owner's contacts only, quoting, formula cells), the download, expiry,
 //! failures and retries, and a job that survives the death of the instance running it.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::{
     path::{Path, PathBuf},
@@ -13,10 +10,13 @@ use std::{
 };
 
 use app::jobs::{self, Kind, Worker, db::NewJob};
-use axum::{body::Body, http::Request, http::StatusCode};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode},
+};
 use common::{
-    TestApp, TestClient, TestDatabase, TestResponse, accounts::create_user, instances::Instance,
-    select, text_of, uploads::TestStorage,
+    TestApp, TestClient, TestDatabase, accounts::create_user, instances::Instance, select, text_of,
+    uploads::TestStorage,
 };
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -86,17 +86,6 @@ async fn run_jobs(app: &TestApp) -> usize {
         .run_due(&CancellationToken::new())
         .await
         .unwrap()
-}
-
-async fn htmx_get(client: &mut TestClient<'_>, path: &str) -> TestResponse {
-    client
-        .send(
-            Request::get(path)
-                .header("hx-request", "true")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
 }
 
 fn records(csv: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
@@ -380,7 +369,7 @@ async fn htmx_polling_gets_the_fragment_alone() {
     seed(&app.state.db, ada_id, 3).await;
     let id = start_export(&mut ada).await;
 
-    let polled = htmx_get(&mut ada, &format!("/contacts/exports/{id}")).await;
+    let polled = ada.get_htmx(&format!("/contacts/exports/{id}")).await;
     assert_eq!(polled.status, StatusCode::OK);
     let text = polled.text();
     assert!(text.starts_with("<div class=\"export-progress\""), "{text}");
@@ -389,7 +378,7 @@ async fn htmx_polling_gets_the_fragment_alone() {
     assert_eq!(polled.header("cache-control"), Some("private, no-store"));
 
     run_jobs(&app).await;
-    let polled = htmx_get(&mut ada, &format!("/contacts/exports/{id}")).await;
+    let polled = ada.get_htmx(&format!("/contacts/exports/{id}")).await;
     let doc = polled.fragment();
     let fragment = &select(&doc, ".export-progress")[0];
     assert!(fragment.value().attr("data-hx-get").is_none());
@@ -405,16 +394,7 @@ async fn a_second_export_while_one_is_under_way_is_the_same_one() {
     let first = start_export(&mut ada).await;
     assert_eq!(start_export(&mut ada).await, first);
     // From htmx (a targeted request), the same export, by HX-Redirect.
-    let htmx = ada
-        .send(
-            Request::post("/contacts/export")
-                .header("hx-request", "true")
-                .header("sec-fetch-site", "same-origin")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let htmx = ada.htmx(Method::POST, "/contacts/export", None, &[]).await;
     assert_eq!(
         htmx.header("hx-redirect"),
         Some(format!("/contacts/exports/{first}").as_str())
@@ -480,7 +460,7 @@ async fn another_users_export_and_malformed_ids_are_not_found() {
             "{path}"
         );
     }
-    let polled = htmx_get(&mut bob, &format!("/contacts/exports/{id}")).await;
+    let polled = bob.get_htmx(&format!("/contacts/exports/{id}")).await;
     assert_eq!(polled.status, StatusCode::NOT_FOUND);
 
     // Signed out: the login page, not the export.

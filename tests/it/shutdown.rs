@@ -1,9 +1,6 @@
 //! Graceful shutdown: a request in flight when the signal arrives still gets its answer.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

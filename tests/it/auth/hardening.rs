@@ -4,10 +4,7 @@
 //! is never rate limited, oversized bodies are refused at once, production cookies are
 //! `__Host-` (tests/pages.rs), and the on-blur check judges a field as the submit does.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::{net::IpAddr, time::Duration};
 
@@ -15,7 +12,7 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use common::{TestApp, accounts::PASSWORD, select, test_config, text_of};
+use common::{TestApp, accounts::PASSWORD, requests::on_blur, select, test_config, text_of};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
@@ -328,38 +325,19 @@ async fn the_on_blur_check_and_the_submit_give_the_same_message() {
         let on_submit = text_of(&select(&doc, &format!("#register-{field}-error"))[0]);
         assert!(!on_submit.is_empty(), "{field}: no error on submit");
 
-        let body = form
-            .iter()
-            .map(|(name, value)| format!("{name}={}", urlencode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
         let blurred = client
-            .send(
-                Request::post("/auth/validate")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("sec-fetch-site", "same-origin")
-                    .header("hx-request", "true")
-                    .header("hx-trigger-name", field)
-                    .header("hx-trigger", format!("register-{field}"))
-                    .body(Body::from(body))
-                    .unwrap(),
-            )
+            .send(on_blur(
+                "/auth/validate",
+                &format!("register-{field}"),
+                field,
+                &form,
+            ))
             .await;
         assert_eq!(blurred.status, StatusCode::OK);
         let fragment = blurred.fragment();
-        let on_blur = text_of(&select(&fragment, &format!("#register-{field}-error"))[0]);
-        assert_eq!(on_blur, on_submit, "{field}");
+        let checked = text_of(&select(&fragment, &format!("#register-{field}-error"))[0]);
+        assert_eq!(checked, on_submit, "{field}");
     }
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (byte as char).to_string(),
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 #[tokio::test]

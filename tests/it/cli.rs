@@ -1,9 +1,6 @@
 //! The binary's subcommands and startup errors, run as a user would run them.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

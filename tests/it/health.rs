@@ -1,9 +1,6 @@
 //! Health endpoints, including readiness while the database is down and after it returns.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,10 +3,7 @@
 //! after the objects were stored leaves no object; what a failure leaves anyway (an orphaned
 //! object, a deletion cut short, a spooled upload) is repaired by the cleanup pass.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::time::{Duration, SystemTime};
 

@@ -3,10 +3,7 @@
 //! `SESSION_CACHE_SECS`; flash messages wait for the page that shows them; a request never
 //! needs two pool connections; a session store outage is a 503.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 

@@ -2,10 +2,7 @@
 //! input, highlighting that escapes, one user's records kept from another, the page and the
 //! fragment, the empty and over-long states, and the pages of results.
 
-// Integration tests: unwrapping is how a failed step reports itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use axum::{body::Body, http::Request, http::StatusCode};
 use common::{TestApp, TestClient, TestResponse, select, text_of};
