@@ -33,6 +33,7 @@ use axum::{
 };
 use http_body_util::BodyExt;
 use scraper::{ElementRef, Html, Selector};
+use sha2::{Digest, Sha256};
 use sqlx::{
     Connection, Executor, PgConnection, PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -82,26 +83,28 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// A fresh database with every migration applied.
+    /// A fresh database with every migration applied: a copy of the migrated template.
     pub async fn new() -> Self {
-        let db = Self::unmigrated().await;
-        MIGRATOR.run(&db.pool).await.unwrap();
-        db
+        let (server, _) = server().await;
+        let template = template(&server).await;
+        Self::create(&format!("TEMPLATE \"{template}\"")).await
     }
 
     /// A fresh, empty database.
     pub async fn unmigrated() -> Self {
+        Self::create("").await
+    }
+
+    /// A database named for this test, created with `options` (e.g. its template).
+    async fn create(options: &str) -> Self {
         let (server, server_url) = server().await;
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect_with(&server)
-            .await
-            .unwrap_or_else(|error| {
-                panic!("cannot connect to the test PostgreSQL server: {error}")
-            });
+        let mut admin = connect_admin(&server).await;
         admin
-            .execute(format!("CREATE DATABASE \"{name}\"").as_str())
+            .execute(format!("CREATE DATABASE \"{name}\" {options}").as_str())
             .await
             .unwrap();
+        admin.close().await.unwrap();
         let options = server.clone().database(&name);
         let mut url = server_url;
         url.set_path(&name);
@@ -119,6 +122,81 @@ impl TestDatabase {
             server,
         }
     }
+}
+
+async fn connect_admin(server: &PgConnectOptions) -> PgConnection {
+    PgConnection::connect_with(server)
+        .await
+        .unwrap_or_else(|error| panic!("cannot connect to the test PostgreSQL server: {error}"))
+}
+
+/// The database every test database is copied from (`CREATE DATABASE ... TEMPLATE`): migrated
+/// once, rather than once per test. Its name holds a hash of the migrations, so a change to
+/// them gets a template of its own, and test processes that run at once against one server
+/// (this binary, the system tier, a generated project's tests) share a template only when
+/// their migrations are the same. It is built under another name and renamed when complete,
+/// under an advisory lock, so no process ever copies a half-migrated template.
+async fn template(server: &PgConnectOptions) -> String {
+    static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut hash = Sha256::new();
+            for migration in MIGRATOR.iter() {
+                hash.update(migration.version.to_le_bytes());
+                hash.update(&migration.checksum);
+            }
+            let hash = format!("{:x}", hash.finalize());
+            let name = format!("test_template_{}", &hash[..16]);
+            let mut admin = connect_admin(server).await;
+            sqlx::query("SELECT pg_advisory_lock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+            if !exists {
+                // A build left by a process that died half way is dropped and done again.
+                let building = format!("{name}_building");
+                admin
+                    .execute(
+                        format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)").as_str(),
+                    )
+                    .await
+                    .unwrap();
+                admin
+                    .execute(format!("CREATE DATABASE \"{building}\"").as_str())
+                    .await
+                    .unwrap();
+                let mut migrating = PgConnection::connect_with(&server.clone().database(&building))
+                    .await
+                    .unwrap();
+                MIGRATOR.run(&mut migrating).await.unwrap();
+                // A template must have no connections when it is copied.
+                migrating.close().await.unwrap();
+                admin
+                    .execute(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"").as_str())
+                    .await
+                    .unwrap();
+                admin
+                    .execute(format!("ALTER DATABASE \"{name}\" WITH IS_TEMPLATE true").as_str())
+                    .await
+                    .unwrap();
+            }
+            sqlx::query("SELECT pg_advisory_unlock(hashtext($1))")
+                .bind(&name)
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            name
+        })
+        .await
+        .clone()
 }
 
 impl Drop for TestDatabase {
