@@ -1,5 +1,6 @@
 //! Uploads as a browser sends them (`multipart/form-data`), and the file storage a test runs
-//! the app on: a local folder of its own, or an S3 server of its own (`s3s-fs`).
+//! the app on: a local folder of its own, or an S3 server of its own (`s3s-fs`, served from
+//! inside the test process).
 //!
 //! ```text
 //! let storage = TestStorage::local();            // or TestStorage::s3()
@@ -9,10 +10,10 @@
 //! ```
 
 use std::{
-    net::{SocketAddr, TcpStream},
+    net::{SocketAddr, TcpListener},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    thread::JoinHandle,
+    time::Duration,
 };
 
 use axum::{body::Body, http::Request};
@@ -150,12 +151,20 @@ fn temp_dir(what: &str) -> PathBuf {
     dir
 }
 
-/// `s3s-fs`, an S3 server that checks signatures and the expiry of presigned links, on a free
-/// loopback port over a folder of its own. Stopped when dropped.
+/// An S3 server that checks signatures and the expiry of presigned links (the `s3s` crate
+/// over `s3s-fs`'s folder storage), on a free loopback port over a folder of its own. It runs
+/// on a thread with its own runtime, so it answers whatever the test's runtime is doing, and
+/// stopping it drops every connection at once, as the death of a server process would.
+/// Stopped when dropped.
 pub struct S3Server {
     address: SocketAddr,
     dir: PathBuf,
-    process: Option<Child>,
+    running: Option<Running>,
+}
+
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: JoinHandle<()>,
 }
 
 impl S3Server {
@@ -163,17 +172,13 @@ impl S3Server {
     pub const SECRET_KEY: &str = "test-secret-key";
 
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let mut server = Self {
-            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            address: listener.local_addr().unwrap(),
             dir: temp_dir("s3"),
-            process: None,
+            running: None,
         };
-        server.resume();
+        server.serve(listener);
         server
     }
 
@@ -181,51 +186,58 @@ impl S3Server {
         format!("http://{}", self.address)
     }
 
-    /// Stops the server, as an outage would.
+    /// Stops the server, as an outage would: connections are cut and the port refuses.
     pub fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            let _ = process.kill();
-            let _ = process.wait();
+        if let Some(running) = self.running.take() {
+            let _ = running.stop.send(());
+            let _ = running.thread.join();
         }
     }
 
     /// Starts it again on the same port and data.
     pub fn resume(&mut self) {
-        let binary = std::env::var_os("S3S_FS").unwrap_or_else(|| "s3s-fs".into());
-        let process = Command::new(&binary)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &self.address.port().to_string(),
-            ])
-            .args([
-                "--access-key",
-                Self::ACCESS_KEY,
-                "--secret-key",
-                Self::SECRET_KEY,
-            ])
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "The S3 tests need s3s-fs, an S3 server ({error}). Install it with \
-                     `cargo install s3s-fs@0.14.1 --features binary --locked` (about 3 minutes), \
-                     or point S3S_FS at it."
-                )
-            });
-        self.process = Some(process);
-        let started = Instant::now();
-        while TcpStream::connect(self.address).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "s3s-fs did not start listening on {}",
-                self.address
-            );
-            std::thread::sleep(Duration::from_millis(20));
+        if self.running.is_none() {
+            self.serve(TcpListener::bind(self.address).unwrap());
         }
+    }
+
+    fn serve(&mut self, listener: TcpListener) {
+        listener.set_nonblocking(true).unwrap();
+        let storage = s3s_fs::FileSystem::new(&self.dir).unwrap();
+        let mut service = s3s::service::S3ServiceBuilder::new(storage);
+        service.set_auth(s3s::auth::SimpleAuth::from_single(
+            Self::ACCESS_KEY,
+            Self::SECRET_KEY,
+        ));
+        let service = service.build();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                loop {
+                    let socket = tokio::select! {
+                        _ = &mut stopped => break,
+                        accepted = listener.accept() => match accepted {
+                            Ok((socket, _)) => socket,
+                            Err(_) => continue,
+                        },
+                    };
+                    let service = service.clone();
+                    tokio::spawn(async move {
+                        let connection = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(hyper_util::rt::TokioIo::new(socket), service);
+                        let _ = connection.await;
+                    });
+                }
+            });
+            // Ends the connections' tasks with the listener, closing their sockets.
+            runtime.shutdown_timeout(Duration::from_secs(5));
+        });
+        self.running = Some(Running { stop, thread });
     }
 
     pub fn data_dir(&self) -> &Path {
