@@ -381,6 +381,12 @@ impl TestResponse {
         }
     }
 
+    /// Whether the body is HTML, as every page and every error must be.
+    pub fn is_html(&self) -> bool {
+        self.header("content-type")
+            .is_some_and(|value| value.starts_with("text/html"))
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8(self.body.to_vec()).unwrap()
     }

@@ -452,13 +452,7 @@ async fn another_users_export_and_malformed_ids_are_not_found() {
     ] {
         let response = bob.get(&path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(
-            response
-                .header("content-type")
-                .unwrap()
-                .starts_with("text/html"),
-            "{path}"
-        );
+        assert!(response.is_html(), "{path}");
     }
     let polled = bob.get_htmx(&format!("/contacts/exports/{id}")).await;
     assert_eq!(polled.status, StatusCode::NOT_FOUND);
@@ -512,12 +506,7 @@ async fn an_export_expires_a_day_after_it_finished() {
     ] {
         let response = ada.get(&path).await;
         assert_eq!(response.status, StatusCode::GONE, "{path}");
-        assert!(
-            response
-                .header("content-type")
-                .unwrap()
-                .starts_with("text/html")
-        );
+        assert!(response.is_html());
         let doc = response.document();
         assert_eq!(
             text_of(&select(&doc, "main h1")[0]),

@@ -28,12 +28,7 @@ async fn the_home_page_is_a_full_document_in_the_layout() {
     let app = TestApp::new().await;
     let response = app.get("/").await;
     assert_eq!(response.status, StatusCode::OK);
-    assert!(
-        response
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(response.is_html());
     assert!(
         response
             .header_values("vary")
@@ -92,12 +87,7 @@ async fn an_unknown_url_is_an_html_404_in_the_layout() {
     let app = TestApp::new().await;
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert!(
-        response
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(response.is_html());
     assert_security_headers(&response);
     let doc = response.document();
     assert_eq!(
@@ -135,12 +125,7 @@ async fn a_wrong_method_is_an_html_405_that_keeps_allow() {
         .await;
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(response.header("allow").unwrap().contains("GET"));
-    assert!(
-        response
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(response.is_html());
     assert_security_headers(&response);
 }
 
@@ -202,12 +187,7 @@ async fn every_error_status_carries_security_headers_and_hides_internals() {
         )
         .await;
     assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        rejected
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(rejected.is_html());
     assert!(!rejected.text().contains("Failed to deserialize"));
     assert_security_headers(&rejected);
 }
@@ -472,12 +452,7 @@ async fn a_cross_site_post_is_refused_with_an_html_403() {
     ] {
         let refused = app.request(clear(headers)).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{headers:?}");
-        assert!(
-            refused
-                .header("content-type")
-                .unwrap()
-                .starts_with("text/html")
-        );
+        assert!(refused.is_html());
         assert_security_headers(&refused);
         assert!(refused.text().contains("another site"));
     }
@@ -530,11 +505,7 @@ async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
 
     let slow = app.get("/test/slow").await;
     assert_eq!(slow.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(
-        slow.header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(slow.is_html());
     assert_security_headers(&slow);
 
     let big = app
@@ -546,18 +517,13 @@ async fn timeouts_oversized_bodies_and_panics_get_html_pages() {
         )
         .await;
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(big.header("content-type").unwrap().starts_with("text/html"));
+    assert!(big.is_html());
     assert!(big.text().contains("too large"));
     assert_security_headers(&big);
 
     let panicked = app.get("/test/panic").await;
     assert_eq!(panicked.status, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(
-        panicked
-            .header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(panicked.is_html());
     assert!(!panicked.text().contains("a bug in a handler"));
     assert_security_headers(&panicked);
 }
@@ -605,9 +571,5 @@ async fn health_and_assets_never_touch_the_session_store() {
     }
     let page = app.request(with_cookie("/")).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(
-        page.header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(page.is_html());
 }
