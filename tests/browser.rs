@@ -12,6 +12,8 @@
 
 #[path = "browser/accessibility.rs"]
 mod accessibility;
+// The integration tests' harness, shared.
+#[path = "it/common/mod.rs"]
 mod common;
 #[path = "browser/contacts.rs"]
 mod contacts;

@@ -12,6 +12,8 @@
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// The integration tests' harness, shared.
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::path::PathBuf;

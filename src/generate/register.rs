@@ -1,6 +1,7 @@
 //! Registers a generated module in `src/lib.rs`: its `pub mod` line, its routes (one line in
-//! `routes()`), and its entry in the navigation of signed-in users. Each edit is made once:
-//! running the generator again leaves a registered module as it is.
+//! `routes()`), and its entry in the navigation of signed-in users; and its tests in
+//! `tests/it/main.rs` (a `mod` line). Each edit is made once: running the generator again
+//! leaves a registered module as it is.
 
 use anyhow::{Context, bail};
 
@@ -12,18 +13,28 @@ pub fn register(lib: &str, name: &str, title: &str) -> anyhow::Result<String> {
     add_nav(&lib, name, title)
 }
 
+/// `main` (the text of `tests/it/main.rs`) with the test module `name` declared.
+pub fn register_tests(main: &str, name: &str) -> anyhow::Result<String> {
+    add_declaration(main, "mod ", name)
+        .context("tests/it/main.rs has no `mod` lines to add the tests' module among")
+}
+
 fn add_module(lib: &str, name: &str) -> anyhow::Result<String> {
-    let line = format!("pub mod {name};");
-    if lib.lines().any(|existing| existing == line) {
-        return Ok(lib.to_owned());
+    add_declaration(lib, "pub mod ", name).context("src/lib.rs has no `pub mod` lines")
+}
+
+/// `source` with the line `{keyword}{name};` among the others like it, unless it is there;
+/// `None` when there are no others to place it among.
+fn add_declaration(source: &str, keyword: &str, name: &str) -> Option<String> {
+    let line = format!("{keyword}{name};");
+    if source.lines().any(|existing| existing == line) {
+        return Some(source.to_owned());
     }
-    let mut lines: Vec<&str> = lib.lines().collect();
+    let mut lines: Vec<&str> = source.lines().collect();
     let modules: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].starts_with("pub mod ") && lines[i].ends_with(';'))
+        .filter(|&i| lines[i].starts_with(keyword) && lines[i].ends_with(';'))
         .collect();
-    let last = *modules
-        .last()
-        .context("src/lib.rs has no `pub mod` lines")?;
+    let last = *modules.last()?;
     // In alphabetical order among the others, as rustfmt keeps them.
     let at = modules
         .iter()
@@ -31,7 +42,7 @@ fn add_module(lib: &str, name: &str) -> anyhow::Result<String> {
         .find(|&i| lines[i] > line.as_str())
         .unwrap_or(last + 1);
     lines.insert(at, &line);
-    Ok(join(&lines))
+    Some(join(&lines))
 }
 
 fn add_routes(lib: &str, name: &str) -> anyhow::Result<String> {
@@ -98,6 +109,18 @@ mod tests {
             "member_nav: &[(contacts::paths::INDEX, \"Contacts\"), (invoices::paths::INDEX, \"Invoices\")],"
         ));
         assert_eq!(register(&once, "invoices", "Invoices").unwrap(), once);
+    }
+
+    #[test]
+    fn a_test_module_is_declared_once_among_the_others() {
+        let main = "//! Tests.\n\nmod auth;\nmod common;\nmod web;\n";
+        let once = register_tests(main, "invoices").unwrap();
+        assert_eq!(
+            once,
+            "//! Tests.\n\nmod auth;\nmod common;\nmod invoices;\nmod web;\n"
+        );
+        assert_eq!(register_tests(&once, "invoices").unwrap(), once);
+        assert!(register_tests("//! Tests.\n", "invoices").is_err());
     }
 
     #[test]

@@ -1,0 +1,284 @@
+//! Who may do what: cross-site requests refused on every state-changing route, pages that
+//! need a user, the admins' pages, and the admin command.
+
+use crate::common;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use common::{TestApp, accounts::redirects_to_login, assert_security_headers, select, text_of};
+
+/// Every route that changes state, found in the source of the routers (a new route cannot
+/// be forgotten here): a cross-site request to it is refused.
+#[tokio::test]
+async fn every_state_changing_route_refuses_cross_site_requests() {
+    let app = TestApp::new().await;
+    app.registered("jo@example.com").await;
+    let signed_in = app.logged_in("jo@example.com", false).await;
+    let cookie = format!("session={}", signed_in.session_cookie().unwrap());
+
+    let routes = state_changing_routes();
+    assert!(routes.len() >= 10, "found only {routes:?}");
+    // Typed routes are found too, their handlers in the module that mounts them.
+    for route in ["/files", "/files/{id}/delete", "/dev/mailbox/clear"] {
+        assert!(
+            routes.contains(&("POST".to_owned(), route.to_owned())),
+            "{route} not in {routes:?}"
+        );
+    }
+    for (method, path) in routes {
+        let path = path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000")
+            .replace("{name}", "x");
+        for (header, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ] {
+            let response = app
+                .request(
+                    Request::builder()
+                        .method(method.as_str())
+                        .uri(&path)
+                        .header(header, value)
+                        .header("cookie", &cookie)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(Body::from("email=jo%40example.com&password=x"))
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(
+                response.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} with {header}"
+            );
+            assert!(response.is_html());
+        }
+        // The route is real: from the app's own pages the same request reaches a handler.
+        let same_site = app
+            .request(
+                Request::builder()
+                    .method(method.as_str())
+                    .uri(&path)
+                    .header("sec-fetch-site", "same-origin")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("email=x"))
+                    .unwrap(),
+            )
+            .await;
+        assert!(
+            !(403..=405).contains(&same_site.status.as_u16()),
+            "{method} {path}: {}",
+            same_site.status
+        );
+    }
+    // Nothing happened: still signed in, still the same address.
+    let mut still = app.client();
+    still.cookies.insert(
+        "session".into(),
+        signed_in.session_cookie().unwrap().clone(),
+    );
+    assert_eq!(still.get("/account").await.status, StatusCode::OK);
+}
+
+/// `(METHOD, path)` of every state-changing route in `src/`: each `.route(PATH, ...post(...)...)`,
+/// where PATH is a literal or a `paths::NAME` constant defined in `src/`, and each
+/// `.typed_post(handler)` (or put, patch, delete), whose path is the `#[typed_path]` of the
+/// handler's first argument, in the same module.
+fn state_changing_routes() -> Vec<(String, String)> {
+    let src = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
+    let mut sources = Vec::new();
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let source = std::fs::read_to_string(&path).unwrap();
+                sources.push((
+                    path,
+                    source.split_whitespace().collect::<Vec<_>>().join(" "),
+                ));
+            }
+        }
+    }
+    let constants: std::collections::HashMap<String, String> = sources
+        .iter()
+        .flat_map(|(_, source)| source.split("pub const ").skip(1))
+        .filter_map(|definition| {
+            let (name, rest) = definition.split_once(": &str = \"")?;
+            // Only paths: other constants (form ids) may share a path's name.
+            let value = rest.split_once('"')?.0;
+            value
+                .starts_with('/')
+                .then(|| (name.to_owned(), value.to_owned()))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (file, source) in &sources {
+        let flat = source.replace(".route( ", ".route(");
+        for call in flat.split(".route(").skip(1) {
+            let Some((argument, rest)) = call.split_once(',') else {
+                continue;
+            };
+            let route = match argument.trim().strip_prefix('"') {
+                Some(literal) => literal.trim_end_matches('"').to_owned(),
+                None => match constants.get(argument.trim().trim_start_matches("paths::")) {
+                    Some(path) => path.clone(),
+                    None => continue,
+                },
+            };
+            for method in ["post", "put", "patch", "delete"] {
+                if rest.contains(&format!("{method}(")) {
+                    found.push((method.to_uppercase(), route.clone()));
+                }
+            }
+        }
+        let module = file.parent().unwrap();
+        for method in ["post", "put", "patch", "delete"] {
+            for call in source.split(&format!(".typed_{method}(")).skip(1) {
+                let handler = call.split(')').next().unwrap().trim();
+                let route = typed_route(&sources, module, handler)
+                    .unwrap_or_else(|| panic!("no typed path found for {handler} in {module:?}"));
+                found.push((method.to_uppercase(), route));
+            }
+        }
+    }
+    found
+}
+
+/// The path a typed route mounts `handler` (`list::upload`, say) on: the `#[typed_path]` of
+/// the type of its first argument, both found in the files of `module`.
+fn typed_route(
+    sources: &[(std::path::PathBuf, String)],
+    module: &std::path::Path,
+    handler: &str,
+) -> Option<String> {
+    let in_module = || sources.iter().filter(|(file, _)| file.starts_with(module));
+    let mut segments = handler.rsplit("::");
+    let name = segments.next()?;
+    // `list::upload` is in `list.rs` (or `list/mod.rs`) when there is more than one `upload`.
+    let parent = segments.next();
+    let definition = format!("async fn {name}(");
+    let argument_type = in_module()
+        .filter(|(file, source)| {
+            source.contains(&definition)
+                && parent.is_none_or(|parent| {
+                    file.file_stem().is_some_and(|stem| stem == parent)
+                        || file.parent().and_then(|dir| dir.file_name()) == Some(parent.as_ref())
+                })
+        })
+        .find_map(|(_, source)| {
+            let parameters = source.split_once(&definition)?.1;
+            let first = parameters.split([',', ')']).next()?;
+            Some(first.rsplit(':').next()?.trim().to_owned())
+        })?;
+    in_module().find_map(|(_, source)| {
+        source
+            .split("#[typed_path(\"")
+            .skip(1)
+            .find_map(|definition| {
+                let (path, rest) = definition.split_once('"')?;
+                let declared = rest.split_once("struct ")?.1;
+                let declared = declared.split([' ', ';', '{', '(']).next()?;
+                (declared == argument_type).then(|| path.to_owned())
+            })
+    })
+}
+
+#[tokio::test]
+async fn pages_that_need_a_user_redirect_to_login_and_htmx_gets_hx_redirect() {
+    let app = TestApp::new().await;
+    let page = app.get("/account").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.header("location"), Some("/login?next=/account"));
+    let htmx = app.get_htmx("/account").await;
+    assert_eq!(htmx.header("hx-redirect"), Some("/login?next=/account"));
+}
+
+#[tokio::test]
+async fn only_admins_see_the_user_list() {
+    let app = TestApp::new().await;
+    app.registered("lee@example.com").await;
+    app.registered("root@example.com").await;
+    sqlx::query("UPDATE users SET role = 'admin' WHERE email = 'root@example.com'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+
+    assert!(redirects_to_login(&app.get("/admin/users").await));
+    let mut user = app.logged_in("lee@example.com", false).await;
+    let admin_link = "nav a[href='/admin/users']";
+    assert!(select(&user.get("/").await.document(), admin_link).is_empty());
+    let forbidden = user.get("/admin/users").await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_security_headers(&forbidden);
+
+    let mut admin = app.logged_in("root@example.com", false).await;
+    assert_eq!(
+        select(&admin.get("/").await.document(), admin_link).len(),
+        1
+    );
+    let list = admin.get("/admin/users").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let rows = select(&list.document(), ".data-table tbody tr")
+        .iter()
+        .map(text_of)
+        .collect::<Vec<_>>();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("lee@example.com") && row.contains("user"))
+    );
+}
+
+#[test]
+fn the_admin_command_creates_and_promotes() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(common::TestDatabase::new());
+    let url = db.url.clone();
+    let run = || {
+        common::starter_command()
+            .env("DATABASE_URL", &url)
+            .args(["admin", "create", "Boss@Example.com"])
+            .output()
+            .unwrap()
+    };
+    let created = run();
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    assert!(String::from_utf8_lossy(&created.stdout).contains("with the password"));
+    let promoted = run();
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("is now an administrator"));
+    let role: String = runtime
+        .block_on(
+            sqlx::query_scalar("SELECT role::text FROM users WHERE email = 'boss@example.com'")
+                .fetch_one(&db.pool),
+        )
+        .unwrap();
+    assert_eq!(role, "admin");
+    drop(db);
+}
+
+#[test]
+fn the_admin_command_refuses_an_unconfirmed_account() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let app = runtime.block_on(TestApp::new());
+    runtime.block_on(async { app.client().sign_up("quin@example.com").await });
+    let output = common::starter_command()
+        .env("DATABASE_URL", &app.db.url)
+        .args(["admin", "create", "quin@example.com"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has not confirmed"));
+    let role: String = runtime
+        .block_on(sqlx::query_scalar("SELECT role::text FROM users").fetch_one(&app.state.db))
+        .unwrap();
+    assert_eq!(role, "user");
+    drop(app);
+}

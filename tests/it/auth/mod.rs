@@ -1,0 +1,10 @@
+//! Accounts end to end through `app()` against real PostgreSQL, one file per flow, reading
+//! the links from the mail the app sends.
+
+mod access;
+mod account;
+mod breached;
+mod hardening;
+mod login;
+mod password_reset;
+mod registration;

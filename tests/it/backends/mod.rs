@@ -1,0 +1,3 @@
+//! The backing services' embedded defaults, on this machine's binaries.
+
+mod embedded_postgres;
