@@ -42,7 +42,7 @@ pub(super) fn run(what: Generate) -> ExitCode {
             crate::generate::resource(root, &name, &fields, force),
             format!(
                 "next: scripts/sqlx-offline (records the new queries for offline builds), then \
-                 cargo test --test {name}; the pages are at /{name}"
+                 cargo test --test it {name}::; the pages are at /{name}"
             ),
         ),
         Generate::Migration { name, force } => (

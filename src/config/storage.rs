@@ -38,6 +38,9 @@ pub struct S3Config {
 pub struct UploadConfig {
     /// The largest file, and the largest upload of several files together.
     pub max_bytes: u64,
+    /// The most files one upload request may carry: each holds a spool file (a descriptor and
+    /// a buffer) until the request ends, so thousands of one-byte parts must not get that far.
+    pub max_files: usize,
     /// Content types accepted, as detected from the files' bytes (never the name or the
     /// browser's claim), e.g. `image/png`.
     pub allowed_types: Vec<String>,
@@ -121,6 +124,10 @@ impl UploadConfig {
         if max_bytes == 0 {
             return Err(env.invalid("UPLOAD_MAX_BYTES", "a size in bytes above 0", "0"));
         }
+        let max_files: usize = env.parse_or("UPLOAD_MAX_FILES", "a number of files", 20)?;
+        if max_files == 0 {
+            return Err(env.invalid("UPLOAD_MAX_FILES", "a number of files above 0", "0"));
+        }
         let types = env
             .get("UPLOAD_ALLOWED_TYPES")
             .unwrap_or_else(|| DEFAULT_ALLOWED_TYPES.into());
@@ -144,6 +151,7 @@ impl UploadConfig {
         }
         Ok(UploadConfig {
             max_bytes,
+            max_files,
             allowed_types,
         })
     }

@@ -1,4 +1,5 @@
-//! The module's failures that need words of their own: an upload over the size limit (413)
+//! The module's failures that need words of their own: an upload over the size or file-count
+//! limit (413)
 //! and file storage failing (503). They render through the error pages like any [`AppError`]:
 //! a page, or a notice in `#alerts` for htmx, with the cause in the log only.
 
@@ -17,6 +18,8 @@ use crate::{
 pub enum FileError {
     #[error("upload over the limit of {limit} bytes")]
     TooLarge { limit: u64 },
+    #[error("upload of more than {limit} files")]
+    TooManyFiles { limit: usize },
     /// `consequence` tells the user what did not happen ("nothing was uploaded").
     #[error("file storage failed: {consequence}")]
     Storage {
@@ -57,6 +60,11 @@ impl IntoResponse for FileError {
             Self::TooLarge { limit } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 too_large_message(limit),
+                None,
+            ),
+            Self::TooManyFiles { limit } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("That is too many files at once: send at most {limit} together."),
                 None,
             ),
             // A record whose object is gone is our inconsistency, not an outage.

@@ -107,9 +107,18 @@ pub async fn receive(
 ) -> Result<Upload, FileError> {
     let mut upload = Upload::default();
     let mut total: u64 = 0;
+    let mut parts: usize = 0;
     while let Some(field) = multipart.next_field().await.map_err(unreadable(config))? {
         if field.name() != Some(FILE_FIELD) {
             continue;
+        }
+        // Refused at the first part past the cap, before it gets a spool file: the ones
+        // before it are dropped with the upload.
+        parts += 1;
+        if parts > config.max_files {
+            return Err(FileError::TooManyFiles {
+                limit: config.max_files,
+            });
         }
         let disposition = field
             .headers()

@@ -16,7 +16,6 @@ pub mod keyset;
 pub mod layout;
 pub mod linkify;
 pub mod live_reload;
-pub mod record_id;
 pub mod rules;
 pub mod security_headers;
 pub mod site_header;

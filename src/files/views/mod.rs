@@ -45,6 +45,7 @@ pub(super) mod tests {
     pub fn config() -> UploadConfig {
         UploadConfig {
             max_bytes: 25 << 20,
+            max_files: 20,
             allowed_types: vec!["image/png".into(), "application/pdf".into()],
         }
     }

@@ -236,6 +236,37 @@ async fn a_presigned_link_works_for_a_moment_then_expires() {
     );
 }
 
+/// Thousands of one-byte parts in one request would each hold a spool file until the body
+/// ends; past `UPLOAD_MAX_FILES` the request is refused at once and nothing is kept.
+#[tokio::test]
+async fn more_files_than_the_cap_in_one_request_is_a_413_and_nothing_is_kept() {
+    let storage = TestStorage::local();
+    let app = storage.app(&[("UPLOAD_MAX_FILES", "3")]).await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let names: Vec<String> = (0..5_000).map(|n| format!("{n}.txt")).collect();
+    let parts: Vec<Part<'_>> = names.iter().map(|name| Part::file(name, b"x")).collect();
+
+    let response = ada.upload(&parts).await;
+    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        response.text().contains("send at most 3 together"),
+        "{}",
+        response.text()
+    );
+    assert_eq!(record_count(&app).await, 0);
+    assert!(stored_keys(&app).await.is_empty());
+
+    // The cap itself is accepted.
+    let response = ada.upload(&parts[..3]).await;
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
+    assert_eq!(record_count(&app).await, 3);
+}
+
 #[tokio::test]
 async fn over_the_limit_is_a_413_page_and_the_limit_itself_is_accepted() {
     let storage = TestStorage::local();
