@@ -9,21 +9,23 @@ use std::{
 };
 
 use anyhow::Context;
-use tokio::{
-    fs::File,
-    io::{AsyncWriteExt, BufWriter},
-};
+use tokio::{fs::File, io::AsyncWriteExt};
 
 use super::StorageError;
 
 /// What every spooled file's name ends with, so that clearing stale ones touches nothing else.
 const EXTENSION: &str = "part";
-/// Network chunks are a few kilobytes; the disk prefers fewer, larger writes.
+/// Network chunks are a few kilobytes; the disk prefers fewer, larger writes, so chunks are
+/// gathered up to this size before they are written.
 const WRITE_BUFFER: usize = 256 * 1024;
 
 pub struct SpoolFile {
     path: PathBuf,
-    writer: BufWriter<File>,
+    file: File,
+    /// What arrived since the last write. It grows with what arrives rather than being
+    /// allocated whole: a request of many tiny parts holds a few bytes per part, not
+    /// [`WRITE_BUFFER`] each.
+    pending: Vec<u8>,
     /// False once the file has been moved into storage, so dropping it leaves it alone.
     owned: bool,
 }
@@ -39,13 +41,19 @@ impl SpoolFile {
             .with_context(|| format!("creating {}", path.display()))?;
         Ok(Self {
             path,
-            writer: BufWriter::with_capacity(WRITE_BUFFER, file),
+            file,
+            pending: Vec::new(),
             owned: true,
         })
     }
 
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
-        self.writer
+        if self.pending.len() + bytes.len() < WRITE_BUFFER {
+            self.pending.extend_from_slice(bytes);
+            return Ok(());
+        }
+        self.write_pending().await?;
+        self.file
             .write_all(bytes)
             .await
             .with_context(|| format!("writing {}", self.path.display()))?;
@@ -54,10 +62,15 @@ impl SpoolFile {
 
     /// Writes out what is buffered; the file is then complete on disk.
     pub async fn finish(&mut self) -> Result<(), StorageError> {
-        self.writer
-            .flush()
+        Ok(self.write_pending().await?)
+    }
+
+    async fn write_pending(&mut self) -> anyhow::Result<()> {
+        self.file
+            .write_all(&self.pending)
             .await
             .with_context(|| format!("writing {}", self.path.display()))?;
+        self.pending.clear();
         Ok(())
     }
 
@@ -68,8 +81,8 @@ impl SpoolFile {
 
     /// Moves the file to `destination` (on the same file system: a rename), durably.
     pub(super) async fn persist(mut self, destination: &Path) -> anyhow::Result<()> {
-        self.writer.flush().await?;
-        self.writer.get_mut().sync_all().await?;
+        self.write_pending().await?;
+        self.file.sync_all().await?;
         tokio::fs::rename(&self.path, destination)
             .await
             .with_context(|| {
@@ -163,6 +176,34 @@ mod tests {
         assert_eq!(remove_older_than(&dir, Duration::ZERO).await.unwrap(), 1);
         assert!(!stale_path.exists());
         assert!(destination.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn chunks_of_every_size_arrive_whole_and_small_parts_hold_little_memory() {
+        let dir = std::env::temp_dir().join(format!("spool-test-{}", uuid::Uuid::new_v4()));
+        tokio::fs::create_dir_all(&dir).await.unwrap();
+
+        let mut tiny = SpoolFile::create(&dir).await.unwrap();
+        tiny.write(b"x").await.unwrap();
+        assert!(
+            tiny.pending.capacity() < 1024,
+            "a one-byte part holds a small buffer"
+        );
+
+        let mut large = SpoolFile::create(&dir).await.unwrap();
+        let mut expected = Vec::new();
+        for (i, size) in [1, 4096, WRITE_BUFFER - 1, 3, WRITE_BUFFER * 2, 17]
+            .iter()
+            .enumerate()
+        {
+            let chunk = vec![u8::try_from(i).unwrap(); *size];
+            large.write(&chunk).await.unwrap();
+            expected.extend_from_slice(&chunk);
+        }
+        large.finish().await.unwrap();
+        assert_eq!(std::fs::read(large.path()).unwrap(), expected);
+        drop((tiny, large));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
