@@ -13,7 +13,7 @@ use crate::{
     auth::{db as users, db::Role, password},
     backends::storage::Storage,
     contacts::seed as contacts,
-    files::{ops, upload},
+    files::{ops, quota::Quota, upload},
 };
 
 /// The demo account, written in the README and on the login page's hint in development.
@@ -57,7 +57,8 @@ async fn add_files(pool: &PgPool, storage: &Arc<Storage>, owner: Uuid) -> anyhow
         refused: Vec::new(),
     })
     .await;
-    ops::save(pool, storage, owner, received.accepted)
+    // The app's own files: no user chose them, so no quota counts them out.
+    ops::save(pool, storage, owner, Quota::UNLIMITED, received.accepted)
         .await
         .map_err(|error| anyhow::anyhow!("storing the demo files: {error}"))?;
     Ok(())

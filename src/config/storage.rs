@@ -41,6 +41,9 @@ pub struct UploadConfig {
     /// The most files one upload request may carry: each holds a spool file (a descriptor and
     /// a buffer) until the request ends, so thousands of one-byte parts must not get that far.
     pub max_files: usize,
+    /// What one account may store in all, in bytes and in files (`files::quota`).
+    pub quota_bytes: u64,
+    pub quota_files: u64,
     /// Content types accepted, as detected from the files' bytes (never the name or the
     /// browser's claim), e.g. `image/png`.
     pub allowed_types: Vec<String>,
@@ -128,6 +131,14 @@ impl UploadConfig {
         if max_files == 0 {
             return Err(env.invalid("UPLOAD_MAX_FILES", "a number of files above 0", "0"));
         }
+        let quota_bytes: u64 = env.parse_or("UPLOAD_QUOTA_BYTES", "a size in bytes", 1 << 30)?;
+        if quota_bytes == 0 {
+            return Err(env.invalid("UPLOAD_QUOTA_BYTES", "a size in bytes above 0", "0"));
+        }
+        let quota_files: u64 = env.parse_or("UPLOAD_QUOTA_FILES", "a number of files", 1000)?;
+        if quota_files == 0 {
+            return Err(env.invalid("UPLOAD_QUOTA_FILES", "a number of files above 0", "0"));
+        }
         let types = env
             .get("UPLOAD_ALLOWED_TYPES")
             .unwrap_or_else(|| DEFAULT_ALLOWED_TYPES.into());
@@ -152,6 +163,8 @@ impl UploadConfig {
         Ok(UploadConfig {
             max_bytes,
             max_files,
+            quota_bytes,
+            quota_files,
             allowed_types,
         })
     }

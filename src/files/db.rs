@@ -51,6 +51,36 @@ pub async fn insert(db: impl PgExecutor<'_>, file: &NewFile<'_>) -> Result<Uuid,
     .await
 }
 
+/// The total size and the number of `owner_id`'s files (those being deleted are gone for
+/// them): what their quota counts. A range of the list's index.
+pub async fn usage(db: impl PgExecutor<'_>, owner_id: Uuid) -> Result<(i64, i64), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"
+        SELECT coalesce(sum(size_bytes), 0)::bigint AS "bytes!", count(*) AS "files!"
+        FROM files
+        WHERE owner_id = $1 AND deleting_since IS NULL
+        "#,
+        owner_id,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.bytes, row.files))
+}
+
+/// Locks `owner_id`'s account row until the transaction ends, so that uploads by the same
+/// owner record their files one at a time and each checks the quota against the last one's.
+/// `NO KEY UPDATE`: inserting files (whose foreign key takes a key-share lock) and everything
+/// else that reads the row goes on.
+pub async fn lock_owner(db: impl PgExecutor<'_>, owner_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "SELECT 1 AS locked FROM users WHERE id = $1 FOR NO KEY UPDATE",
+        owner_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(())
+}
+
 /// Files on one page of the list.
 pub const PAGE_SIZE: usize = 50;
 

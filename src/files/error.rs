@@ -1,6 +1,5 @@
 //! The module's failures that need words of their own: an upload over the size or file-count
-//! limit (413)
-//! and file storage failing (503). They render through the error pages like any [`AppError`]:
+//! limit or past the account's quota (413), and file storage failing (503). They render through the error pages like any [`AppError`]:
 //! a page, or a notice in `#alerts` for htmx, with the cause in the log only.
 
 use axum::{
@@ -8,6 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use super::quota::OverQuota;
 use crate::{
     backends::storage::StorageError,
     error::{AppError, ErrorPage},
@@ -20,6 +20,8 @@ pub enum FileError {
     TooLarge { limit: u64 },
     #[error("upload of more than {limit} files")]
     TooManyFiles { limit: usize },
+    #[error("upload past the account's quota")]
+    OverQuota(OverQuota),
     /// `consequence` tells the user what did not happen ("nothing was uploaded").
     #[error("file storage failed: {consequence}")]
     Storage {
@@ -67,6 +69,7 @@ impl IntoResponse for FileError {
                 format!("That is too many files at once: send at most {limit} together."),
                 None,
             ),
+            Self::OverQuota(refusal) => (StatusCode::PAYLOAD_TOO_LARGE, refusal.message(), None),
             // A record whose object is gone is our inconsistency, not an outage.
             Self::Storage {
                 source: source @ StorageError::NotFound(_),

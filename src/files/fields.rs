@@ -22,3 +22,7 @@ pub const LIST_TITLE: &str = "file-list-title";
 /// The row that loads the next page of the list, which the next page replaces: an htmx
 /// request targeting it gets the rows alone.
 pub const MORE: &str = "files-more";
+
+/// The meters of what the account stores, against its quota.
+pub const USAGE_BYTES: &str = "file-usage-bytes";
+pub const USAGE_FILES: &str = "file-usage-files";

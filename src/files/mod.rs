@@ -12,6 +12,9 @@
 //! - **Bounded memory.** Uploads stream to a spool file on disk while they are counted and
 //!   hashed, then to storage (`upload.rs`); over `UPLOAD_MAX_BYTES` is a 413. Only this route
 //!   accepts a body that large (`upload_routes`).
+//! - **A quota per account** in bytes and files, checked while an upload arrives and again,
+//!   with the owner's row locked, when it is recorded (`quota.rs`); uploads are rate limited
+//!   per account, ten times more tightly before the address is confirmed (`rate_limits.rs`).
 //! - **All or nothing, no orphans.** An upload stores every file or none, and storage and the
 //!   table never disagree for long (`ops.rs`, `cleanup.rs`).
 //! - **Nothing uploaded runs as this site.** Files are served with the detected type,
@@ -22,7 +25,8 @@
 //!
 //! Where things are: `paths.rs` every path; `fields.rs` the upload form's field and every DOM
 //! id; `handlers/` the routes; `views/` the pages; `db.rs` the SQL; `ops.rs` saving and
-//! deleting; `error.rs` the 413 and storage-failure answers. Storage itself is
+//! deleting; `quota.rs` and `rate_limits.rs` what an account may store and how often it may
+//! upload; `error.rs` the 413 and storage-failure answers. Storage itself is
 //! `backends::storage`.
 
 pub mod cleanup;
@@ -34,6 +38,8 @@ mod handlers;
 pub mod names;
 pub mod ops;
 pub mod paths;
+pub mod quota;
+mod rate_limits;
 mod serving;
 pub mod thumbnail;
 pub mod upload;

@@ -2,8 +2,9 @@
 //! failure of either leaves nothing the other does not know about.
 //!
 //! - **Saving**: every object is stored first, then every record is inserted in one
-//!   transaction. If storage fails, the objects stored so far are removed and no record is
-//!   written; if the insert fails, every object stored is removed.
+//!   transaction, which first checks the owner's quota with their row locked (`quota`). If
+//!   storage fails, the objects stored so far are removed and no record is written; if the
+//!   quota refuses or the insert fails, every object stored is removed.
 //! - **Deleting**: the record is marked (hidden from its owner at once), the objects are
 //!   removed, then the record. If storage fails before anything was removed, the mark is lifted
 //!   and the owner told; if the work is cut short after that, the mark stays.
@@ -20,17 +21,25 @@ use anyhow::anyhow;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{STORAGE_PREFIX, db, detect, error::FileError, thumbnail, upload::ReceivedFile};
+use super::{
+    STORAGE_PREFIX, db, detect,
+    error::FileError,
+    quota::{self, Quota, Usage},
+    thumbnail,
+    upload::ReceivedFile,
+};
 use crate::{
     backends::storage::{ObjectKey, Storage},
     error::AppError,
 };
 
-/// Stores the files and records them as `owner`'s; returns their names.
+/// Stores the files and records them as `owner`'s, if they fit in `quota`; returns their
+/// names.
 pub async fn save(
     db: &PgPool,
     storage: &Arc<Storage>,
     owner: Uuid,
+    quota: Quota,
     files: Vec<ReceivedFile>,
 ) -> Result<Vec<String>, FileError> {
     let mut stored: Vec<ObjectKey> = Vec::new();
@@ -76,17 +85,25 @@ pub async fn save(
         });
     }
 
+    let adding = Usage {
+        bytes: records.iter().map(|file| file.size).sum(),
+        files: records.len() as u64,
+    };
     let inserted = async {
         let mut tx = db.begin().await?;
+        db::lock_owner(&mut *tx, owner).await?;
+        let used = quota::usage(&mut *tx, owner).await?;
+        quota.admit(used, adding).map_err(FileError::OverQuota)?;
         for file in &records {
             db::insert(&mut *tx, &file.new_record(owner)).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        Ok::<_, FileError>(())
     }
     .await;
     if let Err(error) = inserted {
         remove_or_retry(storage, stored).await;
-        return Err(error.into());
+        return Err(error);
     }
     Ok(records.into_iter().map(|file| file.name).collect())
 }

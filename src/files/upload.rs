@@ -4,7 +4,8 @@
 //! Then images are measured and given thumbnails.
 //!
 //! An upload is all or nothing: any file refused, and none is kept. Over the size limit (one
-//! file, or all of them together) the whole request is a 413; refusals of single files
+//! file, or all of them together), the count limit or the room left in the account's quota
+//! (`quota`), the whole request is a 413 as soon as the part or byte past it arrives; refusals of single files
 //! (empty, a type not allowed, an image too large to decode) are collected so that the form
 //! can say what was wrong with each.
 
@@ -22,6 +23,7 @@ use super::{
     error::FileError,
     fields::FILE_FIELD,
     names,
+    quota::{Quota, Usage},
     thumbnail::{self, Thumbnail},
 };
 use crate::{
@@ -99,13 +101,20 @@ pub struct Upload {
 }
 
 /// Reads every `file` part into a spool file. Parts with other names are skipped, and so is
-/// a file input left empty (a part with no name and no content).
+/// a file input left empty (a part with no name and no content). `used` is what the account
+/// stored before this upload: the upload must fit beside it.
 pub async fn receive(
     multipart: &mut Multipart,
     storage: &Storage,
     config: &UploadConfig,
+    used: Usage,
 ) -> Result<Upload, FileError> {
     let mut upload = Upload::default();
+    let limits = Limits {
+        config,
+        quota: Quota::of(config),
+        used,
+    };
     let mut total: u64 = 0;
     let mut parts: usize = 0;
     while let Some(field) = multipart.next_field().await.map_err(unreadable(config))? {
@@ -120,19 +129,40 @@ pub async fn receive(
                 limit: config.max_files,
             });
         }
+        limits.admit(total, parts)?;
         let disposition = field
             .headers()
             .get(header::CONTENT_DISPOSITION)
             .and_then(|value| value.to_str().ok());
         let sent = names::sent_name(field.file_name(), disposition).unwrap_or_default();
         let name = names::display_name(&sent);
-        match receive_file(field, name, storage, config, &mut total).await? {
+        match receive_file(field, name, storage, &limits, parts, &mut total).await? {
             Received::Nothing => {}
             Received::Accepted(file) => upload.accepted.push(*file),
             Received::Refused(refused) => upload.refused.push(refused),
         }
     }
     Ok(upload)
+}
+
+/// What an upload must stay within.
+struct Limits<'a> {
+    config: &'a UploadConfig,
+    quota: Quota,
+    used: Usage,
+}
+
+impl Limits<'_> {
+    /// Whether `bytes` in `files` still fit in the account's quota.
+    fn admit(&self, bytes: u64, files: usize) -> Result<(), FileError> {
+        let adding = Usage {
+            bytes,
+            files: u64::try_from(files).unwrap_or(u64::MAX),
+        };
+        self.quota
+            .admit(self.used, adding)
+            .map_err(FileError::OverQuota)
+    }
 }
 
 enum Received {
@@ -142,15 +172,17 @@ enum Received {
     Refused(RefusedFile),
 }
 
-/// Streams one part to disk. `total` counts the bytes of every file so far: the limit holds
-/// for all of them together.
+/// Streams one part, the `part`th file, to disk. `total` counts the bytes of every file so
+/// far: the limits hold for all of them together.
 async fn receive_file(
     mut field: Field<'_>,
     name: String,
     storage: &Storage,
-    config: &UploadConfig,
+    limits: &Limits<'_>,
+    part: usize,
     total: &mut u64,
 ) -> Result<Received, FileError> {
+    let config = limits.config;
     let mut spool = storage
         .spool()
         .await
@@ -167,6 +199,7 @@ async fn receive_file(
                 limit: config.max_bytes,
             });
         }
+        limits.admit(*total, part)?;
         if head.len() < SNIFF_LEN {
             let wanted = (SNIFF_LEN - head.len()).min(chunk.len());
             head.extend_from_slice(&chunk[..wanted]);

@@ -17,7 +17,8 @@ use crate::{
         fields::MORE,
         ops,
         paths::ListPath,
-        upload,
+        quota::{self, Quota},
+        rate_limits, upload,
         views::{self, list::ListPage},
     },
     state::AppState,
@@ -56,6 +57,7 @@ pub async fn list(
         page: &page,
         later_page: after.is_some(),
         config: &state.config.uploads,
+        usage: quota::usage(&state.db, user.id).await?,
         problems: &[],
     });
     Ok(layout.render(TITLE, content).await.into_response())
@@ -72,6 +74,7 @@ async fn first_page(
         page: &page,
         later_page: false,
         config: &state.config.uploads,
+        usage: quota::usage(&state.db, user.id).await?,
         problems,
     }))
 }
@@ -88,8 +91,10 @@ pub async fn upload(
     layout: PageLayout,
     mut multipart: Multipart,
 ) -> Result<Response, FileError> {
+    rate_limits::check_upload(&state.rate_limiter, &user).await?;
     let config = &state.config.uploads;
-    let received = upload::receive(&mut multipart, &state.storage, config).await?;
+    let used = quota::usage(&state.db, user.id).await?;
+    let received = upload::receive(&mut multipart, &state.storage, config, used).await?;
     let checked = upload::make_thumbnails(received).await;
     if checked.accepted.is_empty() || !checked.refused.is_empty() {
         let mut problems: Vec<String> = checked
@@ -103,7 +108,8 @@ pub async fn upload(
         let page = first_page(&state, &user, &problems).await?;
         return Ok(unprocessable(layout.render(TITLE, page).await));
     }
-    let names = ops::save(&state.db, &state.storage, user.id, checked.accepted).await?;
+    let quota = Quota::of(config);
+    let names = ops::save(&state.db, &state.storage, user.id, quota, checked.accepted).await?;
     flash.success(uploaded_message(&names)).await?;
     // The upload form's own htmx request targets the page's content; a plain or boosted
     // post is sent to the list.

@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::{size, timestamp, upload::upload_form};
+use super::{size, timestamp, upload::upload_form, usage::storage_usage};
 use crate::{
     config::UploadConfig,
     files::{
@@ -12,6 +12,7 @@ use crate::{
         detect,
         fields::{LIST_TITLE, MORE},
         paths::{DownloadPath, FilePath, ListPath, ThumbnailPath},
+        quota::{Quota, Usage},
     },
     web::{
         assets::asset_url,
@@ -29,6 +30,8 @@ pub struct ListPage<'a> {
     /// Whether this is a later page reached without JavaScript (it links back to the first).
     pub later_page: bool,
     pub config: &'a UploadConfig,
+    /// What the account stores now.
+    pub usage: Usage,
     /// What was wrong with the last upload, one line each.
     pub problems: &'a [String],
 }
@@ -36,6 +39,7 @@ pub struct ListPage<'a> {
 pub fn page(list: &ListPage<'_>) -> Markup {
     html! {
         h1 { "Your files" }
+        (storage_usage(list.usage, Quota::of(list.config)))
         (upload_form(list.config, list.problems))
         section.file-list aria-labelledby=(LIST_TITLE) {
             h2 #(LIST_TITLE) { "Uploaded" }
@@ -161,6 +165,7 @@ mod tests {
             page: &rows,
             later_page: false,
             config: &config,
+            usage: Usage::default(),
             problems: &[],
         });
         let doc = Html::parse_fragment(&page.into_string());
@@ -195,6 +200,7 @@ mod tests {
             page: &empty,
             later_page: false,
             config: &config,
+            usage: Usage::default(),
             problems: &problems,
         });
         let doc = Html::parse_fragment(&page.into_string());

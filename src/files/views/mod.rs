@@ -1,10 +1,11 @@
-//! The files pages, one file per page: `list.rs` the list of files, `upload.rs` the upload
-//! form above it, `file.rs` a file's own page; each with its CSS. Every user-supplied string
+//! The files pages, one file per page: `list.rs` the list of files, `usage.rs` the quota's
+//! meters and `upload.rs` the upload form above it, `file.rs` a file's own page; each with its CSS. Every user-supplied string
 //! (a file's name) goes through Maud, which escapes it.
 
 pub mod file;
 pub mod list;
 mod upload;
+mod usage;
 
 use time::OffsetDateTime;
 
@@ -46,6 +47,8 @@ pub(super) mod tests {
         UploadConfig {
             max_bytes: 25 << 20,
             max_files: 20,
+            quota_bytes: 100 << 20,
+            quota_files: 1000,
             allowed_types: vec!["image/png".into(), "application/pdf".into()],
         }
     }

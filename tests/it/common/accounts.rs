@@ -46,6 +46,15 @@ impl TestApp {
         self.user_with_role(email, Role::User).await;
     }
 
+    /// An account whose address is not confirmed yet, with [`PASSWORD`].
+    pub async fn unconfirmed_user(&self, email: &str) {
+        let mut conn = self.state.db.acquire().await.unwrap();
+        db::insert(&mut conn, email, &password_hash().await, Role::User, false)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{email} exists already"));
+    }
+
     /// A confirmed account with the given role.
     pub async fn user_with_role(&self, email: &str, role: Role) {
         create_user(&self.state.db, email, role).await;

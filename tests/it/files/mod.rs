@@ -1,4 +1,6 @@
-//! The files module: uploads, downloads and thumbnails; and storage and database failures.
+//! The files module: uploads, downloads and thumbnails; what an account may store and how
+//! often it may upload; and storage and database failures.
 
 mod consistency;
+mod quota;
 mod uploads;
