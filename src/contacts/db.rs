@@ -241,6 +241,22 @@ pub async fn batch(
 }
 
 /// How many contacts `owner` has, or how many match `search`.
+/// How many contacts `owner` has and when the last of them was added or edited: the address
+/// book is unchanged while both are (an insert or an edit moves the second, a delete the
+/// first). The export compares them to reuse a file of the same contacts.
+pub async fn summary(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+) -> Result<(i64, Option<OffsetDateTime>), sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT count(*) AS "count!", max(updated_at) AS latest FROM contacts WHERE owner_id = $1"#,
+        owner,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((row.count, row.latest))
+}
+
 pub async fn count(
     db: impl PgExecutor<'_>,
     owner: Uuid,

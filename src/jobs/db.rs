@@ -322,6 +322,28 @@ pub async fn find_owned(
     .await
 }
 
+/// `owner`'s jobs of `kind` that finished done, the most recent first.
+pub async fn done_owned(
+    db: impl PgExecutor<'_>,
+    owner: Uuid,
+    kind: &JobKind,
+) -> Result<Vec<Job>, sqlx::Error> {
+    sqlx::query_as!(
+        Job,
+        r#"
+        SELECT id, status AS "status: JobStatus", attempts, progress_done, progress_total,
+               result, created_at, finished_at
+        FROM jobs
+        WHERE owner_id = $1 AND kind = $2 AND status = 'done'
+        ORDER BY finished_at DESC
+        "#,
+        owner,
+        kind.name(),
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Jobs of `kind` that finished more than `age_secs` ago, oldest first, at most `limit`.
 pub async fn finished_before(
     db: impl PgExecutor<'_>,

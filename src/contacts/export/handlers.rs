@@ -23,6 +23,7 @@ use crate::{
     error::AppError,
     jobs::db::{self as jobs_db, Job, NewJob},
     web::{
+        flash::Flash,
         htmx::{self, Wants},
         layout::PageLayout,
     },
@@ -31,13 +32,22 @@ use crate::{
 /// The file is personal: no cache keeps it.
 const NOT_STORED: &str = "private, no-store";
 
-/// Starts an export, or goes to the one already queued or running: one at a time per user.
+/// Starts an export, or goes to the one already queued or running (one at a time per user),
+/// or to the last one made when no contact changed since.
 pub async fn start(
     _: ExportPath,
     State(state): State<AppState>,
     user: AuthUser,
+    flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
+    if let Some(id) = super::reusable(&state.db, user.id).await? {
+        flash
+            .success("Your contacts have not changed since this export: here it is again.")
+            .await?;
+        let path = ExportStatusPath { id };
+        return Ok(htmx::redirect(wants, &path.to_string()));
+    }
     let job = NewJob {
         owner_id: Some(user.id),
         unique_key: Some(user.id.to_string()),

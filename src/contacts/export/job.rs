@@ -5,6 +5,7 @@
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{STORAGE_PREFIX, format, publish, status::ExportStatus};
@@ -55,6 +56,22 @@ const SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ON
 pub struct ExportResult {
     pub key: String,
     pub rows: i64,
+    /// When the last contact exported was added or edited, in microseconds since 1970 (the
+    /// database's precision): with `rows`, what tells whether the address book changed since
+    /// (see `contacts::db::summary`). Absent from exports made before it was recorded.
+    #[serde(default)]
+    pub latest_change: Option<i64>,
+}
+
+impl ExportResult {
+    /// Whether this export holds an address book of `rows` contacts last changed at `latest`.
+    pub fn is_of(&self, rows: i64, latest: Option<OffsetDateTime>) -> bool {
+        self.rows == rows && self.latest_change == latest.map(micros)
+    }
+}
+
+fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
 /// Where the export of job `id` is stored.
@@ -73,7 +90,7 @@ async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
 
     let mut snapshot = state.db.begin().await.context("starting the export")?;
     sqlx::query(SNAPSHOT).execute(&mut *snapshot).await?;
-    let total = db::count(&mut *snapshot, owner, None)
+    let (total, latest_change) = db::summary(&mut *snapshot, owner)
         .await
         .context("counting the contacts")?;
     job.progress(0, Some(total)).await?;
@@ -115,6 +132,7 @@ async fn run(job: &JobContext<'_>) -> anyhow::Result<Value> {
     let result = ExportResult {
         key: key.to_string(),
         rows: done,
+        latest_change: latest_change.map(micros),
     };
     Ok(serde_json::to_value(result)?)
 }

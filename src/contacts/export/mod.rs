@@ -1,11 +1,13 @@
 //! The contacts export (the "archive" of *Hypermedia Systems*): a CSV of all of a user's
 //! contacts, made by a background job while a page shows its progress live.
 //!
-//! `POST /contacts/export` queues a job (or finds the user's export already under way) and
-//! leads to its page; the job (`job.rs`, run by `jobs::Worker`) writes the file in batches,
+//! `POST /contacts/export` queues a job (or finds the user's export already under way, or
+//! their last finished one when no contact changed since: [`reusable`]) and leads to its page; the job (`job.rs`, run by `jobs::Worker`) writes the file in batches,
 //! publishing progress to the user's pages, stores it, and says so with a toast. The file is
 //! downloaded from `/contacts/exports/{id}/download` for a day, then the jobs' housekeeping
-//! removes it ([`remove_expired`]) and its URLs answer 410 until the row is gone.
+//! removes it ([`remove_expired`]) and its URLs answer 410 until the row is gone. A user keeps
+//! one finished export: when one is done, the ones before it go ([`remove_superseded`]), so
+//! exporting again and again cannot pile up copies of the address book.
 //!
 //! It reads the contacts through `contacts::db`, like the list. Where things are:
 //! `handlers.rs` the routes, `job.rs` the job, `format.rs` the CSV (and
@@ -36,6 +38,7 @@ use crate::{
 };
 
 use super::{
+    db as contacts_db,
     fields::events,
     paths::{ExportDownloadPath, ExportStatusPath},
 };
@@ -57,6 +60,10 @@ async fn publish(state: &AppState, owner: Uuid, status: &ExportStatus) {
 async fn done(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
+    if let Err(error) = remove_superseded(&state.db, &state.storage, owner, job.id).await {
+        // The day's expiry removes them instead.
+        tracing::warn!(id = %job.id, error = format!("{error:#}"), "earlier exports left in place");
+    }
     let toast = Toast::new("Your contacts export is ready.")
         .link(ExportDownloadPath { id: job.id }.to_string(), "Download it");
     state.live.toast(owner, toast).await;
@@ -83,8 +90,65 @@ async fn announce(state: &AppState, owner: Uuid, id: Uuid) {
     }
 }
 
-/// Removes exports that finished more than [`EXPIRY`] ago: the file, then the row (so that
-/// a failure in between leaves the row to try again). Returns how many rows went.
+/// `owner`'s last finished export, when it is still kept and no contact was added, edited or
+/// deleted since it was made: exporting again would make the same file.
+pub async fn reusable(db: &PgPool, owner: Uuid) -> anyhow::Result<Option<Uuid>> {
+    let finished = jobs::db::done_owned(db, owner, &KIND)
+        .await
+        .context("finding the last export")?;
+    let Some(last) = finished.first() else {
+        return Ok(None);
+    };
+    if ExportStatus::from_job(last).is_expired(time::OffsetDateTime::now_utc()) {
+        return Ok(None);
+    }
+    let Some(result) = last
+        .result
+        .clone()
+        .and_then(|result| serde_json::from_value::<ExportResult>(result).ok())
+    else {
+        return Ok(None);
+    };
+    let (rows, latest_change) = contacts_db::summary(db, owner)
+        .await
+        .context("summing up the contacts")?;
+    Ok(result.is_of(rows, latest_change).then_some(last.id))
+}
+
+/// Removes `owner`'s finished exports other than `kept`, the one just made. Returns how many
+/// went.
+pub async fn remove_superseded(
+    db: &PgPool,
+    storage: &Storage,
+    owner: Uuid,
+    kept: Uuid,
+) -> anyhow::Result<u64> {
+    let earlier: Vec<Uuid> = jobs::db::done_owned(db, owner, &KIND)
+        .await
+        .context("listing earlier exports")?
+        .into_iter()
+        .map(|job| job.id)
+        .filter(|id| *id != kept)
+        .collect();
+    remove(db, storage, &earlier).await
+}
+
+/// Removes these exports: each file, then the rows (so that a failure in between leaves the
+/// rows to try again).
+async fn remove(db: &PgPool, storage: &Storage, ids: &[Uuid]) -> anyhow::Result<u64> {
+    for id in ids {
+        let key = storage_key(*id)?;
+        storage
+            .delete(&key)
+            .await
+            .with_context(|| format!("deleting {key}"))?;
+    }
+    jobs::db::delete_finished(db, ids)
+        .await
+        .context("deleting exports' rows")
+}
+
+/// Removes exports that finished more than [`EXPIRY`] ago. Returns how many rows went.
 pub async fn remove_expired(db: &PgPool, storage: &Storage) -> anyhow::Result<u64> {
     const LIMIT: i64 = 100;
     let mut removed = 0;
@@ -92,16 +156,7 @@ pub async fn remove_expired(db: &PgPool, storage: &Storage) -> anyhow::Result<u6
         let ids = jobs::db::finished_before(db, &KIND, EXPIRY.as_seconds_f64(), LIMIT)
             .await
             .context("listing expired exports")?;
-        for id in &ids {
-            let key = storage_key(*id)?;
-            storage
-                .delete(&key)
-                .await
-                .with_context(|| format!("deleting {key}"))?;
-        }
-        let deleted = jobs::db::delete_finished(db, &ids)
-            .await
-            .context("deleting expired exports")?;
+        let deleted = remove(db, storage, &ids).await?;
         removed += deleted;
         if ids.len() < usize::try_from(LIMIT).unwrap_or(0) || deleted == 0 {
             break;

@@ -419,7 +419,7 @@ async fn a_second_export_while_one_is_under_way_is_the_same_one() {
     let mut bob = app.signed_in("bob@example.com").await;
     assert_ne!(start_export(&mut bob).await, first);
 
-    // Once it is finished, a new one starts.
+    // Once it is finished, and a contact added, a new one starts.
     sqlx::query(
         "UPDATE jobs SET status = 'queued', attempts = 0, locked_until = NULL WHERE id = $1",
     )
@@ -428,7 +428,62 @@ async fn a_second_export_while_one_is_under_way_is_the_same_one() {
     .await
     .unwrap();
     run_jobs(&app).await;
+    let owner = user_id(&app.state.db, "ada@example.com").await;
+    seed(&app.state.db, owner, 1).await;
     assert_ne!(start_export(&mut ada).await, first);
+}
+
+async fn export_count(db: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM jobs")
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn exporting_unchanged_contacts_again_gives_the_last_file_and_one_is_kept() {
+    let storage = TestStorage::local();
+    let app = storage.app(&[]).await;
+    let db = &app.state.db;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let owner = user_id(db, "ada@example.com").await;
+    seed(db, owner, 3).await;
+    let first = start_export(&mut ada).await;
+    run_jobs(&app).await;
+
+    // Fifteen more clicks on an unchanged address book: the same export, and no new job.
+    for _ in 0..15 {
+        assert_eq!(start_export(&mut ada).await, first);
+    }
+    assert_eq!(export_count(db).await, 1);
+    let page = ada.get(&format!("/contacts/exports/{first}")).await;
+    assert!(page.text().contains("have not changed since this export"));
+
+    // Each kind of change makes a new export, and the one before it goes, file and page.
+    let changes = [
+        "INSERT INTO contacts (owner_id, first_name, email) VALUES ($1, 'Grace', 'g@example.com')",
+        "UPDATE contacts SET notes = 'edited', updated_at = now() \
+         WHERE id = (SELECT id FROM contacts WHERE owner_id = $1 ORDER BY sort_name LIMIT 1)",
+        "DELETE FROM contacts WHERE id = (SELECT id FROM contacts WHERE owner_id = $1 LIMIT 1)",
+    ];
+    let dir = local_dir(&storage);
+    let mut last = first;
+    for change in changes {
+        sqlx::query(change).bind(owner).execute(db).await.unwrap();
+        let next = start_export(&mut ada).await;
+        assert_ne!(next, last, "after {change}");
+        run_jobs(&app).await;
+        assert!(stored_file(dir, next).exists());
+        assert!(!stored_file(dir, last).exists(), "after {change}");
+        let old = ada.get(&format!("/contacts/exports/{last}")).await;
+        assert_eq!(old.status, StatusCode::NOT_FOUND);
+        assert_eq!(export_count(db).await, 1);
+        last = next;
+    }
+
+    // Another user's unchanged address book is not a reason to reuse anything of Ada's.
+    let mut bob = app.signed_in("bob@example.com").await;
+    assert_ne!(start_export(&mut bob).await, last);
 }
 
 #[tokio::test]
