@@ -89,6 +89,29 @@ pub fn with_query(path: impl TypedPath, params: &[(&str, &str)]) -> String {
     format!("{path}?{query}")
 }
 
+/// The list's URL for `query`, from the page after `after`.
+pub fn list_url(query: &str, after: Option<&str>) -> String {
+    let query = query.trim();
+    let mut params = Vec::new();
+    if !query.is_empty() {
+        params.push(("q", query));
+    }
+    if let Some(after) = after {
+        params.push(("after", after));
+    }
+    with_query(ListPath, &params)
+}
+
+/// The count's URL for `query`.
+pub fn count_url(query: &str) -> String {
+    let query = query.trim();
+    if query.is_empty() {
+        CountPath.to_string()
+    } else {
+        with_query(CountPath, &[("q", query)])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +133,15 @@ mod tests {
             with_query(CountPath, &[("q", "a&b c")]),
             "/contacts/count?q=a%26b+c"
         );
+    }
+
+    #[test]
+    fn list_urls_carry_the_query_and_the_cursor_encoded() {
+        assert_eq!(list_url("  ", None), "/contacts");
+        assert_eq!(
+            list_url("a&b c", Some("xyz")),
+            "/contacts?q=a%26b+c&after=xyz"
+        );
+        assert_eq!(count_url("zoë"), "/contacts/count?q=zo%C3%AB");
     }
 }

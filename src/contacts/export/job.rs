@@ -3,12 +3,13 @@
 //! rerun after a crash overwrites the same object instead of leaving a second one).
 
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{STORAGE_PREFIX, format, publish, status::ExportStatus};
+use super::{
+    STORAGE_PREFIX, format, publish,
+    status::{ExportResult, ExportStatus, micros},
+};
 use crate::{
     AppState,
     backends::storage::ObjectKey,
@@ -50,29 +51,6 @@ pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 /// The count and every batch see the address book as it was at one moment, so the file
 /// never has a contact twice or the count a different number.
 const SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
-
-/// What a finished export records in `jobs.result`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ExportResult {
-    pub key: String,
-    pub rows: i64,
-    /// When the last contact exported was added or edited, in microseconds since 1970 (the
-    /// database's precision): with `rows`, what tells whether the address book changed since
-    /// (see `contacts::db::summary`). Absent from exports made before it was recorded.
-    #[serde(default)]
-    pub latest_change: Option<i64>,
-}
-
-impl ExportResult {
-    /// Whether this export holds an address book of `rows` contacts last changed at `latest`.
-    pub fn is_of(&self, rows: i64, latest: Option<OffsetDateTime>) -> bool {
-        self.rows == rows && self.latest_change == latest.map(micros)
-    }
-}
-
-fn micros(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
-}
 
 /// Where the export of job `id` is stored.
 pub fn storage_key(id: Uuid) -> anyhow::Result<ObjectKey> {

@@ -27,7 +27,8 @@ use uuid::Uuid;
 use self::status::ExportStatus;
 pub use self::{
     format::neutralise,
-    job::{ExportResult, KIND, storage_key},
+    job::{KIND, storage_key},
+    status::ExportResult,
     views::start_button,
 };
 use crate::{

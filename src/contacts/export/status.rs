@@ -1,9 +1,11 @@
-//! An export as its page shows it, from its row in the jobs table.
+//! An export as its page shows it, from its row in the jobs table, and what a finished one
+//! records there.
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{EXPIRY, job::ExportResult};
+use super::EXPIRY;
 use crate::jobs::db::{Job, JobStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +23,29 @@ pub enum Stage {
         rows: i64,
     },
     Failed,
+}
+
+/// What a finished export records in `jobs.result`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportResult {
+    pub key: String,
+    pub rows: i64,
+    /// When the last contact exported was added or edited, in microseconds since 1970 (the
+    /// database's precision): with `rows`, what tells whether the address book changed since
+    /// (see `contacts::db::summary`). Absent from exports made before it was recorded.
+    #[serde(default)]
+    pub latest_change: Option<i64>,
+}
+
+impl ExportResult {
+    /// Whether this export holds an address book of `rows` contacts last changed at `latest`.
+    pub fn is_of(&self, rows: i64, latest: Option<OffsetDateTime>) -> bool {
+        self.rows == rows && self.latest_change == latest.map(micros)
+    }
+}
+
+pub(super) fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
 }
 
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use crate::{
         db::{Page, SEARCH_MAX_LEN},
         export,
         fields::{events, ids},
-        paths::{BulkDeletePath, CountPath, ListPath, NewPath, with_query},
+        paths::{BulkDeletePath, ListPath, NewPath, count_url, list_url},
     },
     humanize,
     web::{
@@ -171,28 +171,6 @@ pub fn count(query: &str, count: u64) -> String {
     }
 }
 
-/// The list's URL for `query`, from the page after `after`.
-pub(super) fn list_url(query: &str, after: Option<&str>) -> String {
-    let query = query.trim();
-    let mut params = Vec::new();
-    if !query.is_empty() {
-        params.push(("q", query));
-    }
-    if let Some(after) = after {
-        params.push(("after", after));
-    }
-    with_query(ListPath, &params)
-}
-
-fn count_url(query: &str) -> String {
-    let query = query.trim();
-    if query.is_empty() {
-        CountPath.to_string()
-    } else {
-        with_query(CountPath, &[("q", query)])
-    }
-}
-
 inventory::submit! { CssFragment::new("contacts-page", r#"
 .contacts-page {
     & .heading {
@@ -227,18 +205,3 @@ inventory::submit! { CssFragment::new("contact-search", r#"
     & .htmx-indicator.htmx-request { display: inline; }
 }
 "#) }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_carry_the_query_and_the_cursor_encoded() {
-        assert_eq!(list_url("  ", None), "/contacts");
-        assert_eq!(
-            list_url("a&b c", Some("xyz")),
-            "/contacts?q=a%26b+c&after=xyz"
-        );
-        assert_eq!(count_url("zoë"), "/contacts/count?q=zo%C3%AB");
-    }
-}

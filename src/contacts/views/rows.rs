@@ -5,13 +5,13 @@
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::{list::list_url, optional};
+use super::optional;
 use crate::{
     contacts::{
         db::{Contact, Page},
         fields::{self, ids},
         forms::ContactForm,
-        paths::{ContactPath, DeletePath, EditPath},
+        paths::{ContactPath, DeletePath, EditPath, list_url},
     },
     web::{
         components::{ButtonStyle, action_button, field_announcer},
