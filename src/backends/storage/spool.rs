@@ -62,7 +62,13 @@ impl SpoolFile {
 
     /// Writes out what is buffered; the file is then complete on disk.
     pub async fn finish(&mut self) -> Result<(), StorageError> {
-        Ok(self.write_pending().await?)
+        self.write_pending().await?;
+        // tokio's file hands writes to a blocking thread: flushing waits for the last one.
+        self.file
+            .flush()
+            .await
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        Ok(())
     }
 
     async fn write_pending(&mut self) -> anyhow::Result<()> {
@@ -81,7 +87,7 @@ impl SpoolFile {
 
     /// Moves the file to `destination` (on the same file system: a rename), durably.
     pub(super) async fn persist(mut self, destination: &Path) -> anyhow::Result<()> {
-        self.write_pending().await?;
+        self.finish().await?;
         self.file.sync_all().await?;
         tokio::fs::rename(&self.path, destination)
             .await
