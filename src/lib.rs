@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod backends;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod contacts;

@@ -127,10 +127,7 @@ impl Storage {
                 "storage: local folder {} (S3_ENDPOINT is not set)",
                 root.display()
             );
-            return Ok(Self {
-                spool_dir: root.join(".incoming"),
-                backend: Backend::Local(LocalFolder::new(root)),
-            });
+            return Ok(Self::folder(root));
         };
         tracing::info!(
             service = "storage",
@@ -145,6 +142,15 @@ impl Storage {
             backend: Backend::S3(Box::new(S3Bucket::new(s3)?)),
             spool_dir: std::env::temp_dir().join("starter-uploads"),
         })
+    }
+
+    /// The local folder `root`, whatever the configuration says (database backups without S3
+    /// go to their own folder).
+    pub fn folder(root: PathBuf) -> Self {
+        Self {
+            spool_dir: root.join(".incoming"),
+            backend: Backend::Local(LocalFolder::new(root)),
+        }
     }
 
     /// `s3` or `local`.
@@ -233,7 +239,8 @@ impl Storage {
         }
     }
 
-    /// Every object whose key starts with `{prefix}/`.
+    /// Every object whose key starts with `{prefix}/`; in a local folder, `""` lists the
+    /// objects at its top.
     pub async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, StorageError> {
         match &self.backend {
             Backend::S3(bucket) => bucket.list(prefix).await,

@@ -8,11 +8,13 @@
 //! One file per section of `.env.example`, each naming, parsing, defaulting and checking its
 //! variables: `app.rs` (environment, address, base URL), `database.rs`, `http.rs`,
 //! `http_client.rs` (outgoing HTTP, breached passwords), `log.rs`, `email.rs`, `storage.rs`
-//! (files and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`. They
+//! (files and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs`
+//! (database backups). They
 //! read through one [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads
 //! the sections in turn; `tests.rs` checks the whole, `.env.example` included.
 
 mod app;
+mod backup;
 mod database;
 mod email;
 mod env;
@@ -33,6 +35,7 @@ use secrecy::SecretString;
 use self::{app::App, env::Env};
 pub use self::{
     app::AppEnv,
+    backup::{BackupConfig, TimeOfDay},
     database::DatabaseConfig,
     email::{EmailConfig, SmtpConfig, SmtpSecurity},
     http::HttpConfig,
@@ -64,6 +67,7 @@ pub struct Config {
     pub valkey_url: Option<SecretString>,
     pub live: LiveConfig,
     pub jobs: JobsConfig,
+    pub backup: BackupConfig,
 }
 
 /// A variable that is missing or does not parse. Its `Display` is the one line startup prints.
@@ -106,6 +110,7 @@ impl Config {
         let valkey_url = live::valkey_url(&env)?;
         let live = LiveConfig::read(&env)?;
         let jobs = JobsConfig::read(&env)?;
+        let backup = BackupConfig::read(&env, production, database.url.is_some())?;
         Ok(Self {
             app_env,
             host,
@@ -123,6 +128,7 @@ impl Config {
             valkey_url,
             live,
             jobs,
+            backup,
         })
     }
 }

@@ -31,6 +31,8 @@ pub struct NewJob {
     pub payload: Value,
     /// With a key, at most one job of this kind and key is queued or running at a time.
     pub unique_key: Option<String>,
+    /// When it is due; `None` for now.
+    pub run_at: Option<OffsetDateTime>,
 }
 
 impl NewJob {
@@ -40,6 +42,7 @@ impl NewJob {
             owner_id: None,
             payload: Value::Object(serde_json::Map::new()),
             unique_key: None,
+            run_at: None,
         }
     }
 }
@@ -70,8 +73,8 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, 
     for _ in 0..3 {
         let inserted = sqlx::query_scalar!(
             r#"
-            INSERT INTO jobs (kind, owner_id, payload, unique_key)
-            VALUES ($1, $2, $3, $4)
+            INSERT INTO jobs (kind, owner_id, payload, unique_key, run_at)
+            VALUES ($1, $2, $3, $4, coalesce($5, now()))
             ON CONFLICT (kind, unique_key) WHERE status IN ('queued', 'running') DO NOTHING
             RETURNING id
             "#,
@@ -79,6 +82,7 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, 
             job.owner_id,
             job.payload,
             job.unique_key,
+            job.run_at,
         )
         .fetch_optional(&mut *conn)
         .await?;

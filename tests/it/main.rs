@@ -8,6 +8,7 @@
 
 mod auth;
 mod backends;
+mod backup;
 mod cli;
 mod common;
 mod contacts;

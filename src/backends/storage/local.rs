@@ -24,7 +24,7 @@ impl LocalFolder {
     pub(super) async fn prepare(&self) -> anyhow::Result<()> {
         tokio::fs::create_dir_all(&self.root)
             .await
-            .with_context(|| format!("creating the uploads folder {}", self.root.display()))
+            .with_context(|| format!("creating the storage folder {}", self.root.display()))
     }
 
     fn path(&self, key: &ObjectKey) -> PathBuf {
@@ -97,10 +97,13 @@ impl LocalFolder {
             let Ok(metadata) = entry.metadata().await else {
                 continue; // removed meanwhile
             };
-            let key = entry
-                .file_name()
-                .to_str()
-                .and_then(|name| ObjectKey::parse(&format!("{prefix}/{name}")));
+            let key = entry.file_name().to_str().and_then(|name| {
+                if prefix.is_empty() {
+                    ObjectKey::parse(name)
+                } else {
+                    ObjectKey::parse(&format!("{prefix}/{name}"))
+                }
+            });
             // Anything else in the folder was not put there by the app: not ours to touch.
             if let (Some(key), true) = (key, metadata.is_file()) {
                 objects.push(StoredObject {
