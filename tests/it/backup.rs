@@ -306,11 +306,7 @@ async fn a_damaged_or_truncated_dump_is_refused_and_leaves_the_database_as_it_wa
 
     // With a manifest that agrees (a dump cut short when it was written), pg_restore fails
     // part way, and the single transaction leaves nothing behind.
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    manifest["bytes"] = truncated.len().into();
-    manifest["sha256"] = hex(&Sha256::digest(truncated)).into();
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    rewrite_manifest(&manifest_path, truncated);
     let said = run_failing(starter(
         &app,
         &storage,
@@ -322,8 +318,17 @@ async fn a_damaged_or_truncated_dump_is_refused_and_leaves_the_database_as_it_wa
     assert_eq!(table_count(&app).await, 0);
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+/// Makes the manifest agree with a dump that is now `dump`, as if it had been written so.
+fn rewrite_manifest(manifest_path: &Path, dump: &[u8]) {
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(manifest_path).unwrap()).unwrap();
+    manifest["bytes"] = dump.len().into();
+    let sha256: String = Sha256::digest(dump)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    manifest["sha256"] = sha256.into();
+    std::fs::write(manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
 }
 
 #[tokio::test]
@@ -338,10 +343,7 @@ async fn a_dump_newer_than_pg_restore_says_what_to_install() {
     assert_eq!(&bytes[..5], b"PGDMP");
     bytes[6] = 99;
     std::fs::write(&dump, &bytes).unwrap();
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    manifest["sha256"] = hex(&Sha256::digest(&bytes)).into();
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    rewrite_manifest(&manifest_path, &bytes);
     replace_with_empty(&app).await;
 
     let said = run_failing(starter(
