@@ -11,12 +11,11 @@
 //! `fields.rs` each form's fields (for the pages and the on-blur check);
 //! `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing
-//! it; `emails.rs` the messages; `session.rs` who is signed in; `current_user.rs` the
+//! it; `emails.rs` the messages; `session.rs` who is signed in; `user_cache.rs` the
 //! in-memory copy of signed-in users; `rate_limits.rs` every limit and its key.
 
 pub mod breached;
 pub mod create_admin;
-pub mod current_user;
 pub mod db;
 pub mod emails;
 pub mod fields;
@@ -28,6 +27,7 @@ pub mod paths;
 pub mod rate_limits;
 pub mod session;
 pub mod tokens;
+pub mod user_cache;
 pub mod views;
 
 use std::time::Duration;
@@ -37,8 +37,8 @@ use axum_extra::routing::RouterExt;
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
-    current_user::UserCache,
     session::{AuthUser, RequireAdmin},
+    user_cache::UserCache,
 };
 use crate::{state::AppState, web::form::validate_field};
 
