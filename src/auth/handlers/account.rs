@@ -42,7 +42,6 @@ pub async fn change_password(
     user: AuthUser,
     session: Session,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
@@ -79,19 +78,19 @@ pub async fn change_password(
     let mut tx = state.db.begin().await?;
     let from_epoch = Some(user.session_epoch);
     let Some(epoch) = db::set_password(&mut tx, account.id, &hash, from_epoch).await? else {
-        return session_ended(&state, &session, user.id, wants).await;
+        return session_ended(&state, &session, user.id, layout.wants()).await;
     };
     // A pending reset or address change from before must not undo this one.
     tokens::revoke_all(&mut tx, account.id).await?;
     tx.commit().await?;
     state.users.forget(account.id).await;
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
-        return session_ended(&state, &session, user.id, wants).await;
+        return session_ended(&state, &session, user.id, layout.wants()).await;
     }
     flash
         .success("Your password was changed. Other sessions were logged out.")
         .await?;
-    Ok(redirect(wants, paths::ACCOUNT))
+    Ok(redirect(layout.wants(), paths::ACCOUNT))
 }
 
 pub async fn change_email(
@@ -102,7 +101,6 @@ pub async fn change_email(
     user: AuthUser,
     session: Session,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<ChangeEmailForm>,
 ) -> Result<Response, AppError> {
@@ -146,7 +144,7 @@ pub async fn change_email(
         // change takes too: a link issued here can never outlive a password change that
         // committed meanwhile (its revocation would not have seen this link).
         if db::lock_epoch(&mut tx, account.id).await? != Some(user.session_epoch) {
-            return session_ended(&state, &session, user.id, wants).await;
+            return session_ended(&state, &session, user.id, layout.wants()).await;
         }
         let purpose = TokenPurpose::ChangeEmail;
         links::send_confirmation(&state.mailer, &mut tx, account.id, &form.email, purpose).await?;
@@ -158,7 +156,7 @@ pub async fn change_email(
             form.email
         ))
         .await?;
-    Ok(redirect(wants, paths::ACCOUNT))
+    Ok(redirect(layout.wants(), paths::ACCOUNT))
 }
 
 /// This session was ended by a change made meanwhile (through another session): it may not
@@ -167,7 +165,7 @@ async fn session_ended(
     state: &AppState,
     session: &Session,
     user_id: uuid::Uuid,
-    wants: Wants,
+    wants: &Wants,
 ) -> Result<Response, AppError> {
     state.users.forget(user_id).await;
     session::log_out(session).await?;
@@ -184,12 +182,12 @@ pub async fn end_other_sessions(
     wants: Wants,
 ) -> Result<Response, AppError> {
     let Some(epoch) = db::end_sessions(&state.db, user.id, user.session_epoch).await? else {
-        return session_ended(&state, &session, user.id, wants).await;
+        return session_ended(&state, &session, user.id, &wants).await;
     };
     state.users.forget(user.id).await;
     if !session::adopt_epoch(&session, &state.sessions, epoch).await? {
-        return session_ended(&state, &session, user.id, wants).await;
+        return session_ended(&state, &session, user.id, &wants).await;
     }
     flash.success("Every other session was logged out.").await?;
-    Ok(redirect(wants, paths::ACCOUNT))
+    Ok(redirect(&wants, paths::ACCOUNT))
 }

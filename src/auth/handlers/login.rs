@@ -1,7 +1,7 @@
 //! Logging in and out.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -27,6 +27,7 @@ use crate::{
         form::{ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::PageLayout,
+        query::Query,
     },
 };
 
@@ -40,13 +41,12 @@ pub async fn show(
     _: paths::LoginPath,
 
     layout: PageLayout,
-    wants: Wants,
     user: Option<AuthUser>,
     Query(query): Query<NextQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
     if user.is_some() {
-        return redirect(wants, next);
+        return redirect(layout.wants(), next);
     }
     layout
         .render("Log in", views::login("", next, None))
@@ -59,7 +59,6 @@ pub async fn login(
 
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    wants: Wants,
     session: Session,
     flash: Flash,
     layout: PageLayout,
@@ -115,7 +114,7 @@ pub async fn login(
     }
     session::log_in(&session, &user, form.remember.is_some()).await?;
     flash.success("You are logged in.").await?;
-    Ok(redirect(wants, &next))
+    Ok(redirect(layout.wants(), &next))
 }
 
 async fn invalid(layout: PageLayout, email: &str, next: &str) -> Response {
@@ -129,5 +128,5 @@ pub async fn logout(
     session: Session,
 ) -> Result<Response, AppError> {
     session::log_out(&session).await?;
-    Ok(redirect(wants, paths::SITE_ROOT))
+    Ok(redirect(&wants, paths::SITE_ROOT))
 }

@@ -1,7 +1,7 @@
 //! Forgotten passwords: asking for a link, and choosing a new password with it.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use maud::Markup;
@@ -24,8 +24,9 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::{Wants, redirect},
+        htmx::redirect,
         layout::{Page, PageLayout},
+        query::Query,
     },
 };
 
@@ -125,7 +126,6 @@ pub async fn reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
     form: ValidatedForm<NewPasswordForm>,
@@ -178,5 +178,5 @@ pub async fn reset(
     flash
         .success("Your password was changed. Log in with the new one.")
         .await?;
-    Ok(redirect(wants, paths::LOGIN))
+    Ok(redirect(layout.wants(), paths::LOGIN))
 }

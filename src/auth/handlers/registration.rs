@@ -2,7 +2,7 @@
 //! asking for a new confirmation link.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use maud::Markup;
@@ -29,20 +29,16 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::{Wants, redirect},
+        htmx::redirect,
         layout::{Page, PageLayout},
+        query::Query,
     },
 };
 
 /// Someone signed in already has an account: they go home, as from the login page.
-pub async fn show(
-    _: paths::RegisterPath,
-    layout: PageLayout,
-    wants: Wants,
-    user: Option<AuthUser>,
-) -> Response {
+pub async fn show(_: paths::RegisterPath, layout: PageLayout, user: Option<AuthUser>) -> Response {
     if user.is_some() {
-        return redirect(wants, paths::SITE_ROOT);
+        return redirect(layout.wants(), paths::SITE_ROOT);
     }
     layout
         .render("Sign up", views::register("", &FieldErrors::default()))
@@ -204,7 +200,6 @@ pub async fn resend(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: Option<AuthUser>,
-    wants: Wants,
     flash: Flash,
     layout: PageLayout,
     form: ValidatedForm<EmailForm>,
@@ -222,7 +217,7 @@ pub async fn resend(
                 .success(format!("We sent a new link to {}.", user.email))
                 .await?;
         }
-        return Ok(redirect(wants, paths::ACCOUNT));
+        return Ok(redirect(layout.wants(), paths::ACCOUNT));
     }
 
     let started = tokio::time::Instant::now();
