@@ -6,13 +6,14 @@
 //! it (`WHERE id = $1 AND user_id = $2`); a record that is not the user's is a 404, so its
 //! existence is not revealed.
 //!
-//! Where things are: `handlers/` has one file per flow (registration, login, password reset,
-//! account, admin); `forms.rs` the form types and their rules; `db.rs` the user SQL;
-//! `fields.rs` each form's fields (for the pages and the on-blur check);
-//! `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
-//! single-use links (crypto and SQL); `links.rs` issuing a link and mailing
-//! it; `emails.rs` the messages; `session.rs` who is signed in; `user_cache.rs` the
-//! in-memory copy of signed-in users; `rate_limits.rs` every limit and its key.
+//! Where things are: `ops/` has the rules of each flow (login, registration, password reset,
+//! account), callable without HTTP; `handlers/` the pages, one file per flow (the same, and
+//! admin), each calling `ops` and answering; `forms.rs` the form types and their rules;
+//! `db.rs` the user SQL; `fields.rs` each form's fields (for the pages and the on-blur
+//! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
+//! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
+//! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
+//! signed-in users; `rate_limits.rs` every limit and its key.
 
 pub mod breached;
 pub mod create_admin;
@@ -22,6 +23,7 @@ pub mod fields;
 pub mod forms;
 mod handlers;
 mod links;
+pub mod ops;
 pub mod password;
 pub mod paths;
 pub mod rate_limits;
