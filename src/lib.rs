@@ -176,10 +176,6 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         // A panicking handler becomes a 500 (rendered by the layer above), not a reset
         // connection.
         .layer(CatchPanicLayer::new())
-        // No query parameter or cursor reaches a handler with a NUL or a reordering character.
-        .layer(axum::middleware::from_fn(
-            web::hidden_characters::refuse_in_query,
-        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.http.request_timeout,

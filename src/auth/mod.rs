@@ -6,28 +6,30 @@
 //! it (`WHERE id = $1 AND user_id = $2`); a record that is not the user's is a 404, so its
 //! existence is not revealed.
 //!
-//! Where things are: `handlers/` has one file per flow (registration, login, password reset,
-//! account, admin); `forms.rs` the form types and their rules; `db.rs` the user SQL;
-//! `fields.rs` each form's fields (for the pages and the on-blur check);
-//! `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
-//! single-use links (crypto and SQL); `links.rs` issuing a link and mailing
-//! it; `emails.rs` the messages; `session.rs` who is signed in; `current_user.rs` the
-//! in-memory copy of signed-in users; `rate_limits.rs` every limit and its key.
+//! Where things are: `ops/` has the rules of each flow (login, registration, password reset,
+//! account), callable without HTTP; `handlers/` the pages, one file per flow (the same, and
+//! admin), each calling `ops` and answering; `forms.rs` the form types and their rules;
+//! `db.rs` the user SQL; `fields.rs` each form's fields (for the pages and the on-blur
+//! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
+//! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
+//! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
+//! signed-in users; `rate_limits.rs` every limit and its key.
 
 pub mod breached;
 pub mod create_admin;
-pub mod current_user;
 pub mod db;
 pub mod emails;
 pub mod fields;
 pub mod forms;
 mod handlers;
 mod links;
+pub mod ops;
 pub mod password;
 pub mod paths;
 pub mod rate_limits;
 pub mod session;
 pub mod tokens;
+pub mod user_cache;
 pub mod views;
 
 use std::time::Duration;
@@ -37,8 +39,8 @@ use axum_extra::routing::RouterExt;
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
-    current_user::UserCache,
     session::{AuthUser, RequireAdmin},
+    user_cache::UserCache,
 };
 use crate::{state::AppState, web::form::validate_field};
 

@@ -169,7 +169,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
         };
         let login = format!("{}?next={}", paths::LOGIN, encode_query_value(back));
         let Ok(wants) = Wants::from_request_parts(parts, &()).await;
-        Err(redirect(wants, &login))
+        Err(redirect(&wants, &login))
     }
 }
 

@@ -4,8 +4,6 @@ use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
-use axum_extra::extract::Query;
-use axum_htmx::HxTarget;
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -19,7 +17,7 @@ use super::{
 use crate::{
     auth::AuthUser,
     error::AppError,
-    web::{htmx::Wants, layout::PageLayout},
+    web::{layout::PageLayout, query::Query},
 };
 
 /// `?q=` what to search for, `?page=` which page of the results (from 1).
@@ -34,7 +32,6 @@ pub async fn index(
     _: SearchPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, AppError> {
@@ -45,16 +42,14 @@ pub async fn index(
         Err(TooLong(length)) => Shown::TooLong(length),
     };
     let results = views::results(&params.q, &shown);
-    Ok(
-        if layout.wants() == Wants::Fragment && target.as_deref() == Some(targets::RESULTS) {
-            layout.fragment(results).into_response()
-        } else {
-            layout
-                .render("Search", views::page(&params.q, results))
-                .await
-                .into_response()
-        },
-    )
+    Ok(if layout.wants().fragment_for(targets::RESULTS) {
+        layout.fragment(results).into_response()
+    } else {
+        layout
+            .render("Search", views::page(&params.q, results))
+            .await
+            .into_response()
+    })
 }
 
 /// The page asked for: 1 when none is; a clear 400 for one that is not a page of results.

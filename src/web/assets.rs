@@ -9,7 +9,7 @@ use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
 
 use axum::{
     Router,
-    extract::{FromRef, Path, Query, State},
+    extract::{FromRef, Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -17,7 +17,7 @@ use axum::{
 use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use super::{layout::PageFrame, live_reload};
+use super::{layout::PageFrame, live_reload, query::Query};
 use crate::error::AppError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";

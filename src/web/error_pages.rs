@@ -58,8 +58,10 @@ pub async fn render_error_pages(
         .unwrap_or_else(|| default_message(status).to_owned());
     let (parts, _) = response.into_parts();
     let home = frame.links.home;
+    let body_only = wants == Wants::Body;
+    let fragment = wants.is_fragment();
     let layout = PageLayout::bare(wants, &path, frame);
-    let mut response = if wants == Wants::Fragment {
+    let mut response = if fragment {
         (
             HxRetarget(format!("#{}", super::layout::ALERTS_ID)),
             HxReswap(SwapOption::InnerHtml),
@@ -71,7 +73,7 @@ pub async fn render_error_pages(
         let page = layout.render(title(status), error_body(status, &message, home));
         // A boosted form that failed keeps the form's URL in the address bar, not the URL it
         // posted to (htmx would push that, and reloading it would not show the form).
-        let push_url = (wants == Wants::Body && !navigation).then_some(HxPushUrl("false".into()));
+        let push_url = (body_only && !navigation).then_some(HxPushUrl("false".into()));
         (push_url, page.await).into_response()
     };
     // Keep the headers that belong to the error itself; the rest described the old body.

@@ -5,17 +5,16 @@
 //! order than it is stored: a link in a contact's notes that reads reversed.
 //!
 //! One rule, applied at the edges: [`ValidatedForm`](super::form::ValidatedForm) gives a field
-//! that carries one a 422 with a message, [`refuse_in_query`] answers a query string that
-//! carries one with a 400 page before any handler runs, and keyset cursors that decode to one
-//! are not cursors.
-
-use axum::{extract::Request, middleware::Next, response::Response};
-
-use crate::error::AppError;
+//! that carries one a 422 with a message, [`Query`](super::query::Query) answers a query
+//! string that carries one with a 400 page before its handler runs, and keyset cursors that
+//! decode to one are not cursors.
 
 /// What a form shows beside a field that carries one.
 pub const FIELD_MESSAGE: &str =
     "This contains invisible control characters; type it again without them.";
+
+/// What the page says of a query string that carries one.
+pub const QUERY_MESSAGE: &str = "The address contains invisible control characters.";
 
 /// A control character other than tab, line feed and carriage return (browsers send a
 /// textarea's line breaks as CR LF), or a bidirectional override or isolate.
@@ -28,20 +27,8 @@ pub fn contains_hidden(text: &str) -> bool {
     text.chars().any(is_hidden)
 }
 
-/// Middleware: a request whose query string carries a hidden character, in a name or a value,
-/// is a 400. Links the app makes never do.
-pub async fn refuse_in_query(request: Request, next: Next) -> Result<Response, AppError> {
-    if let Some(query) = request.uri().query()
-        && query_contains_hidden(query)
-    {
-        return Err(AppError::BadRequest(
-            "The address contains invisible control characters.".into(),
-        ));
-    }
-    Ok(next.run(request).await)
-}
-
-fn query_contains_hidden(query: &str) -> bool {
+/// Whether a query string carries one, in a name or a value. Links the app makes never do.
+pub fn query_contains_hidden(query: &str) -> bool {
     // Decoded as the extractors decode it: `%00` and `+` alike.
     form_urlencoded::parse(query.as_bytes())
         .any(|(name, value)| contains_hidden(&name) || contains_hidden(&value))

@@ -10,9 +10,13 @@
 //! (header, flash messages, content and footer, so the active link and the messages are those
 //! of the new page) and the `<title>`; any other htmx request gets only the content, the
 //! `<title>`, and pending flash messages as an out-of-band swap (see [`Wants`]). Every
-//! response says which request headers it varies on. Flash messages are taken from the session when the
-//! page is rendered, not when the layout is extracted, so a handler that takes the layout and
-//! then redirects leaves them for the next page.
+//! response says which request headers it varies on. Flash messages are taken from the
+//! session when the page is rendered, not when the layout is extracted, so a handler that
+//! takes the layout and then redirects leaves them for the next page.
+//!
+//! The layout carries what the request [`Wants`]: a handler that takes it asks
+//! `layout.wants()` (`fragment_for` a target, or to `redirect`) and takes no `Wants` of its
+//! own.
 
 use std::{convert::Infallible, sync::Arc};
 
@@ -107,8 +111,10 @@ impl PageLayout {
         }
     }
 
-    pub fn wants(&self) -> Wants {
-        self.wants
+    /// What the request wants: ask it [`Wants::fragment_for`] a target before answering
+    /// with a fragment, and hand it to [`redirect`](super::htmx::redirect).
+    pub fn wants(&self) -> &Wants {
+        &self.wants
     }
 
     /// The page, as much of it as the request [`Wants`], with the flash messages waiting in
@@ -137,7 +143,7 @@ impl PageLayout {
                 title { (title) " · " (crate::APP_NAME.as_str()) }
                 (self.body(content, flashes))
             },
-            Wants::Fragment => html! {
+            Wants::Fragment { .. } => html! {
                 title { (title) " · " (crate::APP_NAME.as_str()) }
                 (content)
                 @if !flashes.is_empty() { (alerts_out_of_band(flashes)) }
@@ -341,7 +347,12 @@ mod tests {
 
     #[test]
     fn an_htmx_request_gets_only_the_fragment() {
-        let body = render(Wants::Fragment, "/", "Home", html! { p.marker { "hi" } });
+        let body = render(
+            Wants::Fragment { target: None },
+            "/",
+            "Home",
+            html! { p.marker { "hi" } },
+        );
         let doc = Doc::parse_fragment(&body);
         assert!(!body.contains("<html"));
         assert_eq!(select(&doc, "p.marker").len(), 1);

@@ -1,6 +1,7 @@
 //! Cross-cutting web parts that every feature module uses: the page layout and shared
-//! components, forms (`ValidatedForm`), flash messages, htmx helpers, the CSS pipeline,
-//! static assets, and the middleware that sets security headers and renders error pages.
+//! components, forms (`ValidatedForm`), the query string (`Query`), flash messages, htmx
+//! helpers (`Wants`, `redirect`), the CSS pipeline, static assets, and the middleware that
+//! sets security headers and renders error pages.
 
 pub mod assets;
 pub mod client_ip;
@@ -16,6 +17,7 @@ pub mod keyset;
 pub mod layout;
 pub mod linkify;
 pub mod live_reload;
+pub mod query;
 pub mod rules;
 pub mod security_headers;
 pub mod site_header;

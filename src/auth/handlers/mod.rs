@@ -1,7 +1,8 @@
-//! The account flows, one file per flow. Answers never reveal whether an email has an
-//! account: registration, password reset and confirmation resends answer the same page either
-//! way (the account holder is told by email instead), and every failed sign-in says "Invalid
-//! email or password".
+//! The account flows' pages, one file per flow: each handler extracts, calls the flow's
+//! rules in `ops/`, and turns the outcome into a response. Answers never reveal whether an
+//! email has an account: registration, password reset and confirmation resends answer the same
+//! page either way (the account holder is told by email instead), and every failed sign-in
+//! says "Invalid email or password".
 
 pub mod account;
 pub mod admin;
@@ -15,7 +16,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{UNIFORM_ANSWER_TIME, views};
+use super::views;
 use crate::web::layout::PageLayout;
 
 /// `?token=` of a link from an email.
@@ -35,9 +36,4 @@ async fn link_problem(layout: PageLayout, message: &str) -> Response {
             .await,
     )
         .into_response()
-}
-
-/// Waits out the rest of [`UNIFORM_ANSWER_TIME`] since `started`.
-async fn answer_no_sooner_than(started: tokio::time::Instant) {
-    tokio::time::sleep_until(started + UNIFORM_ANSWER_TIME).await;
 }

@@ -1,31 +1,29 @@
-//! Forgotten passwords: asking for a link, and choosing a new password with it.
+//! Forgotten passwords: asking for a link, and choosing a new password with it; the pages,
+//! and the answers of `ops::password_reset`.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use maud::Markup;
 
-use super::{BAD_LINK, TokenQuery, answer_no_sooner_than, link_problem};
+use super::{BAD_LINK, TokenQuery, link_problem};
 use crate::{
     auth::{
-        db,
         fields::ids,
         forms::{EmailForm, NewPasswordForm},
-        links, password, paths,
-        rate_limits::{self, Form, Who},
-        tokens::{self, TokenPurpose},
-        views,
+        ops::password_reset::{self, Reset},
+        paths, views,
     },
     error::AppError,
-    humanize,
     state::AppState,
     web::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::{Wants, redirect},
+        htmx::redirect,
         layout::{Page, PageLayout},
+        query::Query,
     },
 };
 
@@ -40,7 +38,7 @@ fn forgot_form(email: &str, errors: &FieldErrors) -> Markup {
     )
 }
 
-pub async fn show_forgot(_: crate::auth::paths::PasswordForgotPath, layout: PageLayout) -> Page {
+pub async fn show_forgot(_: paths::PasswordForgotPath, layout: PageLayout) -> Page {
     layout
         .render(
             "Reset your password",
@@ -57,7 +55,6 @@ pub async fn forgot(
     layout: PageLayout,
     form: ValidatedForm<EmailForm>,
 ) -> Result<Response, AppError> {
-    let started = tokio::time::Instant::now();
     let form = match form.valid() {
         Ok(form) => form,
         Err(invalid) => {
@@ -67,22 +64,8 @@ pub async fn forgot(
             ));
         }
     };
-    // Counted once the form is valid: a typo costs no budget.
-    let limiter = &state.rate_limiter;
-    rate_limits::check(limiter, Form::PasswordForgot, Who::Ip(&ip)).await?;
-    rate_limits::check(limiter, Form::PasswordForgot, Who::Address(&form.email)).await?;
-    if let Some(account) = db::find_by_email(&state.db, &form.email).await? {
-        let mut tx = state.db.begin().await?;
-        links::send_password_reset(&state.mailer, &mut tx, account.id, &account.email).await?;
-        tx.commit().await?;
-    }
-    answer_no_sooner_than(started).await;
-    let message = format!(
-        "If an account uses {}, a link to choose a new password is on its way. It works once, \
-         within {}.",
-        form.email,
-        humanize::duration(TokenPurpose::ResetPassword.valid_for())
-    );
+    let (db, mailer, limiter) = (&state.db, &state.mailer, &state.rate_limiter);
+    let message = password_reset::request_link(db, mailer, limiter, &ip, &form.email).await?;
     Ok(layout
         .render("Check your email", views::check_your_email(&message))
         .await
@@ -96,15 +79,8 @@ pub async fn show_reset(
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.begin().await?;
-    let purposes = [TokenPurpose::ResetPassword];
-    let valid = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await?;
     // The account's address goes in the form for password managers; the link proves it.
-    let account = match &valid {
-        Some(valid) => db::find(&mut *tx, valid.user_id).await?,
-        None => None,
-    };
-    tx.rollback().await?;
+    let account = password_reset::account_of_link(&state.db, query.token.as_deref()).await?;
     Ok(match (account, query.token) {
         (Some(account), Some(token)) => layout
             .render(
@@ -125,58 +101,34 @@ pub async fn reset(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
     form: ValidatedForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
-    let purposes = [TokenPurpose::ResetPassword];
     let token = query.token.as_deref();
-    // Checked first without holding anything: the hash below takes a while, and neither a
-    // connection nor the token's row lock may be held through it.
-    let checked = {
-        let mut conn = state.db.acquire().await?;
-        match tokens::find_valid(&mut conn, token, &purposes).await? {
-            Some(valid) => db::find(&mut *conn, valid.user_id).await?,
-            None => None,
+    let (form, errors) = form.into_parts();
+    let reset = password_reset::reset(
+        &state.db,
+        &state.users,
+        &state.rate_limiter,
+        &state.breach_check,
+        &ip,
+        token,
+        &form,
+        errors,
+    )
+    .await?;
+    match reset {
+        Reset::BadLink => Ok(link_problem(layout, BAD_LINK).await),
+        Reset::Invalid { email, errors } => {
+            let page = views::reset_password(token.unwrap_or_default(), &email, &errors);
+            Ok(unprocessable(
+                layout.render("Choose a new password", page).await,
+            ))
         }
-    };
-    let Some(user) = checked else {
-        let who = Who::Ip(&ip);
-        rate_limits::check(&state.rate_limiter, Form::PasswordResetBadLink, who).await?;
-        return Ok(link_problem(layout, BAD_LINK).await);
-    };
-    let (form, mut errors) = form.into_parts();
-    if let Some(problem) = password::same_as_email(&form.password, &user.email) {
-        errors.add("password", problem);
+        Reset::Done => {
+            flash.success(password_reset::PASSWORD_CHANGED).await?;
+            Ok(redirect(layout.wants(), paths::LOGIN))
+        }
     }
-    if errors.is_empty()
-        && let Some(problem) = state.breach_check.problem(&form.password).await
-    {
-        errors.add("password", problem);
-    }
-    if !errors.is_empty() {
-        let page = views::reset_password(token.unwrap_or_default(), &user.email, &errors);
-        return Ok(unprocessable(
-            layout.render("Choose a new password", page).await,
-        ));
-    }
-    let hash = password::hash(&form.password).await?;
-
-    let mut tx = state.db.begin().await?;
-    // Again, locked this time: a concurrent request may have used the link meanwhile.
-    let Some(valid) = tokens::find_valid(&mut tx, token, &purposes).await? else {
-        return Ok(link_problem(layout, BAD_LINK).await);
-    };
-    // A new password ends every session of the account; the link proved the address too.
-    db::set_password(&mut tx, valid.user_id, &hash, None).await?;
-    db::confirm_email(&mut tx, valid.user_id).await?;
-    tokens::use_up(&mut tx, &valid.id).await?;
-    tokens::revoke_all(&mut tx, valid.user_id).await?;
-    tx.commit().await?;
-    state.users.forget(valid.user_id).await;
-    flash
-        .success("Your password was changed. Log in with the new one.")
-        .await?;
-    Ok(redirect(wants, paths::LOGIN))
 }

@@ -1,27 +1,21 @@
 //! Signing up, confirming an address (the account's own, or a new one after a change), and
-//! asking for a new confirmation link.
+//! asking for a new confirmation link: the pages, and the answers of `ops::registration`.
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use maud::Markup;
 use tower_sessions::Session;
 
-use super::{BAD_LINK, TokenQuery, answer_no_sooner_than, link_problem};
+use super::{BAD_LINK, TokenQuery, link_problem};
 use crate::{
     auth::{
         AuthUser,
-        db::{self, Role},
-        emails::{self, EmailChanged, RegistrationAttempt},
         fields::ids,
         forms::{EmailForm, RegisterForm},
-        links::{self, mailbox},
-        password, paths,
-        rate_limits::{self, Form, Who},
-        session,
-        tokens::{self, TokenPurpose},
-        views,
+        ops::registration::{self, Confirmation, Registration},
+        paths, session, views,
     },
     error::AppError,
     state::AppState,
@@ -29,20 +23,16 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::{Wants, redirect},
+        htmx::redirect,
         layout::{Page, PageLayout},
+        query::Query,
     },
 };
 
 /// Someone signed in already has an account: they go home, as from the login page.
-pub async fn show(
-    _: paths::RegisterPath,
-    layout: PageLayout,
-    wants: Wants,
-    user: Option<AuthUser>,
-) -> Response {
+pub async fn show(_: paths::RegisterPath, layout: PageLayout, user: Option<AuthUser>) -> Response {
     if user.is_some() {
-        return redirect(wants, paths::SITE_ROOT);
+        return redirect(layout.wants(), paths::SITE_ROOT);
     }
     layout
         .render("Sign up", views::register("", &FieldErrors::default()))
@@ -58,7 +48,6 @@ pub async fn register(
     layout: PageLayout,
     form: ValidatedForm<RegisterForm>,
 ) -> Result<Response, AppError> {
-    let started = tokio::time::Instant::now();
     let form = match form.valid() {
         Ok(form) => form,
         Err(invalid) => {
@@ -66,52 +55,23 @@ pub async fn register(
             return Ok(unprocessable(layout.render("Sign up", page).await));
         }
     };
-    rate_limits::check(&state.rate_limiter, Form::Register, Who::Ip(&ip)).await?;
-    rate_limits::check(
-        &state.rate_limiter,
-        Form::Register,
-        Who::Address(&form.email),
-    )
-    .await?;
-    if let Some(problem) = state.breach_check.problem(&form.password).await {
-        let mut errors = FieldErrors::default();
-        errors.add("password", problem);
-        let page = views::register(&form.email, &errors);
-        return Ok(unprocessable(layout.render("Sign up", page).await));
+    let (db, mailer, limiter) = (&state.db, &state.mailer, &state.rate_limiter);
+    match registration::register(db, mailer, limiter, &state.breach_check, &ip, &form).await? {
+        Registration::Mailed(message) => Ok(check_your_email(layout, &message).await),
+        Registration::BreachedPassword(problem) => {
+            let mut errors = FieldErrors::default();
+            errors.add("password", problem);
+            let page = views::register(&form.email, &errors);
+            Ok(unprocessable(layout.render("Sign up", page).await))
+        }
     }
+}
 
-    // Hashing happens whether or not the address is taken, so both answers take as long.
-    let hash = password::hash(&form.password).await?;
-    let mut tx = state.db.begin().await?;
-    match db::insert(&mut tx, &form.email, &hash, Role::User, false).await? {
-        Some(user_id) => {
-            let purpose = TokenPurpose::ConfirmEmail;
-            links::send_confirmation(&state.mailer, &mut tx, user_id, &form.email, purpose).await?;
-        }
-        None => {
-            let login_link = state.mailer.url(paths::LOGIN);
-            let reset_link = state.mailer.url(paths::PASSWORD_FORGOT);
-            let content = emails::registration_attempt(&RegistrationAttempt {
-                name: None,
-                login_link: &login_link,
-                reset_link: &reset_link,
-            });
-            state
-                .mailer
-                .enqueue(&mut tx, mailbox(&form.email)?, content)
-                .await?;
-        }
-    }
-    tx.commit().await?;
-    answer_no_sooner_than(started).await;
-    let message = format!(
-        "We sent a message to {}. Open the link in it to confirm your address, then log in.",
-        form.email
-    );
-    Ok(layout
-        .render("Check your email", views::check_your_email(&message))
+async fn check_your_email(layout: PageLayout, message: &str) -> Response {
+    layout
+        .render("Check your email", views::check_your_email(message))
         .await
-        .into_response())
+        .into_response()
 }
 
 /// Confirms an address: the account's own after sign-up, or a new one after a change.
@@ -124,46 +84,19 @@ pub async fn confirm(
     layout: PageLayout,
     Query(query): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.begin().await?;
-    let purposes = [TokenPurpose::ConfirmEmail, TokenPurpose::ChangeEmail];
-    let Some(token) = tokens::find_valid(&mut tx, query.token.as_deref(), &purposes).await? else {
-        return Ok(link_problem(layout, BAD_LINK).await);
-    };
-    let title = match (token.purpose, token.new_email.as_deref()) {
-        (TokenPurpose::ChangeEmail, Some(new_email)) => {
-            let account = db::find(&mut *tx, token.user_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if !db::change_email(&mut tx, token.user_id, new_email).await? {
-                let message = "That address now belongs to another account.";
-                return Ok(link_problem(layout, message).await);
-            }
-            let reset_link = state.mailer.url(paths::PASSWORD_FORGOT);
-            let notice = emails::email_changed(&EmailChanged {
-                name: None,
-                new_email,
-                reset_link: &reset_link,
-            });
-            state
-                .mailer
-                .enqueue(&mut tx, mailbox(&account.email)?, notice)
-                .await?;
-            // Links sent to the old address (a reset, say) no longer apply; this one is
-            // used up with them.
-            tokens::revoke_all(&mut tx, token.user_id).await?;
-            tx.commit().await?;
-            state.users.forget(token.user_id).await;
-            "Your email address was changed"
+    let token = query.token.as_deref();
+    let title = match registration::confirm(&state.db, &state.mailer, &state.users, token).await? {
+        Confirmation::BadLink => return Ok(link_problem(layout, BAD_LINK).await),
+        Confirmation::AddressTaken => {
+            let message = "That address now belongs to another account.";
+            return Ok(link_problem(layout, message).await);
         }
-        _ => {
-            let new_epoch = db::confirm_email(&mut tx, token.user_id).await?;
-            tokens::use_up(&mut tx, &token.id).await?;
-            tx.commit().await?;
-            state.users.forget(token.user_id).await;
+        Confirmation::EmailChanged => "Your email address was changed",
+        Confirmation::Confirmed { user_id, new_epoch } => {
             // Sessions from before the confirmation ended; the owner's own, if this is it,
             // carries on.
             if let (Some(epoch), Some(user)) = (new_epoch, &user)
-                && user.id == token.user_id
+                && user.id == user_id
                 && !session::adopt_epoch(&session, &state.sessions, epoch).await?
             {
                 // Logged out meanwhile: the address is confirmed all the same.
@@ -178,7 +111,7 @@ pub async fn confirm(
         .into_response())
 }
 
-pub async fn show_resend(_: crate::auth::paths::ConfirmResendPath, layout: PageLayout) -> Page {
+pub async fn show_resend(_: paths::ConfirmResendPath, layout: PageLayout) -> Page {
     layout
         .render(
             "New confirmation link",
@@ -204,28 +137,17 @@ pub async fn resend(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     user: Option<AuthUser>,
-    wants: Wants,
     flash: Flash,
     layout: PageLayout,
     form: ValidatedForm<EmailForm>,
 ) -> Result<Response, AppError> {
-    let limiter = &state.rate_limiter;
+    let (db, mailer, limiter) = (&state.db, &state.mailer, &state.rate_limiter);
     if let Some(user) = user {
-        if !user.confirmed() {
-            rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip)).await?;
-            rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&user.email)).await?;
-            let mut tx = state.db.begin().await?;
-            let purpose = TokenPurpose::ConfirmEmail;
-            links::send_confirmation(&state.mailer, &mut tx, user.id, &user.email, purpose).await?;
-            tx.commit().await?;
-            flash
-                .success(format!("We sent a new link to {}.", user.email))
-                .await?;
+        if let Some(sent) = registration::resend_to_user(db, mailer, limiter, &ip, &user).await? {
+            flash.success(sent).await?;
         }
-        return Ok(redirect(wants, paths::ACCOUNT));
+        return Ok(redirect(layout.wants(), paths::ACCOUNT));
     }
-
-    let started = tokio::time::Instant::now();
     let form = match form.valid() {
         Ok(form) => form,
         Err(invalid) => {
@@ -235,25 +157,6 @@ pub async fn resend(
             ));
         }
     };
-    // Counted once the form is valid: a typo costs no budget.
-    rate_limits::check(limiter, Form::ConfirmResend, Who::Ip(&ip)).await?;
-    rate_limits::check(limiter, Form::ConfirmResend, Who::Address(&form.email)).await?;
-    if let Some(account) = db::find_by_email(&state.db, &form.email).await?
-        && account.email_confirmed_at.is_none()
-    {
-        let mut tx = state.db.begin().await?;
-        let purpose = TokenPurpose::ConfirmEmail;
-        links::send_confirmation(&state.mailer, &mut tx, account.id, &account.email, purpose)
-            .await?;
-        tx.commit().await?;
-    }
-    answer_no_sooner_than(started).await;
-    let message = format!(
-        "If an account with {} is waiting for confirmation, a new link is on its way.",
-        form.email
-    );
-    Ok(layout
-        .render("Check your email", views::check_your_email(&message))
-        .await
-        .into_response())
+    let message = registration::resend(db, mailer, limiter, &ip, &form.email).await?;
+    Ok(check_your_email(layout, &message).await)
 }

@@ -46,7 +46,7 @@ pub async fn start(
             .success("Your contacts have not changed since this export: here it is again.")
             .await?;
         let path = ExportStatusPath { id };
-        return Ok(htmx::redirect(wants, &path.to_string()));
+        return Ok(htmx::redirect(&wants, &path.to_string()));
     }
     let job = NewJob {
         owner_id: Some(user.id),
@@ -56,7 +56,7 @@ pub async fn start(
     let mut conn = state.db.acquire().await?;
     let enqueued = jobs_db::enqueue(&mut conn, &job).await?;
     let path = ExportStatusPath { id: enqueued.id() };
-    Ok(htmx::redirect(wants, &path.to_string()))
+    Ok(htmx::redirect(&wants, &path.to_string()))
 }
 
 async fn find(state: &AppState, user: &AuthUser, id: uuid::Uuid) -> Result<Job, AppError> {
@@ -85,7 +85,7 @@ pub async fn show(
     if status.is_expired(OffsetDateTime::now_utc()) {
         return Ok(gone(layout).await);
     }
-    Ok(if layout.wants() == Wants::Fragment {
+    Ok(if layout.wants().is_fragment() {
         layout.fragment(views::progress(&status)).into_response()
     } else {
         layout
@@ -115,10 +115,10 @@ pub async fn download(
         let status = ExportStatusPath { id };
         return Ok(htmx::redirect(layout.wants(), &status.to_string()));
     };
-    if layout.wants() != Wants::Document {
+    if *layout.wants() != Wants::Document {
         // An htmx request (a boosted link, a toast's) would swap the CSV into the page: a
         // full load instead, which the browser turns into a download and stays on the page.
-        return Ok(htmx::redirect(Wants::Fragment, &path.to_string()));
+        return Ok(htmx::full_load(&path.to_string()));
     }
     let result: ExportResult =
         serde_json::from_value(result).context("reading a finished export's result")?;

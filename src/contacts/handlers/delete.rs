@@ -6,7 +6,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::Form;
-use axum_htmx::HxTarget;
 use sqlx::PgPool;
 
 use super::{announce, changed};
@@ -49,20 +48,10 @@ pub async fn confirmed(
     db: State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    target: HxTarget,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    one(
-        ContactPath { id },
-        db,
-        broadcast,
-        user,
-        target,
-        flash,
-        wants,
-    )
-    .await
+    one(ContactPath { id }, db, broadcast, user, flash, wants).await
 }
 
 /// `DELETE` from the list, which htmx sends once the user has confirmed. The list's row is
@@ -72,7 +61,6 @@ pub async fn one(
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
@@ -81,7 +69,7 @@ pub async fn one(
         .ok_or(AppError::NotFound)?;
     announce(&broadcast, user.id).await;
     let message = format!("Deleted {}.", contact.name());
-    if wants == Wants::Fragment && target.as_deref() == Some(ids::row(id).as_str()) {
+    if wants.fragment_for(&ids::row(id)) {
         let notice = [FlashMessage {
             level: FlashLevel::Success,
             text: message,
@@ -89,7 +77,7 @@ pub async fn one(
         return Ok((changed(), alerts_out_of_band(&notice)).into_response());
     }
     flash.success(message).await?;
-    Ok(redirect(wants, paths::INDEX))
+    Ok(redirect(&wants, paths::INDEX))
 }
 
 /// The checked rows' ids (`selected`, repeated). Unconfirmed, it answers the confirmation
@@ -101,14 +89,13 @@ pub async fn bulk(
     broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     Form(form): Form<BulkDeleteForm>,
 ) -> Result<Response, AppError> {
     let (ids, malformed) = form.ids();
     if ids.is_empty() && malformed == 0 {
         flash.error("Select the contacts to delete first.").await?;
-        return Ok(redirect(wants, paths::INDEX));
+        return Ok(redirect(layout.wants(), paths::INDEX));
     }
     if !form.is_confirmed() {
         let names = db::names(&db, user.id, &ids).await?;
@@ -133,5 +120,5 @@ pub async fn bulk(
         message = format!("{message} {}", views::not_found(missing));
     }
     flash.success(message).await?;
-    Ok(redirect(wants, paths::INDEX))
+    Ok(redirect(layout.wants(), paths::INDEX))
 }

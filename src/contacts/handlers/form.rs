@@ -9,7 +9,6 @@ use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
-use axum_htmx::HxTarget;
 use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -29,8 +28,9 @@ use crate::{
     web::{
         flash::Flash,
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
-        htmx::{Wants, redirect},
+        htmx::redirect,
         layout::{Page, PageLayout},
+        query::Query,
     },
 };
 
@@ -40,14 +40,13 @@ pub async fn show(
     ContactPath { id }: ContactPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let contact = db::find(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // Cancelling an inline edit asks for the row back.
-    if in_row(&layout, target.as_deref(), id) {
+    if layout.wants().fragment_for(&ids::row(id)) {
         return Ok(layout.fragment(views::row(&contact)));
     }
     Ok(layout.render(&contact.name(), views::show(&contact)).await)
@@ -64,7 +63,6 @@ pub async fn create(
     broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
@@ -76,7 +74,7 @@ pub async fn create(
                 announce(&broadcast, user.id).await;
                 flash.success(format!("Added {}.", contact.name())).await?;
                 let path = ContactPath { id: contact.id };
-                return Ok(redirect(wants, &path.to_string()));
+                return Ok(redirect(layout.wants(), &path.to_string()));
             }
             Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
             Err(error) => return Err(error.into()),
@@ -91,7 +89,6 @@ pub async fn edit(
     EditPath { id }: EditPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let contact = db::find(&db, user.id, id)
@@ -99,7 +96,7 @@ pub async fn edit(
         .ok_or(AppError::NotFound)?;
     let input = contact.to_form();
     let no_errors = FieldErrors::default();
-    if in_row(&layout, target.as_deref(), id) {
+    if layout.wants().fragment_for(&ids::row(id)) {
         return Ok(layout.fragment(views::edit_row(id, &input, &no_errors)));
     }
     let title = format!("Edit {}", contact.name());
@@ -112,9 +109,7 @@ pub async fn update(
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
@@ -122,7 +117,7 @@ pub async fn update(
     let saved = db::find(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let in_row = in_row(&layout, target.as_deref(), id);
+    let in_row = layout.wants().fragment_for(&ids::row(id));
     let (input, mut errors) = form.into_parts();
     check_email(&db, user.id, &input, Some(id), &mut errors).await?;
     if errors.is_empty() {
@@ -136,7 +131,7 @@ pub async fn update(
             }
             Ok(Some(contact)) => {
                 flash.success(format!("Saved {}.", contact.name())).await?;
-                return Ok(redirect(wants, &path.to_string()));
+                return Ok(redirect(layout.wants(), &path.to_string()));
             }
             // Deleted since it was read, in another tab.
             Ok(None) => return Err(AppError::NotFound),
@@ -167,7 +162,7 @@ pub async fn validate(
     _: ValidatePath,
     State(db): State<PgPool>,
     user: AuthUser,
-    axum::extract::Query(query): axum::extract::Query<ValidateQuery>,
+    Query(query): Query<ValidateQuery>,
     trigger: BlurTrigger,
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
@@ -201,9 +196,4 @@ async fn check_email(
         errors.add("email", DUPLICATE_EMAIL);
     }
     Ok(())
-}
-
-/// Whether an htmx request targets contact `id`'s row of the list.
-fn in_row(layout: &PageLayout, target: Option<&str>, id: Uuid) -> bool {
-    layout.wants() == Wants::Fragment && target == Some(ids::row(id).as_str())
 }

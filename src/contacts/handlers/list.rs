@@ -2,8 +2,6 @@
 //! count.
 
 use axum::{extract::State, response::IntoResponse, response::Response};
-use axum_extra::extract::Query;
-use axum_htmx::HxTarget;
 use serde::Deserialize;
 use sqlx::PgPool;
 
@@ -16,7 +14,7 @@ use crate::{
         views::{self, Listing},
     },
     error::AppError,
-    web::{htmx::Wants, layout::PageLayout},
+    web::{layout::PageLayout, query::Query},
 };
 
 /// `?q=` the search box, `?after=` the cursor of the page.
@@ -31,7 +29,6 @@ pub async fn index(
     _: ListPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
@@ -48,11 +45,13 @@ pub async fn index(
         page: &page,
         later_page: after.is_some(),
     };
-    let fragment = layout.wants() == Wants::Fragment;
-    Ok(match target.as_deref() {
-        Some(ids::MORE) if fragment => layout.fragment(views::rows(&query.q, &page)),
-        Some(ids::RESULTS) if fragment => layout.fragment(views::results(&listing)),
-        _ => layout.render("Contacts", views::index(&listing)).await,
+    let wants = layout.wants();
+    Ok(if wants.fragment_for(ids::MORE) {
+        layout.fragment(views::rows(&query.q, &page))
+    } else if wants.fragment_for(ids::RESULTS) {
+        layout.fragment(views::results(&listing))
+    } else {
+        layout.render("Contacts", views::index(&listing)).await
     }
     .into_response())
 }
@@ -64,7 +63,8 @@ pub struct CountQuery {
     q: String,
 }
 
-/// The number of contacts (or matches): the text alone for htmx, a page without it.
+/// The number of contacts (or matches): the text alone for htmx (its element loads it into
+/// itself), a page without it.
 pub async fn count(
     _: CountPath,
     State(db): State<PgPool>,
@@ -75,7 +75,7 @@ pub async fn count(
     let search = parse(&query.q)?;
     let count = db::count(&db, user.id, search.as_ref()).await?;
     let text = views::count(&query.q, u64::try_from(count).unwrap_or_default());
-    Ok(if layout.wants() == Wants::Fragment {
+    Ok(if layout.wants().is_fragment() {
         layout.fragment(maud::html! { (text) }).into_response()
     } else {
         let content = maud::html! { h1 { "Contacts" } p { (text) } };

@@ -71,5 +71,5 @@ pub async fn delete(
 ) -> Result<Response, FileError> {
     let name = ops::delete(&state.db, &state.storage, user.id, id).await?;
     flash.success(format!("Deleted {name}.")).await?;
-    Ok(redirect(wants, ListPath::PATH))
+    Ok(redirect(&wants, ListPath::PATH))
 }

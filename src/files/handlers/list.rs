@@ -1,11 +1,10 @@
 //! The list of the user's files, and uploads, which answer with the list.
 
 use axum::{
-    extract::{Multipart, Query, State},
+    extract::{Multipart, State},
     response::{IntoResponse, Response},
 };
 use axum_extra::routing::TypedPath;
-use axum_htmx::HxTarget;
 use serde::Deserialize;
 
 use crate::{
@@ -22,12 +21,7 @@ use crate::{
         views::{self, list::ListPage},
     },
     state::AppState,
-    web::{
-        flash::Flash,
-        form::unprocessable,
-        htmx::{Wants, redirect},
-        layout::PageLayout,
-    },
+    web::{flash::Flash, form::unprocessable, htmx::redirect, layout::PageLayout, query::Query},
 };
 
 const TITLE: &str = "Your files";
@@ -44,13 +38,12 @@ pub async fn list(
     _: ListPath,
     State(state): State<AppState>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let after = Cursor::from_param(query.after.as_deref())?;
     let page = db::page(&state.db, user.id, after.as_ref()).await?;
-    if layout.wants() == Wants::Fragment && target.as_deref() == Some(MORE) {
+    if layout.wants().fragment_for(MORE) {
         return Ok(layout.fragment(views::list::rows(&page)).into_response());
     }
     let content = views::list::page(&ListPage {
@@ -87,7 +80,6 @@ pub async fn upload(
     State(state): State<AppState>,
     user: AuthUser,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     mut multipart: Multipart,
 ) -> Result<Response, FileError> {
@@ -113,11 +105,11 @@ pub async fn upload(
     flash.success(uploaded_message(&names)).await?;
     // The upload form's own htmx request targets the page's content; a plain or boosted
     // post is sent to the list.
-    if wants == Wants::Fragment {
+    if layout.wants().is_fragment() {
         let page = first_page(&state, &user, &[]).await?;
         Ok(layout.render(TITLE, page).await.into_response())
     } else {
-        Ok(redirect(wants, ListPath::PATH))
+        Ok(redirect(layout.wants(), ListPath::PATH))
     }
 }
 

@@ -1,10 +1,11 @@
 //! Accounts end to end through `app()` against real PostgreSQL, one file per flow, reading
-//! the links from the mail the app sends.
+//! the links from the mail the app sends; and `ops.rs`, the flows' rules called without HTTP.
 
 mod access;
 mod account;
 mod breached;
 mod hardening;
 mod login;
+mod ops;
 mod password_reset;
 mod registration;

@@ -444,3 +444,23 @@ async fn the_seed_command_fills_an_existing_account() {
             .contains("no account has the address nobody@example.com")
     );
 }
+
+#[tokio::test]
+async fn a_query_parameter_that_does_not_parse_is_a_400_page() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let response = ada
+        .post(
+            "/contacts/validate?contact=not-an-id",
+            &[("first_name", "x")],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    assert!(response.is_html());
+    assert!(
+        response.text().contains("cannot read"),
+        "{}",
+        response.text()
+    );
+    assert!(!response.text().contains("Failed to deserialize"));
+}

@@ -3,11 +3,10 @@
 //! first argument is its path, which mounts it (`paths.rs`).
 
 use axum::{
-    extract::{Query, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use axum_extra::routing::TypedPath;
-use axum_htmx::HxTarget;
 use maud::html;
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -29,6 +28,7 @@ use crate::{
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout, alerts_out_of_band},
+        query::Query,
     },
 };
 
@@ -52,7 +52,6 @@ pub async fn index(
     _: ListPath,
     State(db): State<PgPool>,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
 ) -> Result<Page, AppError> {
@@ -63,15 +62,15 @@ pub async fn index(
         None => None,
     };
     let page = db::page(&db, user.id, after.as_ref()).await?;
-    let fragment = layout.wants() == Wants::Fragment;
-    Ok(match target.as_deref() {
-        Some(ids::MORE) if fragment => layout.fragment(views::rows(&page)),
-        Some(ids::LIST) if fragment => layout.fragment(views::list(&page, false)),
-        _ => {
-            layout
-                .render("Invoices", views::index(&page, after.is_some()))
-                .await
-        }
+    let wants = layout.wants();
+    Ok(if wants.fragment_for(ids::MORE) {
+        layout.fragment(views::rows(&page))
+    } else if wants.fragment_for(ids::LIST) {
+        layout.fragment(views::list(&page, false))
+    } else {
+        layout
+            .render("Invoices", views::index(&page, after.is_some()))
+            .await
     })
 }
 
@@ -98,7 +97,6 @@ pub async fn create(
     broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<InvoiceForm>,
 ) -> Result<Response, AppError> {
@@ -113,7 +111,7 @@ pub async fn create(
     announce(&broadcast, user.id).await;
     flash.success(format!("Added {}.", record.title())).await?;
     let path = InvoicePath { id: record.id };
-    Ok(redirect(wants, &path.to_string()))
+    Ok(redirect(layout.wants(), &path.to_string()))
 }
 
 pub async fn edit(
@@ -136,7 +134,6 @@ pub async fn update(
     broadcast: Broadcast,
     user: AuthUser,
     flash: Flash,
-    wants: Wants,
     layout: PageLayout,
     form: ValidatedForm<InvoiceForm>,
 ) -> Result<Response, AppError> {
@@ -159,7 +156,7 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     announce(&broadcast, user.id).await;
     flash.success(format!("Saved {}.", record.title())).await?;
-    Ok(redirect(wants, &path.to_string()))
+    Ok(redirect(layout.wants(), &path.to_string()))
 }
 
 /// The on-blur check of one field of the new or edit form.
@@ -198,12 +195,11 @@ pub async fn delete_confirmed(
     db: State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    target: HxTarget,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
     let path = InvoicePath { id };
-    delete(path, db, broadcast, user, target, flash, wants).await
+    delete(path, db, broadcast, user, flash, wants).await
 }
 
 /// `DELETE` from the list once the user has confirmed: the row is answered with nothing
@@ -213,7 +209,6 @@ pub async fn delete(
     State(db): State<PgPool>,
     broadcast: Broadcast,
     user: AuthUser,
-    HxTarget(target): HxTarget,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
@@ -222,7 +217,7 @@ pub async fn delete(
         .ok_or(AppError::NotFound)?;
     announce(&broadcast, user.id).await;
     let message = format!("Deleted {}.", record.title());
-    if wants == Wants::Fragment && target.as_deref() == Some(ids::row(id).as_str()) {
+    if wants.fragment_for(&ids::row(id)) {
         let notice = [FlashMessage {
             level: FlashLevel::Success,
             text: message,
@@ -230,5 +225,5 @@ pub async fn delete(
         return Ok(alerts_out_of_band(&notice).into_response());
     }
     flash.success(message).await?;
-    Ok(redirect(wants, ListPath::PATH))
+    Ok(redirect(&wants, ListPath::PATH))
 }
