@@ -2,8 +2,10 @@
 //! (`&PgPool` or `&mut *tx`), so a request never holds two connections at once.
 
 use sqlx::{PgConnection, PgExecutor, PgPool};
-use time::OffsetDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
+
+use crate::web::keyset;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "user_role", rename_all = "lowercase")]
@@ -237,15 +239,45 @@ pub async fn change_email(
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query_as!(
+/// Users on one page of the administrators' list.
+pub const USERS_PAGE_SIZE: usize = 50;
+
+/// Where a page of the users' list starts: after the user who signed up at this moment.
+pub type UsersCursor = keyset::Cursor<OffsetDateTime>;
+pub type UsersPage = keyset::Page<User, OffsetDateTime>;
+
+/// The page of users after `after` (from the newest with none), newest first: a range of the
+/// `(created_at DESC, id DESC)` index, so every page costs what the first does.
+pub async fn users_page(
+    db: impl PgExecutor<'_>,
+    after: Option<&UsersCursor>,
+) -> Result<UsersPage, sqlx::Error> {
+    // After every user: no one signs up later than the last moment `time` can hold.
+    let start = UsersCursor {
+        key: PrimitiveDateTime::MAX.assume_utc(),
+        id: Uuid::max(),
+    };
+    let after = after.unwrap_or(&start);
+    let rows = sqlx::query_as!(
         User,
         r#"
         SELECT id, email, password_hash, role AS "role: Role", email_confirmed_at,
                failed_logins, locked_until, session_epoch, created_at
-        FROM users ORDER BY created_at DESC LIMIT 500
-        "#
+        FROM users
+        WHERE (created_at, id) < ($1, $2)
+        ORDER BY created_at DESC, id DESC
+        LIMIT $3
+        "#,
+        after.key,
+        after.id,
+        keyset::limit(USERS_PAGE_SIZE),
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(db)
+    .await?;
+    Ok(UsersPage::from_rows(rows, USERS_PAGE_SIZE, |user| {
+        UsersCursor {
+            key: user.created_at,
+            id: user.id,
+        }
+    }))
 }

@@ -12,8 +12,11 @@ use crate::web::{
     form::{BlurFields, FieldErrors},
 };
 
-/// The forms' ids.
+/// The forms' ids, and the administrators' list's.
 pub mod ids {
+    /// The row that loads the next page of the users' list, which the next page replaces: an
+    /// htmx request targeting it gets the rows alone.
+    pub const USERS_MORE: &str = "users-more";
     pub const REGISTER: &str = "register";
     pub const LOGIN: &str = "login";
     pub const CONFIRM_RESEND: &str = "confirm-resend";

@@ -7,14 +7,14 @@ use time::OffsetDateTime;
 
 use super::{
     AuthUser, REMEMBER_FOR,
-    db::{Role, User},
+    db::{Role, UsersPage},
     fields::{self, ids},
-    paths,
+    paths::{self, AdminUsersPath},
 };
 use crate::{
     humanize,
     web::{
-        components::{ButtonStyle, PostForm, action_button, data_table},
+        components::{ButtonStyle, PostForm, action_button, data_table, more_row},
         css::CssFragment,
         form::FieldErrors,
     },
@@ -169,9 +169,25 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
     }
 }
 
-pub fn admin_users(users: &[User]) -> Markup {
-    let rows = html! {
-        @for user in users {
+/// The list's columns.
+const USER_COLUMNS: [&str; 5] = ["Email", "Role", "Confirmed", "State", "Joined"];
+
+/// The administrators' list; `later_page` when reached without JavaScript past the first.
+pub fn admin_users(page: &UsersPage, later_page: bool) -> Markup {
+    html! {
+        h1 { "Users" }
+        @if later_page {
+            p { a href=(AdminUsersPath) { "Back to the newest users" } }
+        }
+        (data_table("Users", &USER_COLUMNS, admin_user_rows(page)))
+    }
+}
+
+/// The rows of a page and, when there is more, the row that loads the next page: a link
+/// without JavaScript, and with it as soon as it scrolls into view.
+pub fn admin_user_rows(page: &UsersPage) -> Markup {
+    html! {
+        @for user in &page.rows {
             tr {
                 td { (user.email) }
                 td { @match user.role { Role::Admin => "admin", Role::User => "user" } }
@@ -184,10 +200,10 @@ pub fn admin_users(users: &[User]) -> Markup {
                 td { (date(user.created_at)) }
             }
         }
-    };
-    html! {
-        h1 { "Users" }
-        (data_table("Users", &["Email", "Role", "Confirmed", "State", "Joined"], rows))
+        @if let Some(next) = &page.next {
+            @let url = format!("{AdminUsersPath}?after={}", next.encode());
+            (more_row(ids::USERS_MORE, &url, USER_COLUMNS.len(), "Older users"))
+        }
     }
 }
 

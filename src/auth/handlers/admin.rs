@@ -1,21 +1,47 @@
-//! The administrators' list of users.
+//! The administrators' list of users, newest first, a page at a time (`web::keyset`), as
+//! the files list: the "more" row links to the next page, and with JavaScript loads it in
+//! place as it scrolls into view.
 
-use axum::extract::State;
+use axum::{
+    extract::State,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
 
 use crate::{
-    auth::{RequireAdmin, db, views},
+    auth::{
+        RequireAdmin,
+        db::{self, UsersCursor},
+        fields::ids::USERS_MORE,
+        paths::AdminUsersPath,
+        views,
+    },
     error::AppError,
     state::AppState,
-    web::layout::{Page, PageLayout},
+    web::{layout::PageLayout, query::Query},
 };
 
-pub async fn users(
-    _: crate::auth::paths::AdminUsersPath,
+/// `?after=` the cursor of the page.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UsersQuery {
+    after: Option<String>,
+}
 
+pub async fn users(
+    _: AdminUsersPath,
     State(state): State<AppState>,
     RequireAdmin(_): RequireAdmin,
     layout: PageLayout,
-) -> Result<Page, AppError> {
-    let users = db::list(&state.db).await?;
-    Ok(layout.render("Users", views::admin_users(&users)).await)
+    Query(query): Query<UsersQuery>,
+) -> Result<Response, AppError> {
+    let after = UsersCursor::from_param(query.after.as_deref())?;
+    let page = db::users_page(&state.db, after.as_ref()).await?;
+    if layout.wants().fragment_for(USERS_MORE) {
+        return Ok(layout
+            .fragment(views::admin_user_rows(&page))
+            .into_response());
+    }
+    let content = views::admin_users(&page, after.is_some());
+    Ok(layout.render("Users", content).await.into_response())
 }

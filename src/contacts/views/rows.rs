@@ -14,7 +14,7 @@ use crate::{
         paths::{ContactPath, DeletePath, EditPath, list_url},
     },
     web::{
-        components::{ButtonStyle, action_button, field_announcer},
+        components::{ButtonStyle, action_button, field_announcer, more_row},
         css::CssFragment,
         form::FieldErrors,
     },
@@ -30,18 +30,7 @@ pub fn rows(query: &str, page: &Page) -> Markup {
         @for contact in &page.rows { (row(contact)) }
         @if let Some(next) = &page.next {
             @let url = list_url(query, Some(&next.encode()));
-            tr #(ids::MORE) .more-row {
-                td colspan=(COLUMNS.len() + 2) {
-                    a href=(url)
-                        data-hx-get=(url)
-                        data-hx-trigger="click, revealed"
-                        data-hx-target="closest tr"
-                        data-hx-swap="outerHTML" {
-                        "Load more contacts"
-                    }
-                    span.htmx-indicator aria-hidden="true" { " …" }
-                }
-            }
+            (more_row(ids::MORE, &url, COLUMNS.len() + 2, "Load more contacts"))
         }
     }
 }
@@ -131,14 +120,6 @@ inventory::submit! { CssFragment::new("contact-row", r#"
     & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
     & .none { color: var(--color-muted); }
     & .form-field { margin-bottom: var(--space-2); }
-}
-"#) }
-
-inventory::submit! { CssFragment::new("more-row", r#"
-.more-row {
-    & td { text-align: center; }
-    & .htmx-indicator { display: none; }
-    & .htmx-request .htmx-indicator, &.htmx-request .htmx-indicator { display: inline; }
 }
 "#) }
 

@@ -16,7 +16,7 @@ use crate::{
     },
     web::{
         assets::asset_url,
-        components::{data_table, empty_state},
+        components::{data_table, empty_state, more_row},
         css::CssFragment,
     },
 };
@@ -63,18 +63,7 @@ pub fn rows(page: &Page) -> Markup {
         @for file in &page.rows { (row(file)) }
         @if let Some(next) = &page.next {
             @let url = format!("{ListPath}?after={}", next.encode());
-            tr #(MORE) .more-row {
-                td colspan=(COLUMNS.len()) {
-                    a href=(url)
-                        data-hx-get=(url)
-                        data-hx-trigger="click, revealed"
-                        data-hx-target="closest tr"
-                        data-hx-swap="outerHTML" {
-                        "Older files"
-                    }
-                    span.htmx-indicator aria-hidden="true" { " …" }
-                }
-            }
+            (more_row(MORE, &url, COLUMNS.len(), "Older files"))
         }
     }
 }
@@ -130,9 +119,6 @@ inventory::submit! { CssFragment::new("file-list", r#"
     & .name { overflow-wrap: anywhere; min-width: 10rem; }
     & td { vertical-align: middle; }
     & .back { margin: 0 0 var(--space-3); }
-    & .more-row td { text-align: center; }
-    & .more-row .htmx-indicator { display: none; }
-    & .more-row .htmx-request .htmx-indicator, & .more-row.htmx-request .htmx-indicator { display: inline; }
 }
 "#) }
 

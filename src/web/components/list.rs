@@ -1,5 +1,6 @@
 //! Lists of records: a table that never widens the page and turns into cards on a phone
-//! ([`data_table`]), and what a list shows when it is empty.
+//! ([`data_table`]), the row that loads the next page ([`more_row`]), and what a list shows
+//! when it is empty.
 
 use maud::{Markup, Render, html};
 
@@ -52,6 +53,35 @@ inventory::submit! { CssFragment::new("data-table", r#"
             font-size: var(--text-sm);
         }
     }
+}
+"#) }
+
+/// The last row of a page of a [`data_table`] when another page follows: a link to it
+/// (`url`, with its `?after=` cursor) without JavaScript; with it, htmx fetches the next
+/// page's rows as soon as the row scrolls into view (or the link is clicked) and they replace
+/// this row. The handler answers a request whose target is `id` with the rows alone.
+pub fn more_row(id: &str, url: &str, columns: usize, label: &str) -> Markup {
+    html! {
+        tr #(id) .more-row {
+            td colspan=(columns) {
+                a href=(url)
+                    data-hx-get=(url)
+                    data-hx-trigger="click, revealed"
+                    data-hx-target="closest tr"
+                    data-hx-swap="outerHTML" {
+                    (label)
+                }
+                span.htmx-indicator aria-hidden="true" { " …" }
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("more-row", r#"
+.more-row {
+    & td { text-align: center; }
+    & .htmx-indicator { display: none; }
+    & .htmx-request .htmx-indicator, &.htmx-request .htmx-indicator { display: inline; }
 }
 "#) }
 

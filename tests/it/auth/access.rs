@@ -5,7 +5,7 @@ use crate::common;
 
 use axum::{
     body::Body,
-    http::{Request, StatusCode},
+    http::{Method, Request, StatusCode},
 };
 use common::{TestApp, accounts::redirects_to_login, assert_security_headers, select, text_of};
 
@@ -281,4 +281,59 @@ fn the_admin_command_refuses_an_unconfirmed_account() {
         .unwrap();
     assert_eq!(role, "user");
     drop(app);
+}
+
+#[tokio::test]
+async fn the_user_list_pages_newest_first_fifty_at_a_time() {
+    let app = TestApp::new().await;
+    app.user_with_role("root@example.com", app::auth::db::Role::Admin)
+        .await;
+    // 119 more, a second apart, so that newest first has one answer.
+    sqlx::query(
+        "INSERT INTO users (email, password_hash, created_at) \
+         SELECT 'user' || lpad(i::text, 3, '0') || '@example.com', 'x', \
+                now() - make_interval(secs => i) \
+         FROM generate_series(1, 119) AS i",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let mut admin = app.logged_in("root@example.com", false).await;
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut path = "/admin/users".to_owned();
+    let mut pages = 0;
+    loop {
+        let page = admin.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let doc = page.document();
+        let rows: Vec<String> = select(&doc, ".data-table tbody tr:not(.more-row) td:first-child")
+            .iter()
+            .map(text_of)
+            .collect();
+        assert!(rows.len() <= 50);
+        seen.extend(rows);
+        pages += 1;
+        let Some(more) = select(&doc, "tr#users-more a")
+            .first()
+            .map(|link| link.attr("href").unwrap().to_owned())
+        else {
+            break;
+        };
+        // With JavaScript the same link brings the rows alone, in place of the "more" row.
+        let fragment = admin
+            .htmx(Method::GET, &more, Some("users-more"), &[])
+            .await;
+        assert!(!fragment.text().contains("<h1"), "{}", fragment.text());
+        assert!(fragment.text().contains("<tr"));
+        path = more;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 120);
+    assert_eq!(seen[0], "root@example.com");
+    assert_eq!(seen[1], "user001@example.com");
+    assert_eq!(seen[119], "user119@example.com");
+
+    let broken = admin.get("/admin/users?after=not-a-cursor").await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST);
 }

@@ -15,6 +15,7 @@ use super::{
 use crate::web::{
     components::{
         ButtonStyle, PostForm, action_button, action_link, data_table, empty_state, form_actions,
+        more_row,
     },
     css::CssFragment,
     form::FieldErrors,
@@ -73,15 +74,7 @@ pub fn rows(page: &Page) -> Markup {
         @for record in &page.rows { (row(record)) }
         @if let Some(next) = &page.next {
             @let url = with_query(ListPath, &[("after", &next.encode())]);
-            tr #(ids::MORE) {
-                td colspan=(COLUMNS.len()) {
-                    a href=(url)
-                        data-hx-get=(url)
-                        data-hx-trigger="click, revealed"
-                        data-hx-target="closest tr"
-                        data-hx-swap="outerHTML" { "Load more" }
-                }
-            }
+            (more_row(ids::MORE, &url, COLUMNS.len(), "Load more"))
         }
     }
 }
