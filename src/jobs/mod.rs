@@ -10,7 +10,8 @@
 //! Queueing: [`db::enqueue`] in the request's transaction (it wakes the workers with
 //! `NOTIFY jobs` at commit). Running: a [`Worker`] in every instance claims due jobs with
 //! `FOR UPDATE SKIP LOCKED` and a lease of `JOBS_LEASE_SECS`, renews the lease while the job
-//! runs, and retries a failed attempt with backoff up to the job's `max_attempts`. A job whose
+//! runs, and retries a failed attempt with backoff ([`RetryPolicy`]) up to the job's
+//! `max_attempts`; an attempt that fails with [`Permanent`] is not retried. A job whose
 //! instance died (its lease lapsed while `running`) is claimed again by any instance and run
 //! from the start, so **job code must be idempotent**: write results under keys fixed by the
 //! job's id, so that a rerun overwrites rather than adds. Progress and outcomes are recorded
@@ -93,6 +94,13 @@ pub struct JobContext<'a> {
     pub state: &'a AppState,
     pub job: &'a Claimed,
 }
+
+/// What another attempt cannot mend (a malformed payload, an address no server will take):
+/// the worker records the job failed at once instead of retrying it. Context added around it
+/// is kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+pub struct Permanent(pub anyhow::Error);
 
 /// The claim lapsed and another worker took the job over: this attempt must stop.
 #[derive(Debug, thiserror::Error)]

@@ -30,17 +30,22 @@ async fn a_job_is_claimed_once_and_a_stale_claim_records_nothing() {
     };
     drop(conn);
 
-    let first = db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    let first = db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     assert_eq!((first.id, first.attempts), (id, 1));
     // Claimed and leased: no one else gets it.
-    assert!(db::claim_next(&db.pool, 30.0).await.unwrap().is_none());
+    assert!(
+        db::claim_next(&db.pool, 30.0, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The lease lapses (its instance stalled); another worker takes the job over.
     sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
         .execute(&db.pool)
         .await
         .unwrap();
-    let second = db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    let second = db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     assert_eq!((second.id, second.attempts), (id, 2));
 
     // The first worker wakes up: nothing it does applies any more.
@@ -86,14 +91,24 @@ async fn a_lapsed_job_on_its_last_attempt_fails_instead_of_running_again() {
         .execute(&db.pool)
         .await
         .unwrap();
-    db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     // Its instance dies on every attempt (say, out of memory): once is the limit.
     sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
         .execute(&db.pool)
         .await
         .unwrap();
-    assert!(db::claim_next(&db.pool, 30.0).await.unwrap().is_none());
+    assert!(
+        db::claim_next(&db.pool, 30.0, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(status(&db, id).await, ("running".into(), 1));
+    // The worker records it failed, and learns which it was to tell its kind.
+    let failed = db::fail_exhausted(&db.pool, None).await.unwrap();
+    assert_eq!(failed.iter().map(|job| job.id).collect::<Vec<_>>(), [id]);
     assert_eq!(status(&db, id).await, ("failed".into(), 1));
+    assert!(db::fail_exhausted(&db.pool, None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
