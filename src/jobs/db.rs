@@ -157,7 +157,8 @@ pub async fn fail_exhausted(
 /// Claims the next due job (of `kind`, if given): queued and due, or `running` with a lapsed
 /// lease (its instance died, or lost touch with the database for longer than the lease).
 /// `SKIP LOCKED` lets any number of workers claim at once without ever taking the same job.
-/// A lapsed job with no attempt left is [`fail_exhausted`]'s.
+/// A lapsed job with no attempt left is [`fail_exhausted`]'s. This is the only way any job,
+/// email delivery included, is taken up.
 pub async fn claim_next(
     pool: &PgPool,
     lease_secs: f64,

@@ -15,10 +15,9 @@
 //! instance died (its lease lapsed while `running`) is claimed again by any instance and run
 //! from the start, so **job code must be idempotent**: write results under keys fixed by the
 //! job's id, so that a rerun overwrites rather than adds. Progress and outcomes are recorded
-//! only while the claim is still the worker's (the same attempt), as in the email outbox.
+//! only while the claim is still the worker's (the same attempt).
 //!
-//! The email outbox (`email::db`) is the same pattern and stays a table of its own: it is also
-//! the record of sent mail that the dev mailbox shows.
+//! Email delivery is one of these kinds (`email/jobs.rs`): this is the app's one queue.
 //!
 //! Where things are: `db.rs` the SQL, `worker.rs` the claim-run-record loop.
 

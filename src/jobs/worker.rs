@@ -1,8 +1,8 @@
 //! The jobs worker: claims due jobs one at a time, runs each beside a heartbeat that renews
 //! its lease, and records the outcome.
 //!
-//! Every instance runs one. It wakes on `NOTIFY jobs` (sent when a job is queued) and
-//! otherwise polls, so that retries and jobs
+//! Every instance runs one, for every kind of job (email delivery included). It wakes on
+//! `NOTIFY jobs` (sent when a job is queued) and otherwise polls, so that retries and jobs
 //! whose instance died are picked up when due. Once an hour it also runs
 //! [`housekeeping`](super::housekeeping). On shutdown it stops the job in hand and hands it
 //! back (queued, due now), so that another instance takes it up at once instead of after the
@@ -81,7 +81,7 @@ impl Worker {
     }
 
     /// Claims jobs of `kind` alone: for a command or a test that must not run the rest of the
-    /// queue.
+    /// queue (`mail-test` delivers mail and starts no export).
     #[must_use]
     pub fn only(mut self, kind: &'static JobKind) -> Self {
         self.only = Some(kind);

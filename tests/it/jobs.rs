@@ -144,3 +144,24 @@ async fn a_unique_key_allows_one_job_under_way_at_a_time() {
         Enqueued::New(_)
     ));
 }
+
+#[tokio::test]
+async fn a_claim_for_one_kind_leaves_the_others_queued() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    let export = db::enqueue(&mut conn, &NewJob::new(&contacts::export::KIND))
+        .await
+        .unwrap()
+        .id();
+    drop(conn);
+    let delivery = Some(app::email::jobs::DELIVERY.name());
+    assert!(
+        db::claim_next(&db.pool, 30.0, delivery)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let export_kind = Some(contacts::export::KIND.name());
+    let claimed = db::claim_next(&db.pool, 30.0, export_kind).await.unwrap();
+    assert_eq!(claimed.map(|job| job.id), Some(export));
+}
