@@ -28,7 +28,7 @@ pub struct AppState {
     /// The stylesheet and the header's links, for every page.
     pub frame: PageFrame,
     pub mailer: Mailer,
-    /// The delivery worker sends through it; `/health/ready` checks it.
+    /// Email's delivery job sends through it; `/health/ready` checks it.
     pub mail_transport: Arc<MailTransport>,
     pub rate_limiter: Arc<RateLimiter>,
     /// The session layer's store: PostgreSQL with a short-lived in-process copy.

@@ -18,12 +18,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use app::{
-    AppState,
-    auth::db::Role,
-    email::worker::{DeliveryWorker, RetryPolicy},
-    error::AppError,
-};
+use app::{AppState, auth::db::Role, error::AppError};
 use axum::{Router, body::Body, http::Request, http::StatusCode, routing::get};
 use common::{
     TestApp, TestClient, TestResponse,
@@ -31,7 +26,6 @@ use common::{
     checkers, test_config,
     uploads::{Part, TestStorage, png},
 };
-use tokio_util::sync::CancellationToken;
 
 /// The pages of one run, written to a folder of their own.
 struct Pages {
@@ -285,13 +279,8 @@ async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {
 
     // Mail in each state: delivered, and waiting.
     let state = &app.state;
-    let worker = DeliveryWorker::new(
-        state.db.clone(),
-        state.mail_transport.clone(),
-        RetryPolicy::from_config(&state.config.email),
-    );
     app.client().sign_up("sent@example.com").await;
-    worker.deliver_due(&CancellationToken::new()).await.unwrap();
+    common::deliver_mail(state).await;
     app.client().sign_up("waiting@example.com").await;
 
     app.user_with_role("root@example.com", Role::Admin).await;

@@ -1,6 +1,7 @@
 //! Mail transport: SMTP through lettre's pooled async transport, or, with no `SMTP_HOST`, the
 //! dev mailbox, where "sending" means keeping the message in the outbox table for
-//! `/dev/mailbox` to show. The delivery worker uses it and never knows which one runs.
+//! `/dev/mailbox` to show. Email's delivery job (`email/jobs.rs`) uses it and never knows
+//! which one runs.
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,

@@ -1,5 +1,5 @@
-//! `mail-test ADDRESS`: checks the mail configuration end to end, through the same outbox
-//! and worker as the app's own mail.
+//! `mail-test ADDRESS`: checks the mail configuration end to end, through the same outbox,
+//! delivery job and worker as the app's own mail.
 
 use anyhow::Context;
 use lettre::message::Mailbox;
@@ -12,11 +12,12 @@ use crate::{
         self,
         db::EmailStatus,
         templates::{self, TestMessage},
-        worker::{DeliveryWorker, RetryPolicy},
     },
+    jobs,
 };
 
-/// Queues a test message and makes one delivery attempt right here.
+/// Queues a test message and makes one delivery attempt right here (at any mail queued and
+/// due, as the app's worker would; no other kind of job).
 pub(super) async fn run(config: Config, address: &str) -> anyhow::Result<()> {
     let recipient: Mailbox = address
         .parse()
@@ -32,12 +33,10 @@ pub(super) async fn run(config: Config, address: &str) -> anyhow::Result<()> {
     let id = state.mailer.enqueue(&mut conn, recipient, content).await?;
     drop(conn);
 
-    let worker = DeliveryWorker::new(
-        database.pool.clone(),
-        state.mail_transport.clone(),
-        RetryPolicy::from_config(&state.config.email),
-    );
-    worker.deliver_due(&CancellationToken::new()).await?;
+    jobs::Worker::new(state.clone())
+        .only(&email::jobs::DELIVERY)
+        .run_due(&CancellationToken::new())
+        .await?;
     let message = email::db::find(&database.pool, id).await?;
     match message.status {
         EmailStatus::Sent => {

@@ -1,5 +1,6 @@
-//! `serve` (the default command): migrate, then serve HTTP with the background workers beside
-//! the server, until SIGINT/SIGTERM; then drain requests and stop the workers in turn.
+//! `serve` (the default command): migrate, then serve HTTP with the jobs worker (which also
+//! delivers email) and the clean-up tasks beside the server, until SIGINT/SIGTERM; then drain
+//! requests and stop the worker.
 
 use std::{
     net::SocketAddr,
@@ -11,13 +12,12 @@ use anyhow::Context;
 use crate::{
     AppState, app,
     config::Config,
-    email::worker::{DeliveryWorker, RetryPolicy},
     files::cleanup,
     jobs,
     server::{serve, shutdown_signal},
 };
 
-/// After the HTTP server has drained, how much longer the email worker may take to stop.
+/// After the HTTP server has drained, how much longer the jobs worker may take to stop.
 const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
 
 pub(super) async fn run(config: Config) -> anyhow::Result<()> {
@@ -28,7 +28,6 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let grace = config.http.shutdown_timeout;
     let production = config.app_env.is_production();
     let listens_on_loopback = config.host.is_loopback();
-    let retry_policy = RetryPolicy::from_config(&config.email);
     let cleanup_grace = cleanup::grace_period(config.http.request_timeout);
     let state = AppState::new(config, database.pool.clone())?;
     state.storage.prepare().await?;
@@ -37,12 +36,6 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
 
     let shutdown = state.shutdown.clone();
-    let worker = DeliveryWorker::new(
-        database.pool.clone(),
-        state.mail_transport.clone(),
-        retry_policy,
-    );
-    let worker = tokio::spawn(worker.run(shutdown.clone()));
     let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
     let files_cleanup = tokio::spawn(cleanup::run_every(
@@ -69,16 +62,9 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         }
     };
     let served = serve(listener, app(state), signal, grace).await;
-    // The worker was told to stop with the server and has had the whole drain to finish the
-    // message in hand; a few more seconds at most.
+    // The worker was told to stop with the server; it hands the job in hand (a message being
+    // sent, say) back at once. This only bounds the wait for that.
     shutdown.cancel();
-    if tokio::time::timeout(WORKER_STOP_GRACE, worker)
-        .await
-        .is_err()
-    {
-        tracing::warn!("the email worker did not stop in time");
-    }
-    // It hands the job in hand back at once on shutdown; this only bounds the wait for that.
     if tokio::time::timeout(WORKER_STOP_GRACE, jobs_worker)
         .await
         .is_err()

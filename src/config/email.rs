@@ -1,5 +1,6 @@
 //! The email section: the sender of every message, the SMTP server (or the dev mailbox), and
-//! the retries of a delivery that failed (`email`, `backends::mail`).
+//! how many times a delivery is tried (`email`, `backends::mail`). The waits between attempts
+//! are the jobs' one retry policy, since delivery is a background job.
 
 use std::{net::IpAddr, str::FromStr, time::Duration};
 
@@ -14,10 +15,8 @@ pub struct EmailConfig {
     pub from: Mailbox,
     /// `None` means the dev mailbox: messages are kept in PostgreSQL, shown at `/dev/mailbox`.
     pub smtp: Option<SmtpConfig>,
-    /// Deliveries tried before a message is marked failed.
-    pub max_attempts: u32,
-    /// Wait before the first retry; it doubles with each attempt, up to 15 minutes.
-    pub retry_base: Duration,
+    /// Deliveries tried before a message is marked failed: its delivery job's `max_attempts`.
+    pub max_attempts: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -114,15 +113,15 @@ impl EmailConfig {
             password,
             timeout,
         });
-        let max_attempts = env.parse_or("EMAIL_MAX_ATTEMPTS", "a whole number", 12u32)?;
-        if max_attempts == 0 {
-            return Err(env.invalid("EMAIL_MAX_ATTEMPTS", "a whole number above 0", "0"));
+        let max_attempts = env.parse_or("EMAIL_MAX_ATTEMPTS", "a whole number above 0", 12i32)?;
+        if max_attempts < 1 {
+            let got = max_attempts.to_string();
+            return Err(env.invalid("EMAIL_MAX_ATTEMPTS", "a whole number above 0", &got));
         }
         let email = Self {
             from,
             smtp,
             max_attempts,
-            retry_base: env.seconds_or("EMAIL_RETRY_BASE_SECS", 5)?,
         };
         // Without SMTP, mail would go to the dev mailbox, which production does not serve:
         // every confirmation and reset would be silently lost.

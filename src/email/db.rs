@@ -1,5 +1,6 @@
-//! The outbox table: writing messages, claiming them for delivery, recording the outcome, and
-//! reading them for the dev mailbox.
+//! The outbox table, the record of every message: writing it, recording each delivery attempt
+//! and its outcome (the delivery job in `jobs.rs` does the claiming and retrying), and reading
+//! it for the dev mailbox and `/health/ready`.
 
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
@@ -28,7 +29,7 @@ impl EmailStatus {
 }
 
 pub async fn insert(conn: &mut PgConnection, email: &OutgoingEmail) -> Result<Uuid, sqlx::Error> {
-    let id = sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"
         INSERT INTO email_outbox
             (template, from_address, to_addresses, subject, text_body, html_body, raw_message)
@@ -44,71 +45,59 @@ pub async fn insert(conn: &mut PgConnection, email: &OutgoingEmail) -> Result<Uu
         email.raw,
     )
     .fetch_one(&mut *conn)
-    .await?;
-    // Wakes the delivery workers at commit (NOTIFY is transactional) instead of their next poll.
-    sqlx::query!("SELECT pg_notify('email_outbox', '')")
-        .execute(&mut *conn)
-        .await?;
-    Ok(id)
+    .await
 }
 
-/// A message claimed by one worker for one delivery attempt.
+/// What one delivery attempt sends.
 #[derive(Debug)]
-pub struct Claimed {
+pub struct Outgoing {
     pub id: Uuid,
     pub template: String,
     pub from_address: String,
     pub to_addresses: Vec<String>,
     pub raw_message: Vec<u8>,
-    /// Including this one.
-    pub attempts: i32,
 }
 
-/// Claims the next due message: pending and due, or `sending` with a lapsed claim (its worker
-/// died mid-delivery). `SKIP LOCKED` lets any number of workers claim concurrently without
-/// ever taking the same message; the claim lasts `lease_secs`.
-pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed>, sqlx::Error> {
+// The delivery job's attempt number is copied onto the message when the attempt starts, and
+// every outcome below applies only while it is still that attempt's: an attempt whose job was
+// taken over by another worker must not overwrite what the newer attempt has recorded since.
+
+/// Marks message `id` as being sent by attempt `attempt`; `None` when there is nothing to
+/// send: it was sent already (an attempt that died before its job was recorded done), or the
+/// dev mailbox was cleared.
+pub async fn start_attempt(
+    pool: &PgPool,
+    id: Uuid,
+    attempt: i32,
+) -> Result<Option<Outgoing>, sqlx::Error> {
     sqlx::query_as!(
-        Claimed,
+        Outgoing,
         r#"
-        UPDATE email_outbox
-        SET status = 'sending',
-            attempts = attempts + 1,
-            locked_until = now() + make_interval(secs => $1)
-        WHERE id = (
-            SELECT id FROM email_outbox
-            WHERE (status = 'pending' AND next_attempt_at <= now())
-               OR (status = 'sending' AND locked_until < now())
-            ORDER BY next_attempt_at
-            LIMIT 1
-            FOR UPDATE SKIP LOCKED
-        )
-        RETURNING id, template, from_address, to_addresses, raw_message, attempts
+        UPDATE email_outbox SET status = 'sending', attempts = $2
+        WHERE id = $1 AND status <> 'sent'
+        RETURNING id, template, from_address, to_addresses, raw_message
         "#,
-        lease_secs,
+        id,
+        attempt,
     )
     .fetch_optional(pool)
     .await
 }
 
-// The outcome updates below apply only while the claim is still this worker's (same
-// attempt, still `sending`): a worker whose lease lapsed mid-send must not overwrite what the
-// worker that took the message over has recorded since.
-
 pub async fn mark_sent(
     pool: &PgPool,
-    claim: &Claimed,
+    id: Uuid,
+    attempt: i32,
     delivered_via: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE email_outbox
-        SET status = 'sent', sent_at = now(), locked_until = NULL, last_error = NULL,
-            delivered_via = $3
+        SET status = 'sent', sent_at = now(), last_error = NULL, delivered_via = $3
         WHERE id = $1 AND attempts = $2 AND status = 'sending'
         "#,
-        claim.id,
-        claim.attempts,
+        id,
+        attempt,
         delivered_via,
     )
     .execute(pool)
@@ -116,22 +105,20 @@ pub async fn mark_sent(
     Ok(())
 }
 
-pub async fn schedule_retry(
+/// Records why attempt `attempt` failed; the message waits for the job's next attempt.
+pub async fn record_error(
     pool: &PgPool,
-    claim: &Claimed,
-    delay_secs: f64,
+    id: Uuid,
+    attempt: i32,
     error: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        UPDATE email_outbox
-        SET status = 'pending', locked_until = NULL, last_error = $4,
-            next_attempt_at = now() + make_interval(secs => $3)
+        UPDATE email_outbox SET status = 'pending', last_error = $3
         WHERE id = $1 AND attempts = $2 AND status = 'sending'
         "#,
-        claim.id,
-        claim.attempts,
-        delay_secs,
+        id,
+        attempt,
         error,
     )
     .execute(pool)
@@ -139,16 +126,19 @@ pub async fn schedule_retry(
     Ok(())
 }
 
-pub async fn mark_failed(pool: &PgPool, claim: &Claimed, error: &str) -> Result<(), sqlx::Error> {
+/// Records that the delivery was given up on (its job failed). A message still `sending` was
+/// in the hands of a worker that stopped: that is its error.
+pub async fn mark_failed(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         UPDATE email_outbox
-        SET status = 'failed', locked_until = NULL, last_error = $3
-        WHERE id = $1 AND attempts = $2 AND status = 'sending'
+        SET status = 'failed',
+            last_error = CASE WHEN status = 'sending'
+                              THEN 'its worker stopped during the last attempt'
+                              ELSE last_error END
+        WHERE id = $1 AND status <> 'sent'
         "#,
-        claim.id,
-        claim.attempts,
-        error,
+        id,
     )
     .execute(pool)
     .await?;

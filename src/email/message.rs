@@ -8,10 +8,10 @@ use lettre::{
     message::{Mailbox, MultiPart},
 };
 use maud::Markup;
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
 use uuid::Uuid;
 
-use super::{EmailError, db};
+use super::{EmailError, db, jobs};
 use crate::config::Config;
 
 /// What a template produces: both bodies from the same data.
@@ -41,6 +41,8 @@ pub struct OutgoingEmail {
 pub struct Mailer {
     from: Mailbox,
     base_url: String,
+    /// Delivery attempts before a message is recorded failed (`EMAIL_MAX_ATTEMPTS`).
+    max_attempts: i32,
 }
 
 impl Mailer {
@@ -48,6 +50,7 @@ impl Mailer {
         Self {
             from: config.email.from.clone(),
             base_url: config.base_url.clone(),
+            max_attempts: config.email.max_attempts,
         }
     }
 
@@ -85,9 +88,10 @@ impl Mailer {
         })
     }
 
-    /// Composes the message and writes it to the outbox on `conn`: pass the transaction of the
-    /// change that causes the message, so that both are committed or neither is. The delivery
-    /// worker sends it.
+    /// Composes the message and writes it to the outbox on `conn`, with the job that delivers
+    /// it: pass the transaction of the change that causes the message, so that the change, the
+    /// message and its delivery are committed together or not at all. The jobs worker sends
+    /// it once the transaction commits.
     pub async fn enqueue(
         &self,
         conn: &mut PgConnection,
@@ -95,7 +99,12 @@ impl Mailer {
         content: EmailContent,
     ) -> Result<Uuid, EmailError> {
         let email = self.compose(to, content)?;
-        let id = db::insert(conn, &email).await?;
+        // A savepoint inside the caller's transaction (or a transaction of its own on a bare
+        // connection): a message without its job would never be sent.
+        let mut both = conn.begin().await?;
+        let id = db::insert(&mut both, &email).await?;
+        crate::jobs::db::enqueue(&mut both, &jobs::new_job(id, self.max_attempts)).await?;
+        both.commit().await?;
         tracing::info!(%id, template = email.template, "email queued");
         Ok(id)
     }

@@ -1,5 +1,6 @@
-//! Email machinery: composition with lettre, the outbox that makes delivery durable, the
-//! delivery worker, the building blocks of templates, and the dev mailbox with previews.
+//! Email machinery: composition with lettre (`message.rs`), the outbox that records every
+//! message (`db.rs`), its delivery as a kind of background job (`jobs.rs`), the building
+//! blocks of templates (`templates.rs`), and the dev mailbox with previews (`mailbox/`).
 //! The messages themselves live with the feature that sends them (`auth/emails.rs`).
 //!
 //! Sending a message from a handler:
@@ -13,15 +14,15 @@
 //! tx.commit().await?;
 //! ```
 //!
-//! Nothing is sent inside the request: the message is committed with the change (or not at
-//! all), and the worker delivers it, retrying while SMTP is down.
+//! Nothing is sent inside the request: the message and its delivery job are committed with the
+//! change (or not at all), and the jobs worker delivers it, retrying while SMTP is down.
 
 pub mod db;
 mod error;
+pub mod jobs;
 pub mod mailbox;
 pub mod message;
 pub mod templates;
-pub mod worker;
 
 use std::sync::Arc;
 

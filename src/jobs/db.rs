@@ -23,6 +23,9 @@ impl JobStatus {
     }
 }
 
+/// Attempts a job gets unless it is queued with another number (the column's default too).
+pub const DEFAULT_MAX_ATTEMPTS: i32 = 5;
+
 /// A job to queue.
 #[derive(Debug, Clone)]
 pub struct NewJob {
@@ -33,6 +36,8 @@ pub struct NewJob {
     pub unique_key: Option<String>,
     /// When it is due; `None` for now.
     pub run_at: Option<OffsetDateTime>,
+    /// Attempts before the job is recorded failed (at least 1).
+    pub max_attempts: i32,
 }
 
 impl NewJob {
@@ -43,6 +48,7 @@ impl NewJob {
             payload: Value::Object(serde_json::Map::new()),
             unique_key: None,
             run_at: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
 }
@@ -73,8 +79,8 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, 
     for _ in 0..3 {
         let inserted = sqlx::query_scalar!(
             r#"
-            INSERT INTO jobs (kind, owner_id, payload, unique_key, run_at)
-            VALUES ($1, $2, $3, $4, coalesce($5, now()))
+            INSERT INTO jobs (kind, owner_id, payload, unique_key, run_at, max_attempts)
+            VALUES ($1, $2, $3, $4, coalesce($5, now()), $6)
             ON CONFLICT (kind, unique_key) WHERE status IN ('queued', 'running') DO NOTHING
             RETURNING id
             "#,
@@ -83,6 +89,7 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, 
             job.payload,
             job.unique_key,
             job.run_at,
+            job.max_attempts,
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -123,22 +130,40 @@ pub struct Claimed {
     pub max_attempts: i32,
 }
 
-/// Claims the next due job: queued and due, or `running` with a lapsed lease (its instance
-/// died, or lost touch with the database for longer than the lease). `SKIP LOCKED` lets any
-/// number of workers claim at once without ever taking the same job. A lapsed job that has
-/// used its last attempt is marked failed instead, so that a job that kills its instance
-/// every time is not claimed for ever.
-pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed>, sqlx::Error> {
-    sqlx::query!(
+/// Records as failed every job whose lease lapsed on its last attempt (its instance died, or
+/// lost touch with the database, during it), so that a job that kills its instance every
+/// time is not claimed for ever; returns them, for the worker to tell their kinds. `kind`
+/// limits it to one kind of job.
+pub async fn fail_exhausted(
+    pool: &PgPool,
+    kind: Option<&str>,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as!(
+        Claimed,
         r#"
         UPDATE jobs
         SET status = 'failed', locked_until = NULL, finished_at = now(),
             last_error = 'its worker stopped during the last attempt'
         WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
-        "#
+          AND ($1::text IS NULL OR kind = $1)
+        RETURNING id, kind, owner_id, payload, attempts, max_attempts
+        "#,
+        kind,
     )
-    .execute(pool)
-    .await?;
+    .fetch_all(pool)
+    .await
+}
+
+/// Claims the next due job (of `kind`, if given): queued and due, or `running` with a lapsed
+/// lease (its instance died, or lost touch with the database for longer than the lease).
+/// `SKIP LOCKED` lets any number of workers claim at once without ever taking the same job.
+/// A lapsed job with no attempt left is [`fail_exhausted`]'s. This is the only way any job,
+/// email delivery included, is taken up.
+pub async fn claim_next(
+    pool: &PgPool,
+    lease_secs: f64,
+    kind: Option<&str>,
+) -> Result<Option<Claimed>, sqlx::Error> {
     sqlx::query_as!(
         Claimed,
         r#"
@@ -149,8 +174,10 @@ pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed
             last_error = NULL
         WHERE id = (
             SELECT id FROM jobs
-            WHERE (status = 'queued' AND run_at <= now())
-               OR (status = 'running' AND locked_until < now())
+            WHERE ((status = 'queued' AND run_at <= now())
+                   OR (status = 'running' AND locked_until < now()
+                       AND attempts < max_attempts))
+              AND ($2::text IS NULL OR kind = $2)
             ORDER BY run_at
             LIMIT 1
             FOR UPDATE SKIP LOCKED
@@ -158,6 +185,7 @@ pub async fn claim_next(pool: &PgPool, lease_secs: f64) -> Result<Option<Claimed
         RETURNING id, kind, owner_id, payload, attempts, max_attempts
         "#,
         lease_secs,
+        kind,
     )
     .fetch_optional(pool)
     .await

@@ -10,14 +10,14 @@
 //! Queueing: [`db::enqueue`] in the request's transaction (it wakes the workers with
 //! `NOTIFY jobs` at commit). Running: a [`Worker`] in every instance claims due jobs with
 //! `FOR UPDATE SKIP LOCKED` and a lease of `JOBS_LEASE_SECS`, renews the lease while the job
-//! runs, and retries a failed attempt with backoff up to the job's `max_attempts`. A job whose
+//! runs, and retries a failed attempt with backoff ([`RetryPolicy`]) up to the job's
+//! `max_attempts`; an attempt that fails with [`Permanent`] is not retried. A job whose
 //! instance died (its lease lapsed while `running`) is claimed again by any instance and run
 //! from the start, so **job code must be idempotent**: write results under keys fixed by the
 //! job's id, so that a rerun overwrites rather than adds. Progress and outcomes are recorded
-//! only while the claim is still the worker's (the same attempt), as in the email outbox.
+//! only while the claim is still the worker's (the same attempt).
 //!
-//! The email outbox (`email::db`) is the same pattern and stays a table of its own: it is also
-//! the record of sent mail that the dev mailbox shows.
+//! Email delivery is one of these kinds (`email/jobs.rs`): this is the app's one queue.
 //!
 //! Where things are: `db.rs` the SQL, `worker.rs` the claim-run-record loop.
 
@@ -93,6 +93,13 @@ pub struct JobContext<'a> {
     pub state: &'a AppState,
     pub job: &'a Claimed,
 }
+
+/// What another attempt cannot mend (a malformed payload, an address no server will take):
+/// the worker records the job failed at once instead of retrying it. Context added around it
+/// is kept.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:#}")]
+pub struct Permanent(pub anyhow::Error);
 
 /// The claim lapsed and another worker took the job over: this attempt must stop.
 #[derive(Debug, thiserror::Error)]

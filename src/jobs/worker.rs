@@ -1,18 +1,19 @@
 //! The jobs worker: claims due jobs one at a time, runs each beside a heartbeat that renews
 //! its lease, and records the outcome.
 //!
-//! Every instance runs one. It wakes on `NOTIFY jobs` (sent when a job is queued) and
-//! otherwise polls, so that retries and jobs whose instance died are picked up when due. Once
-//! an hour it also runs [`housekeeping`](super::housekeeping). On shutdown it stops the job
-//! in hand and hands it back (queued, due now), so that another instance takes it up at once
-//! instead of after the lease.
+//! Every instance runs one, for every kind of job (email delivery included). It wakes on
+//! `NOTIFY jobs` (sent when a job is queued) and otherwise polls, so that retries and jobs
+//! whose instance died are picked up when due. Once an hour it also runs
+//! [`housekeeping`](super::housekeeping). On shutdown it stops the job in hand and hands it
+//! back (queued, due now), so that another instance takes it up at once instead of after the
+//! lease.
 
 use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::{ClaimLost, JobContext, JobKind, db, db::Claimed};
+use super::{ClaimLost, JobContext, JobKind, Permanent, db, db::Claimed};
 use crate::{AppState, backends::database::Wakeup};
 
 /// How often the table is checked when no notification arrives.
@@ -20,7 +21,7 @@ const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// How often the housekeeping runs.
 const HOUSEKEEPING_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// The waits between attempts of a job.
+/// The waits between attempts of a job, whatever its kind: the app's one retry policy.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub base: Duration,
@@ -61,6 +62,7 @@ enum Ended {
 pub struct Worker {
     state: AppState,
     policy: RetryPolicy,
+    only: Option<&'static JobKind>,
 }
 
 impl Worker {
@@ -68,12 +70,21 @@ impl Worker {
         Self {
             state,
             policy: RetryPolicy::default(),
+            only: None,
         }
     }
 
     #[must_use]
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Claims jobs of `kind` alone: for a command or a test that must not run the rest of the
+    /// queue (`mail-test` delivers mail and starts no export).
+    #[must_use]
+    pub fn only(mut self, kind: &'static JobKind) -> Self {
+        self.only = Some(kind);
         self
     }
 
@@ -100,9 +111,17 @@ impl Worker {
     /// between jobs or by handing the one in hand back, when `shutdown` is cancelled.
     pub async fn run_due(&self, shutdown: &CancellationToken) -> Result<usize, sqlx::Error> {
         let lease = self.state.config.jobs.lease.as_secs_f64();
+        let only = self.only.map(JobKind::name);
+        for job in db::fail_exhausted(&self.state.db, only).await? {
+            tracing::error!(id = %job.id, kind = %job.kind, attempt = job.attempts,
+                "job failed: its worker stopped during the last attempt");
+            if let Some(kind) = JobKind::named(&job.kind) {
+                kind.job.failed(&self.state, &job).await;
+            }
+        }
         let mut attempted = 0;
         while !shutdown.is_cancelled() {
-            let Some(job) = db::claim_next(&self.state.db, lease).await? else {
+            let Some(job) = db::claim_next(&self.state.db, lease, only).await? else {
                 break;
             };
             self.attempt(job, shutdown).await?;
@@ -139,10 +158,12 @@ impl Worker {
             Ended::Lost => {
                 tracing::warn!(id = %job.id, kind = kind.name(), "job taken over by another worker");
             }
-            Ended::Finished(Err(error)) if job.attempts >= job.max_attempts => {
+            Ended::Finished(Err(error))
+                if job.attempts >= job.max_attempts || error.is::<Permanent>() =>
+            {
                 let error = format!("{error:#}");
                 tracing::error!(id = %job.id, kind = kind.name(), attempt = job.attempts, %error,
-                    "job failed: giving up after the last attempt");
+                    "job failed: giving up");
                 if db::mark_failed(db, &job, &error).await? {
                     kind.job.failed(&self.state, &job).await;
                 }

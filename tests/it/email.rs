@@ -1,6 +1,7 @@
-//! Email end to end: templates composed by the app, queued in PostgreSQL, delivered by the
-//! worker to a real SMTP peer on loopback; outages, retries and concurrent workers; the dev
-//! mailbox and previews.
+//! Email end to end: templates composed by the app, queued in PostgreSQL with their delivery
+//! job, delivered by the jobs worker to a real SMTP peer on loopback; outages, retries with
+//! backoff, concurrent workers and a worker killed mid-send; the migration that made delivery
+//! a job; the dev mailbox and previews.
 
 use crate::common;
 
@@ -9,16 +10,14 @@ use std::{sync::Arc, time::Duration};
 use app::{
     AppState,
     auth::emails::{self, EmailChanged, PasswordReset},
-    backends::mail::MailTransport,
-    email::{
-        db::EmailStatus,
-        worker::{DeliveryWorker, RetryPolicy},
-    },
+    backends::{database::MIGRATOR, mail::MailTransport},
+    email::{Mailer, db::EmailStatus, jobs::DELIVERY},
+    jobs::{self, RetryPolicy, Worker},
 };
 use axum::http::StatusCode;
 use common::{
-    TestApp, assert_security_headers, production_config, select, smtp::SmtpSink, test_config,
-    text_of,
+    TestApp, TestDatabase, assert_security_headers, instances::Instance, production_config, select,
+    smtp::SmtpSink, test_config, text_of,
 };
 use lettre::message::Mailbox;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -28,34 +27,70 @@ use uuid::Uuid;
 
 const BASE_URL: &str = "https://app.example.com";
 
-/// An app whose mail goes to `sink`, with fast retries.
+/// The jobs' retry policy with a first wait of one second instead of ten.
+const FAST_RETRIES: RetryPolicy = RetryPolicy {
+    base: Duration::from_secs(1),
+    max: Duration::from_secs(600),
+};
+
+/// An app whose mail goes to `sink`.
 async fn app_with_smtp(sink: &SmtpSink, max_attempts: u32) -> TestApp {
+    TestApp::with_config(smtp_config(sink, max_attempts, &[])).await
+}
+
+fn smtp_config(sink: &SmtpSink, max_attempts: u32, extra: &[(&str, &str)]) -> app::config::Config {
     let port = sink.port().to_string();
     let attempts = max_attempts.to_string();
-    TestApp::with_config(test_config(&[
+    let mut vars = vec![
         ("APP_BASE_URL", BASE_URL),
         ("EMAIL_FROM", "Acme Support <support@acme.example>"),
         ("SMTP_HOST", "127.0.0.1"),
         ("SMTP_PORT", &port),
         ("SMTP_TIMEOUT_SECS", "2"),
         ("EMAIL_MAX_ATTEMPTS", &attempts),
-        ("EMAIL_RETRY_BASE_SECS", "1"),
-    ]))
-    .await
+    ];
+    vars.extend_from_slice(extra);
+    test_config(&vars)
 }
 
-fn worker(state: &AppState) -> DeliveryWorker {
-    DeliveryWorker::new(
-        state.db.clone(),
-        state.mail_transport.clone(),
-        RetryPolicy::from_config(&state.config.email),
+/// The app's jobs worker, as every instance runs it, with fast retries.
+fn worker(state: &AppState) -> Worker {
+    Worker::new(state.clone()).with_policy(FAST_RETRIES)
+}
+
+/// One attempt at every job due, as the worker makes them; how many.
+async fn run_due(state: &AppState) -> usize {
+    worker(state)
+        .run_due(&CancellationToken::new())
+        .await
+        .unwrap()
+}
+
+/// The delivery job of message `id`: (status, attempts, seconds until it is due).
+async fn job_of(state: &AppState, id: Uuid) -> (String, i32, f64) {
+    sqlx::query_as(
+        "SELECT status::text, attempts, extract(epoch FROM run_at - now())::float8 \
+         FROM jobs WHERE kind = $1 AND payload->>'email_id' = $2",
     )
+    .bind(DELIVERY.name())
+    .bind(id.to_string())
+    .fetch_one(&state.db)
+    .await
+    .unwrap()
+}
+
+async fn count(state: &AppState, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&state.db).await.unwrap()
 }
 
 fn password_reset(state: &AppState) -> app::email::EmailContent {
+    password_reset_to(&state.mailer)
+}
+
+fn password_reset_to(mailer: &Mailer) -> app::email::EmailContent {
     emails::password_reset(&PasswordReset {
         name: None,
-        link: &state.mailer.url("/password/reset?token=abc"),
+        link: &mailer.url("/password/reset?token=abc"),
     })
 }
 
@@ -97,13 +132,7 @@ async fn a_delivered_message_is_multipart_alternative_with_text_first() {
         .unwrap();
     tx.commit().await.unwrap();
 
-    assert_eq!(
-        worker(&app.state)
-            .deliver_due(&CancellationToken::new())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(run_due(&app.state).await, 1);
     let received = sink.wait_for(1, Duration::from_secs(5)).await;
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].from, "support@acme.example");
@@ -153,6 +182,8 @@ async fn a_delivered_message_is_multipart_alternative_with_text_first() {
     let stored = app::email::db::find(&app.state.db, id).await.unwrap();
     assert_eq!(stored.status, EmailStatus::Sent);
     assert_eq!(stored.delivered_via.as_deref(), Some("smtp"));
+    let (job, attempts, _) = job_of(&app.state, id).await;
+    assert_eq!((job.as_str(), attempts), ("done", 1));
 }
 
 #[tokio::test]
@@ -162,7 +193,7 @@ async fn while_smtp_is_down_the_message_waits_then_goes_out_exactly_once() {
     sink.stop();
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
 
-    // The real worker loop, as the app runs it.
+    // The real worker loop, as the app runs it (retrying after 1 s, 2 s, 4 s...).
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(worker(&app.state).run(shutdown.clone()));
 
@@ -217,13 +248,10 @@ async fn two_workers_on_one_outbox_deliver_each_message_once() {
     let shutdown = CancellationToken::new();
     let mut workers = Vec::new();
     for _ in 0..2 {
-        let transport = MailTransport::from_config(app.state.config.email.smtp.as_ref()).unwrap();
-        let worker = DeliveryWorker::new(
-            app.state.db.clone(),
-            Arc::new(transport),
-            RetryPolicy::from_config(&app.state.config.email),
-        );
-        workers.push(tokio::spawn(worker.run(shutdown.clone())));
+        let mut instance = app.state.clone();
+        instance.mail_transport =
+            Arc::new(MailTransport::from_config(app.state.config.email.smtp.as_ref()).unwrap());
+        workers.push(tokio::spawn(worker(&instance).run(shutdown.clone())));
     }
     sink.wait_for(30, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -244,21 +272,39 @@ async fn two_workers_on_one_outbox_deliver_each_message_once() {
 }
 
 #[tokio::test]
-async fn after_the_last_attempt_a_message_is_failed_and_counted() {
+async fn a_failed_send_is_retried_with_backoff_then_recorded_failed_after_the_last_attempt() {
     let sink = SmtpSink::start().await;
-    let app = app_with_smtp(&sink, 2).await;
+    let app = app_with_smtp(&sink, 3).await;
     sink.stop();
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
-    let worker = worker(&app.state);
-    let never = CancellationToken::new();
 
-    worker.deliver_due(&never).await.unwrap();
+    // The first attempt fails: the message waits, its job is due again after the policy's
+    // first wait (1 s here), and both say why.
+    assert_eq!(run_due(&app.state).await, 1);
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Pending, 1));
+    let (job, attempts, due_in) = job_of(&app.state, id).await;
+    assert_eq!((job.as_str(), attempts), ("queued", 1));
+    assert!((0.5..=1.0).contains(&due_in), "due in {due_in} s");
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
+    assert!(stored.last_error.is_some());
     // Not due again until its backoff has passed.
-    assert_eq!(worker.deliver_due(&never).await.unwrap(), 0);
+    assert_eq!(run_due(&app.state).await, 0);
+
+    // The second fails too, and waits twice as long.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    worker.deliver_due(&never).await.unwrap();
-    assert_eq!(status_of(&app.state, id).await, (EmailStatus::Failed, 2));
+    assert_eq!(run_due(&app.state).await, 1);
+    let (job, attempts, due_in) = job_of(&app.state, id).await;
+    assert_eq!((job.as_str(), attempts), ("queued", 2));
+    assert!((1.5..=2.0).contains(&due_in), "due in {due_in} s");
+
+    // The last attempt fails: the job and the message are recorded failed, for good.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(run_due(&app.state).await, 1);
+    assert_eq!(status_of(&app.state, id).await, (EmailStatus::Failed, 3));
+    assert_eq!(job_of(&app.state, id).await.0, "failed");
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
+    assert!(stored.last_error.is_some());
+    assert!(sink.received().is_empty());
 
     let ready = app.get("/health/ready").await;
     assert_eq!(
@@ -269,6 +315,36 @@ async fn after_the_last_attempt_a_message_is_failed_and_counted() {
     let body: Value = serde_json::from_slice(&ready.body).unwrap();
     assert_eq!(body["email_outbox"]["failed"], 1);
     assert_eq!(body["checks"]["smtp"], "unavailable");
+
+    // The dev mailbox shows it failed, with its attempts.
+    let mailbox = app.get("/dev/mailbox").await;
+    let badges = select(&mailbox.document(), ".status-badge.__failed")
+        .iter()
+        .map(text_of)
+        .collect::<Vec<_>>();
+    assert_eq!(badges, ["failed (3 attempts)"]);
+}
+
+/// An address no server will take never gets better: the delivery fails at once.
+#[tokio::test]
+async fn a_message_with_an_invalid_envelope_fails_without_retries() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(&sink, 5).await;
+    let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
+    sqlx::query("UPDATE email_outbox SET to_addresses = '{not an address}'")
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(run_due(&app.state).await, 1);
+    assert_eq!(status_of(&app.state, id).await, (EmailStatus::Failed, 1));
+    assert_eq!(job_of(&app.state, id).await.0, "failed");
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
+    assert!(
+        stored
+            .last_error
+            .is_some_and(|error| error.starts_with("invalid envelope"))
+    );
+    assert!(sink.received().is_empty());
 }
 
 #[tokio::test]
@@ -285,11 +361,36 @@ async fn a_message_is_queued_with_its_transaction_or_not_at_all() {
         .await
         .unwrap();
     tx.rollback().await.unwrap();
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
-        .fetch_one(&app.state.db)
+    assert_eq!(
+        count(&app.state, "SELECT count(*) FROM email_outbox").await,
+        0
+    );
+    assert_eq!(count(&app.state, "SELECT count(*) FROM jobs").await, 0);
+
+    // Committed, the message comes with the job that delivers it (EMAIL_MAX_ATTEMPTS tries).
+    let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
+    let (kind, payload, max_attempts): (String, Value, i32) =
+        sqlx::query_as("SELECT kind, payload, max_attempts FROM jobs")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(kind, "email-delivery");
+    assert_eq!(payload["email_id"], id.to_string());
+    assert_eq!(max_attempts, 12);
+
+    // On a bare connection, the message and its job are still written together.
+    let mut conn = app.state.db.acquire().await.unwrap();
+    app.state
+        .mailer
+        .enqueue(
+            &mut conn,
+            "bob@example.com".parse().unwrap(),
+            password_reset(&app.state),
+        )
         .await
         .unwrap();
-    assert_eq!(count, 0);
+    drop(conn);
+    assert_eq!(count(&app.state, "SELECT count(*) FROM jobs").await, 2);
 }
 
 #[tokio::test]
@@ -297,10 +398,11 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let app = TestApp::with_config(test_config(&[("APP_BASE_URL", BASE_URL)])).await;
     assert_eq!(app.state.mail_transport.name(), "dev-mailbox");
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
-    worker(&app.state)
-        .deliver_due(&CancellationToken::new())
-        .await
-        .unwrap();
+    // Queued, it is listed as waiting.
+    let waiting = app.get("/dev/mailbox").await.document();
+    assert_eq!(select(&waiting, ".data-table tbody tr").len(), 1);
+    assert_eq!(select(&waiting, ".status-badge.__waiting").len(), 1);
+    assert_eq!(run_due(&app.state).await, 1);
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 1));
 
     let list = app.get("/dev/mailbox").await;
@@ -382,6 +484,15 @@ async fn clear_all_empties_the_mailbox() {
     let list = app.get("/dev/mailbox").await;
     assert!(select(&list.document(), ".data-table").is_empty());
     assert_eq!(select(&list.document(), ".empty-state").len(), 1);
+
+    // The cleared message's job finds nothing to send, and is done rather than retried.
+    assert_eq!(run_due(&app.state).await, 1);
+    let (status, result): (String, Value) = sqlx::query_as("SELECT status::text, result FROM jobs")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(status, "done");
+    assert_eq!(result["sent"], false);
 }
 
 #[tokio::test]
@@ -412,11 +523,12 @@ async fn every_template_preview_renders_without_sending() {
         );
         assert!(!text_of(&select(&doc, &format!("#{name} pre.text"))[0]).is_empty());
     }
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM email_outbox")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    assert_eq!(count, 0, "previews must not queue anything");
+    assert_eq!(
+        count(&app.state, "SELECT count(*) FROM email_outbox").await
+            + count(&app.state, "SELECT count(*) FROM jobs").await,
+        0,
+        "previews must not queue anything"
+    );
     assert_eq!(
         app.get("/dev/mailbox/previews/no-such/html").await.status,
         StatusCode::NOT_FOUND
@@ -462,36 +574,191 @@ async fn a_worker_whose_claim_lapsed_cannot_undo_the_delivery_of_its_successor()
     let app = app_with_smtp(&sink, 5).await;
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
 
-    // A first worker claims the message, then stalls past its lease.
-    let stalled = app::email::db::claim_next(&app.state.db, 60.0)
+    // A first worker claims the delivery, then stalls past its lease.
+    let stalled = jobs::db::claim_next(&app.state.db, 60.0, None)
         .await
         .unwrap()
         .unwrap();
-    sqlx::query("UPDATE email_outbox SET locked_until = now() - interval '1 second'")
+    sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
         .execute(&app.state.db)
         .await
         .unwrap();
 
     // Another worker takes it over and delivers it.
-    worker(&app.state)
-        .deliver_due(&CancellationToken::new())
-        .await
-        .unwrap();
+    assert_eq!(run_due(&app.state).await, 1);
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
 
     // The stalled worker wakes up and reports its failure: it changes nothing.
-    app::email::db::schedule_retry(&app.state.db, &stalled, 0.0, "timed out")
+    assert!(
+        !jobs::db::schedule_retry(&app.state.db, &stalled, 0.0, "timed out")
+            .await
+            .unwrap()
+    );
+    app::email::db::record_error(&app.state.db, id, stalled.attempts, "timed out")
         .await
         .unwrap();
-    app::email::db::mark_failed(&app.state.db, &stalled, "gave up")
-        .await
-        .unwrap();
+    assert!(
+        !jobs::db::mark_failed(&app.state.db, &stalled, "gave up")
+            .await
+            .unwrap()
+    );
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 2));
-    worker(&app.state)
-        .deliver_due(&CancellationToken::new())
+    assert_eq!(run_due(&app.state).await, 0);
+    assert_eq!(sink.received().len(), 1, "sent exactly once");
+}
+
+/// A worker that dies during the last attempt leaves no message `sending` for ever: the next
+/// worker records the job and the message failed, and says why.
+#[tokio::test]
+async fn a_message_whose_worker_died_on_the_last_attempt_is_recorded_failed() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(&sink, 1).await;
+    let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
+    let claimed = jobs::db::claim_next(&app.state.db, 60.0, None)
+        .await
+        .unwrap()
+        .unwrap();
+    app::email::db::start_attempt(&app.state.db, id, claimed.attempts)
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
+        .execute(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(sink.received().len(), 1, "sent exactly once");
+
+    assert_eq!(run_due(&app.state).await, 0);
+    assert_eq!(job_of(&app.state, id).await.0, "failed");
+    let stored = app::email::db::find(&app.state.db, id).await.unwrap();
+    assert_eq!((stored.status, stored.attempts), (EmailStatus::Failed, 1));
+    assert_eq!(
+        stored.last_error.as_deref(),
+        Some("its worker stopped during the last attempt")
+    );
+    assert!(sink.received().is_empty());
+}
+
+/// A real instance claims a message and is killed while the SMTP server holds it mid-send
+/// (before accepting it). Its heartbeat kept the claim for longer than the lease while it
+/// lived; dead, its claim lapses, and another worker sends the message, once.
+#[tokio::test]
+async fn a_worker_killed_mid_send_hands_the_message_over_and_it_is_sent_once() {
+    let sink = SmtpSink::start().await;
+    sink.hold(true);
+    let db = TestDatabase::new().await;
+    let port = sink.port().to_string();
+    let config = smtp_config(&sink, 5, &[("JOBS_LEASE_SECS", "2")]);
+    let mut tx = db.pool.begin().await.unwrap();
+    let id = Mailer::new(&config)
+        .enqueue(
+            &mut tx,
+            "ada@example.com".parse().unwrap(),
+            password_reset_to(&Mailer::new(&config)),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut a = Instance::start(&[
+        ("DATABASE_URL", db.url.as_str()),
+        ("SMTP_HOST", "127.0.0.1"),
+        ("SMTP_PORT", &port),
+        ("SMTP_TIMEOUT_SECS", "60"),
+        ("JOBS_LEASE_SECS", "2"),
+    ]);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while sink.held() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the instance never sent: {}",
+            a.output()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state = AppState::new(config, db.pool.clone()).unwrap();
+    // Mid-send for longer than the lease, the living instance keeps its claim.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(run_due(&state).await, 0);
+    assert_eq!(
+        status_of(&state, id).await,
+        (EmailStatus::Sending, 1),
+        "{}",
+        a.output()
+    );
+
+    a.kill();
+    sink.hold(false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while run_due(&state).await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the dead instance's claim never lapsed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status_of(&state, id).await, (EmailStatus::Sent, 2));
+    assert_eq!(job_of(&state, id).await.0, "done");
+    let received = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1, "sent exactly once");
+    assert_eq!(received[0].to, vec!["ada@example.com"]);
+    assert_eq!(sink.held(), 1);
+}
+
+/// Mail waiting when delivery became a job gets a job each (with its attempts and due time),
+/// and undoing the migration puts what is still waiting back in the outbox's own queue.
+#[tokio::test]
+async fn the_migration_to_delivery_jobs_moves_waiting_mail_both_ways() {
+    let app = TestApp::new().await;
+    let state = &app.state;
+    let waiting = enqueue(state, "ada@example.com", password_reset(state)).await;
+    const BEFORE: i64 = 20261127000000;
+
+    MIGRATOR.undo(&state.db, BEFORE).await.unwrap();
+    let (status, due_in): (String, f64) = sqlx::query_as(
+        "SELECT status::text, extract(epoch FROM next_attempt_at - now())::float8 \
+         FROM email_outbox WHERE id = $1",
+    )
+    .bind(waiting)
+    .fetch_one(&state.db)
+    .await
+    .unwrap();
+    assert_eq!(status, "pending");
+    assert!(due_in <= 0.0);
+    assert_eq!(count(state, "SELECT count(*) FROM jobs").await, 0);
+
+    // Mail as the outbox's own worker left it: one being sent (claimed for another minute,
+    // twice tried), one sent, one given up on.
+    let outbox_row = |status: &'static str, attempts: i32, claimed: bool| {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO email_outbox (template, from_address, to_addresses, subject, \
+             text_body, html_body, raw_message, status, attempts, locked_until) \
+             VALUES ('password-reset', 'a@example.com', '{b@example.com}', 's', 't', 'h', \
+             'raw', $1::email_status, $2, CASE WHEN $3 THEN now() + interval '1 minute' END) \
+             RETURNING id",
+        )
+        .bind(status)
+        .bind(attempts)
+        .bind(claimed)
+        .fetch_one(&state.db)
+    };
+    let sending = outbox_row("sending", 2, true).await.unwrap();
+    outbox_row("sent", 1, false).await.unwrap();
+    outbox_row("failed", 12, false).await.unwrap();
+
+    MIGRATOR.run(&state.db).await.unwrap();
+    assert_eq!(count(state, "SELECT count(*) FROM jobs").await, 2);
+    assert_eq!(status_of(state, sending).await, (EmailStatus::Pending, 2));
+    let (job, attempts, due_in) = job_of(state, sending).await;
+    assert_eq!((job.as_str(), attempts), ("queued", 2));
+    assert!((50.0..=60.0).contains(&due_in), "due in {due_in} s");
+    let (job, attempts, due_in) = job_of(state, waiting).await;
+    assert_eq!((job.as_str(), attempts), ("queued", 0));
+    assert!(due_in <= 0.0);
+
+    // The jobs worker delivers what is due; the message still claimed waits for its claim.
+    assert_eq!(run_due(state).await, 1);
+    assert_eq!(status_of(state, waiting).await, (EmailStatus::Sent, 1));
+    assert_eq!(status_of(state, sending).await, (EmailStatus::Pending, 2));
 }
 
 #[tokio::test]

@@ -30,17 +30,22 @@ async fn a_job_is_claimed_once_and_a_stale_claim_records_nothing() {
     };
     drop(conn);
 
-    let first = db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    let first = db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     assert_eq!((first.id, first.attempts), (id, 1));
     // Claimed and leased: no one else gets it.
-    assert!(db::claim_next(&db.pool, 30.0).await.unwrap().is_none());
+    assert!(
+        db::claim_next(&db.pool, 30.0, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // The lease lapses (its instance stalled); another worker takes the job over.
     sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
         .execute(&db.pool)
         .await
         .unwrap();
-    let second = db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    let second = db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     assert_eq!((second.id, second.attempts), (id, 2));
 
     // The first worker wakes up: nothing it does applies any more.
@@ -86,14 +91,24 @@ async fn a_lapsed_job_on_its_last_attempt_fails_instead_of_running_again() {
         .execute(&db.pool)
         .await
         .unwrap();
-    db::claim_next(&db.pool, 30.0).await.unwrap().unwrap();
+    db::claim_next(&db.pool, 30.0, None).await.unwrap().unwrap();
     // Its instance dies on every attempt (say, out of memory): once is the limit.
     sqlx::query("UPDATE jobs SET locked_until = now() - interval '1 second'")
         .execute(&db.pool)
         .await
         .unwrap();
-    assert!(db::claim_next(&db.pool, 30.0).await.unwrap().is_none());
+    assert!(
+        db::claim_next(&db.pool, 30.0, None)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(status(&db, id).await, ("running".into(), 1));
+    // The worker records it failed, and learns which it was to tell its kind.
+    let failed = db::fail_exhausted(&db.pool, None).await.unwrap();
+    assert_eq!(failed.iter().map(|job| job.id).collect::<Vec<_>>(), [id]);
     assert_eq!(status(&db, id).await, ("failed".into(), 1));
+    assert!(db::fail_exhausted(&db.pool, None).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -128,4 +143,25 @@ async fn a_unique_key_allows_one_job_under_way_at_a_time() {
         db::enqueue(&mut conn, &job).await.unwrap(),
         Enqueued::New(_)
     ));
+}
+
+#[tokio::test]
+async fn a_claim_for_one_kind_leaves_the_others_queued() {
+    let db = TestDatabase::new().await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    let export = db::enqueue(&mut conn, &NewJob::new(&contacts::export::KIND))
+        .await
+        .unwrap()
+        .id();
+    drop(conn);
+    let delivery = Some(app::email::jobs::DELIVERY.name());
+    assert!(
+        db::claim_next(&db.pool, 30.0, delivery)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let export_kind = Some(contacts::export::KIND.name());
+    let claimed = db::claim_next(&db.pool, 30.0, export_kind).await.unwrap();
+    assert_eq!(claimed.map(|job| job.id), Some(export));
 }

@@ -5,19 +5,17 @@ use crate::common;
 
 use std::time::Duration;
 
-use app::email::worker::{DeliveryWorker, RetryPolicy};
 use axum::http::StatusCode;
 use common::{
     TestApp,
     accounts::{PASSWORD, redirects_to_login},
-    link_in,
+    deliver_mail, link_in,
     requests::on_blur,
     select,
     smtp::SmtpSink,
     test_config, text_of,
 };
 use mail_parser::MessageParser;
-use tokio_util::sync::CancellationToken;
 
 #[tokio::test]
 async fn register_confirm_login_logout_with_mail_over_smtp() {
@@ -45,12 +43,7 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
     assert!(registered.text().contains("ada@example.com"));
 
     // The confirmation mail travels over SMTP; the link comes from the delivered message.
-    let worker = DeliveryWorker::new(
-        app.state.db.clone(),
-        app.state.mail_transport.clone(),
-        RetryPolicy::from_config(&app.state.config.email),
-    );
-    worker.deliver_due(&CancellationToken::new()).await.unwrap();
+    deliver_mail(&app.state).await;
     let received = sink.wait_for(1, Duration::from_secs(5)).await;
     let message = MessageParser::default().parse(&received[0].data).unwrap();
     assert_eq!(message.subject(), Some("Confirm your email address"));

@@ -12,18 +12,13 @@ use std::{
     time::Duration,
 };
 
-use app::{
-    AppState,
-    config::Config,
-    email::worker::{DeliveryWorker, RetryPolicy},
-    server::serve,
-};
+use app::{AppState, config::Config, server::serve};
 use axum::http::Method;
 use fantoccini::{Client, ClientBuilder, Locator, wd::WebDriverCompatibleCommand};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-use super::{TestDatabase, test_config};
+use super::{TestDatabase, deliver_mail, test_config};
 
 /// The app served over HTTP on a free loopback port, on its own fresh database.
 pub struct ServedApp {
@@ -64,15 +59,7 @@ impl ServedApp {
 
     /// Delivers the mail queued so far (the served app runs no delivery worker).
     pub async fn deliver_mail(&self) {
-        let worker = DeliveryWorker::new(
-            self.state.db.clone(),
-            self.state.mail_transport.clone(),
-            RetryPolicy::from_config(&self.state.config.email),
-        );
-        worker
-            .deliver_due(&tokio_util::sync::CancellationToken::new())
-            .await
-            .unwrap();
+        deliver_mail(&self.state).await;
     }
 
     pub fn url(&self, path: &str) -> String {

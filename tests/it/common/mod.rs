@@ -479,6 +479,16 @@ impl TestApp {
     }
 }
 
+/// Makes one delivery attempt at every message due, as the app's jobs worker would (and runs
+/// no other kind of job); returns how many.
+pub async fn deliver_mail(state: &AppState) -> usize {
+    app::jobs::Worker::new(state.clone())
+        .only(&app::email::jobs::DELIVERY)
+        .run_due(&tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap()
+}
+
 /// The first absolute link in `text` whose path starts with `path`, as a path and query.
 pub fn link_in(text: &str, path: &str) -> Option<String> {
     text.split_whitespace()

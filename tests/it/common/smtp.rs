@@ -1,10 +1,14 @@
 //! A real SMTP peer on loopback for the tests: it speaks enough SMTP for lettre (EHLO, MAIL,
 //! RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and can be stopped and started again
-//! on the same port to play an outage.
+//! on the same port to play an outage, or hold messages (never answer their end of data) to
+//! play a server that stalls while the sender is mid-send.
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -21,7 +25,15 @@ pub struct Received {
     pub data: Vec<u8>,
 }
 
-type Inbox = Arc<Mutex<Vec<Received>>>;
+/// What the sink keeps across restarts.
+#[derive(Default)]
+struct Shared {
+    inbox: Mutex<Vec<Received>>,
+    hold: AtomicBool,
+    held: AtomicUsize,
+}
+
+type Inbox = Arc<Shared>;
 
 pub struct SmtpSink {
     pub address: SocketAddr,
@@ -81,7 +93,18 @@ impl SmtpSink {
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.inbox.lock().unwrap().clone()
+        self.inbox.inbox.lock().unwrap().clone()
+    }
+
+    /// While `hold` is on, a message's data is read but never answered (nor kept): the
+    /// sender waits, mid-send, until it gives up or dies.
+    pub fn hold(&self, hold: bool) {
+        self.inbox.hold.store(hold, Ordering::SeqCst);
+    }
+
+    /// How many messages have been held so far.
+    pub fn held(&self) -> usize {
+        self.inbox.held.load(Ordering::SeqCst)
     }
 
     /// Waits until at least `count` messages have arrived.
@@ -152,7 +175,11 @@ async fn session(stream: TcpStream, inbox: Inbox) -> std::io::Result<()> {
                 let raw = raw.strip_prefix(b".").unwrap_or(&raw);
                 data.extend_from_slice(raw);
             }
-            inbox.lock().unwrap().push(Received {
+            if inbox.hold.load(Ordering::SeqCst) {
+                inbox.held.fetch_add(1, Ordering::SeqCst);
+                std::future::pending::<()>().await;
+            }
+            inbox.inbox.lock().unwrap().push(Received {
                 from: std::mem::take(&mut from),
                 to: std::mem::take(&mut to),
                 data,

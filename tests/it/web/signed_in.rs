@@ -5,11 +5,10 @@
 
 use crate::common;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::{
     auth::db::Role,
-    email::worker::{DeliveryWorker, RetryPolicy},
     error::AppError,
     web::{flash::Flash, layout::PageLayout},
 };
@@ -302,19 +301,15 @@ async fn a_flash_survives_a_handler_that_takes_the_layout_and_redirects() {
 
 #[tokio::test]
 async fn the_account_flows_work_on_the_smallest_pool() {
-    // DATABASE_MAX_CONNECTIONS=4, the smallest the config allows, with the email and jobs
-    // workers holding one connection each for LISTEN and one kept back for a running export:
-    // every request must make do with the last.
+    // DATABASE_MAX_CONNECTIONS=4, the smallest the config allows, with the jobs worker (which
+    // delivers the mail) holding one connection for LISTEN and two kept back for a running
+    // export (its snapshot, and its progress updates): every request must make do with the
+    // last.
     let app = TestApp::with_pool_size(test_config(&[]), 4).await;
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(app::jobs::Worker::new(app.state.clone()).run(stop.clone()));
     let export_snapshot = app.state.db.acquire().await.unwrap();
-    let worker = DeliveryWorker::new(
-        app.state.db.clone(),
-        Arc::clone(&app.state.mail_transport),
-        RetryPolicy::from_config(&app.state.config.email),
-    );
-    let worker = tokio::spawn(worker.run(stop.clone()));
+    let export_progress = app.state.db.acquire().await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     app.registered("ada@example.com").await;
@@ -354,9 +349,8 @@ async fn the_account_flows_work_on_the_smallest_pool() {
         .await;
     assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.text());
     stop.cancel();
-    worker.await.unwrap();
     jobs.await.unwrap();
-    drop(export_snapshot);
+    drop((export_snapshot, export_progress));
 }
 
 #[tokio::test]
