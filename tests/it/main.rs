@@ -11,6 +11,7 @@ mod backends;
 mod cli;
 mod common;
 mod contacts;
+mod deployment;
 mod email;
 mod files;
 mod generate;
