@@ -12,6 +12,7 @@ mod backup;
 mod cli;
 mod common;
 mod contacts;
+mod deployment;
 mod email;
 mod files;
 mod generate;
