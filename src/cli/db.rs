@@ -116,6 +116,12 @@ async fn backups(config: Config, action: DbAction) -> anyhow::Result<()> {
                 store.place(),
                 contents(made)
             );
+            if force {
+                println!(
+                    "restart any instance of the app that was running: its connections hold \
+                     plans of the tables that were replaced"
+                );
+            }
             let newest = crate::backends::database::MIGRATOR
                 .iter()
                 .map(|migration| migration.version)

@@ -277,6 +277,14 @@ async fn a_database_that_holds_data_is_replaced_only_when_forced() {
         &["db", "restore", "latest", "--force"],
     ))
     .await;
+    // As restarting the instances would: their connections hold plans of the replaced tables.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
     ada_finds_everything(&app, &file).await;
 }
 
