@@ -244,7 +244,9 @@ mod tests {
     #[tokio::test]
     async fn a_typed_path_whose_id_does_not_parse_is_not_found() {
         use axum::{Router, body::Body, http::Request};
-        use axum_extra::routing::{RouterExt, TypedPath};
+        use axum_extra::routing::TypedPath;
+
+        use crate::web::routes::RouterExt;
         use tower::ServiceExt;
 
         #[derive(TypedPath, serde::Deserialize)]

@@ -34,15 +34,15 @@ pub mod views;
 
 use std::time::Duration;
 
-use axum::{Router, extract::DefaultBodyLimit, routing::post};
-use axum_extra::routing::RouterExt;
+use crate::web::routes::RouterExt;
+use axum::{Router, extract::DefaultBodyLimit};
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
     session::{AuthUser, RequireAdmin},
     user_cache::UserCache,
 };
-use crate::{state::AppState, web::form::validate_field};
+use crate::state::AppState;
 
 /// Failed sign-ins in a row that lock an account, and for how long.
 pub const LOCK_AFTER_FAILURES: i32 = 10;
@@ -58,15 +58,11 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::{
-        forms::RegisterForm,
-        handlers::{account, admin, login, password_reset, registration},
-    };
+    use self::handlers::{self, account, admin, login, password_reset, registration};
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
-        // A handler shared by every module's forms takes no typed path: mounted on its const.
-        .route(paths::VALIDATE, post(validate_field::<RegisterForm>))
+        .typed_post(handlers::validate)
         .layer(RequestBodyLimitLayer::new(VALIDATE_BODY_LIMIT))
         .layer(DefaultBodyLimit::max(VALIDATE_BODY_LIMIT));
     Router::new()

@@ -26,8 +26,8 @@ pub mod templates;
 
 use std::sync::Arc;
 
+use crate::web::routes::RouterExt;
 use axum::{Router, extract::FromRef};
-use axum_extra::routing::RouterExt;
 use sqlx::PgPool;
 
 pub use self::{

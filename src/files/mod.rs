@@ -45,8 +45,8 @@ pub mod thumbnail;
 pub mod upload;
 mod views;
 
+use crate::web::routes::RouterExt;
 use axum::{Router, extract::DefaultBodyLimit};
-use axum_extra::routing::RouterExt;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{config::UploadConfig, state::AppState};

@@ -9,13 +9,13 @@
 //!   and taking every instance out of rotation would not bring it back. The details also count
 //!   messages waiting and messages that failed for good.
 
+use crate::web::routes::RouterExt;
 use axum::{
     Json, Router,
     extract::State,
     http::{StatusCode, header},
     response::IntoResponse,
 };
-use axum_extra::routing::RouterExt;
 use serde_json::json;
 
 use self::paths::{LivePath, ReadyPath};

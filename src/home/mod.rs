@@ -3,7 +3,9 @@
 pub mod paths;
 
 use axum::{Router, extract::State};
-use axum_extra::routing::{RouterExt, TypedPath};
+use axum_extra::routing::TypedPath;
+
+use crate::web::routes::RouterExt;
 use maud::html;
 
 use crate::{

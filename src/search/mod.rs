@@ -28,8 +28,8 @@ pub mod query;
 pub mod results;
 mod views;
 
+use crate::web::routes::RouterExt;
 use axum::Router;
-use axum_extra::routing::RouterExt;
 
 use crate::state::AppState;
 

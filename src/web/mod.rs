@@ -18,6 +18,7 @@ pub mod layout;
 pub mod linkify;
 pub mod live_reload;
 pub mod query;
+pub mod routes;
 pub mod rules;
 pub mod security_headers;
 pub mod site_header;

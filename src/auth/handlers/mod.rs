@@ -16,8 +16,21 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::views;
-use crate::web::layout::PageLayout;
+use super::{forms::RegisterForm, paths::ValidatePath, views};
+use crate::web::{
+    form::{BlurTrigger, ValidatedForm, validate_field},
+    layout::PageLayout,
+};
+
+/// The on-blur check of the email and new-password fields of every account form, by the
+/// sign-up form's rules; the field's id says which form it is in (see `fields.rs`).
+pub async fn validate(
+    _: ValidatePath,
+    trigger: BlurTrigger,
+    form: ValidatedForm<RegisterForm>,
+) -> Response {
+    validate_field(trigger, form).await
+}
 
 /// `?token=` of a link from an email.
 #[derive(Debug, Default, Deserialize)]

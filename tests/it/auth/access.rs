@@ -9,8 +9,8 @@ use axum::{
 };
 use common::{TestApp, accounts::redirects_to_login, assert_security_headers, select, text_of};
 
-/// Every route that changes state, found in the source of the routers (a new route cannot
-/// be forgotten here): a cross-site request to it is refused.
+/// Every route that changes state, as the app mounted it (`web::routes::mounted`, so a new
+/// route cannot be forgotten here): a cross-site request to it is refused.
 #[tokio::test]
 async fn every_state_changing_route_refuses_cross_site_requests() {
     let app = TestApp::new().await;
@@ -18,12 +18,19 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
     let signed_in = app.logged_in("jo@example.com", false).await;
     let cookie = format!("session={}", signed_in.session_cookie().unwrap());
 
-    let routes = state_changing_routes();
+    let routes: Vec<(&str, &str)> = app::web::routes::mounted()
+        .into_iter()
+        .filter(|(method, _)| *method != "GET")
+        .collect();
     assert!(routes.len() >= 10, "found only {routes:?}");
-    // Typed routes are found too, their handlers in the module that mounts them.
-    for route in ["/files", "/files/{id}/delete", "/dev/mailbox/clear"] {
+    for route in [
+        "/files",
+        "/files/{id}/delete",
+        "/dev/mailbox/clear",
+        "/auth/validate",
+    ] {
         assert!(
-            routes.contains(&("POST".to_owned(), route.to_owned())),
+            routes.contains(&("POST", route)),
             "{route} not in {routes:?}"
         );
     }
@@ -38,7 +45,7 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
             let response = app
                 .request(
                     Request::builder()
-                        .method(method.as_str())
+                        .method(method)
                         .uri(&path)
                         .header(header, value)
                         .header("cookie", &cookie)
@@ -58,7 +65,7 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
         let same_site = app
             .request(
                 Request::builder()
-                    .method(method.as_str())
+                    .method(method)
                     .uri(&path)
                     .header("sec-fetch-site", "same-origin")
                     .header("content-type", "application/x-www-form-urlencoded")
@@ -79,112 +86,6 @@ async fn every_state_changing_route_refuses_cross_site_requests() {
         signed_in.session_cookie().unwrap().clone(),
     );
     assert_eq!(still.get("/account").await.status, StatusCode::OK);
-}
-
-/// `(METHOD, path)` of every state-changing route in `src/`: each `.route(PATH, ...post(...)...)`,
-/// where PATH is a literal or a `paths::NAME` constant defined in `src/`, and each
-/// `.typed_post(handler)` (or put, patch, delete), whose path is the `#[typed_path]` of the
-/// handler's first argument, in the same module.
-fn state_changing_routes() -> Vec<(String, String)> {
-    let src = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
-    let mut sources = Vec::new();
-    let mut stack = vec![src];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let source = std::fs::read_to_string(&path).unwrap();
-                sources.push((
-                    path,
-                    source.split_whitespace().collect::<Vec<_>>().join(" "),
-                ));
-            }
-        }
-    }
-    let constants: std::collections::HashMap<String, String> = sources
-        .iter()
-        .flat_map(|(_, source)| source.split("pub const ").skip(1))
-        .filter_map(|definition| {
-            let (name, rest) = definition.split_once(": &str = \"")?;
-            // Only paths: other constants (form ids) may share a path's name.
-            let value = rest.split_once('"')?.0;
-            value
-                .starts_with('/')
-                .then(|| (name.to_owned(), value.to_owned()))
-        })
-        .collect();
-    let mut found = Vec::new();
-    for (file, source) in &sources {
-        let flat = source.replace(".route( ", ".route(");
-        for call in flat.split(".route(").skip(1) {
-            let Some((argument, rest)) = call.split_once(',') else {
-                continue;
-            };
-            let route = match argument.trim().strip_prefix('"') {
-                Some(literal) => literal.trim_end_matches('"').to_owned(),
-                None => match constants.get(argument.trim().trim_start_matches("paths::")) {
-                    Some(path) => path.clone(),
-                    None => continue,
-                },
-            };
-            for method in ["post", "put", "patch", "delete"] {
-                if rest.contains(&format!("{method}(")) {
-                    found.push((method.to_uppercase(), route.clone()));
-                }
-            }
-        }
-        let module = file.parent().unwrap();
-        for method in ["post", "put", "patch", "delete"] {
-            for call in source.split(&format!(".typed_{method}(")).skip(1) {
-                let handler = call.split(')').next().unwrap().trim();
-                let route = typed_route(&sources, module, handler)
-                    .unwrap_or_else(|| panic!("no typed path found for {handler} in {module:?}"));
-                found.push((method.to_uppercase(), route));
-            }
-        }
-    }
-    found
-}
-
-/// The path a typed route mounts `handler` (`list::upload`, say) on: the `#[typed_path]` of
-/// the type of its first argument, both found in the files of `module`.
-fn typed_route(
-    sources: &[(std::path::PathBuf, String)],
-    module: &std::path::Path,
-    handler: &str,
-) -> Option<String> {
-    let in_module = || sources.iter().filter(|(file, _)| file.starts_with(module));
-    let mut segments = handler.rsplit("::");
-    let name = segments.next()?;
-    // `list::upload` is in `list.rs` (or `list/mod.rs`) when there is more than one `upload`.
-    let parent = segments.next();
-    let definition = format!("async fn {name}(");
-    let argument_type = in_module()
-        .filter(|(file, source)| {
-            source.contains(&definition)
-                && parent.is_none_or(|parent| {
-                    file.file_stem().is_some_and(|stem| stem == parent)
-                        || file.parent().and_then(|dir| dir.file_name()) == Some(parent.as_ref())
-                })
-        })
-        .find_map(|(_, source)| {
-            let parameters = source.split_once(&definition)?.1;
-            let first = parameters.split([',', ')']).next()?;
-            Some(first.rsplit(':').next()?.trim().to_owned())
-        })?;
-    in_module().find_map(|(_, source)| {
-        source
-            .split("#[typed_path(\"")
-            .skip(1)
-            .find_map(|definition| {
-                let (path, rest) = definition.split_once('"')?;
-                let declared = rest.split_once("struct ")?.1;
-                let declared = declared.split([' ', ';', '{', '(']).next()?;
-                (declared == argument_type).then(|| path.to_owned())
-            })
-    })
 }
 
 #[tokio::test]

@@ -15,9 +15,8 @@ pub mod paths;
 mod views;
 
 use axum::Router;
-use axum_extra::routing::RouterExt;
 
-use crate::state::AppState;
+use crate::{state::AppState, web::routes::RouterExt};
 
 /// Each handler's first argument is its path (`paths.rs`), which mounts it.
 pub fn routes() -> Router<AppState> {
