@@ -1,8 +1,10 @@
 //! What every page shares: the pages and error pages, the signed-in request path, live
-//! reload in development, the palette's contrast, and the rule for hidden characters in text.
+//! reload in development, the palette's contrast, the rule for hidden characters in text, and
+//! ownership on every route with an id.
 
 mod contrast;
 mod hidden_characters;
 mod live_reload;
+mod ownership;
 mod pages;
 mod signed_in;
