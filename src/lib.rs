@@ -111,9 +111,9 @@ fn sessionless_routes() -> Router<AppState> {
 
 /// The layers every request passes through, outermost first:
 ///
-/// request id → trace → security headers → compression → error pages → panic catcher →
-/// timeout → body limit → [session scope → session → cross-site request check → current
-/// user] → router
+/// client address source → request id → trace → security headers → compression → error
+/// pages → panic catcher → timeout → body limit → [session scope → session → cross-site
+/// request check → current user] → router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
 /// everything that can fail, the security headers and error pages apply to every error,
@@ -150,6 +150,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         ));
 
     let every_request = ServiceBuilder::new()
+        // Where `web::client_ip::ClientIp` reads the client's address (`CLIENT_IP_SOURCE`).
+        .layer(config.http.client_ip_source.clone().into_extension())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(telemetry::trace_layer())

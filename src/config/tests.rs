@@ -44,6 +44,7 @@ fn a_malformed_variable_is_named_with_what_it_expects() {
         ("DATABASE_MAX_CONNECTIONS", "-1"),
         ("DATABASE_ACQUIRE_TIMEOUT_SECS", "soon"),
         ("REQUEST_TIMEOUT_SECS", "0"),
+        ("CLIENT_IP_SOURCE", "X-Forwarded-For"),
         ("LOG_FORMAT", "xml"),
         ("EMAIL_FROM", "not an address"),
         ("SMTP_SECURITY", "ssl"),
@@ -59,6 +60,21 @@ fn a_malformed_variable_is_named_with_what_it_expects() {
         assert_eq!(error.variable, name, "{name}={value}");
         assert!(!error.to_string().contains('\n'));
     }
+}
+
+#[test]
+fn the_client_address_comes_from_the_peer_unless_a_proxy_header_is_named() {
+    use axum_client_ip::ClientIpSource;
+    let default = config(&[]).unwrap();
+    assert_eq!(default.http.client_ip_source, ClientIpSource::ConnectInfo);
+    let proxied = config(&[("CLIENT_IP_SOURCE", "RightmostXForwardedFor")]).unwrap();
+    assert_eq!(
+        proxied.http.client_ip_source,
+        ClientIpSource::RightmostXForwardedFor
+    );
+    // A wrong value names the ones that work, rather than falling back to the peer.
+    let error = config(&[("CLIENT_IP_SOURCE", "x-real-ip")]).unwrap_err();
+    assert!(error.to_string().contains("XRealIp"), "{error}");
 }
 
 #[test]

@@ -1,34 +1,38 @@
 //! The client's IP address, for rate limits and logs.
 //!
-//! It is the address of the TCP peer. Behind a reverse proxy that is the proxy's address, so
-//! limits would be shared by everyone: deploy the proxy to pass the peer through (PROXY
-//! protocol) or extend this extractor to trust its `X-Forwarded-For`.
+//! Read by axum-client-ip from the source `CLIENT_IP_SOURCE` names (`config::HttpConfig`),
+//! which `lib.rs` puts in every request's extensions: the TCP peer (`ConnectInfo`, the
+//! default), or a header the reverse proxy in front sets (`RightmostXForwardedFor`,
+//! `XRealIp`, `CfConnectingIp`, ...). Behind a proxy the peer is the proxy, so every client
+//! would share one rate-limit budget; a header source gives each its own. A header source
+//! must only be set when a trusted proxy sets (overwrites) that header: otherwise any client
+//! picks its own address, and a fresh budget, by sending it.
 
-use std::{
-    convert::Infallible,
-    net::{IpAddr, SocketAddr},
-};
+use std::{convert::Infallible, net::IpAddr};
 
-use axum::{
-    extract::{ConnectInfo, FromRequestParts},
-    http::request::Parts,
-};
+use axum::{extract::FromRequestParts, http::request::Parts};
 
 /// The address as text; IPv6 clients by their /64 network, since one host usually has a
 /// whole /64 to rotate through.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
+/// The key of requests whose address the source cannot give: they share one budget.
+const UNKNOWN: &str = "unknown";
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "unknown".to_owned(), |info| key_of(info.0.ip())),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        match axum_client_ip::ClientIp::from_request_parts(parts, state).await {
+            Ok(axum_client_ip::ClientIp(ip)) => Ok(Self(key_of(ip))),
+            // A header source with a request that lacks the header: a proxy that does not set
+            // it, or a request that went round the proxy. Sharing one budget is the safe side.
+            Err(rejection) => {
+                tracing::warn!(%rejection, "no client address; counted as \"{UNKNOWN}\"");
+                Ok(Self(UNKNOWN.to_owned()))
+            }
+        }
     }
 }
 
