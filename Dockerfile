@@ -1,10 +1,12 @@
 # A small, non-root production image. Dependencies are compiled in their own layer (cargo-chef),
 # so changing application code rebuilds only the application. {% if false %}
 #   docker build -t starter .
-#   docker run -p 3000:3000 -e DATABASE_URL=... -e APP_BASE_URL=... starter
+#   docker run -p 3000:3000 -e DATABASE_URL=... -e APP_BASE_URL=... -e SECRET_KEY=... \
+#     -e SMTP_HOST=... starter
 # {% else %}
 #   docker build -t {{project-name}} .
-#   docker run -p 3000:3000 -e DATABASE_URL=... -e APP_BASE_URL=... {{project-name}}
+#   docker run -p 3000:3000 -e DATABASE_URL=... -e APP_BASE_URL=... -e SECRET_KEY=... \
+#     -e SMTP_HOST=... {{project-name}}
 # {% endif %}
 # Inside the image the binary is /usr/local/bin/app, whatever the package is called.
 #

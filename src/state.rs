@@ -104,7 +104,7 @@ fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)>
             );
             Ok((
                 PubSub::through(valkey.clone()),
-                RateLimiter::shared(valkey.clone()),
+                RateLimiter::shared(valkey.clone(), &config.secret_key)?,
                 Cache::shared(valkey),
             ))
         }
@@ -117,7 +117,7 @@ fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)>
             );
             Ok((
                 PubSub::in_process(),
-                RateLimiter::in_process(),
+                RateLimiter::in_process(&config.secret_key)?,
                 Cache::in_process(),
             ))
         }

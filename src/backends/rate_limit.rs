@@ -1,5 +1,12 @@
 //! Rate limits: fixed windows counted per key. Callers build their keys in one place per
-//! feature (see `auth::rate_limits`) and call [`RateLimiter::hit`].
+//! feature (see `auth::rate_limits`) and call [`RateLimiter::hit`] with a scope (the form
+//! and what is counted, named in code) and a subject (whom: an email address, an IP).
+//!
+//! **Subjects are never stored in clear.** A key is the scope followed by an HMAC-SHA256 of
+//! scope and subject under `SECRET_KEY`: whoever reads Valkey (or this process's memory) sees
+//! `login:address:3f9a…`, not an email address, and cannot test guesses without the key. The
+//! same subject gives the same key on every instance that shares `SECRET_KEY`, so budgets
+//! still count together; the hash also bounds the length of keys made from user input.
 //!
 //! With `VALKEY_URL` set the counts live in Valkey, so every instance counts against the same
 //! budget. Without it they live in this process, which is right for one instance only (behind
@@ -16,6 +23,11 @@ use std::{
     time::{Duration, Instant},
 };
 
+use anyhow::Context;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+
 use super::valkey::Valkey;
 
 /// At most `max` hits per `per`.
@@ -28,7 +40,11 @@ pub struct Limit {
 pub struct RateLimiter {
     shared: Option<Valkey>,
     local: LocalWindows,
+    keys: KeyHasher,
 }
+
+/// Makes a window's key from a scope and a subject: the subject only as a keyed hash.
+struct KeyHasher(Hmac<Sha256>);
 
 #[derive(Default)]
 struct LocalWindows {
@@ -40,9 +56,6 @@ struct Window {
     per: Duration,
     hits: u32,
 }
-
-/// Keys longer than this are cut: they come partly from user input.
-const MAX_KEY_LEN: usize = 300;
 
 /// Past this many keys, expired windows are swept on the next hit.
 const SWEEP_ABOVE: usize = 10_000;
@@ -61,25 +74,28 @@ return {hits, left}
 ";
 
 impl RateLimiter {
-    /// Counts in this process only.
-    pub fn in_process() -> Self {
-        Self {
+    /// Counts in this process only; subjects hashed under `secret`.
+    pub fn in_process(secret: &SecretString) -> anyhow::Result<Self> {
+        Ok(Self {
             shared: None,
             local: LocalWindows::default(),
-        }
+            keys: KeyHasher::new(secret)?,
+        })
     }
 
-    /// Counts in Valkey, shared by every instance.
-    pub fn shared(valkey: Valkey) -> Self {
-        Self {
+    /// Counts in Valkey, shared by every instance (with the same `secret`).
+    pub fn shared(valkey: Valkey, secret: &SecretString) -> anyhow::Result<Self> {
+        Ok(Self {
             shared: Some(valkey),
             local: LocalWindows::default(),
-        }
+            keys: KeyHasher::new(secret)?,
+        })
     }
 
-    /// Counts a hit on `key`; `Err(retry_after)` when the limit is exceeded.
-    pub async fn hit(&self, key: &str, limit: Limit) -> Result<(), Duration> {
-        let key: String = key.chars().take(MAX_KEY_LEN).collect();
+    /// Counts a hit on `subject` within `scope` (e.g. `login:address` and an email address);
+    /// `Err(retry_after)` when the limit is exceeded.
+    pub async fn hit(&self, scope: &str, subject: &str, limit: Limit) -> Result<(), Duration> {
+        let key = self.keys.key(scope, subject);
         if let Some(valkey) = &self.shared {
             let window_ms = u64::try_from(limit.per.as_millis())
                 .unwrap_or(u64::MAX)
@@ -104,6 +120,34 @@ impl RateLimiter {
         self.local.hit(key, limit)
     }
 }
+
+impl KeyHasher {
+    fn new(secret: &SecretString) -> anyhow::Result<Self> {
+        let mac = Hmac::new_from_slice(secret.expose_secret().as_bytes())
+            .context("keying the rate limits' hash with SECRET_KEY")?;
+        Ok(Self(mac))
+    }
+
+    /// `{scope}:{hex of HMAC(scope NUL subject)}`. The scope is in the hash too, so one
+    /// address does not give the same hash in every form's keys.
+    fn key(&self, scope: &str, subject: &str) -> String {
+        let mut mac = self.0.clone();
+        mac.update(scope.as_bytes());
+        mac.update(&[0]);
+        mac.update(subject.as_bytes());
+        let hash = mac.finalize().into_bytes();
+        let mut key = String::with_capacity(scope.len() + 1 + hash.len() * 2);
+        key.push_str(scope);
+        key.push(':');
+        for byte in hash {
+            key.push(char::from(HEX[usize::from(byte >> 4)]));
+            key.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        key
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl LocalWindows {
     fn hit(&self, key: String, limit: Limit) -> Result<(), Duration> {
@@ -152,6 +196,51 @@ mod tests {
         let retry_after = limiter.hit("a".into(), limit).unwrap_err();
         assert!(retry_after > Duration::from_secs(58) && retry_after <= limit.per);
         assert!(limiter.hit("b".into(), limit).is_ok());
+    }
+
+    fn keyed_by(secret: &str) -> RateLimiter {
+        RateLimiter::in_process(&SecretString::from(secret)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn keys_hold_a_keyed_hash_of_the_subject_never_the_subject() {
+        let limiter = keyed_by("one secret key of thirty-two characters");
+        let limit = Limit {
+            max: 5,
+            per: Duration::from_secs(60),
+        };
+        limiter
+            .hit("login:address", "ada@example.com", limit)
+            .await
+            .unwrap();
+        let keys: Vec<String> = limiter
+            .local
+            .windows
+            .lock()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys.len(), 1);
+        let key = &keys[0];
+        assert!(key.starts_with("login:address:"), "{key}");
+        assert!(!key.contains("ada") && !key.contains("example"), "{key}");
+        assert_eq!(key.len(), "login:address:".len() + 64);
+
+        // The same subject and key: the same window, on any instance.
+        let again = keyed_by("one secret key of thirty-two characters");
+        assert_eq!(again.keys.key("login:address", "ada@example.com"), *key);
+        // Another key, another scope or another subject: unrelated windows.
+        let other = keyed_by("another secret key, thirty-two chars");
+        assert_ne!(other.keys.key("login:address", "ada@example.com"), *key);
+        let hash = &key["login:address:".len()..];
+        assert!(
+            !limiter
+                .keys
+                .key("register:address", "ada@example.com")
+                .ends_with(hash)
+        );
+        assert_ne!(limiter.keys.key("login:address", "bob@example.com"), *key);
     }
 
     #[test]

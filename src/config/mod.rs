@@ -6,10 +6,10 @@
 //! Secrets are wrapped in [`SecretString`] so that `Debug` and logs never show them.
 //!
 //! One file per section of `.env.example`, each naming, parsing, defaulting and checking its
-//! variables: `app.rs` (environment, address, base URL), `database.rs`, `http.rs`,
-//! `http_client.rs` (outgoing HTTP, breached passwords), `log.rs`, `email.rs`, `storage.rs`
-//! (files and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs`
-//! (database backups). They
+//! variables: `app.rs` (environment, address, base URL), `secret_key.rs`, `database.rs`,
+//! `http.rs` (including the client address source), `http_client.rs` (outgoing HTTP,
+//! breached passwords), `log.rs`, `email.rs`, `storage.rs` (files and uploads), `live.rs`
+//! (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs` (database backups). They
 //! read through one [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads
 //! the sections in turn; `tests.rs` checks the whole, `.env.example` included.
 
@@ -23,6 +23,7 @@ mod http_client;
 mod jobs;
 mod live;
 mod log;
+mod secret_key;
 mod sessions;
 mod storage;
 #[cfg(test)]
@@ -54,6 +55,9 @@ pub struct Config {
     pub port: u16,
     /// Absolute URL the app is reached at, without a trailing slash; used for links in email.
     pub base_url: String,
+    /// The app's own secret (`SECRET_KEY`): the key of the rate limits' hashed keys. The same
+    /// on every instance, or they would not count together.
+    pub secret_key: SecretString,
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
@@ -98,6 +102,7 @@ impl Config {
             base_url,
         } = App::read(&env)?;
         let production = app_env.is_production();
+        let secret_key = secret_key::read(&env, production)?;
         let database = DatabaseConfig::read(&env, production)?;
         let http = HttpConfig::read(&env)?;
         let log = LogConfig::read(&env, production)?;
@@ -116,6 +121,7 @@ impl Config {
             host,
             port,
             base_url,
+            secret_key,
             database,
             http,
             log,

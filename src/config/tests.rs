@@ -87,11 +87,20 @@ fn production_requires_its_own_database_base_url_and_smtp() {
         ("APP_BASE_URL", "https://example.com/"),
     ])
     .unwrap_err();
+    assert_eq!(error.variable, "SECRET_KEY");
+
+    let error = config(&[
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://example.com/"),
+        ("SECRET_KEY", SECRET_KEY),
+    ])
+    .unwrap_err();
     assert_eq!(error.variable, "DATABASE_URL");
 
     let error = config(&[
         ("APP_ENV", "production"),
         ("APP_BASE_URL", "https://example.com/"),
+        ("SECRET_KEY", SECRET_KEY),
         ("DATABASE_URL", "postgres://app:pw@db/app"),
     ])
     .unwrap_err();
@@ -100,12 +109,44 @@ fn production_requires_its_own_database_base_url_and_smtp() {
     let config = config(&[
         ("APP_ENV", "production"),
         ("APP_BASE_URL", "https://example.com/"),
+        ("SECRET_KEY", SECRET_KEY),
         ("DATABASE_URL", "postgres://app:pw@db/app"),
         ("SMTP_HOST", "smtp.example.com"),
     ])
     .unwrap();
     assert_eq!(config.base_url, "https://example.com");
     assert_eq!(config.log.format, LogFormat::Json);
+}
+
+/// A production key for the tests: long enough, and not the development one.
+const SECRET_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+#[test]
+fn the_secret_key_is_long_never_echoed_and_not_the_public_one_in_production() {
+    use secrecy::ExposeSecret;
+    // Development works without one, on a key every development instance shares.
+    let development = config(&[]).unwrap().secret_key;
+    assert_eq!(
+        development.expose_secret(),
+        config(&[]).unwrap().secret_key.expose_secret()
+    );
+
+    let error = config(&[("SECRET_KEY", "hunter2-secret")]).unwrap_err();
+    assert_eq!(error.variable, "SECRET_KEY");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+
+    let error = config(&[
+        ("APP_ENV", "production"),
+        ("APP_BASE_URL", "https://example.com/"),
+        ("SECRET_KEY", development.expose_secret()),
+    ])
+    .unwrap_err();
+    assert_eq!(error.variable, "SECRET_KEY");
+    assert!(error.to_string().contains("public"), "{error}");
+
+    let chosen = config(&[("SECRET_KEY", SECRET_KEY)]).unwrap();
+    assert_eq!(chosen.secret_key.expose_secret(), SECRET_KEY);
+    assert!(!format!("{chosen:?}").contains(SECRET_KEY));
 }
 
 #[test]

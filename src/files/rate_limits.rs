@@ -32,7 +32,7 @@ pub async fn check_upload(limiter: &RateLimiter, user: &AuthUser) -> Result<(), 
         UNCONFIRMED
     };
     limiter
-        .hit(&format!("upload:user:{}", user.id), limit)
+        .hit("upload:user", &user.id.to_string(), limit)
         .await
         .map_err(|retry_after| AppError::TooManyRequests { retry_after })
 }

@@ -28,6 +28,7 @@ fn production_without_a_database_url_names_it() {
     let output = starter()
         .env("APP_ENV", "production")
         .env("APP_BASE_URL", "https://app.example.com")
+        .env("SECRET_KEY", common::PRODUCTION_SECRET_KEY)
         .arg("migrate")
         .output()
         .unwrap();
@@ -157,6 +158,7 @@ fn db_reset_refuses_in_production() {
     let output = starter()
         .env("APP_ENV", "production")
         .env("APP_BASE_URL", "https://app.example.com")
+        .env("SECRET_KEY", common::PRODUCTION_SECRET_KEY)
         .env("SMTP_HOST", "127.0.0.1")
         .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/never")
         .args(["db", "reset"])

@@ -15,14 +15,6 @@ use std::{
 
 use app::config::{AppEnv, Config};
 
-/// Variables the recipe passes that the configuration on this branch does not read yet,
-/// because the work that adds them is under way on other branches. Each must be removed from
-/// here as soon as the configuration reads it: the test fails until it is.
-const NOT_READ_YET: &[&str] = &[
-    // The key rate limits hash whom they count with, required in production.
-    "SECRET_KEY",
-];
-
 /// What an empty secret of the example stands for here: 64 hex characters, as
 /// `openssl rand -hex 32` makes.
 const SECRET: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -300,15 +292,8 @@ fn compose_gives_the_app_only_variables_its_configuration_reads() {
 
     for name in environment.keys() {
         assert!(
-            asked.contains(name) || NOT_READ_YET.contains(&name.as_str()),
+            asked.contains(name),
             "compose.prod.yaml or the image gives the app {name}, which its configuration does not read"
-        );
-    }
-    for name in NOT_READ_YET {
-        assert!(
-            !asked.contains(*name),
-            "the configuration reads {name} now: remove it from NOT_READ_YET in {}",
-            file!()
         );
     }
 

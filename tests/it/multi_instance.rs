@@ -237,6 +237,64 @@ async fn failed_logins_on_both_instances_count_against_one_budget() {
 }
 
 #[tokio::test]
+async fn an_address_has_one_budget_on_every_instance_and_valkey_never_holds_it_in_clear() {
+    // Each attempt comes from another client behind the proxy, so only the per-address
+    // budget (30 per 15 minutes) is spent: by the same address, through both instances.
+    let cluster = Cluster::start(&[("CLIENT_IP_SOURCE", "RightmostXForwardedFor")]).await;
+    const LIMIT: usize = 30;
+    let client = WebClient::new();
+    let form = [
+        ("email", "Ada.Lovelace@example.com"),
+        ("password", "wrong password"),
+    ];
+    for attempt in 0..=LIMIT {
+        let instance = if attempt % 2 == 0 {
+            &cluster.a
+        } else {
+            &cluster.b
+        };
+        let client_ip = format!("198.51.100.{attempt}");
+        let page = client
+            .post_forwarded_for(&instance.url("/login"), &form, &client_ip)
+            .await;
+        let expected = if attempt < LIMIT {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(page.status, expected, "attempt {}", attempt + 1);
+    }
+
+    let mut valkey = cluster
+        .valkey
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("rate-limit:*")
+        .query_async(&mut valkey)
+        .await
+        .unwrap();
+    // One key for the address, and keys for the client addresses: none shows either.
+    let counted = |scope: &str| {
+        keys.iter()
+            .filter(|key| key.starts_with(&format!("rate-limit:login:{scope}:")))
+            .count()
+    };
+    assert_eq!(counted("address"), 1, "{keys:?}");
+    assert!(counted("ip") > 0, "{keys:?}");
+    for key in &keys {
+        // (Not "ada": it is hex, and a hash may hold it.)
+        let lower = key.to_lowercase();
+        assert!(
+            !lower.contains("lovelace") && !key.contains('@') && !key.contains("198.51"),
+            "a rate-limit key shows whom it counts: {key}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn each_users_events_reach_that_users_streams_on_every_instance_and_no_one_elses() {
     let cluster = Cluster::start(&[]).await;
     let (ada, ada_id) = cluster.signed_in("ada@example.com", &cluster.a).await;

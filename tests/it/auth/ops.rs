@@ -21,7 +21,7 @@ use app::{
     web::form::FieldErrors,
 };
 
-use crate::common::{TestApp, accounts::PASSWORD, link_in};
+use crate::common::{TestApp, accounts::PASSWORD, link_in, rate_limiter};
 
 const CLIENT: &str = "203.0.113.7";
 
@@ -51,7 +51,7 @@ async fn log_in(app: &TestApp, limiter: &RateLimiter, email: &str, password: &st
 async fn wrong_passwords_lock_the_account_and_the_locking_one_mails_its_owner() {
     let app = TestApp::new().await;
     app.confirmed_user("ida@example.com").await;
-    let limiter = RateLimiter::in_process();
+    let limiter = rate_limiter();
     for _ in 1..LOCK_AFTER_FAILURES {
         let attempt = log_in(&app, &limiter, "ida@example.com", "wrong password!").await;
         assert!(matches!(attempt, Login::Refused));
@@ -78,7 +78,7 @@ async fn wrong_passwords_lock_the_account_and_the_locking_one_mails_its_owner() 
 async fn the_right_password_signs_in_and_clears_the_failures() {
     let app = TestApp::new().await;
     app.confirmed_user("jo@example.com").await;
-    let limiter = RateLimiter::in_process();
+    let limiter = rate_limiter();
     log_in(&app, &limiter, "jo@example.com", "wrong password!").await;
     assert_eq!(user(&app, "jo@example.com").await.failed_logins, 1);
     let Login::Allowed(signed_in) = log_in(&app, &limiter, "jo@example.com", PASSWORD).await else {
@@ -91,7 +91,7 @@ async fn the_right_password_signs_in_and_clears_the_failures() {
 #[tokio::test]
 async fn malformed_forms_and_unknown_addresses_spend_the_clients_budget() {
     let app = TestApp::new().await;
-    let limiter = RateLimiter::in_process();
+    let limiter = rate_limiter();
     let state = &app.state;
     let unknown = log_in(&app, &limiter, "nobody@example.com", PASSWORD).await;
     assert!(matches!(unknown, Login::Refused));
@@ -135,7 +135,7 @@ async fn register(app: &TestApp, form: &RegisterForm) -> (Registration, Duration
     let registration = registration::register(
         &state.db,
         &state.mailer,
-        &RateLimiter::in_process(),
+        &rate_limiter(),
         &state.breach_check,
         CLIENT,
         form,
@@ -186,7 +186,7 @@ async fn reset(app: &TestApp, token: &str, new: &str) -> Reset {
     password_reset::reset(
         &state.db,
         &state.users,
-        &RateLimiter::in_process(),
+        &rate_limiter(),
         &state.breach_check,
         CLIENT,
         Some(token),
@@ -202,7 +202,7 @@ async fn a_reset_link_works_once_and_unknown_addresses_get_the_same_answer() {
     let app = TestApp::new().await;
     app.confirmed_user("lu@example.com").await;
     let state = &app.state;
-    let limiter = RateLimiter::in_process();
+    let limiter = rate_limiter();
     let ask = |email: &'static str| {
         password_reset::request_link(&state.db, &state.mailer, &limiter, CLIENT, email)
     };
@@ -251,7 +251,7 @@ async fn a_session_ended_by_a_password_change_cannot_change_it_again() {
     let app = TestApp::new().await;
     app.confirmed_user("mo@example.com").await;
     let state = &app.state;
-    let limiter = &RateLimiter::in_process();
+    let limiter = &rate_limiter();
     let session = AuthUser::from(user(&app, "mo@example.com").await);
     let change = |form: NewPasswordForm, who: AuthUser| async move {
         account::change_password(
@@ -309,7 +309,7 @@ async fn an_address_change_to_a_taken_address_sends_nothing_and_says_nothing() {
         email: email.to_owned(),
         current_password: PASSWORD.to_owned(),
     };
-    let limiter = RateLimiter::in_process();
+    let limiter = rate_limiter();
     let mut answers = Vec::new();
     for email in ["taken@example.com", "free@example.com"] {
         let form = change(email);

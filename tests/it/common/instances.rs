@@ -293,6 +293,20 @@ impl WebClient {
         read(self.send(request).await).await
     }
 
+    /// A form POST as a page of the app sends it, through a reverse proxy that forwards the
+    /// client as `forwarded_for` (for instances run with `CLIENT_IP_SOURCE=RightmostXForwardedFor`).
+    pub async fn post_forwarded_for(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        forwarded_for: &str,
+    ) -> Page {
+        let request = same_origin(self.http.post(url), url)
+            .header("x-forwarded-for", forwarded_for)
+            .form(form);
+        read(self.send(request).await).await
+    }
+
     /// Files sent through the upload form (`multipart/form-data`), as a page of the app would.
     pub async fn upload(&self, url: &str, parts: &[Part<'_>]) -> Page {
         let (content_type, body) = multipart(parts);

@@ -260,12 +260,22 @@ pub fn test_config(extra: &[(&str, &str)]) -> Config {
     .unwrap()
 }
 
+/// A rate limiter of this process's own, as an instance without Valkey has.
+pub fn rate_limiter() -> app::backends::rate_limit::RateLimiter {
+    let key = secrecy::SecretString::from(PRODUCTION_SECRET_KEY);
+    app::backends::rate_limit::RateLimiter::in_process(&key).unwrap()
+}
+
+/// A `SECRET_KEY` production accepts (long enough, not the development one).
+pub const PRODUCTION_SECRET_KEY: &str = "test-production-secret-key-0123456789";
+
 /// A production configuration (with the variables production requires) plus `extra`. Its
 /// DATABASE_URL is never used: tests hand the app their own pool.
 pub fn production_config(extra: &[(&str, &str)]) -> Config {
     let mut variables = vec![
         ("APP_ENV", "production"),
         ("APP_BASE_URL", "https://app.example.com"),
+        ("SECRET_KEY", PRODUCTION_SECRET_KEY),
         ("DATABASE_URL", "postgres://unused@127.0.0.1/unused"),
         ("SMTP_HOST", "smtp.example.com"),
     ];
