@@ -201,9 +201,7 @@ async fn contacts_pages(app: &TestApp, pages: &mut Pages) {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    app::contacts::seed::add(&app.db.pool, owner, 30)
-        .await
-        .unwrap();
+    app::dev::seed::add(&app.db.pool, owner, 30).await.unwrap();
     let list = ada.get("/contacts").await;
     pages.keep("contacts-list", OK, &list);
     let first = common::select(&list.document(), "tr.contact-row td[data-label=Name] a")[0]

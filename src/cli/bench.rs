@@ -1,8 +1,8 @@
-//! `bench search`: the search benchmark (the measuring itself is in `search::bench`).
+//! `bench search`: the search benchmark (the measuring itself is in `dev::search_bench`).
 
 use clap::Subcommand;
 
-use crate::{config::Config, search};
+use crate::{config::Config, dev::search_bench};
 
 #[derive(Subcommand)]
 pub(super) enum BenchFeature {
@@ -27,10 +27,10 @@ pub(super) async fn run(config: Config, feature: BenchFeature) -> anyhow::Result
         others,
         runs,
     } = feature;
-    let options = search::bench::Options {
+    let options = search_bench::Options {
         contacts,
         others,
         runs,
     };
-    search::bench::run(config, options).await
+    search_bench::run(config, options).await
 }

@@ -11,7 +11,7 @@ use crate::{
     backends::{database::Database, storage::Storage},
     backup::{self, BackupStore, Connection, Which},
     config::Config,
-    demo::{self, Seeded},
+    dev::demo::{self, Seeded},
     humanize,
 };
 

@@ -1,5 +1,5 @@
 //! `generate resource` and `generate migration`: write code from `templates/` into the
-//! project in the current folder (the generators themselves are in `crate::generate`).
+//! project in the current folder (the generators themselves are in `crate::dev::generate`).
 
 use std::{path::Path, process::ExitCode};
 
@@ -39,14 +39,14 @@ pub(super) fn run(what: Generate) -> ExitCode {
             fields,
             force,
         } => (
-            crate::generate::resource(root, &name, &fields, force),
+            crate::dev::generate::resource(root, &name, &fields, force),
             format!(
                 "next: scripts/sqlx-offline (records the new queries for offline builds), then \
                  cargo test --test it {name}::; the pages are at /{name}"
             ),
         ),
         Generate::Migration { name, force } => (
-            crate::generate::migration(root, &name, force),
+            crate::dev::generate::migration(root, &name, force),
             "next: write the change in the .up.sql and its undoing in the .down.sql".to_owned(),
         ),
     };

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use clap::Subcommand;
 
-use crate::{config::Config, contacts};
+use crate::{config::Config, dev};
 
 #[derive(Subcommand)]
 pub(super) enum SeedData {
@@ -22,7 +22,7 @@ pub(super) async fn run(config: Config, data: SeedData) -> anyhow::Result<()> {
     let SeedData::Contacts { user, count } = data;
     let database = super::migrated_database(&config).await?;
     let started = Instant::now();
-    contacts::seed::contacts(&database.pool, &user, count).await?;
+    dev::seed::contacts(&database.pool, &user, count).await?;
     println!(
         "added {count} contacts to {user} in {:.1} s",
         started.elapsed().as_secs_f64()

@@ -5,9 +5,9 @@
 //! `db.rs` the SQL (every query scoped by owner, the search box's matching), `forms.rs` the
 //! input and its rules, `fields.rs` the form's fields and every DOM id and event name,
 //! `handlers/` one file per part of the flow (the list, the form, deleting), `views/` one file
-//! per page with its CSS, `export/` the CSV export (a background job), and `seed.rs` the fake
-//! contacts of `cargo run -- seed contacts`. `generate resource` writes a module of the same
-//! shape, less the export and the seed.
+//! per page with its CSS, and `export/` the CSV export (a background job). The fake contacts of
+//! `cargo run -- seed contacts` are `dev::seed`. `generate resource` writes a module of the
+//! same shape, less the export.
 //!
 //! Every page works without JavaScript; htmx adds search as you type, infinite scroll, inline
 //! editing and deleting in place. A contact that is not the signed-in user's is a 404 on every
@@ -19,7 +19,6 @@ mod fields;
 pub mod forms;
 mod handlers;
 pub mod paths;
-pub mod seed;
 mod views;
 
 use crate::web::routes::RouterExt;

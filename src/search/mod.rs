@@ -8,8 +8,8 @@
 //! ranks (`ts_rank_cd`), counts and highlights one page of matches in one statement;
 //! `results.rs` corrects typos against the vocabulary when the words as typed find next to
 //! nothing; `highlight.rs` makes `ts_headline`'s output safe to show; `views.rs` and
-//! `handlers.rs` are the page and the fragment, `paths.rs` its path; `bench/` is
-//! `starter bench search`.
+//! `handlers.rs` are the page and the fragment, `paths.rs` its path. The benchmark of
+//! `starter bench search` is `dev::search_bench`.
 //!
 //! Only contacts exist so far. Results come in sections, one per kind of record
 //! (`results::Kind`): adding files (by original name) is a generated `tsvector` and an
@@ -19,14 +19,13 @@
 //! Every query is scoped to the signed-in user: another user's records are never matched,
 //! counted or used to correct a typo.
 
-pub mod bench;
 pub mod db;
 mod handlers;
 pub mod highlight;
 pub mod paths;
 pub mod query;
 pub mod results;
-mod views;
+pub(crate) mod views;
 
 use crate::web::routes::RouterExt;
 use axum::Router;

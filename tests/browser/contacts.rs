@@ -2,7 +2,7 @@
 //! inline editing, deleting in place and in bulk with the browser's confirmation, and every
 //! contacts page through axe.
 
-use app::{auth::db::Role, contacts::seed};
+use app::{auth::db::Role, dev::seed};
 use serde_json::Value;
 use uuid::Uuid;
 

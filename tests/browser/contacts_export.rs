@@ -27,7 +27,7 @@ async fn browser_an_exports_progress_and_toast_arrive_live() {
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    app::contacts::seed::add(&app.state.db, owner, 1_500)
+    app::dev::seed::add(&app.state.db, owner, 1_500)
         .await
         .unwrap();
     let browser = Browser::start().await;

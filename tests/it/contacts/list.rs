@@ -4,7 +4,7 @@
 use super::{ADA, create, named, next_page, row_names};
 use crate::common;
 
-use app::contacts::seed;
+use app::dev::seed;
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode},

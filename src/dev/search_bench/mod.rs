@@ -29,23 +29,23 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use self::report::{footer, header, time};
-use super::{
-    db::{self, CONTACTS_SQL, MAX_RANKED},
-    paths::SearchPath,
-    query::SearchQuery,
-    results,
-    views::targets,
-};
 use crate::{
     AppState, app,
     auth::{self, create_admin::AdminCreated},
     backends::database::{Database, MIGRATOR},
     config::Config,
-    contacts,
+    dev::seed,
+    search::{
+        db::{self, CONTACTS_SQL, MAX_RANKED},
+        paths::SearchPath,
+        query::SearchQuery,
+        results,
+        views::targets,
+    },
     server::serve,
 };
 
-/// The queries, one per kind, on the seeded data (`contacts::seed`).
+/// The queries, one per kind, on the seeded data (`dev::seed`).
 const QUERIES: &[(&str, &str)] = &[
     ("single word", "smith"),
     ("two words", "john smith"),
@@ -161,8 +161,8 @@ async fn seed(pool: &PgPool, options: Options) -> anyhow::Result<(Uuid, String)>
         ids.push(user.id);
     }
     let started = Instant::now();
-    contacts::seed::add(pool, ids[0], options.contacts).await?;
-    contacts::seed::add(pool, ids[1], options.others).await?;
+    seed::add(pool, ids[0], options.contacts).await?;
+    seed::add(pool, ids[1], options.others).await?;
     eprintln!(
         "bench: seeded {} + {} contacts in {:.1} s",
         options.contacts,

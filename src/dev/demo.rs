@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     auth::{db as users, db::Role, password},
     backends::storage::Storage,
-    contacts::seed as contacts,
+    dev::seed as contacts,
     files::{ops, quota::Quota, upload},
 };
 
