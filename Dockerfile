@@ -25,11 +25,12 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /app/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json
+# Without the default features: the development tools (generators, seeds, benchmark) stay out.
+RUN cargo chef cook --release --locked --no-default-features --recipe-path recipe.json
 COPY . .
 # Queries are checked against .sqlx/ (SQLX_OFFLINE is set in .cargo/config.toml). The binary
 # is named after the package; it is installed as `app`.
-RUN cargo install --path . --locked --root /out && mv /out/bin/* /out/bin/app
+RUN cargo install --path . --locked --no-default-features --root /out && mv /out/bin/* /out/bin/app
 
 # The signing key of the PostgreSQL project's apt repository (PGDG), taken from Debian's own
 # postgresql-common package, so that the runtime stage trusts it through Debian's signatures

@@ -1,27 +1,22 @@
-//! `migrate`; the development database tasks `db reset` and `db seed`; and backups, `db
-//! backup`, `db backups` and `db restore`.
-
-use std::sync::Arc;
+//! The `db` group: backups, `db backup`, `db backups` and `db restore`; and with the
+//! development tools, `db reset` and `db seed` (in `dev/db.rs`).
 
 use anyhow::Context;
 use clap::Subcommand;
 use secrecy::SecretString;
 
 use crate::{
-    backends::{database::Database, storage::Storage},
+    backends::database::Database,
     backup::{self, BackupStore, Connection, Which},
     config::Config,
-    dev::demo::{self, Seeded},
     humanize,
 };
 
 #[derive(Subcommand)]
 pub(super) enum DbAction {
-    /// Drop the database, create it again, migrate it and seed it. Refused in production.
-    Reset,
-    /// Create the demo account (demo@example.com, password demo-password) with contacts and
-    /// files, unless it exists.
-    Seed,
+    #[cfg(feature = "dev-tools")]
+    #[command(flatten)]
+    Dev(super::dev::DevDbAction),
     /// Back the database up (pg_dump) to S3's backups/ or BACKUP_DIR, keeping the newest
     /// BACKUP_KEEP.
     Backup,
@@ -35,41 +30,21 @@ pub(super) enum DbAction {
         #[arg(long)]
         force: bool,
     },
-}
-
-/// `migrate`: a deployment's step before it starts the new version (`serve` migrates too).
-pub(super) async fn migrate(config: Config) -> anyhow::Result<()> {
-    let database = super::migrated_database(&config).await?;
-    tracing::info!("migrations applied");
-    // Only now: dropping it stops the embedded cluster, if any.
-    drop(database);
-    Ok(())
+    /// Any other name: in a build without the development tools, theirs get a message.
+    #[cfg(not(feature = "dev-tools"))]
+    #[command(external_subcommand)]
+    LeftOut(Vec<String>),
 }
 
 pub(super) async fn run(config: Config, action: DbAction) -> anyhow::Result<()> {
-    let database = match action {
-        DbAction::Backup | DbAction::Backups | DbAction::Restore { .. } => {
-            return backups(config, action).await;
-        }
-        DbAction::Reset => {
-            let database = Database::recreate(&config.database, config.app_env).await?;
-            database.migrate().await?;
-            database
-        }
-        DbAction::Seed => super::migrated_database(&config).await?,
-    };
-    let storage = Arc::new(Storage::from_config(&config.storage)?);
-    storage.prepare().await?;
-    match demo::seed(&database.pool, &storage).await? {
-        Seeded::Created => println!(
-            "seeded: log in as {} with the password {}",
-            demo::EMAIL,
-            demo::PASSWORD
-        ),
-        Seeded::AlreadyThere => println!("{} exists already: left as it is", demo::EMAIL),
+    match action {
+        #[cfg(feature = "dev-tools")]
+        DbAction::Dev(action) => super::dev::run_db(config, action).await,
+        // Answered before the runtime started (`Cli::run`).
+        #[cfg(not(feature = "dev-tools"))]
+        DbAction::LeftOut(_) => Ok(()),
+        action => backups(config, action).await,
     }
-    database.pool.close().await;
-    Ok(())
 }
 
 /// The backup commands. They open the database without migrating it: a restore needs it as
@@ -133,7 +108,8 @@ async fn backups(config: Config, action: DbAction) -> anyhow::Result<()> {
                 );
             }
         }
-        DbAction::Backups | DbAction::Reset | DbAction::Seed => {}
+        // `db backups` was answered above; the others do not come here.
+        _ => {}
     }
     database.pool.close().await;
     Ok(())

@@ -1,20 +1,25 @@
 //! The command line: `serve` (the default), `migrate`, `healthcheck`, `mail-test`, `admin`,
-//! `seed`, `db`, `generate`, `files`, `bench`.
+//! `files`, `db` (backups), and the development tools' `seed`, `db reset`, `db seed`,
+//! `generate`, `bench` (in `dev/`).
 //!
 //! [`Cli`] is what `main` parses; [`Cli::run`] loads the configuration and hands the command
-//! to its file here, one file per command group (`serve.rs`, `db.rs`, ...). Each command that
-//! works on the app's database opens it with [`migrated_database`], so that every one of them
-//! works on a fresh clone (embedded PostgreSQL) as on a deployment (`DATABASE_URL`) and never
-//! on an unmigrated schema.
+//! to its file here, one file per command group (`serve.rs`, `migrate.rs`, ...). Each command
+//! that works on the app's database opens it with [`migrated_database`], so that every one of
+//! them works on a fresh clone (embedded PostgreSQL) as on a deployment (`DATABASE_URL`) and
+//! never on an unmigrated schema.
+//!
+//! The development tools' commands exist only with the `dev-tools` feature (on by default):
+//! a production build (`--no-default-features`) answers their names with a message saying
+//! they were left out, not with "unrecognized subcommand".
 
 mod admin;
-mod bench;
 mod db;
+#[cfg(feature = "dev-tools")]
+mod dev;
 mod files;
-mod generate;
 mod healthcheck;
 mod mail_test;
-mod seed;
+mod migrate;
 mod serve;
 
 use std::process::ExitCode;
@@ -53,41 +58,52 @@ enum Command {
         #[command(subcommand)]
         action: admin::AdminAction,
     },
-    /// Fill an account with fake data, to try the app at any size.
-    Seed {
-        #[command(subcommand)]
-        data: seed::SeedData,
-    },
-    /// Development database tasks.
-    Db {
-        #[command(subcommand)]
-        action: db::DbAction,
-    },
-    /// Write code from the templates in templates/ (run it in the project's folder).
-    Generate {
-        #[command(subcommand)]
-        what: generate::Generate,
-    },
     /// Look after uploaded files.
     Files {
         #[command(subcommand)]
         action: files::FilesAction,
     },
-    /// Measure a feature on a scratch database (build with --release).
-    Bench {
+    /// Database backups, and development database tasks.
+    Db {
         #[command(subcommand)]
-        feature: bench::BenchFeature,
+        action: db::DbAction,
     },
+    #[cfg(feature = "dev-tools")]
+    #[command(flatten)]
+    Dev(dev::DevCommand),
+    /// Any other name: in a build without the development tools, theirs get a message.
+    #[cfg(not(feature = "dev-tools"))]
+    #[command(external_subcommand)]
+    LeftOut(Vec<String>),
 }
+
+/// The development tools' commands (`dev::DevCommand`), and those in the `db` group
+/// (`dev::DevDbAction`), named by a build without them.
+#[cfg(any(test, not(feature = "dev-tools")))]
+const DEV_COMMANDS: &[&str] = &["seed", "generate", "bench"];
+#[cfg(any(test, not(feature = "dev-tools")))]
+const DEV_DB_COMMANDS: &[&str] = &["reset", "seed"];
 
 impl Cli {
     /// Runs the command (`serve` when none is given). Exit codes: 0 done, 1 failed, 2 the
-    /// configuration (or `RUST_LOG`) is invalid.
+    /// configuration (or `RUST_LOG`) is invalid, or the command is not in this build.
     pub fn run(self) -> ExitCode {
         let command = self.command.unwrap_or(Command::Serve);
-        // Generators need no configuration, database or runtime: only the project's files.
-        if let Command::Generate { what } = command {
-            return generate::run(what);
+        #[cfg(feature = "dev-tools")]
+        let command = match command {
+            Command::Dev(dev) => match dev.run_without_config() {
+                Ok(done) => return done,
+                Err(dev) => Command::Dev(dev),
+            },
+            command => command,
+        };
+        #[cfg(not(feature = "dev-tools"))]
+        match &command {
+            Command::LeftOut(words) => return left_out("", DEV_COMMANDS, words),
+            Command::Db {
+                action: db::DbAction::LeftOut(words),
+            } => return left_out("db ", DEV_DB_COMMANDS, words),
+            _ => {}
         }
         let config = match Config::from_env() {
             Ok(config) => config,
@@ -136,17 +152,40 @@ impl Command {
     async fn run(self, config: Config) -> anyhow::Result<()> {
         match self {
             Self::Serve => serve::run(config).await,
-            Self::Migrate => db::migrate(config).await,
+            Self::Migrate => migrate::run(config).await,
             Self::MailTest { address } => mail_test::run(config, &address).await,
             Self::Admin { action } => admin::run(config, action).await,
-            Self::Seed { data } => seed::run(config, data).await,
-            Self::Db { action } => db::run(config, action).await,
             Self::Files { action } => files::run(config, action).await,
-            Self::Bench { feature } => bench::run(config, feature).await,
-            // Both were answered before the runtime started.
-            Self::Healthcheck | Self::Generate { .. } => Ok(()),
+            Self::Db { action } => db::run(config, action).await,
+            #[cfg(feature = "dev-tools")]
+            Self::Dev(dev) => dev.run(config).await,
+            // Answered before the runtime started.
+            Self::Healthcheck => Ok(()),
+            #[cfg(not(feature = "dev-tools"))]
+            Self::LeftOut(_) => Ok(()),
         }
     }
+}
+
+/// A command this binary does not have (`group` and `words`, the name and what follows):
+/// one of the development tools a production build leaves out (say so, and how to get
+/// them), or a typo.
+#[cfg(not(feature = "dev-tools"))]
+fn left_out(group: &str, tools: &[&str], words: &[String]) -> ExitCode {
+    let name = format!("{group}{}", words.first().map_or("", String::as_str));
+    if words
+        .first()
+        .is_some_and(|word| tools.contains(&word.as_str()))
+    {
+        eprintln!(
+            "error: `{name}` is a development tool, left out of this build (built without the \
+             `dev-tools` feature, as production builds are). Use a default build, e.g. \
+             `cargo run -- {name}`."
+        );
+    } else {
+        eprintln!("error: unrecognized command `{name}` (see --help)");
+    }
+    ExitCode::from(2)
 }
 
 /// The app's database, migrated: the one configured by `DATABASE_URL`, or in development the

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use crate::{config::Config, dev::search_bench};
 
 #[derive(Subcommand)]
-pub(super) enum BenchFeature {
+pub(in crate::cli) enum BenchFeature {
     /// Seed 100,000 contacts and time search queries: the function, the HTTP route, and a
     /// plain ILIKE scan (p50/p95/p99), with the indexes the plan uses.
     Search {

@@ -6,7 +6,7 @@ use std::{path::Path, process::ExitCode};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
-pub(super) enum Generate {
+pub(in crate::cli) enum Generate {
     /// A feature module like src/contacts/: routes, handlers, views, queries scoped by owner,
     /// a migration and tests; registered in src/lib.rs.
     Resource {

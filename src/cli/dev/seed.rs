@@ -7,7 +7,7 @@ use clap::Subcommand;
 use crate::{config::Config, dev};
 
 #[derive(Subcommand)]
-pub(super) enum SeedData {
+pub(in crate::cli) enum SeedData {
     /// Add COUNT fake contacts (names, companies, addresses, phones, notes) to an account.
     Contacts {
         /// The account's address; it must exist already.
@@ -20,7 +20,7 @@ pub(super) enum SeedData {
 
 pub(super) async fn run(config: Config, data: SeedData) -> anyhow::Result<()> {
     let SeedData::Contacts { user, count } = data;
-    let database = super::migrated_database(&config).await?;
+    let database = crate::cli::migrated_database(&config).await?;
     let started = Instant::now();
     dev::seed::contacts(&database.pool, &user, count).await?;
     println!(
