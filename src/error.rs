@@ -78,7 +78,7 @@ impl AppError {
             }
             Self::TooManyRequests { retry_after } => format!(
                 "Too many attempts. Please wait {} and try again.",
-                crate::humanize::duration(*retry_after)
+                crate::web::humanize::duration(*retry_after)
             ),
             other => default_message(other.status()).to_owned(),
         }

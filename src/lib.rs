@@ -16,7 +16,6 @@ pub mod error;
 pub mod files;
 pub mod health;
 pub mod home;
-pub mod humanize;
 pub mod jobs;
 pub mod live;
 pub mod search;

@@ -11,7 +11,7 @@ use crate::{
         EmailContent, Mailer,
         templates::{EmailPreview, button, greeting, layout, paragraph, text_greeting},
     },
-    humanize,
+    web::humanize,
 };
 
 /// Data for [`confirm_email`].

@@ -12,7 +12,7 @@ use super::{
     paths::{self, AdminUsersPath},
 };
 use crate::{
-    humanize,
+    web::humanize,
     web::{
         components::{ButtonStyle, PostForm, action_button, data_table, more_row},
         css::CssFragment,

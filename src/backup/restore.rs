@@ -18,7 +18,7 @@ use super::{
     store::BackupStore,
     tools::{self, Connection},
 };
-use crate::{config::BackupConfig, humanize};
+use crate::{config::BackupConfig, web::humanize};
 
 /// Which backup to restore.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use crate::{
     backends::database::Database,
     backup::{self, BackupStore, Connection, Which},
     config::Config,
-    humanize,
+    web::humanize,
 };
 
 #[derive(Subcommand)]

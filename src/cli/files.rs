@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 
-use crate::{backends::storage::Storage, config::Config, files::cleanup, humanize};
+use crate::{backends::storage::Storage, config::Config, files::cleanup, web::humanize};
 
 #[derive(Subcommand)]
 pub(super) enum FilesAction {

@@ -11,7 +11,7 @@ use super::quota::OverQuota;
 use crate::{
     backends::storage::StorageError,
     error::{AppError, ErrorPage},
-    humanize,
+    web::humanize,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -11,7 +11,7 @@ use sqlx::PgExecutor;
 use uuid::Uuid;
 
 use super::db;
-use crate::{config::UploadConfig, humanize};
+use crate::{config::UploadConfig, web::humanize};
 
 /// What an account stores now, or what an upload adds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -16,10 +16,11 @@ use super::{
     results::{Correction, Hit, Outcome, Section},
 };
 use crate::{
-    contacts, humanize,
+    contacts,
     web::{
         components::{ButtonStyle, action_button, empty_state},
         css::CssFragment,
+        humanize,
     },
 };
 

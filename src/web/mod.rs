@@ -1,7 +1,7 @@
 //! Cross-cutting web parts that every feature module uses: the page layout and shared
 //! components, forms (`ValidatedForm`), the query string (`Query`), flash messages, htmx
-//! helpers (`Wants`, `redirect`), the CSS pipeline, static assets, and the middleware that
-//! sets security headers and renders error pages.
+//! helpers (`Wants`, `redirect`), numbers as people read them (`humanize`), the CSS pipeline,
+//! static assets, and the middleware that sets security headers and renders error pages.
 
 pub mod assets;
 pub mod client_ip;
@@ -13,6 +13,7 @@ pub mod flash;
 pub mod form;
 pub mod hidden_characters;
 pub mod htmx;
+pub mod humanize;
 pub mod keyset;
 pub mod layout;
 pub mod linkify;

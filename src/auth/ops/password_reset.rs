@@ -19,8 +19,7 @@ use crate::{
     backends::rate_limit::RateLimiter,
     email::Mailer,
     error::AppError,
-    humanize,
-    web::form::FieldErrors,
+    web::{form::FieldErrors, humanize},
 };
 
 /// The flash message after a reset, on the login page.

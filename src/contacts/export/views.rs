@@ -20,10 +20,10 @@ use crate::{
         fields::{events, ids},
         paths::{ExportDownloadPath, ExportPath, ExportStatusPath, ListPath},
     },
-    humanize,
     web::{
         components::{ButtonStyle, PostForm, action_button},
         css::CssFragment,
+        humanize,
     },
 };
 

@@ -19,11 +19,11 @@ use crate::{
         views,
     },
     error::AppError,
-    humanize,
     live::Broadcast,
     web::{
         flash::{Flash, FlashLevel, FlashMessage},
         htmx::{Wants, redirect},
+        humanize,
         layout::{Page, PageLayout, alerts_out_of_band},
     },
 };

@@ -9,8 +9,10 @@ use crate::{
         db::Contact,
         paths::{BulkDeletePath, ContactPath, DeletePath, ListPath},
     },
-    humanize,
-    web::components::{ButtonStyle, action_button},
+    web::{
+        components::{ButtonStyle, action_button},
+        humanize,
+    },
 };
 
 pub fn confirm_delete(contact: &Contact) -> Markup {

@@ -12,10 +12,10 @@ use crate::{
         fields::{events, ids},
         paths::{BulkDeletePath, ListPath, NewPath, count_url, list_url},
     },
-    humanize,
     web::{
         components::{ButtonStyle, action_button, action_link, data_table, empty_state},
         css::CssFragment,
+        humanize,
     },
 };
 

@@ -9,7 +9,7 @@ mod usage;
 
 use time::OffsetDateTime;
 
-use crate::humanize;
+use crate::web::humanize;
 
 /// A size as people read it: "1.5 KB".
 fn size(bytes: i64) -> String {

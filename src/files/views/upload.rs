@@ -12,10 +12,10 @@ use crate::{
         paths::ListPath,
         upload,
     },
-    humanize,
     web::{
         components::{ButtonStyle, action_button},
         css::CssFragment,
+        humanize,
     },
 };
 

@@ -9,8 +9,7 @@ use crate::{
         fields::{USAGE_BYTES, USAGE_FILES},
         quota::{Quota, Usage},
     },
-    humanize,
-    web::css::CssFragment,
+    web::{css::CssFragment, humanize},
 };
 
 pub fn storage_usage(used: Usage, quota: Quota) -> Markup {
