@@ -28,8 +28,8 @@ use crate::{
     backends::sessions::{Sessions, needs_fresh_reads},
     error::AppError,
     web::{
+        current_user::CurrentUser,
         htmx::{Wants, redirect},
-        layout::CurrentUser,
     },
 };
 

@@ -1,4 +1,5 @@
-//! Email machinery: composition with lettre (`message.rs`), the outbox that records every
+//! Email machinery: what a message is (`message.rs`), composing and queueing it with lettre
+//! (`mailer.rs`), the outbox that records every
 //! message (`db.rs`), its delivery as a kind of background job (`jobs.rs`), the building
 //! blocks of templates (`templates.rs`), and the dev mailbox with previews (`mailbox/`).
 //! The messages themselves live with the feature that sends them (`auth/emails.rs`).
@@ -21,6 +22,7 @@ pub mod db;
 mod error;
 pub mod jobs;
 pub mod mailbox;
+mod mailer;
 pub mod message;
 pub mod templates;
 
@@ -30,10 +32,7 @@ use crate::web::routes::RouterExt;
 use axum::{Router, extract::FromRef};
 use sqlx::PgPool;
 
-pub use self::{
-    error::EmailError,
-    message::{EmailContent, Mailer},
-};
+pub use self::{error::EmailError, mailer::Mailer, message::EmailContent};
 use crate::{config::Config, web::layout::PageFrame};
 
 /// The dev mailbox's pages (404 in production).

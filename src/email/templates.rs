@@ -11,7 +11,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::message::{EmailContent, Mailer};
+use super::{Mailer, message::EmailContent};
 
 /// A sample shown at `/dev/mailbox/previews`. Register one beside each template.
 pub struct EmailPreview {

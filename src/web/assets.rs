@@ -1,5 +1,4 @@
-//! Static files under `assets/`: embedded in release builds, read from disk in debug builds
-//! (so an edit shows on reload), and the compiled stylesheet.
+//! Serving the static files under `assets/` (`static_files`), and the compiled stylesheet.
 //!
 //! Pages link files through [`asset_url`], which appends the file's content hash
 //! (`/assets/app.js?v=1a2b…`). A request carrying the current hash is cached as immutable;
@@ -14,25 +13,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use rust_embed::RustEmbed;
 use serde::Deserialize;
 
-use super::{layout::PageFrame, live_reload, query::Query};
+use super::{layout::PageFrame, live_reload, query::Query, static_files::StaticFiles};
 use crate::error::AppError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
-
-#[derive(RustEmbed)]
-#[folder = "assets/"]
-pub struct StaticFiles;
-
-impl StaticFiles {
-    pub fn text(path: &str) -> Option<String> {
-        let file = Self::get(path)?;
-        String::from_utf8(file.data.into_owned()).ok()
-    }
-}
 
 pub fn routes<S>() -> Router<S>
 where

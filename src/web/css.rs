@@ -22,7 +22,7 @@ use lightningcss::{
 };
 use sha2::{Digest, Sha256};
 
-use super::assets::StaticFiles;
+use super::static_files::StaticFiles;
 
 /// A piece of CSS owned by one component.
 pub struct CssFragment {

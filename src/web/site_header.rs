@@ -8,7 +8,7 @@
 
 use maud::{Markup, html};
 
-use super::{css::CssFragment, layout::CurrentUser};
+use super::{css::CssFragment, current_user::CurrentUser};
 
 /// The links of the header. The app assembles them from its modules' paths (`lib.rs`), so
 /// this part of `web` knows no module.

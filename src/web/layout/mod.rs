@@ -36,21 +36,11 @@ use tower_sessions::Session;
 pub use self::document::{ALERTS_ID, alerts_out_of_band};
 use super::{
     css::Stylesheet,
+    current_user::CurrentUser,
     flash::{self, FlashMessage},
     htmx::{VARY_ON_HTMX, Wants},
     site_header::SiteLinks,
 };
-
-/// The signed-in user as the layout shows it. The auth middleware puts it in the request's
-/// extensions; with no one signed in there is none.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub email: String,
-    /// Unconfirmed users see a banner offering a new confirmation link.
-    pub confirmed: bool,
-    /// Administrators get the admin pages in the navigation.
-    pub is_admin: bool,
-}
 
 /// What the frame around every page needs from the app: the compiled stylesheet, the
 /// header's links, and what surrounds a signed-in user's page. Cheap to clone; handlers reach
