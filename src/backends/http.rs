@@ -3,7 +3,8 @@
 //!
 //! Every request has a connect and a total timeout, names the app in its `User-Agent`, accepts
 //! gzip, and is traced with its host, status and duration: never its query string or headers,
-//! which may carry secrets. [`HttpClient::get`] retries what is safe to retry: a GET that could
+//! which may carry secrets. While traces are exported, each call is a client span carrying the
+//! trace on in its `traceparent` header. [`HttpClient::get`] retries what is safe to retry: a GET that could
 //! not connect, or that was answered 429 or 5xx, up to twice, waiting a little longer each
 //! time.
 //!
@@ -13,9 +14,13 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Response, StatusCode};
+use reqwest::{Response, StatusCode, header::HeaderMap};
+use tracing::{Instrument as _, field::Empty};
 
-use crate::config::HttpClientConfig;
+use crate::{
+    config::HttpClientConfig,
+    telemetry::traces::{self, traced_span},
+};
 
 /// Retries after the first attempt, and the wait before the first retry (it doubles).
 const RETRIES: u32 = 2;
@@ -58,6 +63,29 @@ impl HttpClient {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<Response, reqwest::Error> {
+        let span = traced_span!(
+            "http_client",
+            otel.name = "GET",
+            otel.kind = "client",
+            http.request.method = "GET",
+            server.address = host_of(url),
+            http.response.status_code = Empty,
+        );
+        let result = self
+            .get_with_retries(url, headers)
+            .instrument(span.clone())
+            .await;
+        if let Ok(response) = &result {
+            span.record("http.response.status_code", response.status().as_u16());
+        }
+        result
+    }
+
+    async fn get_with_retries(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Response, reqwest::Error> {
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
@@ -65,6 +93,9 @@ impl HttpClient {
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
+            let mut trace_headers = HeaderMap::new();
+            traces::inject_into(&mut trace_headers);
+            request = request.headers(trace_headers);
             let started = Instant::now();
             let result = request.send().await;
             trace(url, &result, started.elapsed(), attempt);
@@ -85,6 +116,14 @@ impl HttpClient {
     }
 }
 
+/// The host alone: the rest of a URL may carry secrets.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn should_retry(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
@@ -103,10 +142,7 @@ fn retry_after(response: &Response) -> Option<Duration> {
 
 /// One line per attempt: the host (never the query string), the status and the time taken.
 fn trace(url: &str, result: &Result<Response, reqwest::Error>, took: Duration, attempt: u32) {
-    let host = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_default();
+    let host = host_of(url);
     let took_ms = took.as_millis();
     match result {
         Ok(response) => {

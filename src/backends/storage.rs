@@ -9,6 +9,8 @@
 //!
 //! Downloads: S3 answers with a short-lived presigned link (the bytes never pass through the
 //! app); the local folder with a stream of the file.
+//!
+//! While traces are exported, each operation is a span (`storage put`, `storage get`, ...).
 
 mod local;
 mod s3;
@@ -20,10 +22,11 @@ use std::{
 };
 
 use axum::body::Body;
+use tracing::Instrument as _;
 
 pub use self::spool::SpoolFile;
 use self::{local::LocalFolder, s3::S3Bucket};
-use crate::config::StorageConfig;
+use crate::{config::StorageConfig, telemetry::traces::traced_span};
 
 pub struct Storage {
     backend: Backend,
@@ -153,6 +156,17 @@ impl Storage {
         }
     }
 
+    /// A span for one operation, while traces are exported (the key stays out of it).
+    fn span(&self, operation: &'static str) -> tracing::Span {
+        traced_span!(
+            "storage",
+            otel.name = format!("storage {operation}"),
+            otel.kind = "client",
+            storage.operation = operation,
+            storage.backend = self.name(),
+        )
+    }
+
     /// `s3` or `local`.
     pub fn name(&self) -> &'static str {
         match self.backend {
@@ -184,10 +198,14 @@ impl Storage {
         file: SpoolFile,
         content_type: &str,
     ) -> Result<(), StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => bucket.put_file(key, file, content_type).await,
-            Backend::Local(folder) => folder.put_file(key, file).await,
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => bucket.put_file(key, file, content_type).await,
+                Backend::Local(folder) => folder.put_file(key, file).await,
+            }
         }
+        .instrument(self.span("put"))
+        .await
     }
 
     /// Stores a few bytes made by the app (a thumbnail).
@@ -197,22 +215,30 @@ impl Storage {
         bytes: &[u8],
         content_type: &str,
     ) -> Result<(), StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => bucket.put_bytes(key, bytes, content_type).await,
-            Backend::Local(folder) => {
-                let mut file = self.spool().await?;
-                file.write(bytes).await?;
-                folder.put_file(key, file).await
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => bucket.put_bytes(key, bytes, content_type).await,
+                Backend::Local(folder) => {
+                    let mut file = self.spool().await?;
+                    file.write(bytes).await?;
+                    folder.put_file(key, file).await
+                }
             }
         }
+        .instrument(self.span("put"))
+        .await
     }
 
     /// The object's bytes, streamed.
     pub async fn open(&self, key: &ObjectKey) -> Result<ObjectBody, StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => bucket.open(key).await,
-            Backend::Local(folder) => folder.open(key).await,
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => bucket.open(key).await,
+                Backend::Local(folder) => folder.open(key).await,
+            }
         }
+        .instrument(self.span("get"))
+        .await
     }
 
     /// How to hand the object to the browser presented as `presentation`: a presigned link
@@ -223,29 +249,41 @@ impl Storage {
         key: &ObjectKey,
         presentation: &Presentation<'_>,
     ) -> Result<Delivery, StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => Ok(Delivery::Redirect(
-                bucket.presigned_link(key, presentation).await?,
-            )),
-            Backend::Local(folder) => Ok(Delivery::Stream(folder.open(key).await?)),
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => Ok(Delivery::Redirect(
+                    bucket.presigned_link(key, presentation).await?,
+                )),
+                Backend::Local(folder) => Ok(Delivery::Stream(folder.open(key).await?)),
+            }
         }
+        .instrument(self.span("deliver"))
+        .await
     }
 
     /// Removes the object; one that is already gone is not an error.
     pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => bucket.delete(key).await,
-            Backend::Local(folder) => folder.delete(key).await,
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => bucket.delete(key).await,
+                Backend::Local(folder) => folder.delete(key).await,
+            }
         }
+        .instrument(self.span("delete"))
+        .await
     }
 
     /// Every object whose key starts with `{prefix}/`; in a local folder, `""` lists the
     /// objects at its top.
     pub async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, StorageError> {
-        match &self.backend {
-            Backend::S3(bucket) => bucket.list(prefix).await,
-            Backend::Local(folder) => folder.list(prefix).await,
+        async {
+            match &self.backend {
+                Backend::S3(bucket) => bucket.list(prefix).await,
+                Backend::Local(folder) => folder.list(prefix).await,
+            }
         }
+        .instrument(self.span("list"))
+        .await
     }
 
     /// Deletes spooled files older than `age`: uploads cut off by a crash. Returns how many.

@@ -10,6 +10,8 @@
 //! [`Valkey::failed`] and [`Valkey::succeeded`]. During one, commands are not even tried
 //! more than once per [`RETRY_AFTER`], so that a Valkey that does not answer at all (a network
 //! partition, where every try would wait for the timeout) costs requests nothing.
+//!
+//! While traces are exported each command is a span named by the command (never its keys).
 
 use std::{
     sync::{
@@ -20,6 +22,9 @@ use std::{
 };
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tracing::Instrument as _;
+
+use crate::telemetry::traces::traced_span;
 
 /// The longest a command or a connection attempt may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -132,7 +137,13 @@ impl Valkey {
             return None;
         }
         let mut connection = self.commands();
-        match command.query_async(&mut connection).await {
+        let span = traced_span!(
+            "valkey",
+            otel.name = command_name(command),
+            otel.kind = "client",
+            db.system.name = "redis",
+        );
+        match command.query_async(&mut connection).instrument(span).await {
             Ok(value) => {
                 self.succeeded();
                 Some(value)
@@ -142,5 +153,13 @@ impl Valkey {
                 None
             }
         }
+    }
+}
+
+/// The command's name (`GET`, `EVALSHA`), never its arguments: keys name users.
+fn command_name(command: &redis::Cmd) -> String {
+    match command.args_iter().next() {
+        Some(redis::Arg::Simple(name)) => String::from_utf8_lossy(name).into_owned(),
+        _ => "command".to_owned(),
     }
 }

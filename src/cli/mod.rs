@@ -121,10 +121,13 @@ impl Cli {
         if let Command::Healthcheck = command {
             return healthcheck::run(&config);
         }
-        if let Err(error) = telemetry::init(&config.log) {
-            eprintln!("configuration error: {error}");
-            return ExitCode::from(2);
-        }
+        let telemetry = match telemetry::init(&config.log, config.traces.as_ref()) {
+            Ok(telemetry) => telemetry,
+            Err(error) => {
+                eprintln!("configuration error: {error}");
+                return ExitCode::from(2);
+            }
+        };
 
         let runtime = match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -136,13 +139,16 @@ impl Cli {
                 return ExitCode::FAILURE;
             }
         };
-        match runtime.block_on(command.run(config)) {
+        let outcome = runtime.block_on(command.run(config));
+        if let Err(error) = &outcome {
+            tracing::error!("{error:#}");
+            eprintln!("error: {error:#}");
+        }
+        // After the runtime's work, outside it: flushing the last spans blocks.
+        telemetry.shutdown();
+        match outcome {
             Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                tracing::error!("{error:#}");
-                eprintln!("error: {error:#}");
-                ExitCode::FAILURE
-            }
+            Err(_) => ExitCode::FAILURE,
         }
     }
 }

@@ -8,9 +8,10 @@
 //! One file per section of `.env.example`, each naming, parsing, defaulting and checking its
 //! variables: `app.rs` (environment, address, base URL), `secret_key.rs`, `database.rs`,
 //! `http.rs` (including the client address source), `http_client.rs` (outgoing HTTP,
-//! breached passwords), `log.rs`, `email.rs`, `storage.rs` (files and uploads), `live.rs`
-//! (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs` (database backups). They
-//! read through one [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads
+//! breached passwords), `log.rs`, `traces.rs` (OpenTelemetry), `email.rs`, `storage.rs` (files
+//! and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs`
+//! (database backups). They read through one [`env::Env`], so every error is worded alike.
+//! [`Config::from_lookup`] reads
 //! the sections in turn; `tests.rs` checks the whole, `.env.example` included.
 
 mod app;
@@ -28,6 +29,7 @@ mod sessions;
 mod storage;
 #[cfg(test)]
 mod tests;
+mod traces;
 
 use std::net::IpAddr;
 
@@ -46,6 +48,7 @@ pub use self::{
     log::{LogConfig, LogFormat},
     sessions::SessionConfig,
     storage::{S3Config, StorageConfig, UploadConfig},
+    traces::TracesConfig,
 };
 
 #[derive(Debug, Clone)]
@@ -61,6 +64,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
+    /// `None`: no traces are exported (no OTLP endpoint set).
+    pub traces: Option<TracesConfig>,
     pub email: EmailConfig,
     pub sessions: SessionConfig,
     pub http_client: HttpClientConfig,
@@ -106,6 +111,7 @@ impl Config {
         let database = DatabaseConfig::read(&env, production)?;
         let http = HttpConfig::read(&env)?;
         let log = LogConfig::read(&env, production)?;
+        let traces = TracesConfig::read(&env)?;
         let email = EmailConfig::read(&env, production)?;
         let sessions = SessionConfig::read(&env, production)?;
         let http_client = HttpClientConfig::read(&env)?;
@@ -125,6 +131,7 @@ impl Config {
             database,
             http,
             log,
+            traces,
             email,
             sessions,
             http_client,

@@ -243,6 +243,50 @@ fn secrets_never_appear_in_debug_output() {
     assert!(url.expose_secret().contains("hunter2-secret"));
 }
 
+#[test]
+fn traces_are_exported_only_with_an_otlp_endpoint() {
+    assert_eq!(config(&[]).unwrap().traces, None);
+    let traces = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/")])
+        .unwrap()
+        .traces
+        .unwrap();
+    // The general endpoint gets the signal's path; the service is named after the package.
+    assert_eq!(traces.endpoint, "http://collector:4318/v1/traces");
+    assert_eq!(traces.service_name, env!("CARGO_PKG_NAME"));
+    let traces = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "https://traces.example.com/in",
+        ),
+        ("OTEL_SERVICE_NAME", "shop"),
+    ])
+    .unwrap()
+    .traces
+    .unwrap();
+    assert_eq!(traces.endpoint, "https://traces.example.com/in");
+    assert_eq!(traces.service_name, "shop");
+    for off in [
+        ("OTEL_SDK_DISABLED", "true"),
+        ("OTEL_TRACES_EXPORTER", "none"),
+    ] {
+        let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
+        assert_eq!(config(&[endpoint, off]).unwrap().traces, None, "{off:?}");
+    }
+}
+
+#[test]
+fn a_traces_setting_the_app_cannot_follow_is_refused() {
+    let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317");
+    let error = config(&[endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).unwrap_err();
+    assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_PROTOCOL");
+    assert!(error.problem.contains("http/protobuf"), "{}", error.problem);
+    let error = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")]).unwrap_err();
+    assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    let error = config(&[endpoint, ("OTEL_TRACES_EXPORTER", "zipkin")]).unwrap_err();
+    assert_eq!(error.variable, "OTEL_TRACES_EXPORTER");
+}
+
 /// Every variable the app reads must be documented in `.env.example`. The lookup records
 /// each name the config asks for, so a new variable cannot be forgotten there.
 #[test]

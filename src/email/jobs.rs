@@ -156,6 +156,7 @@ mod tests {
             payload: job.payload,
             attempts: 1,
             max_attempts: job.max_attempts,
+            traceparent: None,
         };
         assert_eq!(payload(&claimed).unwrap().email_id, email_id);
         assert_eq!(job.unique_key, Some(email_id.to_string()));
@@ -170,6 +171,7 @@ mod tests {
             payload: json!({ "email": "nope" }),
             attempts: 1,
             max_attempts: 5,
+            traceparent: None,
         };
         assert!(payload(&claimed).unwrap_err().is::<Permanent>());
     }

@@ -74,13 +74,16 @@ impl Enqueued {
 /// returned instead: the partial unique index decides, so two requests at once cannot both
 /// queue one.
 pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, sqlx::Error> {
+    // The job's span continues the trace of the request queueing it (when traces are exported).
+    let traceparent = crate::telemetry::traces::current_traceparent();
     // The existing job may finish between the conflict and the look-up; then it is no longer
     // in the way, and the next round queues a new one.
     for _ in 0..3 {
         let inserted = sqlx::query_scalar!(
             r#"
-            INSERT INTO jobs (kind, owner_id, payload, unique_key, run_at, max_attempts)
-            VALUES ($1, $2, $3, $4, coalesce($5, now()), $6)
+            INSERT INTO jobs (kind, owner_id, payload, unique_key, run_at, max_attempts,
+                              traceparent)
+            VALUES ($1, $2, $3, $4, coalesce($5, now()), $6, $7)
             ON CONFLICT (kind, unique_key) WHERE status IN ('queued', 'running') DO NOTHING
             RETURNING id
             "#,
@@ -90,6 +93,7 @@ pub async fn enqueue(conn: &mut PgConnection, job: &NewJob) -> Result<Enqueued, 
             job.unique_key,
             job.run_at,
             job.max_attempts,
+            traceparent,
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -128,6 +132,8 @@ pub struct Claimed {
     /// Including this one: the claim's identity in every update below.
     pub attempts: i32,
     pub max_attempts: i32,
+    /// The trace of the request that queued it, which the attempt's span continues.
+    pub traceparent: Option<String>,
 }
 
 /// Records as failed every job whose lease lapsed on its last attempt (its instance died, or
@@ -146,7 +152,7 @@ pub async fn fail_exhausted(
             last_error = 'its worker stopped during the last attempt'
         WHERE status = 'running' AND locked_until < now() AND attempts >= max_attempts
           AND ($1::text IS NULL OR kind = $1)
-        RETURNING id, kind, owner_id, payload, attempts, max_attempts
+        RETURNING id, kind, owner_id, payload, attempts, max_attempts, traceparent
         "#,
         kind,
     )
@@ -182,7 +188,7 @@ pub async fn claim_next(
             LIMIT 1
             FOR UPDATE SKIP LOCKED
         )
-        RETURNING id, kind, owner_id, payload, attempts, max_attempts
+        RETURNING id, kind, owner_id, payload, attempts, max_attempts, traceparent
         "#,
         lease_secs,
         kind,

@@ -7,14 +7,22 @@
 //! [`housekeeping`](super::housekeeping). On shutdown it stops the job in hand and hands it
 //! back (queued, due now), so that another instance takes it up at once instead of after the
 //! lease.
+//!
+//! While traces are exported, each attempt is a span continuing the trace of the request that
+//! queued the job (its `traceparent` is stored with the job).
 
 use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::{ClaimLost, JobContext, JobKind, Permanent, db, db::Claimed};
-use crate::{AppState, backends::database::Wakeup};
+use crate::{
+    AppState,
+    backends::database::Wakeup,
+    telemetry::traces::{self, traced_span},
+};
 
 /// How often the table is checked when no notification arrives.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
@@ -137,6 +145,28 @@ impl Worker {
             db::mark_failed(&self.state.db, &job, "unknown kind of job").await?;
             return Ok(());
         };
+        let span = traced_span!(
+            "job",
+            otel.name = format!("job {}", kind.name()),
+            otel.kind = "consumer",
+            job.id = %job.id,
+            job.kind = kind.name(),
+            job.attempt = job.attempts,
+        );
+        if let Some(traceparent) = &job.traceparent {
+            traces::continue_from_traceparent(&span, traceparent);
+        }
+        self.run_and_record(kind, job, shutdown)
+            .instrument(span)
+            .await
+    }
+
+    async fn run_and_record(
+        &self,
+        kind: &'static JobKind,
+        job: Claimed,
+        shutdown: &CancellationToken,
+    ) -> Result<(), sqlx::Error> {
         tracing::info!(id = %job.id, kind = kind.name(), attempt = job.attempts, "job started");
         let started = std::time::Instant::now();
         let ended = self.run_with_heartbeat(kind, &job, shutdown).await;

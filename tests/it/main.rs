@@ -22,4 +22,5 @@ mod live;
 mod multi_instance;
 mod search;
 mod shutdown;
+mod telemetry;
 mod web;

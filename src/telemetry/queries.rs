@@ -1,0 +1,115 @@
+//! A span per database statement, from the event SQLx writes when a statement finishes
+//! (target `sqlx::query`: the statement's text, rows and time taken), so that no query in
+//! the app has to be wrapped. SQLx makes no spans of its own.
+//!
+//! The span is made with the OpenTelemetry tracer directly, under the span the statement ran
+//! in, starting when the statement started; statements outside any trace (the jobs worker
+//! polling its table) make none. Installed only while traces are exported, with a filter that
+//! lets these events through whatever `RUST_LOG` says (it still governs the log lines).
+
+use std::time::{Duration, SystemTime};
+
+use opentelemetry::{
+    KeyValue,
+    trace::{Span as _, SpanKind, TraceContextExt, Tracer as _},
+};
+use opentelemetry_sdk::trace::SdkTracer;
+use tracing::{
+    Event, Metadata, Subscriber,
+    field::{Field, Visit},
+};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::{layer::Context, registry::LookupSpan};
+
+const TARGET: &str = "sqlx::query";
+
+/// Whether an event or span is a finished statement (the layer's filter).
+pub fn is_statement(metadata: &Metadata<'_>) -> bool {
+    metadata.target() == TARGET
+}
+
+pub struct StatementSpans {
+    tracer: SdkTracer,
+}
+
+impl StatementSpans {
+    pub fn new(tracer: SdkTracer) -> Self {
+        Self { tracer }
+    }
+}
+
+impl<S> tracing_subscriber::Layer<S> for StatementSpans
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        if !is_statement(event.metadata()) {
+            return;
+        }
+        let parent = tracing::Span::current().context();
+        if !parent.span().span_context().is_valid() {
+            return;
+        }
+        let mut statement = Statement::default();
+        event.record(&mut statement);
+        let end = SystemTime::now();
+        let took = Duration::try_from_secs_f64(statement.elapsed_secs).unwrap_or_default();
+        let start = end.checked_sub(took).unwrap_or(end);
+        // SQLx gives the whole text only when it is longer than its four-word summary.
+        let text = if statement.text.trim().is_empty() {
+            statement.summary.clone()
+        } else {
+            statement.text.trim().to_owned()
+        };
+        let mut span = self
+            .tracer
+            .span_builder(statement.summary)
+            .with_kind(SpanKind::Client)
+            .with_start_time(start)
+            .with_attributes([
+                KeyValue::new("db.system.name", "postgresql"),
+                KeyValue::new("db.query.text", text),
+                KeyValue::new("db.response.returned_rows", statement.rows_returned),
+                KeyValue::new("db.rows_affected", statement.rows_affected),
+            ])
+            .start_with_context(&self.tracer, &parent);
+        span.end_with_timestamp(end);
+    }
+}
+
+/// The fields of SQLx's event.
+#[derive(Default)]
+struct Statement {
+    summary: String,
+    text: String,
+    rows_returned: i64,
+    rows_affected: i64,
+    elapsed_secs: f64,
+}
+
+impl Visit for Statement {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        match field.name() {
+            "summary" => value.clone_into(&mut self.summary),
+            "db.statement" => value.clone_into(&mut self.text),
+            _ => {}
+        }
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        let value = i64::try_from(value).unwrap_or(i64::MAX);
+        match field.name() {
+            "rows_returned" => self.rows_returned = value,
+            "rows_affected" => self.rows_affected = value,
+            _ => {}
+        }
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.elapsed_secs = value;
+        }
+    }
+
+    fn record_debug(&mut self, _field: &Field, _value: &dyn std::fmt::Debug) {}
+}
