@@ -22,7 +22,7 @@ use tower_http::{
 };
 use tracing::{Level, Span, field::Empty};
 use tracing_subscriber::{
-    EnvFilter, Layer as _, filter::filter_fn, layer::SubscriberExt, util::SubscriberInitExt,
+    EnvFilter, Layer as _, fmt::format::JsonFields, layer::SubscriberExt, util::SubscriberInitExt,
 };
 
 use crate::config::{ConfigError, LogConfig, LogFormat, TracesConfig};
@@ -69,7 +69,7 @@ pub fn init(config: &LogConfig, traces: Option<&TracesConfig>) -> Result<Telemet
                 .with_tracer(tracer.clone())
                 .with_filter(log_filter(&config.filter)?),
         )
-        .with(queries::StatementSpans::new(tracer).with_filter(filter_fn(queries::is_statement)));
+        .with(queries::StatementSpans::new(tracer).with_filter(queries::statements()));
     let _ = match config.format {
         LogFormat::Text => registry
             .with(tracing_subscriber::fmt::layer().with_filter(filter))
@@ -77,8 +77,7 @@ pub fn init(config: &LogConfig, traces: Option<&TracesConfig>) -> Result<Telemet
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()
-                    .json()
-                    .flatten_event(true)
+                    .fmt_fields(JsonFields::new())
                     .event_format(trace_ids::WithTraceIds(
                         tracing_subscriber::fmt::format().json().flatten_event(true),
                     ))

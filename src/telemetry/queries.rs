@@ -15,17 +15,20 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing::{
-    Event, Metadata, Subscriber,
+    Event, Subscriber,
     field::{Field, Visit},
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::{layer::Context, registry::LookupSpan};
+use tracing_subscriber::{
+    filter::{LevelFilter, Targets},
+    layer::Context,
+    registry::LookupSpan,
+};
 
-const TARGET: &str = "sqlx::query";
-
-/// Whether an event or span is a finished statement (the layer's filter).
-pub fn is_statement(metadata: &Metadata<'_>) -> bool {
-    metadata.target() == TARGET
+/// The layer's filter: SQLx's statement events at any level, nothing else. A filter by target
+/// is decided once per call site, not per event.
+pub fn statements() -> Targets {
+    Targets::new().with_target("sqlx::query", LevelFilter::TRACE)
 }
 
 pub struct StatementSpans {
@@ -43,9 +46,6 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        if !is_statement(event.metadata()) {
-            return;
-        }
         let parent = tracing::Span::current().context();
         if !parent.span().span_context().is_valid() {
             return;
