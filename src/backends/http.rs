@@ -3,10 +3,10 @@
 //!
 //! Every request has a connect and a total timeout, names the app in its `User-Agent`, accepts
 //! gzip, and is traced with its host, status and duration: never its query string or headers,
-//! which may carry secrets. While traces are exported, each call is a client span carrying the
-//! trace on in its `traceparent` header. [`HttpClient::get`] retries what is safe to retry: a GET that could
-//! not connect, or that was answered 429 or 5xx, up to twice, waiting a little longer each
-//! time.
+//! which may carry secrets. While traces are exported, each call is a client span that carries
+//! the trace on in its `traceparent` header. [`HttpClient::get`] retries what is safe to retry:
+//! a GET that could not connect, or that was answered 429 or 5xx, up to twice, waiting a little
+//! longer each time.
 //!
 //! ```text
 //! let response = state.http.get(&url, &[("Add-Padding", "true")]).await?;
