@@ -278,13 +278,16 @@ async fn a_database_that_holds_data_is_replaced_only_when_forced() {
     ))
     .await;
     // As restarting the instances would: their connections hold plans of the replaced tables.
+    // From a connection of its own, so that none of the pool's survives.
+    let mut admin = PgConnection::connect(&app.db.url).await.unwrap();
     sqlx::query(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = current_database() AND pid <> pg_backend_pid()",
     )
-    .execute(&app.state.db)
+    .execute(&mut admin)
     .await
     .unwrap();
+    admin.close().await.unwrap();
     ada_finds_everything(&app, &file).await;
 }
 
