@@ -387,4 +387,9 @@ async fn files_pages(pages: &mut Pages) {
         .unwrap()
         .to_owned();
     pages.keep("file-details", OK, &ada.get(&file).await);
+    pages.keep(
+        "file-delete-confirm",
+        OK,
+        &ada.get(&format!("{file}/delete")).await,
+    );
 }

@@ -170,7 +170,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
             "#contact-{ada} a[aria-label='Delete Augusta Ada Lovelace']"
         ))
         .await;
-    let question = wait_for_alert(&browser).await;
+    let question = browser.wait_for_alert().await;
     assert_eq!(
         question,
         "Delete Augusta Ada Lovelace? This cannot be undone."
@@ -188,7 +188,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser
         .click("tr.contact-row a[aria-label^='Delete']")
         .await;
-    wait_for_alert(&browser).await;
+    browser.wait_for_alert().await;
     browser.client.dismiss_alert().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(
@@ -206,7 +206,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser
         .click("form#contacts-bulk button[type=submit]")
         .await;
-    let question = wait_for_alert(&browser).await;
+    let question = browser.wait_for_alert().await;
     assert_eq!(question, "Delete 2 contacts? This cannot be undone.");
     browser.client.accept_alert().await.unwrap();
     browser
@@ -270,17 +270,6 @@ async fn browser_search_as_you_type_and_by_keyboard() {
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
-}
-
-/// The text of the browser's dialog, once it is open.
-async fn wait_for_alert(browser: &Browser) -> String {
-    for _ in 0..50 {
-        if let Ok(text) = browser.client.get_alert_text().await {
-            return text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no confirmation was asked");
 }
 
 #[tokio::test]

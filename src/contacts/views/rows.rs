@@ -56,7 +56,7 @@ pub fn row(contact: &Contact) -> Markup {
                     data-hx-target="closest tr"
                     data-hx-swap="outerHTML"
                     aria-label={ "Edit " (name) } { "Edit" }
-                a href=(DeletePath { id })
+                a.delete href=(DeletePath { id })
                     data-hx-delete=(ContactPath { id })
                     data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
                     data-hx-target="closest tr"
@@ -118,6 +118,7 @@ inventory::submit! { CssFragment::new("contact-row", r#"
 
     & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
     & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
+    & .delete { color: var(--color-danger); }
     & .none { color: var(--color-muted); }
     & .form-field { margin-bottom: var(--space-2); }
 }

@@ -275,6 +275,17 @@ impl Browser {
         );
     }
 
+    /// The text of the browser's dialog (`hx-confirm` asking), once it is open.
+    pub async fn wait_for_alert(&self) -> String {
+        for _ in 0..50 {
+            if let Ok(text) = self.client.get_alert_text().await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no confirmation was asked");
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
