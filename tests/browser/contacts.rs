@@ -245,11 +245,25 @@ async fn browser_inline_edit_keeps_focus_and_escape_cancels() {
         )
     };
 
+    // The actions cell stays a table cell (its links are laid out by a wrapper), so the
+    // row's lines and its editing background run the whole row.
+    let actions_display = format!(
+        "return getComputedStyle(document.querySelector('#contact-{anika} td.actions')).display;"
+    );
+    assert_eq!(
+        browser.eval(&actions_display).await,
+        Value::from("table-cell")
+    );
+
     // Edit: the first field takes focus. Escape cancels, and focus returns to Edit.
     browser.click("a[aria-label='Edit Anika Rossi']").await;
     browser
         .wait_for(&focus_is(format!("{form}-first_name")))
         .await;
+    assert_eq!(
+        browser.eval(&actions_display).await,
+        Value::from("table-cell")
+    );
     browser
         .client
         .active_element()

@@ -61,18 +61,21 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
             td data-label=(COLUMNS[2]) { (optional(contact.phone.as_deref())) }
             td data-label=(COLUMNS[3]) { (optional(contact.company.as_deref())) }
             td.actions {
-                a href=(EditPath { id }) data-inline-edit
-                    data-hx-get=(EditPath { id })
-                    data-hx-target="closest tr"
-                    data-hx-swap="outerHTML"
-                    aria-label={ "Edit " (name) } { "Edit" }
-                a.delete href=(DeletePath { id })
-                    data-hx-delete=(ContactPath { id })
-                    data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
-                    data-hx-target="closest tr"
-                    // Long enough for the row's fade-out (see the CSS).
-                    data-hx-swap="outerHTML swap:300ms"
-                    aria-label={ "Delete " (name) } { "Delete" }
+                // A wrapper lays the links out: the cell itself stays a table cell.
+                div.row-actions {
+                    a href=(EditPath { id }) data-inline-edit
+                        data-hx-get=(EditPath { id })
+                        data-hx-target="closest tr"
+                        data-hx-swap="outerHTML"
+                        aria-label={ "Edit " (name) } { "Edit" }
+                    a.delete href=(DeletePath { id })
+                        data-hx-delete=(ContactPath { id })
+                        data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
+                        data-hx-target="closest tr"
+                        // Long enough for the row's fade-out (see the CSS).
+                        data-hx-swap="outerHTML swap:300ms"
+                        aria-label={ "Delete " (name) } { "Delete" }
+                }
             }
         }
     }
@@ -130,7 +133,7 @@ inventory::submit! { CssFragment::new("contact-row", r#"
     &.__editing { background: var(--color-surface); }
     &.__saved { animation: contact-row-saved 2s ease-out; }
 
-    & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
+    & .row-actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
     & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
     & .delete { color: var(--color-danger); }
     & .none { color: var(--color-muted); }
