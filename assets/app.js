@@ -213,6 +213,48 @@
     }
   });
 
+  // Over HTTP/1.1 a browser opens six connections to a server, and each open stream holds
+  // one: a hidden tab gives its stream back, and opens it again once shown, then catches up
+  // as after a gap in the events (`resync`). The SSE extension opens a stream, and binds the
+  // page's listeners to it, as htmx tells it an element was processed: told again, it opens
+  // a new one. Over HTTP/2 all streams share one connection, and a hidden tab keeps its
+  // stream (and its toasts).
+  var navigation = window.performance && performance.getEntriesByType
+    ? performance.getEntriesByType("navigation")[0]
+    : null;
+  var protocol = navigation ? navigation.nextHopProtocol : "";
+  var streamsHoldConnections = !/^(h2|h3)/.test(protocol || "");
+  var pausedSources = [];
+  var resuming = false;
+  document.addEventListener("visibilitychange", function () {
+    if (!streamsHoldConnections) {
+      return;
+    }
+    if (document.visibilityState === "hidden") {
+      openSources.forEach(function (source) {
+        source.close();
+        pausedSources.push(source);
+      });
+      openSources = [];
+    } else if (pausedSources.length > 0) {
+      pausedSources = [];
+      resuming = true;
+      document.querySelectorAll("[data-sse-connect]").forEach(function (live) {
+        htmx.trigger(live, "htmx:afterProcessNode");
+        live.querySelectorAll("[data-sse-swap], [data-hx-trigger]").forEach(function (listener) {
+          htmx.trigger(listener, "htmx:afterProcessNode");
+        });
+      });
+    }
+  });
+  document.addEventListener("htmx:sseOpen", function (event) {
+    if (!resuming) {
+      return;
+    }
+    resuming = false;
+    event.detail.source.dispatchEvent(new MessageEvent("resync", { data: "resync" }));
+  });
+
   // A page kept in the back/forward cache must not hold its stream open (browsers allow a
   // few connections per server), and what it shows is stale when it comes back: reload it.
   window.addEventListener("pagehide", function (event) {
