@@ -85,7 +85,9 @@ pub fn row(record: &Invoice) -> Markup {
     let title = record.title();
     let id = record.id;
     html! {
-        tr #(ids::row(id)) .invoice-row {
+        // `data-inline-*`: once a row is deleted in place, focus moves to the next row's Edit
+        // link (`assets/app.js`), not back to the page's start.
+        tr #(ids::row(id)) .invoice-row data-inline-row {
             td data-label=(COLUMNS[0]) { a href=(InvoicePath { id }) { (title) } }
             td data-label=(COLUMNS[1]) { (record.amount.clone()) }
             td data-label=(COLUMNS[2]) { (record.due_on.to_string()) }
@@ -93,7 +95,8 @@ pub fn row(record: &Invoice) -> Markup {
             td.actions {
                 // A wrapper lays the links out: the cell itself stays a table cell.
                 div.row-actions {
-                    a href=(EditPath { id }) aria-label={ "Edit " (title) } { "Edit" }
+                    a href=(EditPath { id }) data-inline-edit
+                        aria-label={ "Edit " (title) } { "Edit" }
                     a href=(DeletePath { id })
                         data-hx-delete=(InvoicePath { id })
                         data-hx-confirm={ "Delete " (title) "? This cannot be undone." }
