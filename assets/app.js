@@ -110,6 +110,80 @@
       next.focus();
     }
   });
+  // Rows edited in place (`data-inline-row`, as the contacts list has them). A request that
+  // swaps a row takes focus with it, or the keyboard would fall back to the page's start:
+  // an edit row focuses its first field (or the first in error); a row back from Save or
+  // Cancel focuses its Edit link (`data-inline-edit`); once a row is deleted, the next row's
+  // Edit link (or the previous row's, or the page's content) takes focus. Escape in an edit
+  // row cancels it (`data-inline-cancel`). Requests aimed elsewhere (an on-blur check of
+  // one field, a live refetch) leave focus alone.
+  var rowFocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var element = event.detail.elt;
+    var row = element.closest && element.closest("[data-inline-row]");
+    if (!row || !row.id || event.detail.target !== row) {
+      return;
+    }
+    var xhr = event.detail.xhr;
+    if (event.detail.requestConfig.verb === "delete") {
+      var next = siblingRow(row, "nextElementSibling") || siblingRow(row, "previousElementSibling");
+      rowFocus = { xhr: xhr, removed: row.id, to: next ? next.id : null };
+    } else {
+      rowFocus = { xhr: xhr, removed: null, to: row.id };
+    }
+  });
+  // A failed request leaves the row as it was (a 422 is not a failure: it swaps the edit
+  // row back in with its errors, and the first of them takes focus).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful) {
+      rowFocus = null;
+    }
+  });
+  // Once the row's own answer settled (an on-blur check of a field may settle in between,
+  // and htmx gives the new row its own attributes back only then). A deleted row's answer
+  // settles the message it brings, the row itself going after a delay (its fade-out).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!rowFocus || event.detail.xhr !== rowFocus.xhr ||
+        (rowFocus.removed && document.getElementById(rowFocus.removed))) {
+      return;
+    }
+    var pending = rowFocus;
+    rowFocus = null;
+    var row = pending.to ? document.getElementById(pending.to) : null;
+    if (!row) {
+      var main = document.getElementById("main");
+      if (main) {
+        main.focus({ preventScroll: true });
+      }
+      return;
+    }
+    var target = row.hasAttribute("data-inline-editing")
+      ? row.querySelector("[aria-invalid=true]") ||
+        row.querySelector("input:not([type=hidden]), textarea, select")
+      : row.querySelector("[data-inline-edit]");
+    if (target) {
+      target.focus();
+    }
+  });
+  function siblingRow(row, direction) {
+    var sibling = row[direction];
+    while (sibling && !sibling.hasAttribute("data-inline-row")) {
+      sibling = sibling[direction];
+    }
+    return sibling;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !event.target.closest) {
+      return;
+    }
+    var row = event.target.closest("[data-inline-editing]");
+    var cancel = row && row.querySelector("[data-inline-cancel]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.click();
+    }
+  });
+
   // Live updates (see `src/live`). The page's event stream first says its id; requests made
   // from the page carry it, so that the change they make is not echoed back to this page.
   var liveStream = null;
@@ -137,6 +211,48 @@
     if (liveStream) {
       event.detail.headers["X-Live-Stream"] = liveStream;
     }
+  });
+
+  // Over HTTP/1.1 a browser opens six connections to a server, and each open stream holds
+  // one: a hidden tab gives its stream back, and opens it again once shown, then catches up
+  // as after a gap in the events (`resync`). The SSE extension opens a stream, and binds the
+  // page's listeners to it, as htmx tells it an element was processed: told again, it opens
+  // a new one. Over HTTP/2 all streams share one connection, and a hidden tab keeps its
+  // stream (and its toasts).
+  var navigation = window.performance && performance.getEntriesByType
+    ? performance.getEntriesByType("navigation")[0]
+    : null;
+  var protocol = navigation ? navigation.nextHopProtocol : "";
+  var streamsHoldConnections = !/^(h2|h3)/.test(protocol || "");
+  var pausedSources = [];
+  var resuming = false;
+  document.addEventListener("visibilitychange", function () {
+    if (!streamsHoldConnections) {
+      return;
+    }
+    if (document.visibilityState === "hidden") {
+      openSources.forEach(function (source) {
+        source.close();
+        pausedSources.push(source);
+      });
+      openSources = [];
+    } else if (pausedSources.length > 0) {
+      pausedSources = [];
+      resuming = true;
+      document.querySelectorAll("[data-sse-connect]").forEach(function (live) {
+        htmx.trigger(live, "htmx:afterProcessNode");
+        live.querySelectorAll("[data-sse-swap], [data-hx-trigger]").forEach(function (listener) {
+          htmx.trigger(listener, "htmx:afterProcessNode");
+        });
+      });
+    }
+  });
+  document.addEventListener("htmx:sseOpen", function (event) {
+    if (!resuming) {
+      return;
+    }
+    resuming = false;
+    event.detail.source.dispatchEvent(new MessageEvent("resync", { data: "resync" }));
   });
 
   // A page kept in the back/forward cache must not hold its stream open (browsers allow a

@@ -1,7 +1,9 @@
-// The upload form's extras, loaded by the files page only: a progress bar while the files
-// are sent, files dropped onto the form, and the size checked before anything is sent. A file
-// of its own because the Content Security Policy forbids inline script and `hx-on`. Without
-// script the form still works: a plain multipart form, answered with a redirect.
+// The upload form's extras: a progress bar while the files are sent, files dropped onto the
+// form, and the size checked before anything is sent. Every page loads it once, in `<head>`,
+// and it only listens on `document`: htmx runs no script it swaps in, so the files page
+// reached by boosted navigation relies on listeners set up by whichever page loaded first.
+// A file of its own because the Content Security Policy forbids inline script and `hx-on`.
+// Without script the form still works: a plain multipart form, answered with a redirect.
 (function () {
   "use strict";
 
@@ -63,11 +65,22 @@
     }
   });
 
+  // On a page with a drop zone, a file dropped beside it is refused rather than opened by
+  // the browser in place of the app.
+  function pageTakesDrops() {
+    return document.querySelector("[data-drop-zone]") !== null;
+  }
+
   document.addEventListener("dragover", function (event) {
     var zone = dropZone(event.target);
     if (zone) {
       event.preventDefault();
       zone.classList.add("__dragging");
+    } else if (pageTakesDrops()) {
+      event.preventDefault();
+      if (event.dataTransfer) {
+        event.dataTransfer.dropEffect = "none";
+      }
     }
   });
 
@@ -81,6 +94,10 @@
   // Files dropped onto the form are sent at once, as if chosen and submitted.
   document.addEventListener("drop", function (event) {
     var zone = dropZone(event.target);
+    if (!zone && pageTakesDrops()) {
+      event.preventDefault();
+      return;
+    }
     if (!zone || !event.dataTransfer || event.dataTransfer.files.length === 0) {
       return;
     }

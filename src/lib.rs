@@ -111,7 +111,7 @@ fn sessionless_routes() -> Router<AppState> {
 ///
 /// client address source → request id → trace → security headers → compression → error
 /// pages → panic catcher → timeout → body limit → [session scope → session → cross-site
-/// request check → current user] → router
+/// request check → current user → the current user noted for error pages] → router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
 /// everything that can fail, the security headers and error pages apply to every error,
@@ -145,6 +145,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.users.clone(),
             auth::session::load_current_user,
+        ))
+        .layer(axum::middleware::from_fn(
+            web::error_pages::note_signed_in_user,
         ));
 
     let every_request = ServiceBuilder::new()

@@ -4,8 +4,9 @@
 //! passes axe at a phone's and a desktop's width in both colour schemes; and (in
 //! `browser/contacts.rs`) the contacts list's htmx interactions work; (in
 //! `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
-//! `browser/files.rs`) uploads show their thumbnails; and (in `browser/live.rs`) two tabs see
-//! each other's changes live.
+//! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
+//! each other's changes live; and (in `browser/reflow.rs`) long unbroken text never widens a
+//! phone's page.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -23,6 +24,8 @@ mod contacts_export;
 mod files;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/reflow.rs"]
+mod reflow;
 
 use common::{
     a11y::Audit,

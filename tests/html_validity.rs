@@ -309,6 +309,11 @@ async fn error_pages(app: &TestApp, pages: &mut Pages) {
     // 404, so a bad query is the way to a 400).
     let mut member = app.signed_in("errors@example.com").await;
     pages.keep(
+        "not-found-signed-in",
+        StatusCode::NOT_FOUND,
+        &member.get("/no/such/page").await,
+    );
+    pages.keep(
         "bad-request",
         StatusCode::BAD_REQUEST,
         &member.get("/files?after=garbage").await,
@@ -387,4 +392,9 @@ async fn files_pages(pages: &mut Pages) {
         .unwrap()
         .to_owned();
     pages.keep("file-details", OK, &ada.get(&file).await);
+    pages.keep(
+        "file-delete-confirm",
+        OK,
+        &ada.get(&format!("{file}/delete")).await,
+    );
 }

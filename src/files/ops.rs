@@ -25,7 +25,6 @@ use super::{
     STORAGE_PREFIX, db, detect,
     error::FileError,
     quota::{self, Quota, Usage},
-    thumbnail,
     upload::ReceivedFile,
 };
 use crate::{
@@ -61,10 +60,10 @@ pub async fn save(
         }
         stored.push(key.clone());
         let thumbnail_key = match thumbnail {
-            Some(webp) => {
-                let thumbnail_key = key.variant("thumbnail");
+            Some(made) => {
+                let thumbnail_key = key.variant(made.encoding.key_variant());
                 let put = storage
-                    .put_bytes(&thumbnail_key, &webp, thumbnail::CONTENT_TYPE)
+                    .put_bytes(&thumbnail_key, &made.bytes, made.encoding.content_type())
                     .await;
                 if let Err(error) = put {
                     remove_or_retry(storage, stored).await;

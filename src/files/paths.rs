@@ -43,7 +43,7 @@ pub struct ThumbnailPath {
     pub id: Uuid,
 }
 
-/// Where the file page's delete form posts.
+/// Deleting a file: the page that asks first (GET), and where it and the file's page post.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/files/{id}/delete", rejection(AppError))]
 pub struct DeletePath {

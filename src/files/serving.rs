@@ -101,7 +101,10 @@ pub async fn thumbnail(storage: &Storage, record: &FileRecord) -> Result<Respons
     Ok(stream(
         object,
         &[
-            (header::CONTENT_TYPE, thumbnail::CONTENT_TYPE),
+            (
+                header::CONTENT_TYPE,
+                thumbnail::Encoding::of_key(key).content_type(),
+            ),
             (header::CONTENT_SECURITY_POLICY, DOWNLOAD_POLICY),
             // Like the file itself: no cache keeps it after a logout or a deletion.
             (header::CACHE_CONTROL, NOT_STORED),

@@ -45,8 +45,8 @@ pub struct ReceivedFile {
     pub size: u64,
     pub sha256: [u8; 32],
     pub content_type: &'static str,
-    /// WebP, for images that could be decoded.
-    pub thumbnail: Option<Vec<u8>>,
+    /// For images that could be decoded.
+    pub thumbnail: Option<thumbnail::Encoded>,
 }
 
 /// Why one file is refused.
@@ -323,8 +323,8 @@ pub async fn make_thumbnails(upload: Upload) -> Upload {
             continue;
         };
         match thumbnail::make(file.spool.path().to_owned(), format).await {
-            Thumbnail::Made(webp) => {
-                file.thumbnail = Some(webp);
+            Thumbnail::Made(made) => {
+                file.thumbnail = Some(made);
                 kept.push(file);
             }
             Thumbnail::OverBudget { .. } | Thumbnail::Unreadable => kept.push(file),

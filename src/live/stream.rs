@@ -8,6 +8,9 @@
 //! and every `LIVE_RECHECK_SECS` in case an announcement was lost. Its last event is then
 //! `signed-out`, on which the page closes it rather than reconnect. It also ends when the
 //! server shuts down (the page reconnects, to whichever instance is up).
+//!
+//! In development its greeting's event id is the process's boot id, so that a signed-in page
+//! hears of a restart on this stream rather than holding a second one (`web::live_reload`).
 
 use std::{convert::Infallible, time::Duration};
 
@@ -32,6 +35,7 @@ use crate::{
         pubsub::{Delivery, Subscription},
     },
     error::AppError,
+    web::live_reload,
 };
 
 /// How long the browser waits before reconnecting a stream that ended.
@@ -77,6 +81,7 @@ pub(super) async fn open<U: StreamOwner>(
         events,
         recheck,
         greeted: false,
+        boot_id: state.frame.live_reload.then(live_reload::boot_id),
         closing: false,
         _slot: slot,
         state: state.clone(),
@@ -108,6 +113,8 @@ struct Open {
     events: Subscription,
     recheck: Interval,
     greeted: bool,
+    /// The process's boot id, in development (see `web::live_reload`).
+    boot_id: Option<&'static str>,
     /// Said goodbye: waits for the page to close the stream.
     closing: bool,
     _slot: Slot,
@@ -126,10 +133,13 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
     stream::unfold(open, |mut open| async move {
         if !open.greeted {
             open.greeted = true;
-            let hello = Event::default()
+            let mut hello = Event::default()
                 .event("stream")
                 .retry(RECONNECT_AFTER)
                 .data(open.id.to_string());
+            if let Some(boot_id) = open.boot_id {
+                hello = hello.id(boot_id);
+            }
             return Some((Ok(hello), open));
         }
         if open.closing {

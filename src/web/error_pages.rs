@@ -6,6 +6,14 @@
 //! plain or boosted request gets the error page in the layout, any other htmx request a notice
 //! swapped into the page's `#alerts` region. Error responses a handler rendered as HTML itself (a 422 form with
 //! its errors) and JSON ones (health checks) pass through untouched.
+//!
+//! Being outside the session layers, this middleware cannot read who is signed in itself. It
+//! leaves a [`SignedInSlot`] in the request, which [`note_signed_in_user`] (inside them,
+//! after the current user is loaded) fills: an error page then shows the navigation and the
+//! account of a signed-in user rather than "Log in", even for a timeout or a panic that ended
+//! the handler. Where the session could not be read (the store down) the page is anonymous.
+
+use std::sync::{Arc, OnceLock};
 
 use axum::{
     extract::{FromRequestParts, Request, State},
@@ -18,6 +26,7 @@ use maud::html;
 
 use super::{
     css::CssFragment,
+    current_user::CurrentUser,
     htmx::{VARY_ON_HTMX, Wants},
     layout::{PageFrame, PageLayout},
 };
@@ -41,6 +50,8 @@ pub async fn render_error_pages(
     let Ok(wants) = Wants::from_request_parts(&mut parts, &()).await;
     let path = parts.uri.path().to_owned();
     let navigation = parts.method == Method::GET;
+    let signed_in = SignedInSlot::default();
+    parts.extensions.insert(signed_in.clone());
     let response = next.run(Request::from_parts(parts, body)).await;
 
     let status = response.status();
@@ -60,7 +71,7 @@ pub async fn render_error_pages(
     let home = frame.links.home;
     let body_only = wants == Wants::Body;
     let fragment = wants.is_fragment();
-    let layout = PageLayout::bare(wants, &path, frame);
+    let layout = PageLayout::bare(wants, &path, frame).signed_in_as(signed_in.0.get().cloned());
     let mut response = if fragment {
         (
             HxRetarget(format!("#{}", super::layout::ALERTS_ID)),
@@ -84,6 +95,24 @@ pub async fn render_error_pages(
     }
     *response.status_mut() = status;
     response
+}
+
+/// Who the request's session is signed in as, once the session layers have read it.
+#[derive(Clone, Default)]
+pub struct SignedInSlot(Arc<OnceLock<CurrentUser>>);
+
+/// Middleware, inside the session layers and after the current user is loaded: tells
+/// [`render_error_pages`] who is signed in, before the handler runs (so that a timeout or a
+/// panic does not lose it).
+pub async fn note_signed_in_user(request: Request, next: Next) -> Response {
+    if let (Some(slot), Some(user)) = (
+        request.extensions().get::<SignedInSlot>(),
+        request.extensions().get::<CurrentUser>(),
+    ) {
+        // Set once per request: only this layer writes it.
+        let _ = slot.0.set(user.clone());
+    }
+    next.run(request).await
 }
 
 fn renders_itself(response: &Response) -> bool {

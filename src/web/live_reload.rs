@@ -1,11 +1,14 @@
 //! Live reload, in development only: the browser reloads itself when the server comes back
 //! after a rebuild (`cargo watch -x run`, or `bacon run`; see the README).
 //!
-//! Every page loads `assets/live-reload.js`, which listens to [`PATH`]: a stream that starts
-//! with this process's boot id and then stays open. When the server stops, the browser's
-//! `EventSource` reconnects by itself; the first id it hears from the new process differs,
-//! and the script reloads the page. Same-origin script and stream, so the CSP stays strict.
-//! In production the path is a 404 and pages do not load the script.
+//! Every page loads `assets/live-reload.js`, which listens for this process's boot id: a
+//! signed-in page on the `/live` stream it holds anyway (its greeting carries the boot id as
+//! its event id, see `live`), any other page on [`PATH`], a stream that starts with the boot
+//! id and then stays open. One stream per tab, because over HTTP/1.1 a browser opens only six
+//! connections to a server and each open stream holds one. When the server stops, the
+//! browser reconnects by itself; the first id it hears from the new process differs, and the
+//! script reloads the page. Same-origin script and stream, so the CSP stays strict. In
+//! production the path is a 404, `/live` carries no boot id and pages do not load the script.
 
 use std::{convert::Infallible, sync::Arc, sync::LazyLock, time::Duration};
 
@@ -26,6 +29,11 @@ pub const SCRIPT: &str = "live-reload.js";
 
 /// Different for every start of the process.
 static BOOT_ID: LazyLock<String> = LazyLock::new(|| uuid::Uuid::new_v4().to_string());
+
+/// This process's boot id, for the other stream that carries it (`live`).
+pub fn boot_id() -> &'static str {
+    BOOT_ID.as_str()
+}
 
 /// How soon the browser tries again once the server is gone.
 const RECONNECT_AFTER: Duration = Duration::from_millis(300);

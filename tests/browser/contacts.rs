@@ -1,6 +1,6 @@
 //! Contacts in a real browser: boosted navigation, search as you type, infinite scroll,
-//! inline editing, deleting in place and in bulk with the browser's confirmation, and every
-//! contacts page through axe.
+//! inline editing (focus following each action, Escape cancelling), deleting in place and in
+//! bulk with the browser's confirmation, and every contacts page through axe.
 
 use app::{auth::db::Role, dev::seed};
 use serde_json::Value;
@@ -170,7 +170,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
             "#contact-{ada} a[aria-label='Delete Augusta Ada Lovelace']"
         ))
         .await;
-    let question = wait_for_alert(&browser).await;
+    let question = browser.wait_for_alert().await;
     assert_eq!(
         question,
         "Delete Augusta Ada Lovelace? This cannot be undone."
@@ -188,7 +188,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser
         .click("tr.contact-row a[aria-label^='Delete']")
         .await;
-    wait_for_alert(&browser).await;
+    browser.wait_for_alert().await;
     browser.client.dismiss_alert().await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(
@@ -206,7 +206,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser
         .click("form#contacts-bulk button[type=submit]")
         .await;
-    let question = wait_for_alert(&browser).await;
+    let question = browser.wait_for_alert().await;
     assert_eq!(question, "Delete 2 contacts? This cannot be undone.");
     browser.client.accept_alert().await.unwrap();
     browser
@@ -214,6 +214,151 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
             "return {ROWS} === 1 && document.querySelector('#alerts').textContent.includes('Deleted 2 contacts.');"
         ))
         .await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
+
+/// The id of the focused element, or the description of the row link that has focus.
+const FOCUS: &str = "const active = document.activeElement; \
+     return active.id || active.getAttribute('aria-label') || active.tagName;";
+
+/// WebDriver's code for the Escape key.
+const ESCAPE: &str = "\u{e00c}";
+
+#[tokio::test]
+async fn browser_inline_edit_keeps_focus_and_escape_cancels() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    let anika = add(&app, owner, "Anika", "Rossi").await;
+    let bruno = add(&app, owner, "Bruno", "Santos").await;
+    add(&app, owner, "Chen", "Wei").await;
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser.wait_for(&format!("return {ROWS} === 3;")).await;
+    let form = format!("contact-{anika}-edit");
+    let focus_is = |expected: String| {
+        format!(
+            "const active = document.activeElement; \
+             return (active.id || active.getAttribute('aria-label')) === {};",
+            serde_json::to_string(&expected).unwrap()
+        )
+    };
+
+    // The actions cell stays a table cell (its links are laid out by a wrapper), so the
+    // row's lines and its editing background run the whole row.
+    let actions_display = format!(
+        "return getComputedStyle(document.querySelector('#contact-{anika} td.actions')).display;"
+    );
+    assert_eq!(
+        browser.eval(&actions_display).await,
+        Value::from("table-cell")
+    );
+
+    // Edit: the first field takes focus. Escape cancels, and focus returns to Edit.
+    browser.click("a[aria-label='Edit Anika Rossi']").await;
+    browser
+        .wait_for(&focus_is(format!("{form}-first_name")))
+        .await;
+    assert_eq!(
+        browser.eval(&actions_display).await,
+        Value::from("table-cell")
+    );
+    browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(ESCAPE)
+        .await
+        .unwrap();
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('form#{form}') === null;"
+        ))
+        .await;
+    browser.wait_for(&focus_is("Edit Anika Rossi".into())).await;
+
+    // Cancel by its link does the same.
+    browser.click("a[aria-label='Edit Anika Rossi']").await;
+    browser
+        .wait_for(&focus_is(format!("{form}-first_name")))
+        .await;
+    browser
+        .click(&format!("form#{form} a[data-inline-cancel]"))
+        .await;
+    browser.wait_for(&focus_is("Edit Anika Rossi".into())).await;
+
+    // Save with an error: the row's own message (no browser bubble: the form is
+    // novalidate), and focus on the field in error. Fixed and saved: the live region says
+    // so, the row is highlighted, and focus is back on Edit.
+    browser.click("a[aria-label='Edit Anika Rossi']").await;
+    browser
+        .wait_for(&focus_is(format!("{form}-first_name")))
+        .await;
+    browser
+        .eval(&format!(
+            "document.querySelector('#{form}-first_name').value = ''; \
+             document.querySelector('#{form}-email').focus(); return true;"
+        ))
+        .await;
+    browser
+        .click(&format!("form#{form} button[type=submit]"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#{form}-first_name-error') !== null;"
+        ))
+        .await;
+    browser
+        .wait_for(&focus_is(format!("{form}-first_name")))
+        .await;
+    browser.fill(&format!("#{form}-first_name"), "Anika").await;
+    browser
+        .click(&format!("form#{form} button[type=submit]"))
+        .await;
+    browser
+        .wait_for(
+            "return document.querySelector('#alerts [role=status]')?.textContent.trim() === 'Saved Anika Rossi.';",
+        )
+        .await;
+    // Once settled: until then htmx keeps the old row's attributes on the new one.
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#contact-{anika}').classList.contains('__saved');"
+        ))
+        .await;
+    browser.wait_for(&focus_is("Edit Anika Rossi".into())).await;
+
+    // Delete: focus moves to the next row; deleting the last row, to the one before.
+    browser.click("a[aria-label='Delete Anika Rossi']").await;
+    browser.wait_for_alert().await;
+    browser.client.accept_alert().await.unwrap();
+    browser
+        .wait_for(&format!(
+            "return document.querySelector('#contact-{anika}') === null;"
+        ))
+        .await;
+    browser
+        .wait_for(&focus_is("Edit Bruno Santos".into()))
+        .await;
+    browser.click("a[aria-label='Delete Chen Wei']").await;
+    browser.wait_for_alert().await;
+    browser.client.accept_alert().await.unwrap();
+    browser.wait_for(&format!("return {ROWS} === 1;")).await;
+    browser
+        .wait_for(&focus_is("Edit Bruno Santos".into()))
+        .await;
+    assert!(
+        browser
+            .eval(&format!(
+                "return document.querySelector('#contact-{bruno}').contains(document.activeElement);"
+            ))
+            .await
+            == Value::Bool(true),
+        "focus: {}",
+        browser.eval(FOCUS).await
+    );
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
@@ -270,17 +415,6 @@ async fn browser_search_as_you_type_and_by_keyboard() {
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
-}
-
-/// The text of the browser's dialog, once it is open.
-async fn wait_for_alert(browser: &Browser) -> String {
-    for _ in 0..50 {
-        if let Ok(text) = browser.client.get_alert_text().await {
-            return text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("no confirmation was asked");
 }
 
 #[tokio::test]

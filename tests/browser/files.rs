@@ -1,7 +1,9 @@
-//! The files page in a real browser: a chosen image is uploaded through htmx and its
-//! thumbnail appears in the list; files dropped onto the form are sent at once, with the
-//! progress bar moving; a file over the limit is stopped before it is sent; an image opened
-//! in the browser shows under its sandbox; every state of the pages passes axe; the list's
+//! The files page in a real browser, reached by boosted navigation (htmx runs no script it
+//! swaps in): a chosen image is uploaded through htmx and its thumbnail appears in the list;
+//! files dropped onto the form are sent at once, with the progress bar moving, and a file
+//! dropped beside it is not opened in place of the app; a file over the limit is stopped
+//! before it is sent; an image opened in the browser shows under its sandbox; deleting asks
+//! first, in place or on a page of its own; every state of the pages passes axe; the list's
 //! next page loads as its last row scrolls into view.
 
 use app::auth::db::Role;
@@ -41,11 +43,36 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
     let mut audit = Audit::new();
     browser.log_in(&app, "ada@example.com", PASSWORD).await;
 
-    browser.client.goto(&app.url("/files")).await.unwrap();
+    // Reached as a user would, through the navigation: boosted, so the files page arrives
+    // without a load of its own and its behaviour must already be there.
+    browser.client.goto(&app.url("/")).await.unwrap();
+    browser
+        .eval("window.sincePageLoad = true; return true;")
+        .await;
+    browser.click(".site-header a[href='/files']").await;
     browser
         .wait_for("return document.querySelector('.empty-state') !== null;")
         .await;
+    assert_eq!(
+        browser.eval("return window.sincePageLoad === true;").await,
+        Value::Bool(true),
+        "the files page was loaded, not reached by boosted navigation"
+    );
     audit.page(&browser, "files-empty").await;
+
+    // A file dropped beside the form is refused, not opened by the browser instead of the app.
+    assert_eq!(
+        browser
+            .eval(
+                "const files = new DataTransfer(); \
+                 files.items.add(new File(['x'], 'beside.txt', { type: 'text/plain' })); \
+                 const drop = new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }); \
+                 document.querySelector('h1').dispatchEvent(drop); \
+                 return drop.defaultPrevented;",
+            )
+            .await,
+        Value::Bool(true)
+    );
 
     // Choose a picture as a user would, then press Upload: htmx sends it and swaps the list
     // in, thumbnail and all, without leaving the page.
@@ -152,6 +179,8 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
         .wait_for("return document.querySelector('.file-details') !== null;")
         .await;
     audit.page(&browser, "file-details").await;
+    let file_page = browser.eval("return location.href;").await;
+    let file_page = file_page.as_str().unwrap().to_owned();
     browser.click(".file-actions a[href$='/view']").await;
     browser
         .wait_for(
@@ -159,6 +188,44 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
              return img !== null && img.complete && img.naturalWidth === 320;",
         )
         .await;
+
+    // Without JavaScript, Delete leads to a page that asks.
+    browser
+        .client
+        .goto(&format!("{file_page}/delete"))
+        .await
+        .unwrap();
+    browser
+        .wait_for("return document.querySelector('main form button.__danger') !== null;")
+        .await;
+    audit.page(&browser, "file-delete-confirm").await;
+
+    // With it, Delete asks in place: dismissed, nothing happens; accepted, the file is gone.
+    browser.client.goto(&file_page).await.unwrap();
+    browser.click(".file-actions a.__danger").await;
+    assert_eq!(
+        browser.wait_for_alert().await,
+        format!("Delete {name}? This cannot be undone.")
+    );
+    browser.client.dismiss_alert().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        browser.eval("return location.href;").await,
+        Value::from(file_page.as_str())
+    );
+    browser.click(".file-actions a.__danger").await;
+    browser.wait_for_alert().await;
+    browser.client.accept_alert().await.unwrap();
+    browser
+        .wait_for(&format!(
+            "return location.pathname === '/files' \
+                 && document.querySelector('#alerts').textContent.includes('Deleted {name}.');"
+        ))
+        .await;
+    assert_eq!(
+        listed_names(&browser).await,
+        serde_json::json!(["dropped.txt"])
+    );
 
     browser.close().await;
     audit.assert_clean();

@@ -2,13 +2,15 @@
 //!
 //! The edit form comes in two shapes: the edit page, and a row of the list edited in place
 //! (htmx targets the row: `HX-Target` is the row's id). Saving answers each in its own shape:
-//! a redirect to the contact with a flash message for the page, the row itself for the row;
+//! a redirect to the contact with a flash message for the page, the row itself for the row
+//! (highlighted, with the message out of band in the page's live region);
 //! invalid input comes back as a 422 with the form as it was sent and an error per field.
 
 use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
+use maud::html;
 use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -26,10 +28,10 @@ use crate::{
     error::AppError,
     live::Broadcast,
     web::{
-        flash::Flash,
+        flash::{Flash, FlashLevel, FlashMessage},
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::redirect,
-        layout::{Page, PageLayout},
+        layout::{Page, PageLayout, alerts_out_of_band},
         query::Query,
     },
 };
@@ -126,8 +128,14 @@ pub async fn update(
             announce(&broadcast, user.id).await;
         }
         match updated {
+            // The row, highlighted, and the message in the page's live region (out of band).
             Ok(Some(contact)) if in_row => {
-                return Ok((changed(), layout.fragment(views::row(&contact))).into_response());
+                let notice = [FlashMessage {
+                    level: FlashLevel::Success,
+                    text: format!("Saved {}.", contact.name()),
+                }];
+                let answer = html! { (views::saved_row(&contact)) (alerts_out_of_band(&notice)) };
+                return Ok((changed(), layout.fragment(answer)).into_response());
             }
             Ok(Some(contact)) => {
                 flash.success(format!("Saved {}.", contact.name())).await?;

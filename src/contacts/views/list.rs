@@ -102,7 +102,7 @@ fn bulk_delete_form() -> Markup {
             data-confirm-one="Delete 1 contact? This cannot be undone."
             data-confirm-many="Delete {count} contacts? This cannot be undone."
             data-hx-vals=r#"{"confirmed": "yes"}"# {
-            (action_button("Delete selected", ButtonStyle::Secondary))
+            (action_button("Delete selected", ButtonStyle::Danger))
         }
     }
 }

@@ -21,7 +21,7 @@ pub use self::{
     delete::{confirm_bulk_delete, confirm_delete, not_found},
     form::{edit, new},
     list::{Listing, count, index, results},
-    rows::{edit_row, row, rows},
+    rows::{edit_row, row, rows, saved_row},
     show::show,
 };
 

@@ -36,12 +36,22 @@ pub fn rows(query: &str, page: &Page) -> Markup {
 }
 
 /// A contact's row. Edit swaps in the row's edit form; Delete asks, then removes the row.
-/// Without JavaScript both are links to pages.
+/// Without JavaScript both are links to pages. `data-inline-*` tell `assets/app.js` where
+/// focus goes as a row changes, so that the keyboard never falls back to the page's start.
 pub fn row(contact: &Contact) -> Markup {
+    row_marked(contact, false)
+}
+
+/// The row just saved in place: highlighted for a moment (the page's live region says so).
+pub fn saved_row(contact: &Contact) -> Markup {
+    row_marked(contact, true)
+}
+
+fn row_marked(contact: &Contact, saved: bool) -> Markup {
     let name = contact.name();
     let id = contact.id;
     html! {
-        tr #(ids::row(id)) .contact-row {
+        tr #(ids::row(id)) .contact-row.__saved[saved] data-inline-row {
             td.select {
                 input type="checkbox" name="selected" value=(id) form=(ids::BULK)
                     aria-label={ "Select " (name) };
@@ -51,25 +61,30 @@ pub fn row(contact: &Contact) -> Markup {
             td data-label=(COLUMNS[2]) { (optional(contact.phone.as_deref())) }
             td data-label=(COLUMNS[3]) { (optional(contact.company.as_deref())) }
             td.actions {
-                a href=(EditPath { id })
-                    data-hx-get=(EditPath { id })
-                    data-hx-target="closest tr"
-                    data-hx-swap="outerHTML"
-                    aria-label={ "Edit " (name) } { "Edit" }
-                a href=(DeletePath { id })
-                    data-hx-delete=(ContactPath { id })
-                    data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
-                    data-hx-target="closest tr"
-                    // Long enough for the row's fade-out (see the CSS).
-                    data-hx-swap="outerHTML swap:300ms"
-                    aria-label={ "Delete " (name) } { "Delete" }
+                // A wrapper lays the links out: the cell itself stays a table cell.
+                div.row-actions {
+                    a href=(EditPath { id }) data-inline-edit
+                        data-hx-get=(EditPath { id })
+                        data-hx-target="closest tr"
+                        data-hx-swap="outerHTML"
+                        aria-label={ "Edit " (name) } { "Edit" }
+                    a.delete href=(DeletePath { id })
+                        data-hx-delete=(ContactPath { id })
+                        data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
+                        data-hx-target="closest tr"
+                        // Long enough for the row's fade-out (see the CSS).
+                        data-hx-swap="outerHTML swap:300ms"
+                        aria-label={ "Delete " (name) } { "Delete" }
+                }
             }
         }
     }
 }
 
 /// A row's inline edit form. A table row cannot hold a `<form>`, so the form sits in the last
-/// cell and the inputs name it by id. Errors stay in the row, beside their fields.
+/// cell and the inputs name it by id. Errors stay in the row, beside their fields; the form
+/// is `novalidate` so that the browser's own bubble never covers them. Focus starts in the
+/// first field (or the first in error), and Escape cancels (`assets/app.js`).
 pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
     let form = ids::row_form(id);
     let validate_url = fields::validate_url(Some(id));
@@ -85,14 +100,14 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
     };
     let contact = ContactPath { id };
     html! {
-        tr #(ids::row(id)) .contact-row.__editing {
+        tr #(ids::row(id)) .contact-row.__editing data-inline-row data-inline-editing {
             td.select {}
             td data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
             td data-label=(COLUMNS[1]) { (cell(&["email"])) }
             td data-label=(COLUMNS[2]) { (cell(&["phone"])) }
             td data-label=(COLUMNS[3]) { (cell(&["company"])) }
             td.actions {
-                form #(form) method="post" action=(contact)
+                form #(form) method="post" action=(contact) novalidate
                     data-hx-put=(contact)
                     data-hx-target="closest tr"
                     data-hx-swap="outerHTML" {
@@ -100,7 +115,7 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
                     input type="hidden" name="notes" value=[input.notes.as_deref()];
                     (field_announcer(&form))
                     (action_button("Save", ButtonStyle::Primary))
-                    a href=(contact)
+                    a href=(contact) data-inline-cancel
                         data-hx-get=(contact)
                         data-hx-target="closest tr"
                         data-hx-swap="outerHTML" { "Cancel" }
@@ -110,16 +125,26 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
     }
 }
 
-// A row being deleted fades out for as long as htmx waits before removing it.
+// A row being deleted fades out for as long as htmx waits before removing it. A saved row
+// starts tinted with the accent and fades back; without motion, it stays still.
 inventory::submit! { CssFragment::new("contact-row", r#"
 .contact-row {
     &.htmx-swapping { opacity: 0; transition: opacity 300ms ease-out; }
     &.__editing { background: var(--color-surface); }
+    &.__saved { animation: contact-row-saved 2s ease-out; }
 
-    & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
+    & .row-actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
     & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
+    & .delete { color: var(--color-danger); }
     & .none { color: var(--color-muted); }
     & .form-field { margin-bottom: var(--space-2); }
+}
+@keyframes contact-row-saved {
+    from { background: color-mix(in srgb, var(--color-accent) 25%, transparent); }
+    to { background: transparent; }
+}
+@media (prefers-reduced-motion: reduce) {
+    .contact-row.__saved { animation: none; }
 }
 "#) }
 

@@ -47,7 +47,7 @@ pub fn show(contact: &Contact) -> Markup {
             }
             div.actions {
                 (action_link(&EditPath { id }.to_string(), "Edit", ButtonStyle::Primary))
-                (action_link(&DeletePath { id }.to_string(), "Delete", ButtonStyle::Secondary))
+                (action_link(&DeletePath { id }.to_string(), "Delete", ButtonStyle::Danger))
             }
         }
     }

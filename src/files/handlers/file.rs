@@ -1,5 +1,5 @@
 //! One file's routes: its page, its bytes (downloaded or shown), its thumbnail, and deleting
-//! it.
+//! it (after asking).
 
 use axum::{extract::State, response::Response};
 use axum_extra::routing::TypedPath;
@@ -62,6 +62,23 @@ pub async fn thumbnail(
     serving::thumbnail(&state.storage, &file).await
 }
 
+/// The page that asks before deleting, for browsers without JavaScript.
+pub async fn confirm_delete(
+    DeletePath { id }: DeletePath,
+    State(state): State<AppState>,
+    user: AuthUser,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    let file = find(&state, &user, id).await?;
+    Ok(layout
+        .render(
+            &views::delete::question(&file),
+            views::delete::confirm_delete(&file),
+        )
+        .await)
+}
+
+/// `POST` from the confirmation page, or from the file's page once the user said yes.
 pub async fn delete(
     DeletePath { id }: DeletePath,
     State(state): State<AppState>,

@@ -2,17 +2,14 @@
 
 use maud::{Markup, html};
 
-use super::{size, timestamp};
+use super::{delete, size, timestamp};
 use crate::{
     files::{
         db::FileRecord,
         detect,
         paths::{DeletePath, DownloadPath, ListPath, ThumbnailPath, ViewPath},
     },
-    web::{
-        components::{ButtonStyle, action_button},
-        css::CssFragment,
-    },
+    web::css::CssFragment,
 };
 
 pub fn page(file: &FileRecord) -> Markup {
@@ -36,9 +33,10 @@ pub fn page(file: &FileRecord) -> Markup {
             @if viewable {
                 a.action-button.__secondary href=(ViewPath { id }) data-hx-boost="false" { "Open in the browser" }
             }
-            form method="post" action=(DeletePath { id }) {
-                (action_button("Delete", ButtonStyle::Secondary))
-            }
+            // Asks first: in place with JavaScript, on a page of its own without.
+            a.action-button.__danger href=(DeletePath { id })
+                data-hx-post=(DeletePath { id })
+                data-hx-confirm={ (delete::question(file)) " This cannot be undone." } { "Delete" }
         }
     }
 }
@@ -71,7 +69,6 @@ inventory::submit! { CssFragment::new("file-actions", r#"
     align-items: center;
 
     & a { text-decoration: none; }
-    & form { margin: 0; }
 }
 "#) }
 
@@ -89,7 +86,7 @@ mod tests {
     #[test]
     fn only_viewable_files_offer_to_open_in_the_browser() {
         let image = Html::parse_fragment(&page(&record("a.png", "image/png", true)).into_string());
-        assert_eq!(select(&image, ".file-actions a").len(), 2);
+        assert_eq!(select(&image, ".file-actions a").len(), 3);
         assert!(
             select(&image, "code")[0]
                 .text()
@@ -97,7 +94,7 @@ mod tests {
                 .starts_with("abab")
         );
         let html = Html::parse_fragment(&page(&record("a.html", "text/html", false)).into_string());
-        assert_eq!(select(&html, ".file-actions a").len(), 1);
+        assert_eq!(select(&html, ".file-actions a").len(), 2);
         assert_eq!(select(&html, "img").len(), 0);
     }
 }

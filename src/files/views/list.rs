@@ -15,7 +15,6 @@ use crate::{
         quota::{Quota, Usage},
     },
     web::{
-        assets::asset_url,
         components::{data_table, empty_state, more_row},
         css::CssFragment,
     },
@@ -52,7 +51,6 @@ pub fn page(list: &ListPage<'_>) -> Markup {
                 (data_table("Your files", &COLUMNS, rows(list.page)))
             }
         }
-        script src=(asset_url("upload.js")) defer {}
     }
 }
 

@@ -1,7 +1,9 @@
 //! The files pages, one file per page: `list.rs` the list of files, `usage.rs` the quota's
-//! meters and `upload.rs` the upload form above it, `file.rs` a file's own page; each with its CSS. Every user-supplied string
+//! meters and `upload.rs` the upload form above it, `file.rs` a file's own page, `delete.rs`
+//! the page that asks before deleting one; each with its CSS. Every user-supplied string
 //! (a file's name) goes through Maud, which escapes it.
 
+pub mod delete;
 pub mod file;
 pub mod list;
 mod upload;

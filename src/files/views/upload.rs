@@ -1,7 +1,7 @@
 //! The upload form, above the list. A plain multipart form that works without JavaScript.
 //! With it, htmx posts it (`data-hx-*`) and swaps the page's content for the answer, the list
-//! with the new files; `assets/upload.js` shows a progress bar, takes files dropped on the
-//! form and checks their size before sending them.
+//! with the new files; `assets/upload.js` (which every page loads, see `web::layout`) shows a
+//! progress bar, takes files dropped on the form and checks their size before sending them.
 
 use maud::{Markup, html};
 

@@ -41,6 +41,9 @@ impl PageLayout {
                     script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
                     script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
                     script src=(asset_url("app.js")) defer {}
+                    // Here rather than on the files page: htmx runs no script it swaps in, so
+                    // a page reached by boosted navigation only has what the first load had.
+                    script src=(asset_url("upload.js")) defer {}
                     @if self.frame.live_reload {
                         script src=(asset_url(live_reload::SCRIPT)) data-url=(live_reload::PATH)
                             defer {}

@@ -95,6 +95,13 @@ impl PageLayout {
         }
     }
 
+    /// The same layout shown to `user`: an error page keeps the navigation and account of
+    /// whoever is signed in (see `web::error_pages`).
+    pub fn signed_in_as(mut self, user: Option<CurrentUser>) -> Self {
+        self.current_user = user;
+        self
+    }
+
     /// What the request wants: ask it [`Wants::fragment_for`] a target before answering
     /// with a fragment, and hand it to [`redirect`](super::htmx::redirect).
     pub fn wants(&self) -> &Wants {

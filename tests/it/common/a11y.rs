@@ -22,6 +22,34 @@ const SCHEMES: [ColorScheme; 2] = [ColorScheme::Light, ColorScheme::Dark];
 /// Widths at which the page must not scroll sideways.
 const PHONE_WIDTHS: [u32; 2] = [375, 320];
 
+/// Whether the page the browser shows scrolls sideways at a phone's widths, one line per
+/// width where it does. Leaves the browser at 320 px.
+///
+/// The page is compared with the emulated width itself, not with `innerWidth`: with a
+/// phone's emulation (`mobile: true`) Chromium widens the layout viewport to fit the page, so
+/// `scrollWidth > innerWidth` could never fail.
+pub async fn sideways_scroll(browser: &Browser, name: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for width in PHONE_WIDTHS {
+        browser.emulate(width, ColorScheme::Light).await;
+        let widths = browser
+            .eval(
+                "const root = document.documentElement; \
+                 return [root.scrollWidth, root.clientWidth];",
+            )
+            .await;
+        let (Some(scroll), Some(client)) = (widths[0].as_u64(), widths[1].as_u64()) else {
+            panic!("{name}: the widths came back as {widths}");
+        };
+        if scroll > u64::from(width) || scroll > client {
+            problems.push(format!(
+                "{name} at {width}px: the page is {scroll}px wide (viewport {client}px)"
+            ));
+        }
+    }
+    problems
+}
+
 /// The problems found on the pages audited so far.
 pub struct Audit {
     axe: String,
@@ -42,23 +70,7 @@ impl Audit {
     /// browser at 1280 px in the light scheme.
     pub async fn page(&mut self, browser: &Browser, name: &str) {
         self.pages.push(name.to_owned());
-        for width in PHONE_WIDTHS {
-            browser.emulate(width, ColorScheme::Light).await;
-            let widths = browser
-                .eval(
-                    "const root = document.documentElement; \
-                     return [root.scrollWidth, root.clientWidth];",
-                )
-                .await;
-            let (Some(scroll), Some(client)) = (widths[0].as_u64(), widths[1].as_u64()) else {
-                panic!("{name}: the widths came back as {widths}");
-            };
-            if scroll > u64::from(width) || scroll > client {
-                self.problems.push(format!(
-                    "{name} at {width}px: the page is {scroll}px wide (viewport {client}px)"
-                ));
-            }
-        }
+        self.problems.extend(sideways_scroll(browser, name).await);
         for width in WIDTHS {
             for scheme in SCHEMES {
                 browser.emulate(width, scheme).await;

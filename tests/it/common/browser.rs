@@ -193,14 +193,23 @@ impl Browser {
         }
     }
 
+    /// Clicks the element matching `css`. An element htmx replaced between finding it and
+    /// clicking it (a row swapped back after a save) is looked up again.
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        for attempt in 0.. {
+            let clicked = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.click().await,
+                Err(error) => Err(error),
+            };
+            match clicked {
+                Ok(()) => return,
+                Err(error) if attempt < 5 => {
+                    eprintln!("retrying to click {css}: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => panic!("cannot click {css}: {error}"),
+            }
+        }
     }
 
     /// Runs `script` (an async function body that calls its last argument with the result)
@@ -273,6 +282,17 @@ impl Browser {
             "timed out waiting for: {script}\nthe page: {}",
             page.as_str().unwrap_or_default()
         );
+    }
+
+    /// The text of the browser's dialog (`hx-confirm` asking), once it is open.
+    pub async fn wait_for_alert(&self) -> String {
+        for _ in 0..50 {
+            if let Ok(text) = self.client.get_alert_text().await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no confirmation was asked");
     }
 
     pub async fn close(mut self) {

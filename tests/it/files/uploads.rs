@@ -141,7 +141,8 @@ async fn round_trip(storage: TestStorage) {
     // The image's thumbnail comes through the app (pages may show images from it only).
     let thumbnail = ada.get(&format!("/files/{picture_id}/thumbnail")).await;
     assert_eq!(thumbnail.status, StatusCode::OK);
-    assert_eq!(thumbnail.header("content-type"), Some("image/webp"));
+    // Opaque: a lossy JPEG (see the test below for transparency).
+    assert_eq!(thumbnail.header("content-type"), Some("image/jpeg"));
     // No cache keeps it after a logout or a deletion, like every file response.
     assert_eq!(thumbnail.header("cache-control"), Some("private, no-store"));
     let decoded = image::load_from_memory(&thumbnail.body).unwrap();
@@ -508,11 +509,70 @@ async fn hostile_names_are_cleaned_shown_as_text_and_never_reach_storage() {
     assert_eq!(top, [".incoming", "files"]);
 }
 
-/// `files/{uuid}`, or its thumbnail's `files/{uuid}.thumbnail`.
+/// `files/{uuid}`, or its thumbnail's `files/{uuid}.thumbnail.jpg` (or `.webp`).
 fn is_random_key(key: &str) -> bool {
     key.strip_prefix("files/")
-        .and_then(|rest| uuid::Uuid::parse_str(rest.trim_end_matches(".thumbnail")).ok())
+        .map(|rest| {
+            rest.trim_end_matches(".thumbnail.jpg")
+                .trim_end_matches(".thumbnail.webp")
+        })
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
         .is_some()
+}
+
+#[tokio::test]
+async fn a_photos_thumbnail_is_a_small_jpeg_and_transparency_stays_webp() {
+    let storage = TestStorage::local();
+    let app = storage.app(&[]).await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    // A photo-like image: light and shade with grain, no transparency.
+    let mut seed = 7_u32;
+    let photo = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let grain = ((seed >> 16) % 20) as u8;
+        image::Rgb([
+            ((x / 8) % 200) as u8 + grain,
+            ((y / 6) % 200) as u8 + grain,
+            90 + grain,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(photo)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let logo = image::RgbaImage::from_fn(200, 200, |x, _| {
+        image::Rgba([200, 30, 30, if x < 100 { 0 } else { 255 }])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgba8(logo)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    ada.upload(&[Part::file("photo.jpg", &jpeg), Part::file("logo.png", &png)])
+        .await;
+    let files = listed(&mut ada).await;
+    let thumbnail_of = |name: &str| {
+        let id = &files.iter().find(|(_, listed)| listed == name).unwrap().0;
+        format!("/files/{id}/thumbnail")
+    };
+
+    let photo = ada.get(&thumbnail_of("photo.jpg")).await;
+    assert_eq!(photo.header("content-type"), Some("image/jpeg"));
+    let decoded =
+        image::load_from_memory_with_format(&photo.body, image::ImageFormat::Jpeg).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (160, 120));
+    // Lossless WebP took about 49 KB for such a preview.
+    assert!(photo.body.len() < 12_000, "{} bytes", photo.body.len());
+
+    let logo = ada.get(&thumbnail_of("logo.png")).await;
+    assert_eq!(logo.header("content-type"), Some("image/webp"));
+    let decoded = image::load_from_memory_with_format(&logo.body, image::ImageFormat::WebP)
+        .unwrap()
+        .to_rgba8();
+    assert_eq!(decoded.get_pixel(0, 0).0[3], 0);
+    assert_eq!(decoded.get_pixel(159, 0).0[3], 255);
 }
 
 #[tokio::test]

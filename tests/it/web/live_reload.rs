@@ -1,5 +1,5 @@
-//! Live reload in development: the boot stream, its end on shutdown, and its absence in
-//! production.
+//! Live reload in development: the boot stream, its end on shutdown, the boot id on a
+//! signed-in page's live stream, and their absence in production.
 
 use crate::common;
 
@@ -58,6 +58,73 @@ async fn the_boot_stream_says_who_answers_and_ends_on_shutdown() {
         .len(),
         1
     );
+}
+
+/// The first event of the signed-in user's `/live` stream, as sent.
+async fn live_greeting(app: &TestApp) -> String {
+    let ada = app.signed_in("ada@example.com").await;
+    let cookie = format!("session={}", ada.session_cookie().unwrap());
+    let response = app
+        .router
+        .clone()
+        .oneshot(
+            Request::get("/live")
+                .header("cookie", cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&frame.into_data().unwrap()).unwrap());
+    }
+    text
+}
+
+/// The data of the first event of the boot stream.
+async fn boot_id(app: &TestApp) -> String {
+    let response = app
+        .router
+        .clone()
+        .oneshot(Request::get("/dev/reload").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let first = tokio::time::timeout(Duration::from_secs(5), response.into_body().frame())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(first.into_data().unwrap().to_vec()).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_signed_in_page_hears_the_boot_id_on_its_live_stream() {
+    // One stream per tab: the live stream's greeting carries the boot id as its event id, so
+    // a signed-in page holds no boot stream besides it.
+    let app = TestApp::new().await;
+    let greeting = live_greeting(&app).await;
+    assert!(greeting.contains("event: stream\n"), "{greeting}");
+    let id = format!("id: {}\n", boot_id(&app).await);
+    assert!(greeting.contains(&id), "{greeting}");
+
+    // Over plain HTTP here, so that the session cookie is the one the harness reads.
+    let production =
+        TestApp::with_config(production_config(&[("SESSION_COOKIE_SECURE", "false")])).await;
+    let greeting = live_greeting(&production).await;
+    assert!(greeting.contains("event: stream\n"), "{greeting}");
+    assert!(!greeting.contains("id:"), "{greeting}");
 }
 
 #[tokio::test]

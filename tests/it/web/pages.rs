@@ -98,6 +98,55 @@ async fn an_unknown_url_is_an_html_404_in_the_layout() {
 }
 
 #[tokio::test]
+async fn error_pages_keep_the_signed_in_users_navigation_and_account() {
+    let routes = app::routes().route(
+        "/test/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "too late"
+        }),
+    );
+    let app = TestApp::with_routes(test_config(&[("REQUEST_TIMEOUT_SECS", "1")]), routes).await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let boosted = |path: &str| {
+        Request::get(path)
+            .header("hx-request", "true")
+            .header("hx-boosted", "true")
+            .body(Body::empty())
+            .unwrap()
+    };
+    // Not found, not allowed (an admin page), a timeout that ended the handler; loaded, and
+    // reached by boosted navigation.
+    for (path, status) in [
+        ("/no/such/page", StatusCode::NOT_FOUND),
+        ("/admin/users", StatusCode::FORBIDDEN),
+        ("/test/slow", StatusCode::SERVICE_UNAVAILABLE),
+    ] {
+        for response in [ada.get(path).await, ada.send(boosted(path)).await] {
+            assert_eq!(response.status, status, "{path}");
+            let doc = response.document();
+            assert_eq!(select(&doc, "main .error-page").len(), 1, "{path}");
+            let account = select(&doc, ".site-header a.user .email");
+            assert_eq!(account.len(), 1, "{path}: {}", response.text());
+            assert_eq!(text_of(&account[0]), "ada@example.com");
+            assert_eq!(
+                select(&doc, ".site-header nav a[href='/contacts']").len(),
+                1,
+                "{path}"
+            );
+            assert!(select(&doc, ".site-header a[href='/login']").is_empty());
+            // It shows the account: no cache keeps it.
+            assert_eq!(response.header("cache-control"), Some("private, no-store"));
+        }
+    }
+
+    // A visitor's error page stays anonymous.
+    let doc = app.get("/no/such/page").await.document();
+    assert!(select(&doc, ".site-header a.user").is_empty());
+    assert_eq!(select(&doc, ".site-header a[href='/login']").len(), 1);
+}
+
+#[tokio::test]
 async fn an_htmx_error_is_a_notice_retargeted_to_the_alerts() {
     let app = TestApp::new().await;
     let response = app.get_htmx("/no/such/page").await;

@@ -85,20 +85,26 @@ pub fn row(record: &Invoice) -> Markup {
     let title = record.title();
     let id = record.id;
     html! {
-        tr #(ids::row(id)) .invoice-row {
+        // `data-inline-*`: once a row is deleted in place, focus moves to the next row's Edit
+        // link (`assets/app.js`), not back to the page's start.
+        tr #(ids::row(id)) .invoice-row data-inline-row {
             td data-label=(COLUMNS[0]) { a href=(InvoicePath { id }) { (title) } }
             td data-label=(COLUMNS[1]) { (record.amount.clone()) }
             td data-label=(COLUMNS[2]) { (record.due_on.to_string()) }
             td data-label=(COLUMNS[3]) { (String::from(if record.paid { "Yes" } else { "No" })) }
             td.actions {
-                a href=(EditPath { id }) aria-label={ "Edit " (title) } { "Edit" }
-                a href=(DeletePath { id })
-                    data-hx-delete=(InvoicePath { id })
-                    data-hx-confirm={ "Delete " (title) "? This cannot be undone." }
-                    data-hx-target="closest tr"
-                    // Long enough for the row's fade-out (see the CSS).
-                    data-hx-swap="outerHTML swap:300ms"
-                    aria-label={ "Delete " (title) } { "Delete" }
+                // A wrapper lays the links out: the cell itself stays a table cell.
+                div.row-actions {
+                    a href=(EditPath { id }) data-inline-edit
+                        aria-label={ "Edit " (title) } { "Edit" }
+                    a href=(DeletePath { id })
+                        data-hx-delete=(InvoicePath { id })
+                        data-hx-confirm={ "Delete " (title) "? This cannot be undone." }
+                        data-hx-target="closest tr"
+                        // Long enough for the row's fade-out (see the CSS).
+                        data-hx-swap="outerHTML swap:300ms"
+                        aria-label={ "Delete " (title) } { "Delete" }
+                }
             }
         }
     }
@@ -204,7 +210,7 @@ inventory::submit! { CssFragment::new("invoices-page", r#"
         margin-bottom: var(--space-4);
     }
     & .heading h1 { margin: 0; }
-    & .actions { display: flex; flex-wrap: wrap; gap: var(--space-3); }
+    & .row-actions { display: flex; flex-wrap: wrap; gap: var(--space-3); }
 }
 "#) }
 
