@@ -18,6 +18,7 @@ pub mod health;
 pub mod home;
 pub mod jobs;
 pub mod live;
+pub mod monitoring;
 pub mod search;
 pub mod server;
 pub mod state;
@@ -109,9 +110,10 @@ fn sessionless_routes() -> Router<AppState> {
 
 /// The layers every request passes through, outermost first:
 ///
-/// client address source → request id → trace → security headers → compression → error
-/// pages → panic catcher → timeout → body limit → [session scope → session → cross-site
-/// request check → current user → the current user noted for error pages] → router
+/// client address source → request id → trace → metrics → security headers → compression →
+/// error pages → panic catcher → timeout → body limit → [session scope → session →
+/// cross-site request check → current user → the current user noted for error pages] →
+/// router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
 /// everything that can fail, the security headers and error pages apply to every error,
@@ -156,6 +158,9 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(telemetry::trace_layer())
+        // Inside the router's layers, so it sees the matched route's template; outside the
+        // rest, so its duration and status are what the client got (error pages included).
+        .layer(axum::middleware::from_fn(monitoring::http::record_request))
         .layer(axum::middleware::from_fn_with_state(
             production,
             web::security_headers::set_security_headers,

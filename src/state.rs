@@ -55,6 +55,8 @@ impl AppState {
     /// transport, file storage or Valkey connection cannot be set up. Starts the tasks that
     /// keep this instance in step with the others (they end on `shutdown`).
     pub fn new(config: Config, db: PgPool) -> anyhow::Result<Self> {
+        // Before anything records (the Valkey connection sets its gauge).
+        crate::monitoring::recorder();
         let mail_transport = Arc::new(MailTransport::from_config(config.email.smtp.as_ref())?);
         let cache_ttl = config.sessions.cache_ttl;
         let http = HttpClient::new(&config.http_client)?;

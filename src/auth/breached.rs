@@ -26,6 +26,7 @@ use super::password;
 use crate::{
     backends::{cache::Cache, http::HttpClient},
     config::BreachedPasswordsConfig,
+    monitoring,
 };
 
 /// How long a range answer is kept: the breach corpus changes a few times a year.
@@ -67,7 +68,19 @@ impl BreachCheck {
     /// Why `password` is refused for having appeared in breaches, or `None` (also when the
     /// check is off or could not be made).
     pub async fn problem(&self, password: &str) -> Option<String> {
-        let seen = self.times_seen(password).await?;
+        let started = std::time::Instant::now();
+        let seen = self.times_seen(password).await;
+        if self.config.enabled {
+            metrics::histogram!(monitoring::BREACH_CHECK_DURATION)
+                .record(started.elapsed().as_secs_f64());
+        }
+        let outcome = match seen {
+            None => "skipped",
+            Some(0) => "clear",
+            Some(_) => "breached",
+        };
+        metrics::counter!(monitoring::BREACH_CHECKS, "outcome" => outcome).increment(1);
+        let seen = seen?;
         (seen > 0).then(|| message(seen))
     }
 

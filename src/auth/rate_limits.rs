@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::{
     backends::rate_limit::{Limit, RateLimiter},
     error::AppError,
+    monitoring,
 };
 
 /// The form being limited.
@@ -55,10 +56,9 @@ fn limit(form: Form, who: Who<'_>) -> Limit {
     Limit { max, per }
 }
 
-/// The key of `form`'s limit on `who`: a scope in clear, and whom it counts, which
-/// `RateLimiter` keeps only as a keyed hash (no email address stands in Valkey).
-fn key(form: Form, who: Who<'_>) -> (String, String) {
-    let form = match form {
+/// The form's name, in its keys and in the refusals' metric.
+fn name(form: Form) -> &'static str {
+    match form {
         Form::Login => "login",
         Form::Register => "register",
         Form::ConfirmResend => "confirm-resend",
@@ -66,7 +66,13 @@ fn key(form: Form, who: Who<'_>) -> (String, String) {
         Form::PasswordResetBadLink => "password-reset-bad-link",
         Form::ChangeEmail => "change-email",
         Form::CurrentPassword => "current-password",
-    };
+    }
+}
+
+/// The key of `form`'s limit on `who`: a scope in clear, and whom it counts, which
+/// `RateLimiter` keeps only as a keyed hash (no email address stands in Valkey).
+fn key(form: Form, who: Who<'_>) -> (String, String) {
+    let form = name(form);
     match who {
         Who::Ip(ip) => (format!("{form}:ip"), ip.to_owned()),
         Who::Address(address) => (format!("{form}:address"), address.to_owned()),
@@ -80,7 +86,10 @@ pub async fn check(limiter: &RateLimiter, form: Form, who: Who<'_>) -> Result<()
     limiter
         .hit(&scope, &subject, limit(form, who))
         .await
-        .map_err(|retry_after| AppError::TooManyRequests { retry_after })
+        .map_err(|retry_after| {
+            metrics::counter!(monitoring::RATE_LIMIT_REFUSALS, "limit" => name(form)).increment(1);
+            AppError::TooManyRequests { retry_after }
+        })
 }
 
 #[cfg(test)]

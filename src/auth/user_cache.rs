@@ -68,8 +68,12 @@ impl UserCache {
     /// The user with this id (`None`: no such user): from memory when seen recently, unless
     /// `fresh` asks for PostgreSQL's answer.
     pub async fn get(&self, id: Uuid, fresh: bool) -> Result<Option<AuthUser>, sqlx::Error> {
-        if !fresh && let Some(user) = self.users.get(&id) {
-            return Ok(user);
+        if !fresh {
+            let cached = self.users.get(&id);
+            crate::monitoring::cache_lookup("users", cached.is_some());
+            if let Some(user) = cached {
+                return Ok(user);
+            }
         }
         let generation = self.generation.load(Ordering::Acquire);
         let user = db::find(&self.db, id).await?.map(AuthUser::from);

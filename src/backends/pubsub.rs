@@ -179,6 +179,7 @@ fn deliver(channels: &Channels, channel: &str, delivery: Delivery) {
 }
 
 fn tell_everyone_of_a_gap(channels: &Channels) {
+    metrics::counter!(crate::monitoring::PUBSUB_GAPS).increment(1);
     for sender in lock(channels).values() {
         let _ = sender.send(Delivery::Gap);
     }

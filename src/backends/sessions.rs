@@ -235,10 +235,13 @@ impl SessionStore for Sessions {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        if !in_request_needing_fresh_reads()
-            && let Some(record) = self.cached(id)
-        {
-            return Ok(Some(record));
+        // A read that must be fresh is neither a hit nor a miss: the copy was not asked.
+        if !in_request_needing_fresh_reads() {
+            let cached = self.cached(id);
+            crate::monitoring::cache_lookup("sessions", cached.is_some());
+            if let Some(record) = cached {
+                return Ok(Some(record));
+            }
         }
         let deletions_before = self.deletions.load(Ordering::Acquire);
         let data = sqlx::query_scalar!(

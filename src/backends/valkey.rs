@@ -26,6 +26,8 @@ use tracing::Instrument as _;
 
 use crate::telemetry::traces::traced_span;
 
+use crate::monitoring;
+
 /// The longest a command or a connection attempt may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_millis(500);
 /// During an outage, how often one command is let through to see whether Valkey is back.
@@ -63,6 +65,8 @@ impl Valkey {
             .set_max_delay(TIMEOUT);
         let commands = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(|error| anyhow::anyhow!("cannot set up the Valkey connection: {error}"))?;
+        // Up until a command says otherwise, as `down` starts.
+        metrics::gauge!(monitoring::VALKEY_UP).set(1.0);
         Ok(Self {
             client,
             commands,
@@ -93,6 +97,7 @@ impl Valkey {
     /// Notes a failed command; the first failure of an outage is logged.
     pub fn failed(&self, error: &redis::RedisError) {
         if !self.down.swap(true, Ordering::AcqRel) {
+            metrics::gauge!(monitoring::VALKEY_UP).set(0.0);
             tracing::error!(
                 service = "valkey",
                 %error,
@@ -105,6 +110,7 @@ impl Valkey {
     /// Notes a command that worked; the first success after an outage is logged.
     pub fn succeeded(&self) {
         if self.down.swap(false, Ordering::AcqRel) {
+            metrics::gauge!(monitoring::VALKEY_UP).set(1.0);
             tracing::info!(service = "valkey", "Valkey is reachable again");
         }
     }

@@ -1,6 +1,7 @@
 //! `serve` (the default command): migrate, then serve HTTP with the jobs worker (which also
-//! delivers email) and the clean-up tasks beside the server, until SIGINT/SIGTERM; then drain
-//! requests and stop the worker.
+//! delivers email), the clean-up tasks, the metrics' timer and, with `METRICS_ADDR`, the
+//! `/metrics` listener beside the server, until SIGINT/SIGTERM; then drain requests and stop
+//! the worker.
 
 use std::{
     net::SocketAddr,
@@ -13,7 +14,7 @@ use crate::{
     AppState, app,
     config::Config,
     files::cleanup,
-    jobs,
+    jobs, monitoring,
     server::{serve, shutdown_signal},
 };
 
@@ -34,10 +35,20 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .with_context(|| format!("listening on {address} (set HOST and PORT to change it)"))?;
+    let metrics = match state.config.metrics.addr {
+        Some(address) => Some(tokio::spawn(
+            monitoring::exporter::bind(address, state.shutdown.clone()).await?,
+        )),
+        None => None,
+    };
 
     let shutdown = state.shutdown.clone();
     let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
+    let gauges = tokio::spawn(monitoring::sampled::run(
+        database.pool.clone(),
+        shutdown.clone(),
+    ));
     let files_cleanup = tokio::spawn(cleanup::run_every(
         database.pool.clone(),
         state.storage.clone(),
@@ -72,6 +83,10 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         tracing::warn!("the jobs worker did not stop in time");
     }
     session_cleanup.abort();
+    gauges.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     files_cleanup.abort();
     // Closing the pool, then dropping the database, stops the embedded cluster, if any.
     database.pool.close().await;

@@ -10,9 +10,9 @@
 //! `http.rs` (including the client address source), `http_client.rs` (outgoing HTTP,
 //! breached passwords), `log.rs`, `traces.rs` (OpenTelemetry), `email.rs`, `storage.rs` (files
 //! and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs`
-//! (database backups). They read through one [`env::Env`], so every error is worded alike.
-//! [`Config::from_lookup`] reads
-//! the sections in turn; `tests.rs` checks the whole, `.env.example` included.
+//! (database backups), `metrics.rs` (the `/metrics` listener). They read through one
+//! [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads the sections in
+//! turn; `tests.rs` checks the whole, `.env.example` included.
 
 mod app;
 mod backup;
@@ -24,6 +24,7 @@ mod http_client;
 mod jobs;
 mod live;
 mod log;
+mod metrics;
 mod secret_key;
 mod sessions;
 mod storage;
@@ -46,6 +47,7 @@ pub use self::{
     jobs::JobsConfig,
     live::LiveConfig,
     log::{LogConfig, LogFormat},
+    metrics::MetricsConfig,
     sessions::SessionConfig,
     storage::{S3Config, StorageConfig, UploadConfig},
     traces::TracesConfig,
@@ -77,6 +79,7 @@ pub struct Config {
     pub live: LiveConfig,
     pub jobs: JobsConfig,
     pub backup: BackupConfig,
+    pub metrics: MetricsConfig,
 }
 
 /// A variable that is missing or does not parse. Its `Display` is the one line startup prints.
@@ -122,6 +125,7 @@ impl Config {
         let live = LiveConfig::read(&env)?;
         let jobs = JobsConfig::read(&env)?;
         let backup = BackupConfig::read(&env, production, database.url.is_some())?;
+        let metrics = MetricsConfig::read(&env, port)?;
         Ok(Self {
             app_env,
             host,
@@ -142,6 +146,7 @@ impl Config {
             live,
             jobs,
             backup,
+            metrics,
         })
     }
 }

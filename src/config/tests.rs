@@ -55,6 +55,7 @@ fn a_malformed_variable_is_named_with_what_it_expects() {
         ("S3_PRESIGNED_URL_SECS", "604801"),
         ("UPLOAD_MAX_BYTES", "25MB"),
         ("UPLOAD_ALLOWED_TYPES", "png, image/jpeg"),
+        ("METRICS_ADDR", "9100"),
     ] {
         let error = config(&[(name, value)]).unwrap_err();
         assert_eq!(error.variable, name, "{name}={value}");
@@ -312,4 +313,14 @@ fn every_variable_read_is_documented_in_env_example() {
             "{name} is read by the app but not documented in .env.example"
         );
     }
+}
+
+#[test]
+fn metrics_are_off_by_default_and_never_on_the_public_port() {
+    assert!(config(&[]).unwrap().metrics.addr.is_none());
+    let on = config(&[("METRICS_ADDR", "127.0.0.1:9100")]).unwrap();
+    assert_eq!(on.metrics.addr.unwrap().to_string(), "127.0.0.1:9100");
+    let error = config(&[("PORT", "9100"), ("METRICS_ADDR", "0.0.0.0:9100")]).unwrap_err();
+    assert_eq!(error.variable, "METRICS_ADDR");
+    assert!(error.problem.contains("public port"), "{error}");
 }

@@ -40,6 +40,16 @@ impl From<sqlx::Error> for FileError {
 }
 
 impl FileError {
+    /// Why an upload was refused, as `/metrics` counts it; `None` for what is no refusal.
+    pub fn refusal_reason(&self) -> Option<&'static str> {
+        match self {
+            Self::TooLarge { .. } => Some("too-large"),
+            Self::TooManyFiles { .. } => Some("too-many-files"),
+            Self::OverQuota(_) => Some("over-quota"),
+            Self::Storage { .. } | Self::App(_) => None,
+        }
+    }
+
     pub fn storage(consequence: &'static str) -> impl FnOnce(StorageError) -> Self {
         move |source| Self::Storage {
             consequence,

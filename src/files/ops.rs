@@ -30,6 +30,7 @@ use super::{
 use crate::{
     backends::storage::{ObjectKey, Storage},
     error::AppError,
+    monitoring,
 };
 
 /// Stores the files and records them as `owner`'s, if they fit in `quota`; returns their
@@ -104,6 +105,8 @@ pub async fn save(
         remove_or_retry(storage, stored).await;
         return Err(error);
     }
+    metrics::counter!(monitoring::UPLOAD_BYTES).increment(adding.bytes);
+    metrics::counter!(monitoring::UPLOAD_FILES).increment(adding.files);
     Ok(records.into_iter().map(|file| file.name).collect())
 }
 

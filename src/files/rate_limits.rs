@@ -12,6 +12,7 @@ use crate::{
     auth::AuthUser,
     backends::rate_limit::{Limit, RateLimiter},
     error::AppError,
+    monitoring,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -34,5 +35,8 @@ pub async fn check_upload(limiter: &RateLimiter, user: &AuthUser) -> Result<(), 
     limiter
         .hit("upload:user", &user.id.to_string(), limit)
         .await
-        .map_err(|retry_after| AppError::TooManyRequests { retry_after })
+        .map_err(|retry_after| {
+            metrics::counter!(monitoring::RATE_LIMIT_REFUSALS, "limit" => "upload").increment(1);
+            AppError::TooManyRequests { retry_after }
+        })
 }

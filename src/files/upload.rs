@@ -30,6 +30,7 @@ use crate::{
     backends::storage::{SpoolFile, Storage, StorageError},
     config::UploadConfig,
     error::AppError,
+    monitoring,
 };
 
 /// What a multipart body adds around its files (boundaries, part headers), on top of
@@ -55,6 +56,22 @@ pub enum Refusal {
     Empty,
     TypeNotAllowed(&'static str),
     ImageTooLarge { width: u32, height: u32 },
+}
+
+impl Refusal {
+    /// As `/metrics` counts it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::TypeNotAllowed(_) => "type-not-allowed",
+            Self::ImageTooLarge { .. } => "image-too-large",
+        }
+    }
+}
+
+/// Counts a refused upload by its reason, for `/metrics`.
+pub fn count_refusal(reason: &'static str) {
+    metrics::counter!(monitoring::UPLOAD_REFUSALS, "reason" => reason).increment(1);
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

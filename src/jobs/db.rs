@@ -414,3 +414,32 @@ pub async fn delete_finished(db: impl PgExecutor<'_>, ids: &[Uuid]) -> Result<u6
     .await?;
     Ok(result.rows_affected())
 }
+
+/// How many jobs of one kind are in one unfinished or failed status.
+#[derive(Debug, Clone)]
+pub struct KindCount {
+    pub kind: String,
+    pub status: JobStatus,
+    pub count: i64,
+    /// Queued only: how long the oldest job that is due has waited, in seconds.
+    pub oldest_wait_secs: Option<f64>,
+}
+
+/// The queue at a glance, by kind and status (done jobs left out): one query over the two
+/// partial indexes, cheap enough for every scrape.
+pub async fn counts(db: impl PgExecutor<'_>) -> Result<Vec<KindCount>, sqlx::Error> {
+    sqlx::query_as!(
+        KindCount,
+        r#"
+        SELECT kind, status AS "status!: JobStatus", count(*) AS "count!",
+               extract(epoch FROM now() - min(run_at)
+                   FILTER (WHERE status = 'queued' AND run_at <= now()))::float8
+                   AS oldest_wait_secs
+        FROM jobs
+        WHERE status IN ('queued', 'running', 'failed')
+        GROUP BY kind, status
+        "#
+    )
+    .fetch_all(db)
+    .await
+}

@@ -70,7 +70,8 @@ impl JobKind {
         Self::registered().find(|kind| kind.name == name)
     }
 
-    fn registered() -> impl Iterator<Item = &'static JobKind> {
+    /// Every registered kind.
+    pub fn registered() -> impl Iterator<Item = &'static JobKind> {
         inventory::iter::<Registered>
             .into_iter()
             .map(|registered| registered.0)

@@ -21,6 +21,7 @@ use super::{ClaimLost, JobContext, JobKind, Permanent, db, db::Claimed};
 use crate::{
     AppState,
     backends::database::Wakeup,
+    monitoring,
     telemetry::traces::{self, traced_span},
 };
 
@@ -172,6 +173,25 @@ impl Worker {
         let ended = self.run_with_heartbeat(kind, &job, shutdown).await;
         let elapsed_ms = started.elapsed().as_millis();
         let db = &self.state.db;
+        let outcome = match &ended {
+            Ended::Finished(Ok(_)) => Some("done"),
+            Ended::Finished(Err(error)) if error.is::<ClaimLost>() => Some("lost"),
+            Ended::Lost => Some("lost"),
+            Ended::Finished(Err(error))
+                if job.attempts >= job.max_attempts || error.is::<Permanent>() =>
+            {
+                Some("failed")
+            }
+            Ended::Finished(Err(_)) => Some("retried"),
+            // Handed back, not ended: it runs again elsewhere.
+            Ended::Stopped => None,
+        };
+        if let Some(outcome) = outcome {
+            metrics::counter!(monitoring::JOB_ATTEMPTS, "kind" => kind.name(), "outcome" => outcome)
+                .increment(1);
+            metrics::histogram!(monitoring::JOB_DURATION, "kind" => kind.name())
+                .record(started.elapsed().as_secs_f64());
+        }
         match ended {
             Ended::Finished(Ok(result)) => {
                 if db::mark_done(db, &job, &result).await? {

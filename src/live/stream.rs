@@ -35,6 +35,7 @@ use crate::{
         pubsub::{Delivery, Subscription},
     },
     error::AppError,
+    monitoring,
     web::live_reload,
 };
 
@@ -254,6 +255,7 @@ impl Slot {
             return None;
         }
         *count += 1;
+        metrics::gauge!(monitoring::LIVE_STREAMS).increment(1.0);
         Some(Self {
             live: live.clone(),
             user_id,
@@ -263,6 +265,7 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        metrics::gauge!(monitoring::LIVE_STREAMS).decrement(1.0);
         let mut open = self
             .live
             .open

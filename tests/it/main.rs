@@ -19,6 +19,7 @@ mod generate;
 mod health;
 mod jobs;
 mod live;
+mod monitoring;
 mod multi_instance;
 mod search;
 mod shutdown;

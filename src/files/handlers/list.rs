@@ -86,8 +86,13 @@ pub async fn upload(
     rate_limits::check_upload(&state.rate_limiter, &user).await?;
     let config = &state.config.uploads;
     let used = quota::usage(&state.db, user.id).await?;
-    let received = upload::receive(&mut multipart, &state.storage, config, used).await?;
+    let received = upload::receive(&mut multipart, &state.storage, config, used)
+        .await
+        .inspect_err(count_refusal)?;
     let checked = upload::make_thumbnails(received).await;
+    for refused in &checked.refused {
+        upload::count_refusal(refused.refusal.reason());
+    }
     if checked.accepted.is_empty() || !checked.refused.is_empty() {
         let mut problems: Vec<String> = checked
             .refused
@@ -101,7 +106,9 @@ pub async fn upload(
         return Ok(unprocessable(layout.render(TITLE, page).await));
     }
     let quota = Quota::of(config);
-    let names = ops::save(&state.db, &state.storage, user.id, quota, checked.accepted).await?;
+    let names = ops::save(&state.db, &state.storage, user.id, quota, checked.accepted)
+        .await
+        .inspect_err(count_refusal)?;
     flash.success(uploaded_message(&names)).await?;
     // The upload form's own htmx request targets the page's content; a plain or boosted
     // post is sent to the list.
@@ -110,6 +117,12 @@ pub async fn upload(
         Ok(layout.render(TITLE, page).await.into_response())
     } else {
         Ok(redirect(layout.wants(), ListPath::PATH))
+    }
+}
+
+fn count_refusal(error: &FileError) {
+    if let Some(reason) = error.refusal_reason() {
+        upload::count_refusal(reason);
     }
 }
 
