@@ -10,6 +10,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod contacts;
+pub mod dashboard;
 pub mod dev;
 pub mod email;
 pub mod error;
@@ -77,7 +78,10 @@ pub const SITE_LINKS: SiteLinks = SiteLinks {
         (files::paths::ListPath::PATH, "Files"),
     ],
     search: search::paths::SearchPath::PATH,
-    admin_nav: &[(auth::paths::ADMIN_USERS, "Users")],
+    admin_nav: &[
+        (auth::paths::ADMIN_USERS, "Users"),
+        (dashboard::paths::DashboardPath::PATH, "Dashboard"),
+    ],
     account: auth::paths::ACCOUNT,
     log_in: auth::paths::LOGIN,
     sign_up: auth::paths::REGISTER,
@@ -94,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .merge(search::routes())
         .merge(email::routes())
         .merge(files::routes())
+        .merge(dashboard::routes())
         .merge(live::routes::<auth::AuthUser>())
         .fallback(|| async { AppError::NotFound })
 }

@@ -18,6 +18,7 @@ use crate::{
     config::Config,
     email::Mailer,
     live::{self, Live},
+    monitoring::instances::ThisInstance,
     web::{css::Stylesheet, layout::PageFrame},
 };
 
@@ -48,6 +49,10 @@ pub struct AppState {
     pub live: Live,
     /// Values worth keeping for a while: Valkey or this process.
     pub cache: Cache,
+    /// The Valkey connection, if `VALKEY_URL` is set: the dashboard shows whether it answers.
+    pub valkey: Option<Valkey>,
+    /// This instance, as the fleet's heartbeats and the operations dashboard know it.
+    pub instance: ThisInstance,
 }
 
 impl AppState {
@@ -62,7 +67,7 @@ impl AppState {
         let http = HttpClient::new(&config.http_client)?;
         let live_reload = !config.app_env.is_production();
         let shutdown = CancellationToken::new();
-        let (pubsub, rate_limiter, cache) = shared_state(&config)?;
+        let (pubsub, rate_limiter, cache, valkey) = shared_state(&config)?;
         let session_changes = Invalidations::start("sessions", pubsub.clone(), shutdown.clone());
         let user_changes = Invalidations::start("users", pubsub.clone(), shutdown.clone());
         Ok(Self {
@@ -80,6 +85,8 @@ impl AppState {
             users: UserCache::new(db.clone(), cache_ttl, user_changes),
             live: Live::new(pubsub),
             cache,
+            valkey,
+            instance: ThisInstance::new(),
             db,
             config: Arc::new(config),
             frame: PageFrame {
@@ -94,7 +101,7 @@ impl AppState {
 }
 
 /// What instances share through Valkey when `VALKEY_URL` is set, or keep in this process.
-fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)> {
+fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache, Option<Valkey>)> {
     use secrecy::ExposeSecret;
     match &config.valkey_url {
         Some(url) => {
@@ -107,7 +114,8 @@ fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)>
             Ok((
                 PubSub::through(valkey.clone()),
                 RateLimiter::shared(valkey.clone(), &config.secret_key)?,
-                Cache::shared(valkey),
+                Cache::shared(valkey.clone()),
+                Some(valkey),
             ))
         }
         None => {
@@ -121,6 +129,7 @@ fn shared_state(config: &Config) -> anyhow::Result<(PubSub, RateLimiter, Cache)>
                 PubSub::in_process(),
                 RateLimiter::in_process(&config.secret_key)?,
                 Cache::in_process(),
+                None,
             ))
         }
     }

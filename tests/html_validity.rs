@@ -284,6 +284,23 @@ async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {
     app.user_with_role("root@example.com", Role::Admin).await;
     let mut admin = app.logged_in("root@example.com", false).await;
     pages.keep("admin-users", OK, &admin.get("/admin/users").await);
+    // With an instance, a failed job and an action on one, so that every table is drawn.
+    app::monitoring::instances::beat(&app.state).await.unwrap();
+    sqlx::query(
+        "INSERT INTO jobs (kind, status, attempts, finished_at, last_error) VALUES
+             ('email-delivery', 'failed', 5, now(), 'SMTP said no'),
+             ('email-delivery', 'failed', 5, now(), 'SMTP said no again')",
+    )
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let dashboard = admin.get("/admin/dashboard").await;
+    let retry = common::select(&dashboard.document(), ".job-actions form")[0]
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    admin.post(&retry, &[]).await;
+    pages.keep("admin-dashboard", OK, &admin.get("/admin/dashboard").await);
     let mailbox = admin.get("/dev/mailbox").await;
     pages.keep("mailbox", OK, &mailbox);
     let message = common::select(&mailbox.document(), ".data-table tbody a")[0]

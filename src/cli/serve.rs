@@ -1,5 +1,5 @@
 //! `serve` (the default command): migrate, then serve HTTP with the jobs worker (which also
-//! delivers email), the clean-up tasks, the metrics' timer and, with `METRICS_ADDR`, the
+//! delivers email), the clean-up tasks, the metrics' timer, the instance's heartbeat and, with `METRICS_ADDR`, the
 //! `/metrics` listener beside the server, until SIGINT/SIGTERM; then drain requests and stop
 //! the worker.
 
@@ -20,6 +20,8 @@ use crate::{
 
 /// After the HTTP server has drained, how much longer the jobs worker may take to stop.
 const WORKER_STOP_GRACE: Duration = Duration::from_secs(5);
+/// How long the heartbeat may take to remove this instance's row at shutdown.
+const HEARTBEAT_STOP_GRACE: Duration = Duration::from_secs(2);
 
 pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -45,6 +47,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let shutdown = state.shutdown.clone();
     let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
+    let heartbeat = tokio::spawn(monitoring::instances::run(state.clone()));
     let gauges = tokio::spawn(monitoring::sampled::run(
         database.pool.clone(),
         shutdown.clone(),
@@ -81,6 +84,13 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("the jobs worker did not stop in time");
+    }
+    // It removes this instance's row from the fleet as it stops.
+    if tokio::time::timeout(HEARTBEAT_STOP_GRACE, heartbeat)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the instance heartbeat did not stop in time");
     }
     session_cleanup.abort();
     gauges.abort();

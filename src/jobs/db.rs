@@ -443,3 +443,77 @@ pub async fn counts(db: impl PgExecutor<'_>) -> Result<Vec<KindCount>, sqlx::Err
     .fetch_all(db)
     .await
 }
+
+/// A job that failed for good, as the operations dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct FailedJob {
+    pub id: Uuid,
+    pub kind: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+/// The `limit` jobs that failed last, the most recent first.
+pub async fn failed(db: impl PgExecutor<'_>, limit: i64) -> Result<Vec<FailedJob>, sqlx::Error> {
+    sqlx::query_as!(
+        FailedJob,
+        r#"
+        SELECT id, kind, attempts, max_attempts, last_error, created_at, finished_at
+        FROM jobs
+        WHERE status = 'failed'
+        ORDER BY finished_at DESC
+        LIMIT $1
+        "#,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Queues failed job `id` again, due now, with one more attempt than it has had (its
+/// backoff starts over); wakes the workers at commit. `None` when it is not failed (any
+/// more): retried or discarded by someone else meanwhile, or never failed.
+pub async fn retry_failed(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<FailedJob>, sqlx::Error> {
+    let job = sqlx::query_as!(
+        FailedJob,
+        r#"
+        UPDATE jobs
+        SET status = 'queued', run_at = now(), finished_at = NULL, locked_until = NULL,
+            max_attempts = greatest(max_attempts, attempts + 1)
+        WHERE id = $1 AND status = 'failed'
+        RETURNING id, kind, attempts, max_attempts, last_error, created_at, finished_at
+        "#,
+        id,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if job.is_some() {
+        sqlx::query!("SELECT pg_notify('jobs', '')")
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(job)
+}
+
+/// Deletes failed job `id`; `None` when it is not failed (any more).
+pub async fn discard_failed(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<FailedJob>, sqlx::Error> {
+    sqlx::query_as!(
+        FailedJob,
+        r#"
+        DELETE FROM jobs WHERE id = $1 AND status = 'failed'
+        RETURNING id, kind, attempts, max_attempts, last_error, created_at, finished_at
+        "#,
+        id,
+    )
+    .fetch_optional(db)
+    .await
+}

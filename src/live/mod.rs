@@ -186,6 +186,15 @@ fn channel(user: Uuid) -> String {
 }
 
 impl Live {
+    /// Streams open on this instance, every user's.
+    pub fn open_streams(&self) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .values()
+            .sum()
+    }
+
     pub fn new(pubsub: PubSub) -> Self {
         Self {
             pubsub,

@@ -14,13 +14,17 @@
 //!
 //! Where things are: `http.rs` the request middleware; `sampled.rs` the gauges read on a
 //! timer; `exporter.rs` and `paths.rs` the `/metrics` listener; `exposition.rs` reads the text
-//! format back (for the dashboard, and the tests).
+//! format back (for the dashboard, and the tests); `traffic.rs` keeps the last hour of
+//! requests a minute at a time, and `instances.rs` publishes it with the instance's
+//! heartbeat, for the dashboard's fleet.
 
 pub mod exporter;
 pub mod exposition;
 pub mod http;
+pub mod instances;
 pub mod paths;
 pub mod sampled;
+pub mod traffic;
 
 use std::sync::OnceLock;
 

@@ -12,6 +12,7 @@ mod backup;
 mod cli;
 mod common;
 mod contacts;
+mod dashboard;
 mod deployment;
 mod email;
 mod files;
