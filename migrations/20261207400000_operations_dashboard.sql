@@ -16,7 +16,11 @@ CREATE TABLE instances (
     pool_used integer NOT NULL DEFAULT 0,
     pool_max integer NOT NULL DEFAULT 0,
     -- monitoring::traffic::Minute, oldest first.
-    traffic jsonb NOT NULL DEFAULT '[]'
+    traffic jsonb NOT NULL DEFAULT '[]',
+    -- monitoring::traffic::RouteHour: each route's last hour.
+    routes jsonb NOT NULL DEFAULT '[]',
+    -- monitoring::errors::RecentError, newest first: the latest server errors.
+    errors jsonb NOT NULL DEFAULT '[]'
 );
 
 -- Who retried or discarded a failed job, and when. No foreign key to jobs: a discarded job is

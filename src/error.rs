@@ -52,6 +52,11 @@ pub struct ErrorPage {
     pub detail: Option<String>,
 }
 
+/// The cause of a server error, kept on the error page's response for the layers outside
+/// it: the metrics layer lists the latest ones for the operations dashboard.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
+
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -65,6 +65,13 @@ impl BreachCheck {
         }
     }
 
+    /// Whether the service answered the last look-up; `None` when the check is off.
+    pub fn answering(&self) -> Option<bool> {
+        self.config
+            .enabled
+            .then(|| !self.failing.load(Ordering::Relaxed))
+    }
+
     /// Why `password` is refused for having appeared in breaches, or `None` (also when the
     /// check is off or could not be made).
     pub async fn problem(&self, password: &str) -> Option<String> {

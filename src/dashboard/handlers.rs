@@ -65,6 +65,8 @@ async fn load(state: &AppState) -> Result<Dashboard, AppError> {
         now: OffsetDateTime::now_utc(),
         this_instance: state.instance.id,
         local_traffic: state.instance.traffic.minutes(),
+        local_routes: state.instance.traffic.routes(),
+        local_errors: state.instance.errors.latest(),
         instances: instances?,
         queue: queue?,
         outbox: outbox?,

@@ -1,6 +1,7 @@
 //! The operations dashboard, `/admin/dashboard`, for administrators: the fleet's traffic
 //! over the last hour (requests per second, latency percentiles, error rate) as charts, the
-//! running instances, the jobs queue and the mail outbox with the failed jobs (each can be
+//! slowest routes and those with most server errors, the latest server errors with their
+//! request ids, the running instances, the jobs queue and the mail outbox with the failed jobs (each can be
 //! retried or discarded; who did and when is recorded), and whether each backing service
 //! answers.
 //!

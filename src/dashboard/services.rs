@@ -14,6 +14,8 @@ pub enum Status {
     Down,
     /// Not configured: the embedded default stands in for it.
     Embedded(&'static str),
+    /// Turned off in the configuration.
+    Off,
 }
 
 /// Every service, by name, with its state.
@@ -43,6 +45,12 @@ pub async fn check(state: &AppState) -> Vec<(&'static str, Status)> {
         Some(_) => Status::Up,
         None => Status::Embedded("in this process"),
     };
+    // Known from the last new password checked: the page does not send one itself.
+    let breached = match state.breach_check.answering() {
+        Some(true) => Status::Up,
+        Some(false) => Status::Down,
+        None => Status::Off,
+    };
     let (postgres, smtp, storage) = tokio::join!(postgres, smtp, storage);
     vec![
         ("PostgreSQL", postgres),
@@ -55,5 +63,6 @@ pub async fn check(state: &AppState) -> Vec<(&'static str, Status)> {
             storage,
         ),
         ("SMTP", smtp),
+        ("Breached-password service", breached),
     ]
 }

@@ -18,8 +18,9 @@ use crate::{
     email::db::OutboxCounts,
     jobs::db::{FailedJob, JobStatus, KindCount},
     monitoring::{
+        errors::RecentError,
         instances::InstanceRow,
-        traffic::{MINUTES, Minute},
+        traffic::{MINUTES, Minute, RouteHour},
     },
     web::{
         humanize,
@@ -32,8 +33,11 @@ use crate::{
 pub struct Dashboard {
     pub now: OffsetDateTime,
     pub this_instance: Uuid,
-    /// This instance's minutes as it has them now (its row may be a few seconds behind).
+    /// This instance's minutes, routes and errors as it has them now (its row may be a few
+    /// seconds behind).
     pub local_traffic: Vec<Minute>,
+    pub local_routes: Vec<RouteHour>,
+    pub local_errors: Vec<RecentError>,
     pub instances: Vec<InstanceRow>,
     pub queue: Vec<KindCount>,
     pub outbox: OutboxCounts,
@@ -47,11 +51,7 @@ impl Dashboard {
     /// (`None`: no instance recorded that minute).
     fn fleet(&self) -> Vec<Option<Minute>> {
         let mut by_minute: BTreeMap<i64, Minute> = BTreeMap::new();
-        let others = self
-            .instances
-            .iter()
-            .filter(|instance| instance.id != self.this_instance)
-            .flat_map(|instance| instance.traffic.iter());
+        let others = self.others().flat_map(|instance| instance.traffic.iter());
         for minute in others.chain(self.local_traffic.iter()) {
             by_minute
                 .entry(minute.at)
@@ -65,6 +65,54 @@ impl Dashboard {
     }
 }
 
+impl Dashboard {
+    fn others(&self) -> impl Iterator<Item = &InstanceRow> {
+        self.instances
+            .iter()
+            .filter(|instance| instance.id != self.this_instance)
+    }
+
+    /// Every route's last hour, summed over the instances.
+    fn routes(&self) -> Vec<RouteHour> {
+        let mut by_route: BTreeMap<&str, RouteHour> = BTreeMap::new();
+        let others = self.others().flat_map(|instance| instance.routes.iter());
+        for route in others.chain(self.local_routes.iter()) {
+            by_route
+                .entry(&route.route)
+                .and_modify(|sum| sum.hour.add(&route.hour))
+                .or_insert_with(|| route.clone());
+        }
+        by_route.into_values().collect()
+    }
+
+    /// The latest server errors of every instance, newest first, each with its instance's
+    /// name.
+    fn errors(&self) -> Vec<(&str, &RecentError)> {
+        let this = self
+            .instances
+            .iter()
+            .find(|instance| instance.id == self.this_instance)
+            .map_or("this one", |instance| instance.hostname.as_str());
+        let mut errors: Vec<(&str, &RecentError)> = self
+            .others()
+            .flat_map(|instance| {
+                instance
+                    .errors
+                    .iter()
+                    .map(|error| (instance.hostname.as_str(), error))
+            })
+            .chain(self.local_errors.iter().map(|error| (this, error)))
+            .collect();
+        errors.sort_by_key(|error| std::cmp::Reverse(error.1.at));
+        errors.truncate(ERRORS_SHOWN);
+        errors
+    }
+}
+
+/// Rows of the routes' tables, and of the latest errors.
+const ROUTES_SHOWN: usize = 5;
+const ERRORS_SHOWN: usize = 10;
+
 /// The whole page around `panels`.
 pub fn page(panels: Markup, refresh_secs: u32) -> Markup {
     html! {
@@ -77,7 +125,7 @@ pub fn page(panels: Markup, refresh_secs: u32) -> Markup {
                 }
             }
             div #(ids::PANELS) data-hx-get=(DashboardPath) data-hx-target={ "#" (ids::PANELS) }
-                data-hx-trigger={ "every " (refresh_secs) "s" } data-hx-swap="outerHTML" {
+                data-hx-trigger={ "every " (refresh_secs) "s" } data-hx-swap="innerHTML" {
                 (panels)
             }
         }
@@ -88,6 +136,7 @@ pub fn page(panels: Markup, refresh_secs: u32) -> Markup {
 pub fn panels(dashboard: &Dashboard) -> Markup {
     html! {
         (traffic(dashboard))
+        (routes(dashboard))
         (instances(dashboard))
         (jobs(dashboard))
         (services(&dashboard.services))
@@ -133,6 +182,89 @@ fn traffic(dashboard: &Dashboard) -> Markup {
                 (line_chart("Server errors", &[Series {
                     name: "share of requests", class: "__third", points: error_rate,
                 }], MINUTES, |value| format!("{value:.1}%")))
+            }
+        }
+    }
+}
+
+fn routes(dashboard: &Dashboard) -> Markup {
+    const SLOWEST: [&str; 4] = ["Route", "Requests", "p95", "p99"];
+    const FAILING: [&str; 4] = ["Route", "Server errors", "Share", "Latest request ids"];
+    const ERRORS: [&str; 6] = ["When", "Route", "Status", "Request id", "Instance", "Cause"];
+    let routes = dashboard.routes();
+    let mut slowest: Vec<(&RouteHour, f64)> = routes
+        .iter()
+        .filter_map(|route| Some((route, route.hour.quantile(0.95)?)))
+        .collect();
+    slowest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    slowest.truncate(ROUTES_SHOWN);
+    let mut failing: Vec<&RouteHour> = routes
+        .iter()
+        .filter(|route| route.hour.errors > 0)
+        .collect();
+    failing.sort_by_key(|route| std::cmp::Reverse(route.hour.errors));
+    failing.truncate(ROUTES_SHOWN);
+    let errors = dashboard.errors();
+    let ms = |seconds: Option<f64>| {
+        seconds.map_or_else(|| "–".to_owned(), |s| format!("{:.1} ms", s * 1000.0))
+    };
+    html! {
+        section.dashboard-panel aria-labelledby="dashboard-routes" {
+            h2 #dashboard-routes { "Routes, last hour" }
+            @if slowest.is_empty() {
+                p { "No requests recorded yet: the first minute is still being counted." }
+            } @else {
+                h3 { "Slowest" }
+                (data_table("Slowest routes", &SLOWEST, html! {
+                    @for (route, p95) in &slowest {
+                        tr {
+                            td data-label=(SLOWEST[0]) { code { (route.route) } }
+                            td data-label=(SLOWEST[1]) { (humanize::number(route.hour.requests)) }
+                            td data-label=(SLOWEST[2]) { (ms(Some(*p95))) }
+                            td data-label=(SLOWEST[3]) { (ms(route.hour.quantile(0.99))) }
+                        }
+                    }
+                }))
+            }
+            h3 { "Most server errors" }
+            @if failing.is_empty() {
+                p { "None in the last hour." }
+            } @else {
+                (data_table("Routes with most server errors", &FAILING, html! {
+                    @for route in &failing {
+                        tr {
+                            td data-label=(FAILING[0]) { code { (route.route) } }
+                            td data-label=(FAILING[1]) { (humanize::number(route.hour.errors)) }
+                            td data-label=(FAILING[2]) {
+                                (format!("{:.1}%", route.hour.errors as f64 / route.hour.requests.max(1) as f64 * 100.0))
+                            }
+                            td data-label=(FAILING[3]) {
+                                @for (_, error) in errors.iter().filter(|(_, error)| error.route == route.route).take(3) {
+                                    code { (error.request_id) } " "
+                                }
+                            }
+                        }
+                    }
+                }))
+            }
+            h3 { "Latest server errors" }
+            @if errors.is_empty() {
+                p { "None since the instances started." }
+            } @else {
+                (data_table("Latest server errors", &ERRORS, html! {
+                    @for (instance, error) in &errors {
+                        tr {
+                            td data-label=(ERRORS[0]) {
+                                (OffsetDateTime::from_unix_timestamp(error.at).map_or_else(|_| "–".to_owned(), |at| ago(dashboard.now, at)))
+                            }
+                            td data-label=(ERRORS[1]) { code { (error.route) } }
+                            td data-label=(ERRORS[2]) { (error.status) }
+                            td data-label=(ERRORS[3]) { code { (error.request_id) } }
+                            td data-label=(ERRORS[4]) { (instance) }
+                            td.error data-label=(ERRORS[5]) { (error.cause.as_deref().unwrap_or("–")) }
+                        }
+                    }
+                }))
             }
         }
     }
@@ -274,6 +406,7 @@ fn services(services: &[(&'static str, Status)]) -> Markup {
                         Status::Up => ("__up", "up".to_owned()),
                         Status::Down => ("__down", "down".to_owned()),
                         Status::Embedded(what) => ("__embedded", format!("not configured: {what}")),
+                        Status::Off => ("__embedded", "off".to_owned()),
                     };
                     li class=(class) { span.name { (name) } " " span.status { (text) } }
                 }

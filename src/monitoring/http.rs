@@ -1,5 +1,5 @@
 //! The request middleware: the duration of every request by route template, method and
-//! status, and the requests in flight.
+//! status, the requests in flight, and this instance's latest server errors (`errors.rs`).
 //!
 //! It runs inside the router's layers (see `lib.rs`), where axum has matched the route, so
 //! the label is the template the route was declared with (`/contacts/{id}`): one label value
@@ -9,14 +9,17 @@
 use std::time::Instant;
 
 use axum::{
-    extract::{MatchedPath, Request},
+    extract::{MatchedPath, Request, State},
     http::Method,
     middleware::Next,
     response::Response,
 };
 use metrics::{SharedString, gauge, histogram};
 
-use super::{HTTP_ACTIVE_REQUESTS, HTTP_REQUEST_DURATION};
+use super::{
+    HTTP_ACTIVE_REQUESTS, HTTP_REQUEST_DURATION, errors::RecentError, instances::ThisInstance,
+};
+use crate::error::ErrorCause;
 
 /// The `http_route` of a request no route matched (a 404 from the fallback).
 pub const UNMATCHED: &str = "unmatched";
@@ -24,7 +27,11 @@ pub const UNMATCHED: &str = "unmatched";
 /// Middleware: records the request's duration, to the response's head, and counts it in
 /// flight meanwhile. A request cut off (the client went away) is not recorded: it has no
 /// status.
-pub async fn record_request(request: Request, next: Next) -> Response {
+pub async fn record_request(
+    State(instance): State<ThisInstance>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -33,8 +40,26 @@ pub async fn record_request(request: Request, next: Next) -> Response {
         });
     let method = method_label(request.method());
     let _in_flight = InFlight::start(method);
+    // A clone of the header shares its bytes: read only if the request fails.
+    let request_id = request.headers().get("x-request-id").cloned();
     let started = Instant::now();
     let response = next.run(request).await;
+    if response.status().is_server_error() {
+        instance.errors.push(RecentError {
+            at: time::OffsetDateTime::now_utc().unix_timestamp(),
+            route: route.to_string(),
+            status: response.status().as_u16(),
+            request_id: request_id
+                .as_ref()
+                .and_then(|id| id.to_str().ok())
+                .unwrap_or("-")
+                .to_owned(),
+            cause: response
+                .extensions()
+                .get::<ErrorCause>()
+                .map(|cause| cause.0.clone()),
+        });
+    }
     let status = SharedString::from(response.status().as_u16().to_string());
     histogram!(
         HTTP_REQUEST_DURATION,

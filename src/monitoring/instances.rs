@@ -1,6 +1,6 @@
 //! The fleet: every running instance writes its row of `instances` every [`BEAT`] (its
-//! heartbeat) with its version, uptime, memory, open streams, pool use and last hour of
-//! traffic; the operations dashboard lists the rows written in the last [`ALIVE`], so an
+//! heartbeat) with its version, uptime, memory, open streams, pool use, last hour of
+//! traffic (overall and by route) and latest server errors; the operations dashboard lists the rows written in the last [`ALIVE`], so an
 //! instance that stops drops off (at once when it stops cleanly: it deletes its row).
 //!
 //! Through PostgreSQL, which every instance has, rather than Valkey, which is optional: a
@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::{
     COMMIT, VERSION,
-    traffic::{Minute, Traffic},
+    errors::{RecentError, RecentErrors},
+    traffic::{Minute, RouteHour, Traffic},
 };
 use crate::AppState;
 
@@ -32,6 +33,8 @@ pub struct ThisInstance {
     pub started_at: OffsetDateTime,
     /// This instance's last hour of requests.
     pub traffic: Traffic,
+    /// This instance's latest server errors.
+    pub errors: RecentErrors,
 }
 
 impl ThisInstance {
@@ -41,6 +44,7 @@ impl ThisInstance {
             hostname: hostname(),
             started_at: OffsetDateTime::now_utc(),
             traffic: Traffic::default(),
+            errors: RecentErrors::default(),
         }
     }
 }
@@ -88,16 +92,20 @@ pub async fn beat(state: &AppState) -> Result<(), sqlx::Error> {
     let instance = &state.instance;
     let pool = &state.db;
     let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
+    // These serialise plain structs: they cannot fail.
     let traffic = serde_json::to_value(instance.traffic.minutes()).unwrap_or_default();
+    let routes = serde_json::to_value(instance.traffic.routes()).unwrap_or_default();
+    let errors = serde_json::to_value(instance.errors.latest()).unwrap_or_default();
     sqlx::query!(
         r#"
         INSERT INTO instances (id, hostname, version, commit, started_at, memory_bytes,
-                               open_streams, pool_used, pool_max, traffic)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               open_streams, pool_used, pool_max, traffic, routes, errors)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         ON CONFLICT (id) DO UPDATE
         SET seen_at = now(), memory_bytes = EXCLUDED.memory_bytes,
             open_streams = EXCLUDED.open_streams, pool_used = EXCLUDED.pool_used,
-            pool_max = EXCLUDED.pool_max, traffic = EXCLUDED.traffic
+            pool_max = EXCLUDED.pool_max, traffic = EXCLUDED.traffic,
+            routes = EXCLUDED.routes, errors = EXCLUDED.errors
         "#,
         instance.id,
         instance.hostname,
@@ -109,6 +117,8 @@ pub async fn beat(state: &AppState) -> Result<(), sqlx::Error> {
         i32::try_from(pool.size().saturating_sub(idle)).unwrap_or(i32::MAX),
         i32::try_from(pool.options().get_max_connections()).unwrap_or(i32::MAX),
         traffic,
+        routes,
+        errors,
     )
     .execute(pool)
     .await?;
@@ -139,6 +149,8 @@ pub struct InstanceRow {
     pub pool_used: i32,
     pub pool_max: i32,
     pub traffic: Vec<Minute>,
+    pub routes: Vec<RouteHour>,
+    pub errors: Vec<RecentError>,
 }
 
 /// The instances that wrote their row in the last [`ALIVE`], oldest first.
@@ -146,7 +158,7 @@ pub async fn running(db: impl PgExecutor<'_>) -> Result<Vec<InstanceRow>, sqlx::
     let rows = sqlx::query!(
         r#"
         SELECT id, hostname, version, commit, started_at, seen_at, memory_bytes,
-               open_streams, pool_used, pool_max, traffic
+               open_streams, pool_used, pool_max, traffic, routes, errors
         FROM instances
         WHERE seen_at > now() - make_interval(secs => $1)
         ORDER BY started_at, id
@@ -170,6 +182,8 @@ pub async fn running(db: impl PgExecutor<'_>) -> Result<Vec<InstanceRow>, sqlx::
             pool_max: row.pool_max,
             // A row written by another version may not read; its traffic is then left out.
             traffic: serde_json::from_value(row.traffic).unwrap_or_default(),
+            routes: serde_json::from_value(row.routes).unwrap_or_default(),
+            errors: serde_json::from_value(row.errors).unwrap_or_default(),
         })
         .collect())
 }

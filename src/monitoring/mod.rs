@@ -15,9 +15,11 @@
 //! Where things are: `http.rs` the request middleware; `sampled.rs` the gauges read on a
 //! timer; `exporter.rs` and `paths.rs` the `/metrics` listener; `exposition.rs` reads the text
 //! format back (for the dashboard, and the tests); `traffic.rs` keeps the last hour of
-//! requests a minute at a time, and `instances.rs` publishes it with the instance's
-//! heartbeat, for the dashboard's fleet.
+//! requests a minute at a time (and each route's hour), `errors.rs` the latest server
+//! errors, and `instances.rs` publishes both with the instance's heartbeat, for the
+//! dashboard's fleet.
 
+pub mod errors;
 pub mod exporter;
 pub mod exposition;
 pub mod http;
@@ -75,9 +77,13 @@ pub const CACHE_LOOKUPS: &str = "cache_lookups_total";
 /// Always 1, labelled with the `version` and `commit` built.
 pub const BUILD_INFO: &str = "app_build_info";
 
-/// The version and commit of this build (`build.rs` finds the commit).
+/// The version and commit of this build (`build.rs` finds the commit; a build script whose
+/// output cargo kept from before it named one gives "unknown" rather than no build).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-pub const COMMIT: &str = env!("BUILD_COMMIT");
+pub const COMMIT: &str = match option_env!("BUILD_COMMIT") {
+    Some(commit) => commit,
+    None => "unknown",
+};
 
 /// The bounds of every histogram's buckets, in seconds: OpenTelemetry's advice for HTTP
 /// durations, with two below 5 ms, where most of this app's pages answer, so that their

@@ -30,7 +30,7 @@ use super::{
     htmx::{VARY_ON_HTMX, Wants},
     layout::{PageFrame, PageLayout},
 };
-use crate::error::{ErrorPage, default_message};
+use crate::error::{ErrorCause, ErrorPage, default_message};
 
 /// Headers of an error response that still hold for its HTML page.
 const KEPT_HEADERS: [header::HeaderName; 5] = [
@@ -64,6 +64,10 @@ pub async fn render_error_pages(
         return response;
     }
 
+    let cause = page
+        .as_ref()
+        .and_then(|page| page.detail.clone())
+        .filter(|_| status.is_server_error());
     let message = page
         .map(|page| page.message)
         .unwrap_or_else(|| default_message(status).to_owned());
@@ -94,6 +98,9 @@ pub async fn render_error_pages(
         }
     }
     *response.status_mut() = status;
+    if let Some(cause) = cause {
+        response.extensions_mut().insert(ErrorCause(cause));
+    }
     response
 }
 

@@ -82,6 +82,7 @@ async fn only_administrators_see_the_dashboard() {
         headings,
         [
             "Traffic, all instances",
+            "Routes, last hour",
             "Instances",
             "Jobs and mail",
             "Services"
@@ -108,14 +109,23 @@ async fn only_administrators_see_the_dashboard() {
         services.contains(&"SMTP not configured: dev mailbox".to_owned()),
         "{services:?}"
     );
+    assert!(
+        services.contains(&"Breached-password service off".to_owned()),
+        "{services:?}"
+    );
     // The failed job with its error, escaped.
     assert!(page.text().contains("SMTP said &lt;no&gt;"));
 
-    // The page polls its panels, and gets them alone.
+    // The page polls its panels, and gets them alone, to swap in.
+    let polling = select(&document, "#dashboard-panels");
+    let polling = polling[0].value();
+    assert_eq!(polling.attr("data-hx-get"), Some(PATH));
+    assert_eq!(polling.attr("data-hx-trigger"), Some("every 15s"));
+    assert_eq!(polling.attr("data-hx-swap"), Some("innerHTML"));
     let panels = root.htmx(Method::GET, PATH, Some(ids::PANELS), &[]).await;
     assert_eq!(panels.status, StatusCode::OK);
     assert!(!panels.text().contains("<html"));
-    assert_eq!(select(&panels.document(), "h2").len(), 4);
+    assert_eq!(select(&panels.document(), "h2").len(), 5);
 }
 
 #[tokio::test]
@@ -229,4 +239,65 @@ async fn every_running_instance_appears_and_a_stopped_one_drops_off() {
     let page = root.get(PATH).await;
     assert_eq!(rows(&page), 1);
     assert!(page.text().contains("(this one)"));
+}
+
+#[tokio::test]
+async fn routes_and_server_errors_show_with_their_request_ids_and_no_addresses() {
+    let routes = app::routes().route(
+        "/test/boom/{id}",
+        axum::routing::get(|| async {
+            Err::<(), _>(app::error::AppError::Internal(anyhow::anyhow!(
+                "could not mail ada@example.com"
+            )))
+        }),
+    );
+    let app = TestApp::with_routes(common::test_config(&[]), routes).await;
+    app.user_with_role("root@example.com", Role::Admin).await;
+    let traffic = &app.state.instance.traffic;
+    traffic.sample(1);
+    let mut root = app.logged_in("root@example.com", false).await;
+    let mut failed = Vec::new();
+    for n in 0..2 {
+        let request_id = format!("boom-{n}-{}", Uuid::new_v4());
+        let response = root
+            .send(
+                axum::http::Request::get(format!("/test/boom/{n}"))
+                    .header("x-request-id", &request_id)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+        failed.push(request_id);
+    }
+    traffic.sample(2);
+
+    let page = root.get(PATH).await;
+    let document = page.document();
+    let failing: Vec<String> = select(
+        &document,
+        "[aria-label='Routes with most server errors'] tbody tr",
+    )
+    .iter()
+    .map(text_of)
+    .collect();
+    assert_eq!(failing.len(), 1, "{failing:?}");
+    assert!(failing[0].contains("/test/boom/{id}"), "{failing:?}");
+    assert!(failing[0].contains(&failed[1]), "{failing:?}");
+    let slowest: Vec<String> = select(&document, "[aria-label='Slowest routes'] tbody tr")
+        .iter()
+        .map(text_of)
+        .collect();
+    assert!(
+        slowest.iter().any(|row| row.contains("/test/boom/{id}")),
+        "{slowest:?}"
+    );
+    let latest: Vec<String> = select(&document, "[aria-label='Latest server errors'] tbody tr")
+        .iter()
+        .map(text_of)
+        .collect();
+    assert_eq!(latest.len(), 2, "{latest:?}");
+    assert!(latest[0].contains(&failed[1]) && latest[0].contains("500"));
+    assert!(latest[0].contains("could not mail <address>"), "{latest:?}");
+    assert!(!page.text().contains("ada@example.com"));
 }
