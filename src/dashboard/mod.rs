@@ -22,8 +22,8 @@ pub mod paths;
 mod services;
 mod views;
 
+use crate::web::routes::RouterExt;
 use axum::Router;
-use axum_extra::routing::RouterExt;
 
 use crate::AppState;
 

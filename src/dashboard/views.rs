@@ -23,9 +23,9 @@ use crate::{
         traffic::{MINUTES, Minute, RouteHour},
     },
     web::{
-        humanize,
         components::{ButtonStyle, action_button, data_table, empty_state},
         css::CssFragment,
+        humanize,
     },
 };
 

@@ -94,6 +94,9 @@ async fn every_route_with_an_id_answers_another_users_record_with_a_404() {
     let routes: Vec<(&str, &str)> = app::web::routes::mounted()
         .into_iter()
         .filter(|(_, path)| path.contains("{id}"))
+        // Administrators' routes are not a user's records: anyone else gets a 403 before
+        // any id is looked at (tests/it/dashboard.rs).
+        .filter(|(_, path)| !path.starts_with("/admin/"))
         .collect();
     for expected in ["/contacts/{id}", "/files/{id}", "/contacts/exports/{id}"] {
         assert!(
