@@ -165,9 +165,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(telemetry::trace_layer())
         // Inside the router's layers, so it sees the matched route's template; outside the
         // rest, so its duration and status are what the client got (error pages included).
-        .layer(axum::middleware::from_fn_with_state(
-            state.instance.clone(),
-            monitoring::http::record_request,
+        .layer(monitoring::http::RecordRequestsLayer::new(
+            state.instance.errors.clone(),
         ))
         .layer(axum::middleware::from_fn_with_state(
             production,

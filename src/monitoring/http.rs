@@ -6,69 +6,121 @@
 //! per route whatever the ids or query strings, and one ([`UNMATCHED`]) for every path no
 //! route matches, so that a scan of made-up paths cannot add a series per path.
 
-use std::time::Instant;
+use std::{
+    task::{Context, Poll},
+    time::Instant,
+};
 
 use axum::{
-    extract::{MatchedPath, Request, State},
+    extract::{MatchedPath, Request},
     http::Method,
-    middleware::Next,
     response::Response,
 };
+use futures_util::future::BoxFuture;
 use metrics::{SharedString, gauge, histogram};
+use tower::{Layer, Service};
 
 use super::{
-    HTTP_ACTIVE_REQUESTS, HTTP_REQUEST_DURATION, errors::RecentError, instances::ThisInstance,
+    HTTP_ACTIVE_REQUESTS, HTTP_REQUEST_DURATION, errors::RecentError, errors::RecentErrors,
 };
 use crate::error::ErrorCause;
 
 /// The `http_route` of a request no route matched (a 404 from the fallback).
 pub const UNMATCHED: &str = "unmatched";
 
-/// Middleware: records the request's duration, to the response's head, and counts it in
-/// flight meanwhile. A request cut off (the client went away) is not recorded: it has no
-/// status.
-pub async fn record_request(
-    State(instance): State<ThisInstance>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(SharedString::const_str(UNMATCHED), |matched| {
-            SharedString::from(matched.as_str().to_owned())
-        });
-    let method = method_label(request.method());
-    let _in_flight = InFlight::start(method);
-    // A clone of the header shares its bytes: read only if the request fails.
-    let request_id = request.headers().get("x-request-id").cloned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    if response.status().is_server_error() {
-        instance.errors.push(RecentError {
-            at: time::OffsetDateTime::now_utc().unix_timestamp(),
-            route: route.to_string(),
-            status: response.status().as_u16(),
-            request_id: request_id
-                .as_ref()
-                .and_then(|id| id.to_str().ok())
-                .unwrap_or("-")
-                .to_owned(),
-            cause: response
-                .extensions()
-                .get::<ErrorCause>()
-                .map(|cause| cause.0.clone()),
-        });
+/// Records every request's duration, to the response's head, counts it in flight meanwhile,
+/// and notes a server error in `errors`. A request cut off (the client went away) is not
+/// recorded: it has no status.
+///
+/// A tower layer rather than `axum::middleware::from_fn`, which clones the whole stack below
+/// it for every request: this one sits above most of the stack, and the clones cost more
+/// than the measuring.
+#[derive(Clone)]
+pub struct RecordRequestsLayer {
+    errors: RecentErrors,
+}
+
+impl RecordRequestsLayer {
+    pub fn new(errors: RecentErrors) -> Self {
+        Self { errors }
     }
-    let status = SharedString::from(response.status().as_u16().to_string());
-    histogram!(
-        HTTP_REQUEST_DURATION,
-        "http_route" => route,
-        "http_request_method" => method,
-        "http_response_status_code" => status,
-    )
-    .record(started.elapsed().as_secs_f64());
-    response
+}
+
+impl<S> Layer<S> for RecordRequestsLayer {
+    type Service = RecordRequests<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RecordRequests {
+            inner,
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct RecordRequests<S> {
+    inner: S,
+    errors: RecentErrors,
+}
+
+impl<S> Service<Request> for RecordRequests<S>
+where
+    S: Service<Request, Response = Response>,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let route = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map_or(SharedString::const_str(UNMATCHED), |matched| {
+                SharedString::from(matched.as_str().to_owned())
+            });
+        let method = method_label(request.method());
+        let in_flight = InFlight::start(method);
+        // A clone of the header shares its bytes: read only if the request fails.
+        let request_id = request.headers().get("x-request-id").cloned();
+        let errors = self.errors.clone();
+        let started = Instant::now();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            let elapsed = started.elapsed();
+            drop(in_flight);
+            if response.status().is_server_error() {
+                errors.push(RecentError {
+                    at: time::OffsetDateTime::now_utc().unix_timestamp(),
+                    route: route.to_string(),
+                    status: response.status().as_u16(),
+                    request_id: request_id
+                        .as_ref()
+                        .and_then(|id| id.to_str().ok())
+                        .unwrap_or("-")
+                        .to_owned(),
+                    cause: response
+                        .extensions()
+                        .get::<ErrorCause>()
+                        .map(|cause| cause.0.clone()),
+                });
+            }
+            let status = SharedString::from(response.status().as_u16().to_string());
+            histogram!(
+                HTTP_REQUEST_DURATION,
+                "http_route" => route,
+                "http_request_method" => method,
+                "http_response_status_code" => status,
+            )
+            .record(elapsed.as_secs_f64());
+            Ok(response)
+        })
+    }
 }
 
 /// The method as OpenTelemetry labels it: the known ones by name, any other as `_OTHER`, so
