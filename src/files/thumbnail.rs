@@ -1,5 +1,6 @@
 //! Thumbnails of uploaded images (JPEG, PNG, GIF's first frame, WebP), made with the `image`
-//! crate on the blocking thread pool, never on the async runtime.
+//! crate on the blocking thread pool, never on the async runtime. Over 400 lines on purpose:
+//! the memory bound below is one argument, from header to encoded thumbnail, and its tests.
 //!
 //! An image is a decompression bomb waiting to happen: a few kilobytes can declare a billion
 //! pixels, and a one-pixel PNG can carry a colour profile that inflates to gigabytes. So every

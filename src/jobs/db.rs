@@ -1,5 +1,8 @@
 //! The jobs table: queueing, claiming with a lease, renewing it, recording progress and the
 //! outcome, and reading a user's jobs back for their pages.
+//!
+//! Over 400 lines on purpose: every statement of one table, whose claim, lease and outcome
+//! queries must agree on the same columns and statuses, read best side by side.
 
 use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor, PgPool};
