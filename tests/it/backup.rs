@@ -109,6 +109,18 @@ async fn replace_with_empty(app: &TestApp) {
     admin.close().await.unwrap();
 }
 
+/// `db restore latest` fails saying `words`, and the (empty) database still has no table.
+async fn restoring_fails_and_leaves_no_table(
+    app: &TestApp,
+    storage: &TestStorage,
+    backups: &BackupDir,
+    words: &str,
+) {
+    let said = run_failing(starter(app, storage, backups, &["db", "restore", "latest"])).await;
+    assert!(said.contains(words), "{said}");
+    assert_eq!(table_count(app).await, 0);
+}
+
 async fn table_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         .fetch_one(&app.state.db)
@@ -305,28 +317,12 @@ async fn a_damaged_or_truncated_dump_is_refused_and_leaves_the_database_as_it_wa
     replace_with_empty(&app).await;
 
     // Its checksum gives it away before the database is touched.
-    let said = run_failing(starter(
-        &app,
-        &storage,
-        &backups,
-        &["db", "restore", "latest"],
-    ))
-    .await;
-    assert!(said.contains("is damaged"), "{said}");
-    assert_eq!(table_count(&app).await, 0);
+    restoring_fails_and_leaves_no_table(&app, &storage, &backups, "is damaged").await;
 
     // With a manifest that agrees (a dump cut short when it was written), pg_restore fails
     // part way, and the single transaction leaves nothing behind.
     rewrite_manifest(&manifest_path, truncated);
-    let said = run_failing(starter(
-        &app,
-        &storage,
-        &backups,
-        &["db", "restore", "latest"],
-    ))
-    .await;
-    assert!(said.contains("failed and was undone"), "{said}");
-    assert_eq!(table_count(&app).await, 0);
+    restoring_fails_and_leaves_no_table(&app, &storage, &backups, "failed and was undone").await;
 }
 
 /// Makes the manifest agree with a dump that is now `dump`, as if it had been written so.
@@ -357,15 +353,7 @@ async fn a_dump_newer_than_pg_restore_says_what_to_install() {
     rewrite_manifest(&manifest_path, &bytes);
     replace_with_empty(&app).await;
 
-    let said = run_failing(starter(
-        &app,
-        &storage,
-        &backups,
-        &["db", "restore", "latest"],
-    ))
-    .await;
-    assert!(said.contains("newer pg_dump"), "{said}");
-    assert_eq!(table_count(&app).await, 0);
+    restoring_fails_and_leaves_no_table(&app, &storage, &backups, "newer pg_dump").await;
 }
 
 #[tokio::test]
