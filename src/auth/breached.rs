@@ -96,7 +96,7 @@ impl BreachCheck {
         if !self.config.enabled {
             return None;
         }
-        let digest = hex_upper(&Sha1::digest(password::normalize(password).as_bytes()));
+        let digest = hex::encode_upper(Sha1::digest(password::normalize(password).as_bytes()));
         let (prefix, suffix) = digest.split_at(5);
         let cache_key = format!("breached-passwords:range:{prefix}");
         if let Some(body) = self.cache.get(&cache_key).await {
@@ -157,10 +157,6 @@ fn count_in(body: &str, suffix: &str) -> u64 {
     })
 }
 
-fn hex_upper(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02X}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +164,7 @@ mod tests {
     #[test]
     fn the_suffix_is_found_among_the_padding() {
         // SHA-1("password") = 5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8
-        let digest = hex_upper(&Sha1::digest(b"password"));
+        let digest = hex::encode_upper(Sha1::digest(b"password"));
         assert_eq!(digest, "5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8");
         let body = "0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n\
                     1E4C9B93F3F0682250B6CF8331B7EE68FD8:9659365\r\n\

@@ -143,7 +143,7 @@ fn digest(secret: &str) -> Vec<u8> {
 pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     OsRng.fill_bytes(&mut buffer);
-    buffer.iter().map(|byte| format!("{byte:02x}")).collect()
+    hex::encode(buffer)
 }
 
 #[cfg(test)]

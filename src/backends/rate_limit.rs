@@ -136,18 +136,9 @@ impl KeyHasher {
         mac.update(&[0]);
         mac.update(subject.as_bytes());
         let hash = mac.finalize().into_bytes();
-        let mut key = String::with_capacity(scope.len() + 1 + hash.len() * 2);
-        key.push_str(scope);
-        key.push(':');
-        for byte in hash {
-            key.push(char::from(HEX[usize::from(byte >> 4)]));
-            key.push(char::from(HEX[usize::from(byte & 0xf)]));
-        }
-        key
+        format!("{scope}:{}", hex::encode(hash))
     }
 }
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl LocalWindows {
     fn hit(&self, key: String, limit: Limit) -> Result<(), Duration> {

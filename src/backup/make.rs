@@ -117,7 +117,7 @@ async fn run(
     if !status.success() {
         bail!("{}", messages.trim());
     }
-    Ok((bytes, manifest::hex(&hasher.finalize())))
+    Ok((bytes, hex::encode(hasher.finalize())))
 }
 
 /// The last few kilobytes of what a tool says: its error is at the end.

@@ -61,10 +61,6 @@ pub fn is_name(name: &str) -> bool {
             .all(|(i, byte)| i == 8 || byte.is_ascii_digit())
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +79,5 @@ mod tests {
         ] {
             assert!(!is_name(not_a_name), "{not_a_name}");
         }
-        assert_eq!(hex(&[0, 15, 255]), "000fff");
     }
 }

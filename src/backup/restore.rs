@@ -165,7 +165,7 @@ async fn fetch_whole(
         spool.write(&chunk).await?;
     }
     spool.finish().await?;
-    if bytes != manifest.bytes || manifest::hex(&hasher.finalize()) != manifest.sha256 {
+    if bytes != manifest.bytes || hex::encode(hasher.finalize()) != manifest.sha256 {
         bail!(
             "the backup {name} is damaged: its dump has {bytes} bytes where {} were written, or \
              other bytes. Nothing was restored; choose another backup (see `db backups`)",

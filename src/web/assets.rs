@@ -47,12 +47,7 @@ fn content_hash(path: &str) -> Option<String> {
 
 fn hash_of(path: &str) -> Option<String> {
     let file = StaticFiles::get(path)?;
-    Some(
-        file.metadata.sha256_hash()[..8]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect(),
-    )
+    Some(hex::encode(&file.metadata.sha256_hash()[..8]))
 }
 
 /// The URL of a file under `assets/`, versioned by its content.

@@ -84,7 +84,7 @@ impl Stylesheet {
             .code;
 
         let digest = Sha256::digest(body.as_bytes());
-        let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let hash = hex::encode(&digest[..8]);
         let file_name = format!("style.{hash}.css");
         Ok(Self {
             href: format!("/assets/{file_name}"),

@@ -330,11 +330,7 @@ fn rewrite_manifest(manifest_path: &Path, dump: &[u8]) {
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(manifest_path).unwrap()).unwrap();
     manifest["bytes"] = dump.len().into();
-    let sha256: String = Sha256::digest(dump)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    manifest["sha256"] = sha256.into();
+    manifest["sha256"] = hex::encode(Sha256::digest(dump)).into();
     std::fs::write(manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
 }
 

@@ -64,10 +64,6 @@ fn text_of(value: &AnyValue) -> Option<String> {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 type Spans = Arc<Mutex<Vec<Received>>>;
 
 /// The OTLP/HTTP receiver: `POST /v1/traces` with a protobuf `ExportTraceServiceRequest`.
@@ -93,9 +89,9 @@ async fn receive(State(spans): State<Spans>, headers: HeaderMap, body: Bytes) ->
         {
             received.push(Received {
                 service: service.clone(),
-                trace_id: hex(&span.trace_id),
-                span_id: hex(&span.span_id),
-                parent_span_id: hex(&span.parent_span_id),
+                trace_id: hex::encode(&span.trace_id),
+                span_id: hex::encode(&span.span_id),
+                parent_span_id: hex::encode(&span.parent_span_id),
                 name: span.name.clone(),
                 kind: span.kind(),
                 attributes: span.attributes,

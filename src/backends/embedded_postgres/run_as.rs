@@ -79,10 +79,7 @@ pub(super) fn command(program: &Path, run_as: Option<&UnixUser>) -> Command {
 pub(super) fn fallback_data_dir(wanted: &Path) -> PathBuf {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(wanted.as_os_str().as_encoded_bytes());
-    let key: String = digest[..6]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let key = hex::encode(&digest[..6]);
     std::env::temp_dir()
         .join(format!("app-postgres-{key}"))
         .join("postgres")

@@ -25,7 +25,7 @@ pub fn page(file: &FileRecord) -> Markup {
             dt { "Type" } dd { (detect::label(&file.content_type)) }
             dt { "Size" } dd { (size(file.size_bytes)) " (" (file.size_bytes) " bytes)" }
             dt { "Uploaded" } dd { (timestamp(file.created_at)) }
-            dt { "SHA-256" } dd { code { (hex(&file.sha256)) } }
+            dt { "SHA-256" } dd { code { (hex::encode(&file.sha256)) } }
         }
         div.file-actions {
             // Files, not pages: the browser fetches them itself rather than htmx's boost.
@@ -71,10 +71,6 @@ inventory::submit! { CssFragment::new("file-actions", r#"
     & a { text-decoration: none; }
 }
 "#) }
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 #[cfg(test)]
 mod tests {

@@ -26,10 +26,7 @@ const BREACHED: &str = "breached password 1";
 const SAFE: &str = "a safe new passphrase";
 
 fn sha1_hex(text: &str) -> String {
-    Sha1::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02X}"))
-        .collect()
+    hex::encode_upper(Sha1::digest(text.as_bytes()))
 }
 
 /// How the peer answers.

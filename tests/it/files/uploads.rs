@@ -128,10 +128,7 @@ async fn round_trip(storage: TestStorage) {
 
         // Its own page shows the SHA-256 of exactly these bytes.
         let details = ada.get(&format!("/files/{id}")).await;
-        let expected: String = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let expected = hex::encode(Sha256::digest(bytes));
         assert_eq!(
             text_of(&select(&details.document(), ".file-details code")[0]),
             expected
