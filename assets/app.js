@@ -324,4 +324,21 @@
       close.closest("[data-toast]").remove();
     }
   });
+
+  // The theme switcher (`web::theme`): the choice shows at once; htmx posts it to be kept
+  // in the cookie the server renders the next page with.
+  document.addEventListener("click", function (event) {
+    var choice = event.target.closest && event.target.closest(".theme-switcher button[value]");
+    if (!choice) {
+      return;
+    }
+    if (choice.value === "system") {
+      delete document.documentElement.dataset.theme;
+    } else {
+      document.documentElement.dataset.theme = choice.value;
+    }
+    choice.closest(".theme-switcher").querySelectorAll("button[value]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button === choice));
+    });
+  });
 })();

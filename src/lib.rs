@@ -100,6 +100,7 @@ pub fn routes() -> Router<AppState> {
         .merge(files::routes())
         .merge(dashboard::routes())
         .merge(live::routes::<auth::AuthUser>())
+        .merge(web::theme::routes())
         .fallback(|| async { AppError::NotFound })
 }
 

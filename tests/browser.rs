@@ -3,7 +3,8 @@
 //! flows work end to end with on-blur checks; (in `browser/accessibility.rs`) every page
 //! passes axe at a phone's and a desktop's width in both colour schemes; and (in
 //! `browser/contacts.rs`) the contacts list's htmx interactions work; (in
-//! `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
+//! `browser/controls.rs`) buttons, boxes and marks have their states and the theme switcher
+//! works; (in `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
 //! each other's changes live; and (in `browser/reflow.rs`) long unbroken text never widens a
 //! phone's page.
@@ -20,6 +21,8 @@ mod common;
 mod contacts;
 #[path = "browser/contacts_export.rs"]
 mod contacts_export;
+#[path = "browser/controls.rs"]
+mod controls;
 #[path = "browser/files.rs"]
 mod files;
 #[path = "browser/live.rs"]

@@ -29,7 +29,7 @@ use crate::{
     error::AppError,
     web::{
         current_user::CurrentUser,
-        htmx::{Wants, redirect},
+        htmx::{Wants, redirect, same_site_path},
     },
 };
 
@@ -315,17 +315,7 @@ async fn signed_in_user(
 /// Only local paths may follow a sign-in: `/account`, never `//evil.example` or
 /// `https://evil.example`, which browsers would treat as another site.
 pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.chars().any(|c| c.is_control() || c == '\\') =>
-        {
-            path
-        }
-        _ => paths::SITE_ROOT,
-    }
+    same_site_path(next).unwrap_or(paths::SITE_ROOT)
 }
 
 /// Percent-encodes a query parameter value.

@@ -29,6 +29,7 @@ use super::{
     current_user::CurrentUser,
     htmx::{VARY_ON_HTMX, Wants},
     layout::{PageFrame, PageLayout},
+    theme::Theme,
 };
 use crate::error::{ErrorCause, ErrorPage, default_message};
 
@@ -49,6 +50,7 @@ pub async fn render_error_pages(
     let (mut parts, body) = request.into_parts();
     let Ok(wants) = Wants::from_request_parts(&mut parts, &()).await;
     let path = parts.uri.path().to_owned();
+    let theme = Theme::of_request(&parts.headers);
     let navigation = parts.method == Method::GET;
     let signed_in = SignedInSlot::default();
     parts.extensions.insert(signed_in.clone());
@@ -75,7 +77,8 @@ pub async fn render_error_pages(
     let home = frame.links.home;
     let body_only = wants == Wants::Body;
     let fragment = wants.is_fragment();
-    let layout = PageLayout::bare(wants, &path, frame).signed_in_as(signed_in.0.get().cloned());
+    let layout =
+        PageLayout::bare(wants, &path, theme, frame).signed_in_as(signed_in.0.get().cloned());
     let mut response = if fragment {
         (
             HxRetarget(format!("#{}", super::layout::ALERTS_ID)),

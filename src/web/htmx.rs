@@ -86,6 +86,18 @@ pub fn redirect(wants: &Wants, location: &str) -> Response {
     }
 }
 
+/// `next` when it is a path on this site (a form's "come back here"), never another site's
+/// address: `//evil.example`, `/\evil.example` and control characters are refused, as
+/// browsers would read them as another host.
+pub fn same_site_path(next: Option<&str>) -> Option<&str> {
+    next.filter(|path| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.starts_with("/\\")
+            && !path.chars().any(|c| c.is_control() || c == '\\')
+    })
+}
+
 /// Sends any htmx request, boosted too, to `location` by a full page load (`HX-Redirect`):
 /// for a response that must not be swapped into the page (a download).
 pub fn full_load(location: &str) -> Response {

@@ -25,3 +25,4 @@ pub mod rules;
 pub mod security_headers;
 pub mod site_header;
 pub mod static_files;
+pub mod theme;

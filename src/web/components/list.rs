@@ -40,6 +40,8 @@ inventory::submit! { CssFragment::new("data-table", r#"
         overflow-wrap: anywhere;
     }
     & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); white-space: nowrap; }
+    & tbody tr:hover { background: var(--color-hover); }
+    & tbody tr:has(input[type=checkbox]:checked) { background: var(--color-selected); }
 
     @container (width <= 40rem) {
         & thead { display: none; }

@@ -127,6 +127,15 @@ inventory::submit! { CssFragment::new("action-button", r#"
     &.__primary { background: var(--color-accent); color: var(--color-on-accent); }
     &.__secondary { background: var(--color-surface); border-color: var(--color-border); color: var(--color-text); }
     &.__danger { background: var(--color-danger); color: var(--color-on-accent); }
+    /* Hovered, a filled button darkens in the light scheme and lightens in the dark one
+       (mixed toward the text colour), so its label's contrast only grows. */
+    &:hover:not(:disabled, [aria-disabled="true"]) {
+        &.__primary { background: color-mix(in srgb, var(--color-accent) 85%, var(--color-text)); }
+        &.__danger { background: color-mix(in srgb, var(--color-danger) 85%, var(--color-text)); }
+        &.__secondary { background: var(--color-hover); border-color: var(--color-muted); }
+    }
+    &:active:not(:disabled, [aria-disabled="true"]) { translate: 0 1px; }
+    &:disabled, &[aria-disabled="true"] { opacity: 0.5; cursor: not-allowed; }
     &:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; }
     & .htmx-indicator { display: none; }
     &.htmx-request .htmx-indicator, .htmx-request & .htmx-indicator { display: inline; }

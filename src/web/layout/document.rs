@@ -8,7 +8,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::PageLayout;
 use crate::web::{
     assets::asset_url, components::flash_messages, css::CssFragment, flash::FlashMessage,
-    live_reload, site_header::SiteHeader,
+    live_reload, site_header::SiteHeader, theme,
 };
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:
@@ -30,7 +30,7 @@ impl PageLayout {
     ) -> Markup {
         html! {
             (DOCTYPE)
-            html lang="en" {
+            html lang="en" data-theme=[self.theme.attribute()] {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
@@ -79,6 +79,7 @@ impl PageLayout {
             main #main.page-content tabindex="-1" { (content) }
             footer.site-footer {
                 p { "Built with Axum, Maud, htmx and PostgreSQL." }
+                (theme::switcher(self.theme, &self.current_path))
             }
         }
     }
@@ -94,10 +95,16 @@ pub fn alerts_out_of_band(messages: &[FlashMessage]) -> Markup {
 
 inventory::submit! { CssFragment::new("site-footer", r#"
 .site-footer {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    justify-content: center;
+    gap: var(--space-3) var(--space-5);
     padding: var(--space-5);
     color: var(--color-muted);
     font-size: var(--text-sm);
-    text-align: center;
+
+    & p { margin: 0; }
 }
 "#) }
 

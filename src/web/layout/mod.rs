@@ -40,6 +40,7 @@ use super::{
     flash::{self, FlashMessage},
     htmx::{VARY_ON_HTMX, Wants},
     site_header::SiteLinks,
+    theme::Theme,
 };
 
 /// What the frame around every page needs from the app: the compiled stylesheet, the
@@ -62,6 +63,7 @@ pub struct PageLayout {
     current_path: String,
     session: Option<Session>,
     current_user: Option<CurrentUser>,
+    theme: Theme,
     frame: PageFrame,
 }
 
@@ -78,6 +80,7 @@ where
             current_path: parts.uri.path().to_owned(),
             session: parts.extensions.get::<Session>().cloned(),
             current_user: parts.extensions.get::<CurrentUser>().cloned(),
+            theme: Theme::of_request(&parts.headers),
             frame: PageFrame::from_ref(state),
         })
     }
@@ -85,12 +88,13 @@ where
 
 impl PageLayout {
     /// A layout for responses built outside the router (error pages), with no session.
-    pub fn bare(wants: Wants, current_path: &str, frame: PageFrame) -> Self {
+    pub fn bare(wants: Wants, current_path: &str, theme: Theme, frame: PageFrame) -> Self {
         Self {
             wants,
             current_path: current_path.to_owned(),
             session: None,
             current_user: None,
+            theme,
             frame,
         }
     }
@@ -187,6 +191,7 @@ mod tests {
                 confirmed: false,
                 is_admin: false,
             }),
+            theme: Theme::Dark,
             frame: PageFrame {
                 stylesheet: Arc::new(Stylesheet::build().unwrap()),
                 links: crate::SITE_LINKS,

@@ -9,3 +9,4 @@ mod live_reload;
 mod ownership;
 mod pages;
 mod signed_in;
+mod theme;
