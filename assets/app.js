@@ -325,6 +325,56 @@
     }
   });
 
+  // Header menus (`<details data-menu>`) open without script; with it, one is open at a
+  // time, and a click elsewhere or Escape closes it (Escape returns focus to its button).
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) {
+        menu.open = false;
+      }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest && event.target.closest("details[data-menu]"));
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") {
+      return;
+    }
+    var menu = document.querySelector("details[data-menu][open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      return;
+    }
+    var header = document.querySelector(".site-header.__searching");
+    if (header && header.contains(document.activeElement)) {
+      header.classList.remove("__searching");
+      header.querySelector("[data-opens-search]").focus();
+    }
+  });
+
+  // On a phone the header shows a search button instead of the box: it opens the box in
+  // the header's row, focused (without script it leads to the search page). Leaving the
+  // box empty closes it again.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-opens-search]");
+    var header = button && button.closest(".site-header");
+    var input = header && header.querySelector(".site-search input");
+    if (!input) {
+      return;
+    }
+    event.preventDefault();
+    header.classList.add("__searching");
+    input.focus();
+  });
+  document.addEventListener("focusout", function (event) {
+    var header = event.target.closest && event.target.closest(".site-header.__searching");
+    if (header && event.target.matches(".site-search input") && event.target.value === "") {
+      header.classList.remove("__searching");
+    }
+  });
+
   // The theme switcher (`web::theme`): the choice shows at once; htmx posts it to be kept
   // in the cookie the server renders the next page with.
   document.addEventListener("click", function (event) {

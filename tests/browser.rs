@@ -6,8 +6,9 @@
 //! `browser/controls.rs`) buttons, boxes and marks have their states and the theme switcher
 //! works; (in `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
-//! each other's changes live; and (in `browser/reflow.rs`) long unbroken text never widens a
-//! phone's page.
+//! each other's changes live; (in `browser/reflow.rs`) long unbroken text never widens a
+//! phone's page; and (in `browser/shell.rs`) the header's menus and the phone's one-row
+//! header work.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -29,6 +30,8 @@ mod files;
 mod live;
 #[path = "browser/reflow.rs"]
 mod reflow;
+#[path = "browser/shell.rs"]
+mod shell;
 
 use common::{
     a11y::Audit,
@@ -191,12 +194,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
         )
         .await;
 
-    browser
-        .click(".site-header form[action='/logout'] button")
-        .await;
-    browser
-        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
-        .await;
+    browser.log_out().await;
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;

@@ -1,10 +1,13 @@
 //! The site header: the brand, the navigation (with the admin pages for administrators),
-//! a search box for signed-in users, and the account area: "Account" with the address as a detail, and "Log out"; or "Log in"
-//! and "Sign up".
+//! a search box for signed-in users, and the account: a menu under "Account" (the address as
+//! a detail) with the account page and "Log out"; or "Log in" and "Sign up".
 //!
-//! It fits a phone: on a narrow screen it wraps onto two lines, and a long address is cut
-//! short with an ellipsis (its full text stays in the link's accessible name), so the page
-//! never scrolls sideways.
+//! On a phone it is one row: the brand, a search button and a "Menu" disclosure holding the
+//! navigation and the account. Menus are `<details>`, so they open without JavaScript;
+//! `app.js` closes them on Escape or a click elsewhere, and opens the header's search box in
+//! place of the search button (without it, the button leads to the search page). The
+//! navigation is rendered for each width and the other one hidden, so exactly one is ever
+//! in the accessibility tree.
 
 use maud::{Markup, html};
 
@@ -59,32 +62,38 @@ impl SiteHeader<'_> {
     /// The header, and the banner asking an unconfirmed user to confirm their address.
     pub fn render(&self) -> Markup {
         let links = self.links;
+        let search = self.user.is_some() && !self.is_current(links.search);
         html! {
             header.site-header {
                 a.brand href=(links.home) { (crate::APP_NAME.as_str()) }
-                nav aria-label="Main" {
-                    ul {
-                        @for (href, label) in self.nav_links() {
-                            li { a href=(href) aria-current=[self.current(href)] { (label) } }
-                        }
-                    }
-                }
-                @if self.user.is_some() && !self.is_current(links.search) {
+                nav.wide-nav aria-label="Main" { (self.nav_list()) }
+                @if search {
                     (self.search_box())
+                    a.search-button href=(links.search) data-opens-search data-hx-boost="false" {
+                        (icon(SEARCH_ICON))
+                        span._visually-hidden { "Search" }
+                    }
                 }
                 div.account {
                     @if let Some(user) = self.user {
-                        a.user href=(links.account) aria-current=[self.current(links.account)] {
-                            span.label { "Account" }
-                            span.email { (user.email) }
-                        }
-                        form method="post" action=(links.log_out) {
-                            button._link-button type="submit" { "Log out" }
+                        details.account-menu data-menu {
+                            summary.user {
+                                span.label { "Account" }
+                                span.email { (user.email) }
+                            }
+                            div.menu-panel { (self.account_actions()) }
                         }
                     } @else {
-                        a href=(links.log_in) aria-current=[self.current(links.log_in)] { "Log in" }
-                        a href=(links.sign_up) aria-current=[self.current(links.sign_up)] {
-                            "Sign up"
+                        (self.account_actions())
+                    }
+                }
+                details.site-menu data-menu {
+                    summary { (icon(MENU_ICON)) "Menu" }
+                    div.menu-panel {
+                        nav aria-label="Main" { (self.nav_list()) }
+                        div.menu-account {
+                            @if let Some(user) = self.user { p.email { (user.email) } }
+                            (self.account_actions())
                         }
                     }
                 }
@@ -96,6 +105,36 @@ impl SiteHeader<'_> {
                         button._link-button type="submit" { "Send a new link" }
                     }
                 }
+            }
+        }
+    }
+
+    fn nav_list(&self) -> Markup {
+        html! {
+            ul {
+                @for (href, label) in self.nav_links() {
+                    li { a href=(href) aria-current=[self.current(href)] { (label) } }
+                }
+            }
+        }
+    }
+
+    /// The account page and "Log out"; or "Log in" and "Sign up", the one a visitor is
+    /// invited to.
+    fn account_actions(&self) -> Markup {
+        let links = self.links;
+        html! {
+            @if self.user.is_some() {
+                a href=(links.account) aria-current=[self.current(links.account)] {
+                    "Account settings"
+                }
+                form method="post" action=(links.log_out) {
+                    button._link-button type="submit" { "Log out" }
+                }
+            } @else {
+                a href=(links.log_in) aria-current=[self.current(links.log_in)] { "Log in" }
+                a.action-button.__primary href=(links.sign_up)
+                    aria-current=[self.current(links.sign_up)] { "Sign up" }
             }
         }
     }
@@ -127,13 +166,26 @@ impl SiteHeader<'_> {
     }
 }
 
+/// Outline icons, 20 px, drawn in the text's colour.
+const SEARCH_ICON: &str = "M9 3.5a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11ZM17 17l-4-4";
+const MENU_ICON: &str = "M3 5.5h14M3 10h14M3 14.5h14";
+
+fn icon(path: &str) -> Markup {
+    html! {
+        svg.icon viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false" {
+            path d=(path) fill="none" stroke="currentColor" stroke-width="1.75" stroke-linecap="round" {}
+        }
+    }
+}
+
 inventory::submit! { CssFragment::new("site-header", r#"
 .site-header {
+    position: relative;
     display: flex;
-    flex-wrap: wrap;
     align-items: center;
-    gap: var(--space-2) var(--space-4);
-    padding: var(--space-3) var(--space-5);
+    gap: var(--space-2) var(--space-5);
+    min-height: 3.5rem;
+    padding: var(--space-2) var(--space-5);
     border-bottom: 1px solid var(--color-border);
     background: var(--color-surface);
 
@@ -141,35 +193,48 @@ inventory::submit! { CssFragment::new("site-header", r#"
         font-weight: 700;
         color: var(--color-text);
         text-decoration: none;
+        white-space: nowrap;
     }
     & ul {
         display: flex;
-        flex-wrap: wrap;
-        gap: var(--space-3);
+        gap: var(--space-1);
         margin: 0;
         padding: 0;
         list-style: none;
     }
-    & a[aria-current="page"] {
-        font-weight: 600;
-        text-decoration: underline;
-        text-underline-offset: 0.3em;
+    & nav a {
+        display: block;
+        padding: var(--space-1) var(--space-2);
+        border-radius: var(--radius);
+        color: var(--color-text);
+        text-decoration: none;
+
+        &:hover { background: var(--color-hover); }
+        &[aria-current="page"] { color: var(--color-accent); font-weight: 600; }
     }
+    & .icon { display: block; }
+    & .wide-nav { margin-right: auto; }
     & .account {
         display: flex;
         align-items: center;
-        gap: var(--space-3);
+        gap: var(--space-4);
         min-width: 0;
-        max-width: 100%;
-        margin-left: auto;
+    }
+    & summary {
+        list-style: none;
+        border-radius: var(--radius);
+
+        &::-webkit-details-marker { display: none; }
+        &:hover { background: var(--color-hover); }
     }
     & .user {
         display: grid;
         min-width: 0;
+        padding: var(--space-1) var(--space-2);
         line-height: 1.25;
         text-align: right;
     }
-    & .user .email {
+    & .email {
         max-width: 16rem;
         overflow: hidden;
         color: var(--color-muted);
@@ -177,18 +242,62 @@ inventory::submit! { CssFragment::new("site-header", r#"
         text-overflow: ellipsis;
         white-space: nowrap;
     }
+    & .menu-panel {
+        position: absolute;
+        z-index: 20;
+        top: calc(100% + var(--space-1));
+        right: var(--space-5);
+        display: grid;
+        gap: var(--space-2);
+        min-width: 14rem;
+        padding: var(--space-3) var(--space-4);
+        border: 1px solid var(--color-border);
+        border-radius: var(--radius);
+        background: var(--color-bg);
+        box-shadow: 0 6px 24px rgb(0 0 0 / 0.14);
+        text-align: left;
+    }
     & form { margin: 0; }
     & form button { white-space: nowrap; }
-}
+    & .search-button, & .site-menu { display: none; }
 
-@media (max-width: 30rem) {
-    .site-header { padding-inline: var(--space-4); }
+    /* A phone: one row of brand, search and menu. */
+    @media (max-width: 48rem) {
+        padding-inline: var(--space-4);
+
+        & .wide-nav, & .account, & .site-search { display: none; }
+        & .search-button, & .site-menu { display: block; }
+        & .search-button, & .site-menu { margin-left: auto; }
+        & .search-button ~ .site-menu { margin-left: 0; }
+        & .search-button { padding: var(--space-2); border-radius: var(--radius); color: var(--color-text); }
+        & .search-button:hover { background: var(--color-hover); }
+        & .site-menu summary {
+            display: flex;
+            align-items: center;
+            gap: var(--space-2);
+            padding: var(--space-2) var(--space-3);
+            border: 1px solid var(--color-border);
+        }
+        & .menu-panel { left: var(--space-4); right: var(--space-4); }
+        & .menu-panel ul { flex-direction: column; }
+        & .menu-panel nav a { padding: var(--space-2); }
+        & .menu-account {
+            display: grid;
+            gap: var(--space-3);
+            padding-top: var(--space-3);
+            border-top: 1px solid var(--color-border);
+        }
+        & .menu-account .email { max-width: none; }
+        /* Opened by the search button (app.js): the box takes the row. */
+        &.__searching .site-search { display: block; flex: 1; }
+        &.__searching .search-button, &.__searching .brand { display: none; }
+    }
 }
 "#) }
 
 inventory::submit! { CssFragment::new("site-search", r#"
 .site-search {
-    flex: 0 1 14rem;
+    flex: 0 1 16rem;
     min-width: 8rem;
 
     & input {
@@ -251,24 +360,74 @@ mod tests {
     }
 
     #[test]
-    fn the_account_link_says_account_with_the_address_as_a_detail() {
+    fn the_account_menu_says_account_with_the_address_as_a_detail() {
         let user = user(false);
         let doc = render(Some(&user), "/account");
         assert_eq!(
-            select(&doc, "a.user[aria-current=page] .label"),
+            select(&doc, ".account details.account-menu summary.user .label"),
             ["Account"]
         );
-        assert_eq!(select(&doc, "a.user .email"), ["<b>ada</b>@example.com"]);
+        assert_eq!(
+            select(&doc, "summary.user .email"),
+            ["<b>ada</b>@example.com"]
+        );
+        assert_eq!(
+            select(&doc, ".account-menu a[href='/account'][aria-current=page]"),
+            ["Account settings"]
+        );
+        assert_eq!(
+            select(&doc, ".account-menu form[action='/logout'] button"),
+            ["Log out"]
+        );
         assert!(select(&doc, "b").is_empty());
         assert!(select(&doc, ".confirm-banner").is_empty());
     }
 
     #[test]
+    fn the_phone_menu_holds_the_navigation_and_the_account() {
+        let user = user(false);
+        let doc = render(Some(&user), "/contacts");
+        let menu = ".site-menu .menu-panel";
+        assert_eq!(
+            select(
+                &doc,
+                &format!("{menu} nav[aria-label=Main] a[aria-current=page]")
+            ),
+            ["Contacts"]
+        );
+        assert_eq!(
+            select(&doc, &format!("{menu} .menu-account .email")),
+            ["<b>ada</b>@example.com"]
+        );
+        assert_eq!(
+            select(&doc, &format!("{menu} form[action='/logout'] button")),
+            ["Log out"]
+        );
+        // The same links as the wide navigation, which a phone hides.
+        assert_eq!(
+            select(&doc, ".wide-nav a"),
+            select(&doc, &format!("{menu} nav a"))
+        );
+        let visitor = render(None, "/");
+        assert_eq!(
+            select(&visitor, &format!("{menu} .menu-account a")),
+            ["Log in", "Sign up"]
+        );
+        assert_eq!(
+            select(
+                &visitor,
+                ".account a.action-button.__primary[href='/register']"
+            ),
+            ["Sign up"]
+        );
+    }
+
+    #[test]
     fn admin_links_show_to_administrators_only() {
-        let admin_link = "nav a[href='/admin/users']";
+        let admin_link = ".wide-nav a[href='/admin/users']";
         let visitor = render(None, "/");
         assert!(select(&visitor, admin_link).is_empty());
-        assert_eq!(select(&visitor, "a[href='/login']"), ["Log in"]);
+        assert_eq!(select(&visitor, ".account a[href='/login']"), ["Log in"]);
         assert!(select(&render(Some(&user(false)), "/"), admin_link).is_empty());
         let admin = user(true);
         let doc = render(Some(&admin), "/admin/users");
@@ -289,6 +448,16 @@ mod tests {
             ["Search"]
         );
         assert!(select(&render(Some(&user), "/search"), form).is_empty());
+        // On a phone, a button in its place leads to the search page (or, with script, opens
+        // the box).
+        assert_eq!(
+            select(
+                &render(Some(&user), "/contacts"),
+                "a.search-button[href='/search'][data-opens-search]"
+            ),
+            ["Search"]
+        );
+        assert!(select(&render(Some(&user), "/search"), ".search-button").is_empty());
     }
 
     #[test]

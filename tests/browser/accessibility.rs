@@ -91,12 +91,7 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
         .wait_for("return document.querySelector('.confirm-banner') !== null;")
         .await;
     audit.page(&browser, "home-unconfirmed").await;
-    browser
-        .click(".site-header form[action='/logout'] button")
-        .await;
-    browser
-        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
-        .await;
+    browser.log_out().await;
 
     // Signed in: an administrator with a long address, which the header must fit on a phone.
     let admin = "a.very.long.address.for.an.administrator@subdomain.example.com";

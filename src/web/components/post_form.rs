@@ -43,7 +43,7 @@ impl<'a> PostForm<'a> {
     /// (hidden inputs, checkboxes, the buttons).
     pub fn render(&self, fields: &[FormField<'_>], controls: Markup) -> Markup {
         html! {
-            form #(self.id) method="post" action=(self.action) novalidate {
+            form.post-form #(self.id) method="post" action=(self.action) novalidate {
                 (error_summary(self.id, self.error, fields))
                 @if let Some(username) = self.username {
                     input #{ (self.id) "-username" } type="text" hidden
@@ -104,6 +104,11 @@ fn error_summary(form: &str, error: Option<&str>, fields: &[FormField<'_>]) -> M
         }
     }
 }
+
+inventory::submit! { CssFragment::new("post-form", r#"
+/* A form reads best at the width of its fields, whatever the page's width. */
+.post-form { max-width: 36rem; }
+"#) }
 
 inventory::submit! { CssFragment::new("error-summary", r#"
 .error-summary {

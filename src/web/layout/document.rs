@@ -124,8 +124,13 @@ inventory::submit! { CssFragment::new("skip-link", r#"
 
 inventory::submit! { CssFragment::new("page-content", r#"
 .page-content {
+    /* Below the header, above the footer, which stays at the bottom of a short page. */
+    flex: 1 0 auto;
     width: min(100% - 2 * var(--space-5), var(--content-width));
     margin: var(--space-6) auto;
+
+    /* Lists get the room their columns need. */
+    &:has(.data-table) { --content-width: var(--list-width); }
 
     /* Focused by script after boosted navigation (see app.js), never by the user. */
     &:focus { outline: none; }

@@ -69,7 +69,11 @@ async fn register_confirm_login_logout_with_mail_over_smtp() {
         "ada@example.com"
     );
     assert_eq!(
-        select(&doc, ".site-header form[action='/logout'] button").len(),
+        select(
+            &doc,
+            ".site-header .account-menu form[action='/logout'] button"
+        )
+        .len(),
         1
     );
     assert!(select(&doc, ".confirm-banner").is_empty());

@@ -224,7 +224,22 @@ impl Browser {
         self.fill("input[name=email]", email).await;
         self.fill("input[name=password]", password).await;
         self.click("form button[type=submit]").await;
-        self.wait_for("return document.querySelector('.site-header a.user') !== null;")
+        self.wait_for("return document.querySelector('.site-header .user') !== null;")
+            .await;
+    }
+
+    /// Logs out as a user would: opens whichever menu this width shows the account in (the
+    /// account menu, or a phone's "Menu"), then presses "Log out".
+    pub async fn log_out(&self) {
+        self.eval(
+            "const menu = [...document.querySelectorAll('.site-header details[data-menu]')] \
+                 .find(menu => menu.checkVisibility() && menu.querySelector('form[action=\"/logout\"]')); \
+             menu.querySelector('summary').click(); return true;",
+        )
+        .await;
+        self.click(".site-header details[open] form[action='/logout'] button")
+            .await;
+        self.wait_for("return document.querySelector('.site-header .user') === null;")
             .await;
     }
 

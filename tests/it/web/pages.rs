@@ -38,7 +38,7 @@ async fn the_home_page_is_a_full_document_in_the_layout() {
     let doc = response.document();
     assert_eq!(select(&doc, "html > head > title").len(), 1);
     assert_eq!(
-        select(&doc, "header.site-header nav a[aria-current=page]").len(),
+        select(&doc, "header.site-header .wide-nav a[aria-current=page]").len(),
         1
     );
     assert_eq!(select(&doc, "main#main h1").len(), 1);
@@ -126,11 +126,11 @@ async fn error_pages_keep_the_signed_in_users_navigation_and_account() {
             assert_eq!(response.status, status, "{path}");
             let doc = response.document();
             assert_eq!(select(&doc, "main .error-page").len(), 1, "{path}");
-            let account = select(&doc, ".site-header a.user .email");
+            let account = select(&doc, ".site-header summary.user .email");
             assert_eq!(account.len(), 1, "{path}: {}", response.text());
             assert_eq!(text_of(&account[0]), "ada@example.com");
             assert_eq!(
-                select(&doc, ".site-header nav a[href='/contacts']").len(),
+                select(&doc, ".site-header .wide-nav a[href='/contacts']").len(),
                 1,
                 "{path}"
             );
@@ -142,8 +142,11 @@ async fn error_pages_keep_the_signed_in_users_navigation_and_account() {
 
     // A visitor's error page stays anonymous.
     let doc = app.get("/no/such/page").await.document();
-    assert!(select(&doc, ".site-header a.user").is_empty());
-    assert_eq!(select(&doc, ".site-header a[href='/login']").len(), 1);
+    assert!(select(&doc, ".site-header .user").is_empty());
+    assert_eq!(
+        select(&doc, ".site-header .account a[href='/login']").len(),
+        1
+    );
 }
 
 #[tokio::test]

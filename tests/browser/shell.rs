@@ -1,0 +1,145 @@
+//! The app shell: on a phone the header is one row (brand, search, menu) whose menu holds the
+//! navigation and the account and whose search button opens the box in place; on a desktop
+//! the account is a menu that Escape closes, "Sign up" is the primary button, and a short
+//! page keeps its footer at the bottom.
+
+use app::auth::db::Role;
+use serde_json::Value;
+
+use crate::common::{
+    a11y::sideways_scroll,
+    accounts::{PASSWORD, create_user},
+    browser::{Browser, ColorScheme, ServedApp},
+};
+
+async fn number(browser: &Browser, script: &str) -> f64 {
+    let value = browser.eval(script).await;
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("{script} gave {value}"))
+}
+
+#[tokio::test]
+async fn browser_a_phones_header_is_one_row_with_a_menu_and_a_search_button() {
+    let app = ServedApp::start().await;
+    let email = "ada@example.com";
+    create_user(&app.state.db, email, Role::User).await;
+    let browser = Browser::start().await;
+    browser.log_in(&app, email, PASSWORD).await;
+    browser.emulate(375, ColorScheme::Light).await;
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser
+        .wait_for("return document.readyState === 'complete' && typeof htmx !== 'undefined';")
+        .await;
+
+    let height = number(
+        &browser,
+        "return document.querySelector('.site-header').getBoundingClientRect().height;",
+    )
+    .await;
+    assert!(height <= 60.0, "the phone header is {height} px tall");
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.wide-nav').checkVisibility();")
+            .await,
+        Value::Bool(false)
+    );
+
+    // The menu opens without a page load and holds the navigation and the account.
+    browser.click(".site-menu summary").await;
+    browser
+        .wait_for(
+            "const panel = document.querySelector('.site-menu .menu-panel'); \
+             return panel.checkVisibility() \
+                 && panel.querySelector('a[href=\"/contacts\"][aria-current=page]') !== null \
+                 && panel.querySelector('.email').textContent === 'ada@example.com';",
+        )
+        .await;
+    // A click elsewhere closes it.
+    browser.click(".site-footer p").await;
+    browser
+        .wait_for("return !document.querySelector('.site-menu').open;")
+        .await;
+
+    // The search button opens the box in the header's row, focused.
+    browser.click(".search-button").await;
+    browser
+        .wait_for(
+            "const input = document.querySelector('.site-search input'); \
+             return input.checkVisibility() && document.activeElement === input;",
+        )
+        .await;
+    assert_eq!(
+        browser.eval("return location.pathname;").await,
+        Value::from("/contacts")
+    );
+    let height = number(
+        &browser,
+        "return document.querySelector('.site-header').getBoundingClientRect().height;",
+    )
+    .await;
+    assert!(
+        height <= 60.0,
+        "with the search box open the header is {height} px tall"
+    );
+
+    let problems = sideways_scroll(&browser, "contacts with the search open").await;
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    browser.log_out().await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn browser_the_desktop_account_menu_closes_on_escape_and_the_footer_stays_down() {
+    let app = ServedApp::start().await;
+    let email = "ada@example.com";
+    create_user(&app.state.db, email, Role::User).await;
+    let browser = Browser::start().await;
+    browser.emulate(1280, ColorScheme::Light).await;
+
+    // A visitor is invited to sign up with the primary button.
+    browser.client.goto(&app.url("/")).await.unwrap();
+    assert_eq!(
+        browser
+            .eval(
+                "return document.querySelector('.account a.action-button.__primary').textContent;"
+            )
+            .await,
+        Value::from("Sign up")
+    );
+
+    browser.log_in(&app, email, PASSWORD).await;
+    browser.emulate(1280, ColorScheme::Light).await;
+    browser.click(".account-menu summary").await;
+    browser
+        .wait_for(
+            "return document.querySelector('.account-menu a[href=\"/account\"]').checkVisibility();",
+        )
+        .await;
+    browser
+        .eval(
+            "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })); \
+             return true;",
+        )
+        .await;
+    browser
+        .wait_for(
+            "const menu = document.querySelector('.account-menu'); \
+             return !menu.open && document.activeElement === menu.querySelector('summary');",
+        )
+        .await;
+
+    // The account page is short: the footer sits at the bottom of the window.
+    browser.client.goto(&app.url("/search")).await.unwrap();
+    let gap = number(
+        &browser,
+        "return innerHeight - document.querySelector('.site-footer').getBoundingClientRect().bottom;",
+    )
+    .await;
+    assert!(
+        gap.abs() < 1.0,
+        "the footer ends {gap} px above the window's bottom"
+    );
+    browser.close().await;
+}
