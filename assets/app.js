@@ -325,6 +325,65 @@
     }
   });
 
+  // Selection in a list (`record_list`): the boxes of a row name their form
+  // (`form="contacts-bulk"`). That form's bar (`data-selection-bar`) appears with the first
+  // checked box and counts them ("3 selected"); "Clear" unchecks them all; the header's box
+  // (`data-select-all`, shown only here: it needs script) checks or unchecks every box, and is
+  // mixed while some are checked.
+  function boxesOf(formId) {
+    return Array.prototype.slice.call(document.querySelectorAll(
+      "input[type=checkbox][name=selected][form='" + formId + "']"));
+  }
+  function updateSelections() {
+    document.querySelectorAll("[data-selection-bar]").forEach(function (bar) {
+      var boxes = boxesOf(bar.id);
+      var checked = boxes.filter(function (box) { return box.checked; }).length;
+      bar.hidden = checked === 0;
+      bar.querySelector("[data-selection-count]").textContent =
+        checked === 0 ? "" : checked + " selected";
+      var clear = bar.querySelector("[data-selection-clear]");
+      if (clear) {
+        clear.hidden = false;
+      }
+      var all = document.querySelector("[data-select-all='" + bar.id + "']");
+      if (all) {
+        all.hidden = boxes.length === 0;
+        all.checked = boxes.length > 0 && checked === boxes.length;
+        all.indeterminate = checked > 0 && checked < boxes.length;
+      }
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest && event.target.closest("[data-select-all]");
+    if (all) {
+      boxesOf(all.getAttribute("data-select-all")).forEach(function (box) {
+        box.checked = all.checked;
+      });
+    }
+    if (all || event.target.name === "selected") {
+      updateSelections();
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var clear = event.target.closest && event.target.closest("[data-selection-clear]");
+    if (!clear) {
+      return;
+    }
+    var bar = clear.closest("[data-selection-bar]");
+    boxesOf(bar.id).forEach(function (box) {
+      box.checked = false;
+    });
+    updateSelections();
+    // The bar (and the button) are gone: focus goes back to the list.
+    var all = document.querySelector("[data-select-all='" + bar.id + "']");
+    var list = all && all.closest("[role=region]");
+    if (list) {
+      list.focus();
+    }
+  });
+  document.addEventListener("htmx:afterSettle", updateSelections);
+  updateSelections();
+
   // Header menus (`<details data-menu>`) open without script; with it, one is open at a
   // time, and a click elsewhere or Escape closes it (Escape returns focus to its button).
   function closeMenus(except) {

@@ -6,7 +6,8 @@
 //! `browser/controls.rs`) buttons, boxes and marks have their states and the theme switcher
 //! works; (in `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
-//! each other's changes live; (in `browser/reflow.rs`) long unbroken text never widens a
+//! each other's changes live; (in `browser/lists.rs`) lists are a line per row on a desktop,
+//! two on a phone, with a selection bar; (in `browser/reflow.rs`) long unbroken text never widens a
 //! phone's page; and (in `browser/shell.rs`) the header's menus and the phone's one-row
 //! header work.
 
@@ -26,6 +27,8 @@ mod contacts_export;
 mod controls;
 #[path = "browser/files.rs"]
 mod files;
+#[path = "browser/lists.rs"]
+mod lists;
 #[path = "browser/live.rs"]
 mod live;
 #[path = "browser/reflow.rs"]
@@ -164,7 +167,7 @@ async fn browser_register_confirm_through_the_mailbox_then_log_in_and_out() {
 
     // Read the confirmation link in the dev mailbox, as a developer would.
     browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
-    browser.click(".data-table tbody tr a").await;
+    browser.click(".record-list tbody tr a").await;
     browser
         .wait_for("return document.querySelector('pre.text') !== null;")
         .await;

@@ -303,7 +303,7 @@ async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {
     pages.keep("admin-dashboard", OK, &admin.get("/admin/dashboard").await);
     let mailbox = admin.get("/dev/mailbox").await;
     pages.keep("mailbox", OK, &mailbox);
-    let message = common::select(&mailbox.document(), ".data-table tbody a")[0]
+    let message = common::select(&mailbox.document(), ".record-list tbody a")[0]
         .attr("href")
         .unwrap()
         .to_owned();
@@ -404,7 +404,7 @@ async fn files_pages(pages: &mut Pages) {
     .await;
     let list = ada.get("/files").await;
     pages.keep("files-list", OK, &list);
-    let file = common::select(&list.document(), ".file-list td.name a")[0]
+    let file = common::select(&list.document(), ".file-list td.primary a")[0]
         .attr("href")
         .unwrap()
         .to_owned();

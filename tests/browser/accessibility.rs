@@ -121,7 +121,7 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
         .await;
     visit("/dev/mailbox").await;
     audit.page(&browser, "mailbox").await;
-    browser.click(".data-table tbody tr a").await;
+    browser.click(".record-list tbody tr a").await;
     browser
         .wait_for("return document.querySelector('pre.text a') !== null;")
         .await;
@@ -178,7 +178,7 @@ async fn browser_links_in_a_mailed_message_open_in_a_new_tab() {
     browser.sign_up(&app, "eve@example.com", PASSWORD).await;
 
     browser.client.goto(&app.url("/dev/mailbox")).await.unwrap();
-    browser.click(".data-table tbody tr a").await;
+    browser.click(".record-list tbody tr a").await;
     browser
         .wait_for("return document.querySelector('iframe.frame') !== null;")
         .await;

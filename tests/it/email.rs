@@ -400,7 +400,7 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let id = enqueue(&app.state, "ada@example.com", password_reset(&app.state)).await;
     // Queued, it is listed as waiting.
     let waiting = app.get("/dev/mailbox").await.document();
-    assert_eq!(select(&waiting, ".data-table tbody tr").len(), 1);
+    assert_eq!(select(&waiting, ".record-list tbody tr").len(), 1);
     assert_eq!(select(&waiting, ".status-badge.__waiting").len(), 1);
     assert_eq!(run_due(&app.state).await, 1);
     assert_eq!(status_of(&app.state, id).await, (EmailStatus::Sent, 1));
@@ -408,9 +408,9 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     let list = app.get("/dev/mailbox").await;
     assert_eq!(list.status, StatusCode::OK);
     let doc = list.document();
-    let rows = select(&doc, ".data-table tbody tr");
+    let rows = select(&doc, ".record-list tbody tr");
     assert_eq!(rows.len(), 1);
-    let link = select(&doc, ".data-table tbody tr a")[0];
+    let link = select(&doc, ".record-list tbody tr a")[0];
     assert_eq!(text_of(&link), "Reset your password");
     assert_eq!(
         link.attr("href"),
@@ -482,7 +482,7 @@ async fn clear_all_empties_the_mailbox() {
         .await;
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     let list = app.get("/dev/mailbox").await;
-    assert!(select(&list.document(), ".data-table").is_empty());
+    assert!(select(&list.document(), ".record-list").is_empty());
     assert_eq!(select(&list.document(), ".empty-state").len(), 1);
 
     // The cleared message's job finds nothing to send, and is done rather than retried.

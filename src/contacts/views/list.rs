@@ -4,7 +4,7 @@
 use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
 
-use super::rows::{COLUMNS, rows};
+use super::rows::{LIST_COLUMNS, rows};
 use crate::{
     contacts::{
         db::{Page, SEARCH_MAX_LEN},
@@ -13,7 +13,7 @@ use crate::{
         paths::{BulkDeletePath, ListPath, NewPath, count_url, list_url},
     },
     web::{
-        components::{ButtonStyle, action_button, action_link, data_table, empty_state},
+        components::{ButtonStyle, action_button, action_link, empty_state, record_list},
         css::CssFragment,
         humanize,
     },
@@ -38,12 +38,10 @@ pub fn index(listing: &Listing<'_>) -> Markup {
                     (action_link(NewPath::PATH, "Add contact", ButtonStyle::Primary))
                 }
             }
-            div.toolbar {
-                (search_form(listing.query))
-                (bulk_delete_form())
-            }
+            div.toolbar { (search_form(listing.query)) }
             (live_refresh())
             div #(ids::RESULTS) { (results(listing)) }
+            (selection_bar())
         }
     }
 }
@@ -91,18 +89,23 @@ fn search_form(query: &str) -> Markup {
     }
 }
 
-/// Deletes the rows whose boxes are checked (they belong to this form by its id). Without
-/// JavaScript it leads to a confirmation page; with it, the browser asks with the count, and
-/// `hx-vals` says the question was answered.
-fn bulk_delete_form() -> Markup {
+/// Deletes the rows whose boxes are checked (they belong to this form by its id), from a bar
+/// that stays at the bottom of the window under a long list. Without JavaScript it is always
+/// there and leads to a confirmation page; with it, it appears with the first box checked
+/// and says how many ("3 selected · Delete · Clear", see `selection_bar` in `app.js`), the
+/// browser asks with the count, and `hx-vals` says the question was answered.
+fn selection_bar() -> Markup {
     html! {
-        form #(ids::BULK) .bulk-delete method="post" action=(BulkDeletePath)
+        form #(ids::BULK) .selection-bar method="post" action=(BulkDeletePath)
+            data-selection-bar
             data-hx-confirm="Delete the selected contacts?"
             data-confirm-count="selected"
             data-confirm-one="Delete 1 contact? This cannot be undone."
             data-confirm-many="Delete {count} contacts? This cannot be undone."
             data-hx-vals=r#"{"confirmed": "yes"}"# {
+            span.count role="status" data-selection-count {}
             (action_button("Delete selected", ButtonStyle::Danger))
+            button._link-button type="button" hidden data-selection-clear { "Clear" }
         }
     }
 }
@@ -132,19 +135,9 @@ pub fn results(listing: &Listing<'_>) -> Markup {
                 ))
             }
         } @else {
-            (data_table("Contacts", &header(), rows(listing.query, listing.page)))
+            (record_list("Contacts", &LIST_COLUMNS, rows(listing.query, listing.page)))
         }
     }
-}
-
-/// The table's header: a check box column and an actions column, named for screen readers
-/// only, around the contact's columns.
-fn header() -> Vec<Markup> {
-    let hidden = |label: &str| html! { span._visually-hidden { (label) } };
-    let mut header = vec![hidden("Select")];
-    header.extend(COLUMNS.iter().map(|column| html! { (column) }));
-    header.push(hidden("Actions"));
-    header
 }
 
 /// The total, loaded after the page (counting is the one part of the list that grows with
@@ -191,6 +184,29 @@ inventory::submit! { CssFragment::new("contacts-page", r#"
         margin: var(--space-5) 0 var(--space-3);
     }
     & .contacts-count { color: var(--color-muted); font-size: var(--text-sm); }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("selection-bar", r#"
+.selection-bar {
+    position: sticky;
+    bottom: 0;
+    z-index: 10;
+    display: flex;
+    align-items: center;
+    justify-content: flex-end;
+    gap: var(--space-4);
+    margin-top: var(--space-3);
+    padding: var(--space-2) var(--space-3);
+    border: 1px solid var(--color-border);
+    border-radius: var(--radius);
+    background: var(--color-surface);
+    box-shadow: 0 -4px 16px rgb(0 0 0 / 0.08);
+
+    & .count { margin-right: auto; font-weight: 600; }
+    & .count, & button { white-space: nowrap; }
+    & .count:empty { display: none; }
+    &[hidden] { display: none; }
 }
 "#) }
 

@@ -15,8 +15,6 @@ mod list;
 mod rows;
 mod show;
 
-use maud::{Markup, html};
-
 pub use self::{
     delete::{confirm_bulk_delete, confirm_delete, not_found},
     form::{edit, new},
@@ -24,13 +22,3 @@ pub use self::{
     rows::{edit_row, row, rows, saved_row},
     show::show,
 };
-
-/// An optional value: a dash to the eye, a word to a screen reader when it is missing.
-fn optional(value: Option<&str>) -> Markup {
-    html! {
-        @match value {
-            Some(value) => (value),
-            None => { span.none aria-hidden="true" { "–" } span._visually-hidden { "none" } },
-        }
-    }
-}

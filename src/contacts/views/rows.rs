@@ -1,11 +1,10 @@
-//! The rows of the list's table: a contact, its inline edit form, and the row that loads the
-//! next page. Each cell carries its column's name in `data-label`, which labels it when the
-//! table reads as cards on a phone (`data_table`).
+//! The rows of the list: a contact, its inline edit form, and the row that loads the next
+//! page. Cells are classed by their [`Column`] (`record_list`), and each carries its column's
+//! name in `data-label`, which labels it while the row is edited on a phone.
 
 use maud::{Markup, html};
 use uuid::Uuid;
 
-use super::optional;
 use crate::{
     contacts::{
         db::{Contact, Page},
@@ -14,14 +13,24 @@ use crate::{
         paths::{ContactPath, DeletePath, EditPath, list_url},
     },
     web::{
-        components::{ButtonStyle, action_button, field_announcer, more_row},
+        components::{ButtonStyle, Column, action_button, field_announcer, more_row, optional},
         css::CssFragment,
         form::FieldErrors,
     },
 };
 
 /// The contact's columns, between the check box and the actions.
-pub(super) const COLUMNS: [&str; 4] = ["Name", "Email", "Phone", "Company"];
+const COLUMNS: [&str; 4] = ["Name", "Email", "Phone", "Company"];
+
+/// The list's columns.
+pub(super) const LIST_COLUMNS: [Column<'static>; 6] = [
+    Column::Select { form: ids::BULK },
+    Column::Primary(COLUMNS[0]),
+    Column::Detail(COLUMNS[1]),
+    Column::Detail(COLUMNS[2]),
+    Column::Detail(COLUMNS[3]),
+    Column::Actions,
+];
 
 /// The rows of a page and, when there is more, the row that loads the next page: as a link
 /// without JavaScript, and with it as soon as it scrolls into view (or is clicked).
@@ -30,7 +39,7 @@ pub fn rows(query: &str, page: &Page) -> Markup {
         @for contact in &page.rows { (row(contact)) }
         @if let Some(next) = &page.next {
             @let url = list_url(query, Some(&next.encode()));
-            (more_row(ids::MORE, &url, COLUMNS.len() + 2, "Load more contacts"))
+            (more_row(ids::MORE, &url, LIST_COLUMNS.len(), "Load more contacts"))
         }
     }
 }
@@ -56,10 +65,18 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
                 input type="checkbox" name="selected" value=(id) form=(ids::BULK)
                     aria-label={ "Select " (name) };
             }
-            td data-label=(COLUMNS[0]) { a href=(ContactPath { id }) { (name) } }
-            td data-label=(COLUMNS[1]) { (optional(contact.email.as_deref())) }
-            td data-label=(COLUMNS[2]) { (optional(contact.phone.as_deref())) }
-            td data-label=(COLUMNS[3]) { (optional(contact.company.as_deref())) }
+            td.primary data-label=(COLUMNS[0]) title=(name) {
+                a href=(ContactPath { id }) { (name) }
+            }
+            td data-label=(COLUMNS[1]) title=[contact.email.as_deref()] {
+                (optional(contact.email.as_deref()))
+            }
+            td data-label=(COLUMNS[2]) title=[contact.phone.as_deref()] {
+                (optional(contact.phone.as_deref()))
+            }
+            td data-label=(COLUMNS[3]) title=[contact.company.as_deref()] {
+                (optional(contact.company.as_deref()))
+            }
             td.actions {
                 // A wrapper lays the links out: the cell itself stays a table cell.
                 div.row-actions {
@@ -102,7 +119,7 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
     html! {
         tr #(ids::row(id)) .contact-row.__editing data-inline-row data-inline-editing {
             td.select {}
-            td data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
+            td.primary data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
             td data-label=(COLUMNS[1]) { (cell(&["email"])) }
             td data-label=(COLUMNS[2]) { (cell(&["phone"])) }
             td data-label=(COLUMNS[3]) { (cell(&["company"])) }
@@ -133,8 +150,8 @@ inventory::submit! { CssFragment::new("contact-row", r#"
     &.__editing { background: var(--color-surface); }
     &.__saved { animation: contact-row-saved 2s ease-out; }
 
-    & .row-actions { display: flex; flex-wrap: wrap; gap: var(--space-3); white-space: nowrap; }
-    & .actions form { display: flex; flex-wrap: wrap; align-items: center; gap: var(--space-3); }
+    & .row-actions { display: flex; justify-content: flex-end; gap: var(--space-3); white-space: nowrap; }
+    & .actions form { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: var(--space-3); }
     & .delete { color: var(--color-danger); }
     & .none { color: var(--color-muted); }
     & .form-field { margin-bottom: var(--space-2); }

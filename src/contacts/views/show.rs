@@ -2,14 +2,13 @@
 
 use maud::{Markup, html};
 
-use super::optional;
 use crate::{
     contacts::{
         db::Contact,
         paths::{DeletePath, EditPath, ListPath},
     },
     web::{
-        components::{ButtonStyle, action_link},
+        components::{ButtonStyle, action_link, missing},
         css::CssFragment,
         linkify::linkify,
     },
@@ -27,20 +26,20 @@ pub fn show(contact: &Contact) -> Markup {
                 dd {
                     @match &contact.email {
                         Some(email) => a href={ "mailto:" (email) } { (email) },
-                        None => (optional(None)),
+                        None => (missing()),
                     }
                 }
                 dt { "Phone" }
                 dd {
                     @match &contact.phone {
                         Some(phone) => a href={ "tel:" (phone.replace(' ', "")) } { (phone) },
-                        None => (optional(None)),
+                        None => (missing()),
                     }
                 }
                 dt { "Notes" }
                 dd.notes { @match &contact.notes {
                     Some(notes) => (linkify(notes)),
-                    None => (optional(None)),
+                    None => (missing()),
                 } }
                 dt { "Added" }
                 dd { time datetime=(contact.created_at.date()) { (contact.created_at.date()) } }

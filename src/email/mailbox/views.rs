@@ -7,11 +7,20 @@ use super::paths::{ClearPath, MailboxPath, MessageHtmlPath, MessagePath, Preview
 use crate::{
     email::db::{EmailStatus, MailboxEntry, StoredEmail},
     web::{
-        components::{data_table, empty_state},
+        components::{Column, empty_state, record_list},
         css::CssFragment,
         linkify::linkify,
     },
 };
+
+/// The mailbox's columns: the subject names a message, as in a mail client.
+const COLUMNS: [Column<'static>; 5] = [
+    Column::Primary("Subject"),
+    Column::Detail("To"),
+    Column::Detail("Template"),
+    Column::Detail("Queued"),
+    Column::Short("State"),
+];
 
 pub fn index(messages: &[MailboxEntry]) -> Markup {
     html! {
@@ -28,11 +37,14 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
         @if messages.is_empty() {
             (empty_state("No messages yet", "Mail the app sends shows up here.", None))
         } @else {
-            (data_table("Messages", &["To", "Subject", "Template", "Queued", "State"], html! {
+            (record_list("Messages", &COLUMNS, html! {
                 @for message in messages {
+                    @let to = message.to_addresses.join(", ");
                     tr {
-                        td { (message.to_addresses.join(", ")) }
-                        td { a href=(MessagePath { id: message.id }) { (message.subject) } }
+                        td.primary title=(message.subject) {
+                            a href=(MessagePath { id: message.id }) { (message.subject) }
+                        }
+                        td title=(to) { (to) }
                         td { (message.template) }
                         td { (timestamp(message.created_at)) }
                         td { (status_badge(message.status, message.attempts)) }

@@ -15,13 +15,20 @@ use crate::{
         quota::{Quota, Usage},
     },
     web::{
-        components::{data_table, empty_state, more_row},
+        components::{Column, empty_state, more_row, record_list},
         css::CssFragment,
     },
 };
 
 /// The list's columns.
-const COLUMNS: [&str; 6] = ["Preview", "Name", "Type", "Size", "Uploaded", "Download"];
+const COLUMNS: [Column<'static>; 6] = [
+    Column::Media("Preview"),
+    Column::Primary("Name"),
+    Column::Short("Type"),
+    Column::Short("Size"),
+    Column::Detail("Uploaded"),
+    Column::Actions,
+];
 
 /// What the list page shows.
 pub struct ListPage<'a> {
@@ -48,7 +55,7 @@ pub fn page(list: &ListPage<'_>) -> Markup {
             @if list.page.rows.is_empty() && !list.later_page {
                 (empty_state("No files yet", "Files you upload are listed here, newest first.", None))
             } @else {
-                (data_table("Your files", &COLUMNS, rows(list.page)))
+                (record_list("Your files", &COLUMNS, rows(list.page)))
             }
         }
     }
@@ -69,14 +76,19 @@ pub fn rows(page: &Page) -> Markup {
 fn row(file: &FileRecord) -> Markup {
     html! {
         tr {
-            td { (preview(file)) }
-            td.name { a href=(FilePath { id: file.id }) { (file.original_name) } }
+            td.media { (preview(file)) }
+            td.primary title=(file.original_name) {
+                a href=(FilePath { id: file.id }) { (file.original_name) }
+            }
             td { (detect::label(&file.content_type)) }
             td { (size(file.size_bytes)) }
             td { (timestamp(file.created_at)) }
             // Named in full for screen readers, which list links out of their rows.
             // Files, not pages: the browser fetches them itself rather than htmx's boost.
-            td { a href=(DownloadPath { id: file.id }) data-hx-boost="false" aria-label={ "Download " (file.original_name) } { "Download" } }
+            td.actions {
+                a href=(DownloadPath { id: file.id }) data-hx-boost="false"
+                    aria-label={ "Download " (file.original_name) } { "Download" }
+            }
         }
     }
 }
@@ -85,7 +97,7 @@ fn row(file: &FileRecord) -> Markup {
 fn preview(file: &FileRecord) -> Markup {
     html! {
         @if file.thumbnail_key.is_some() {
-            img.file-preview src=(ThumbnailPath { id: file.id }) alt="" width="80" height="80" loading="lazy";
+            img.file-preview src=(ThumbnailPath { id: file.id }) alt="" width="48" height="48" loading="lazy";
         } @else {
             span.file-preview.__badge aria-hidden="true" { (detect::badge(&file.content_type)) }
         }
@@ -95,8 +107,8 @@ fn preview(file: &FileRecord) -> Markup {
 inventory::submit! { CssFragment::new("file-preview", r#"
 .file-preview {
     display: block;
-    width: 80px;
-    height: 80px;
+    width: 3rem;
+    height: 3rem;
     border-radius: var(--radius);
     object-fit: contain;
     background: var(--color-surface);
@@ -114,8 +126,6 @@ inventory::submit! { CssFragment::new("file-preview", r#"
 
 inventory::submit! { CssFragment::new("file-list", r#"
 .file-list {
-    & .name { overflow-wrap: anywhere; min-width: 10rem; }
-    & td { vertical-align: middle; }
     & .back { margin: 0 0 var(--space-3); }
 }
 "#) }

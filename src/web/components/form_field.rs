@@ -122,6 +122,10 @@ impl<'a> FormField<'a> {
         let described_by = (!described_by.is_empty()).then(|| described_by.join(" "));
         let form = self.outside_form.then_some(self.form);
         let checkbox = self.kind == InputKind::Checkbox;
+        // A check waits for the form's submission under way, and a submission for the check
+        // under way: the check's answer never arrives after its form was swapped away (htmx
+        // skips a queued request whose element has gone), with nowhere to go.
+        let sync = on_blur.then(|| format!("#{}:queue", self.form));
         html! {
             div.form-field.__invalid[self.error.is_some()].__checkbox[checkbox] {
                 @if checkbox {
@@ -142,6 +146,7 @@ impl<'a> FormField<'a> {
                             aria-describedby=[described_by.as_deref()]
                             data-hx-post=[self.validate_url]
                             data-hx-trigger=[on_blur.then_some("blur changed")]
+                            data-hx-sync=[sync.as_deref()]
                             data-hx-target=[on_blur.then_some("closest .form-field")]
                             data-hx-swap=[on_blur.then_some("outerHTML")] { (self.value) }
                     }
@@ -153,6 +158,7 @@ impl<'a> FormField<'a> {
                             aria-describedby=[described_by.as_deref()]
                             data-hx-post=[self.validate_url]
                             data-hx-trigger=[on_blur.then_some("blur changed")]
+                            data-hx-sync=[sync.as_deref()]
                             data-hx-target=[on_blur.then_some("closest .form-field")]
                             data-hx-swap=[on_blur.then_some("outerHTML")];
                     }

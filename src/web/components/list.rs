@@ -1,6 +1,7 @@
-//! Lists of records: a table that never widens the page and turns into cards on a phone
-//! ([`data_table`]), the row that loads the next page ([`more_row`]), and what a list shows
-//! when it is empty.
+//! Lists: the list of records every module shows (contacts, files, users, the mailbox,
+//! generated resources: [`record_list`]), a table of figures that never widens the page
+//! ([`data_table`]), the row that loads the next page ([`more_row`]), a value that is missing
+//! ([`optional`]), and what a list shows when it is empty.
 
 use maud::{Markup, Render, html};
 
@@ -56,6 +57,201 @@ inventory::submit! { CssFragment::new("data-table", r#"
         }
     }
 }
+"#) }
+
+/// What a column of a [`record_list`] holds: it decides the column's width on a desktop and
+/// where its cells go in a phone's two-line item. Rows give their cells the matching class:
+/// `td.select`, `td.media`, `td.primary`, `td.actions`; details are plain `td`s (with
+/// `data-label`, which labels them while a row is edited in place on a phone).
+#[derive(Debug, Clone, Copy)]
+pub enum Column<'a> {
+    /// The box that selects the row for the bulk action of form `form`; its header is a
+    /// "select all" box (shown by `app.js`: it needs script).
+    Select { form: &'a str },
+    /// A picture leading the row (a thumbnail), named for screen readers only.
+    Media(&'a str),
+    /// What names the record, usually a link to it: the item's first line on a phone.
+    Primary(&'a str),
+    /// A detail: on a phone, on the item's second line, muted, and left out when missing.
+    Detail(&'a str),
+    /// A short detail (a type, a size, a date): a narrow column.
+    Short(&'a str),
+    /// The row's actions (Edit, Delete), named for screen readers only.
+    Actions,
+}
+
+impl<'a> Column<'a> {
+    /// The column's name ("Actions" for the actions, "Select" for the boxes).
+    pub fn name(&self) -> &'a str {
+        match *self {
+            Self::Select { .. } => "Select",
+            Self::Media(name) | Self::Primary(name) | Self::Detail(name) | Self::Short(name) => {
+                name
+            }
+            Self::Actions => "Actions",
+        }
+    }
+}
+
+/// A list of records: on a desktop a table of one line per row (long values end in an
+/// ellipsis; give such a cell a `title` with the whole value), whose columns keep their
+/// widths when a row opens for editing; on a phone (a box 40rem wide or less) a two-line
+/// item per record, the [`Column::Primary`] cell over the details, with the selection box
+/// or picture before them and the actions after. Hovered rows are tinted, and selected ones.
+///
+/// Like [`data_table`], the box is a labelled region that scrolls rather than widening the
+/// page. `rows` are the `tr` elements of the body, with cells in `columns`' order.
+pub fn record_list(label: &str, columns: &[Column<'_>], rows: Markup) -> Markup {
+    html! {
+        div.record-list role="region" aria-label=(label) tabindex="0" {
+            table {
+                thead {
+                    tr {
+                        @for column in columns {
+                            @match column {
+                                Column::Select { form } => th.__select scope="col" {
+                                    input type="checkbox" hidden data-select-all=(form)
+                                        aria-label={ "Select all " (label.to_lowercase()) };
+                                },
+                                Column::Media(name) => th.__media scope="col" {
+                                    span._visually-hidden { (name) }
+                                },
+                                Column::Primary(name) => th.__primary scope="col" { (name) },
+                                Column::Detail(name) => th scope="col" { (name) },
+                                Column::Short(name) => th.__short scope="col" { (name) },
+                                Column::Actions => th.__actions scope="col" {
+                                    span._visually-hidden { "Actions" }
+                                },
+                            }
+                        }
+                    }
+                }
+                tbody { (rows) }
+            }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("record-list", r#"
+.record-list {
+    container-type: inline-size;
+    max-width: 100%;
+    overflow-x: auto;
+
+    & table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+    & th, & td {
+        padding: var(--space-2) var(--space-3);
+        border-bottom: 1px solid var(--color-border);
+        text-align: left;
+        vertical-align: middle;
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+    }
+    & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); }
+    & th.__primary { width: 28%; }
+    & th.__select { width: 2.75rem; }
+    & th.__media { width: 4.5rem; }
+    & th.__short { width: 8rem; }
+    & th.__actions { width: 10rem; }
+    & td.select, & th.__select { padding-right: 0; }
+    & td.actions { overflow: visible; }
+    & tbody tr:hover { background: var(--color-hover); }
+    & tbody tr:has(> td.select input:checked) { background: var(--color-selected); }
+    /* A row open for editing shows its fields and their messages whole. */
+    & tr[data-inline-editing] td, & .more-row td { white-space: normal; overflow: visible; vertical-align: top; }
+    & .more-row td { text-align: center; }
+
+    @container (width <= 40rem) {
+        & thead { display: none; }
+        & table, & tbody { display: block; }
+        & tr {
+            position: relative;
+            display: block;
+            min-height: 4rem;
+            padding: var(--space-2) var(--space-3);
+            border-bottom: 1px solid var(--color-border);
+            overflow: hidden;
+            white-space: nowrap;
+            text-overflow: ellipsis;
+            background: var(--color-bg);
+        }
+        & tr:has(> td.select) { padding-left: 2.75rem; }
+        & tr:has(> td.media) { padding-left: calc(3rem + 2 * var(--space-3)); }
+        & tr:has(> td.actions) { padding-right: 8.5rem; }
+        & td {
+            display: inline;
+            padding: 0;
+            border: 0;
+            margin-right: var(--space-3);
+            color: var(--color-muted);
+            font-size: var(--text-sm);
+        }
+        & td.primary {
+            display: block;
+            margin: 0;
+            overflow: hidden;
+            color: var(--color-text);
+            font-size: var(--text-md);
+            font-weight: 600;
+            text-overflow: ellipsis;
+        }
+        & td:has(> .missing) { display: none; }
+        & td.select, & td.media, & td.actions {
+            position: absolute;
+            top: 50%;
+            translate: 0 -50%;
+            margin: 0;
+        }
+        & td.select { left: var(--space-3); }
+        & td.media { left: var(--space-3); }
+        /* Over the end of a long second line, in the row's own colour. */
+        & td.actions {
+            right: 0;
+            padding: 0 var(--space-3) 0 var(--space-2);
+            background: inherit;
+            color: inherit;
+            font-size: inherit;
+        }
+
+        /* Being edited, a row reads as a card: each field under its column's name. */
+        & tr[data-inline-editing] { white-space: normal; padding-right: var(--space-3); }
+        & tr[data-inline-editing] td { display: block; margin: 0 0 var(--space-2); color: inherit; font-size: inherit; }
+        & tr[data-inline-editing] td.select { display: none; }
+        & tr[data-inline-editing] td.actions { position: static; translate: none; }
+        & tr[data-inline-editing] td[data-label]::before {
+            content: attr(data-label);
+            display: block;
+            color: var(--color-muted);
+            font-size: var(--text-sm);
+        }
+        & .more-row { padding: var(--space-3); white-space: normal; }
+        & .more-row td { display: block; margin: 0; color: inherit; font-size: inherit; }
+    }
+}
+"#) }
+
+/// A value that may be missing: a dash to the eye, "none" to a screen reader. A
+/// [`record_list`] leaves a missing detail out of a phone's item.
+pub fn optional(value: Option<impl Render>) -> Markup {
+    match value {
+        Some(value) => value.render(),
+        None => missing(),
+    }
+}
+
+/// What stands for a value that is missing (see [`optional`]).
+pub fn missing() -> Markup {
+    html! {
+        span.missing {
+            span.none aria-hidden="true" { "–" }
+            span._visually-hidden { "none" }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("missing", r#"
+.missing .none { color: var(--color-muted); }
 "#) }
 
 /// The last row of a page of a [`data_table`] when another page follows: a link to it

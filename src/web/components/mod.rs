@@ -10,7 +10,7 @@ use maud::{Markup, html};
 
 pub use self::{
     form_field::{FormField, InputKind},
-    list::{data_table, empty_state, more_row},
+    list::{Column, data_table, empty_state, missing, more_row, optional, record_list},
     post_form::{PostForm, announce_field, field_announcer},
 };
 use super::{css::CssFragment, flash::FlashMessage};

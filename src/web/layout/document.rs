@@ -130,7 +130,7 @@ inventory::submit! { CssFragment::new("page-content", r#"
     margin: var(--space-6) auto;
 
     /* Lists get the room their columns need. */
-    &:has(.data-table) { --content-width: var(--list-width); }
+    &:has(.data-table, .record-list) { --content-width: var(--list-width); }
 
     /* Focused by script after boosted navigation (see app.js), never by the user. */
     &:focus { outline: none; }

@@ -14,15 +14,23 @@ use super::{
 };
 use crate::web::{
     components::{
-        ButtonStyle, PostForm, action_button, action_link, data_table, empty_state, form_actions,
-        more_row,
+        ButtonStyle, Column, PostForm, action_button, action_link, empty_state, form_actions,
+        more_row, optional, record_list,
     },
     css::CssFragment,
     form::FieldErrors,
     rules,
 };
 
-const COLUMNS: [&str; 5] = ["Number", "Amount", "Due on", "Paid", "Actions"];
+/// The list's columns: the one that names each record first (a phone's item shows it on a
+/// line of its own), then the details.
+const COLUMNS: [Column<'static>; 5] = [
+    Column::Primary("Number"),
+    Column::Detail("Amount"),
+    Column::Detail("Due on"),
+    Column::Detail("Paid"),
+    Column::Actions,
+];
 
 /// The list page; `later_page` is a page after the first, reached without JavaScript.
 pub fn index(page: &Page, later_page: bool) -> Markup {
@@ -62,7 +70,7 @@ pub fn list(page: &Page, later_page: bool) -> Markup {
             @if later_page {
                 p { a href=(ListPath) { "Back to the newest" } }
             }
-            (data_table("Invoices", &COLUMNS, rows(page)))
+            (record_list("Invoices", &COLUMNS, rows(page)))
         }
     }
 }
@@ -88,10 +96,10 @@ pub fn row(record: &Invoice) -> Markup {
         // `data-inline-*`: once a row is deleted in place, focus moves to the next row's Edit
         // link (`assets/app.js`), not back to the page's start.
         tr #(ids::row(id)) .invoice-row data-inline-row {
-            td data-label=(COLUMNS[0]) { a href=(InvoicePath { id }) { (title) } }
-            td data-label=(COLUMNS[1]) { (record.amount.clone()) }
-            td data-label=(COLUMNS[2]) { (record.due_on.to_string()) }
-            td data-label=(COLUMNS[3]) { (String::from(if record.paid { "Yes" } else { "No" })) }
+            td.primary data-label=(COLUMNS[0].name()) title=(title) { a href=(InvoicePath { id }) { (title) } }
+            td data-label=(COLUMNS[1].name()) { (record.amount.clone()) }
+            td data-label=(COLUMNS[2].name()) { (record.due_on.to_string()) }
+            td data-label=(COLUMNS[3].name()) { (String::from(if record.paid { "Yes" } else { "No" })) }
             td.actions {
                 // A wrapper lays the links out: the cell itself stays a table cell.
                 div.row-actions {
@@ -106,16 +114,6 @@ pub fn row(record: &Invoice) -> Markup {
                         aria-label={ "Delete " (title) } { "Delete" }
                 }
             }
-        }
-    }
-}
-
-/// A value that may be missing: a dash to the eye, a word to a screen reader.
-fn optional(value: Option<String>) -> Markup {
-    html! {
-        @match value {
-            Some(value) => (value),
-            None => { span aria-hidden="true" { "–" } span._visually-hidden { "none" } },
         }
     }
 }
