@@ -24,6 +24,15 @@ pub mod ids {
     pub const PASSWORD_RESET: &str = "password-reset";
     pub const CHANGE_PASSWORD: &str = "change-password";
     pub const CHANGE_EMAIL: &str = "change-email";
+    /// Sudo mode's confirmation.
+    pub const SUDO: &str = "sudo";
+}
+
+/// The names of sudo mode's fields. They start with `sudo_`, which no other form's field
+/// may: the guard takes them out of a form it lets through (see `auth::sudo`).
+pub mod sudo {
+    pub const PREFIX: &str = "sudo_";
+    pub const PASSWORD: &str = "sudo_password";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -139,6 +148,17 @@ pub fn change_email<'a>(email_value: &'a str, errors: &'a FieldErrors) -> Vec<Fo
     ]
 }
 
+/// Sudo mode's confirmation: the password. `error` is the form's, on the password field.
+pub fn sudo(error: Option<&str>) -> Vec<FormField<'_>> {
+    vec![FormField {
+        kind: InputKind::Password,
+        error,
+        autocomplete: Some("current-password"),
+        required: true,
+        ..FormField::new(ids::SUDO, sudo::PASSWORD, "Password")
+    }]
+}
+
 /// Every account form checks its email and new-password fields on blur by the sign-up
 /// form's rules (the only ones that do not need the database or the account).
 impl BlurFields for RegisterForm {
@@ -170,6 +190,7 @@ mod tests {
             reset_password(&none),
             change_password(&none),
             change_email("", &none),
+            sudo(None),
         ];
         let mut seen = HashSet::new();
         for field in forms.iter().flatten() {

@@ -139,6 +139,14 @@ pub struct ChangeEmailForm {
     pub current_password: String,
 }
 
+/// Sudo mode's confirmation, on its own page (`next`: where to go back to).
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct SudoForm {
+    pub sudo_password: String,
+    pub next: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

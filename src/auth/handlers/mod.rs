@@ -9,6 +9,7 @@ pub mod admin;
 pub mod login;
 pub mod password_reset;
 pub mod registration;
+pub mod sudo;
 
 use axum::{
     http::StatusCode,

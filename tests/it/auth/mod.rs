@@ -9,3 +9,4 @@ mod login;
 mod ops;
 mod password_reset;
 mod registration;
+mod sudo;
