@@ -13,7 +13,11 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode;
+//! `two_factor.rs` two-factor authentication's crypto and SQL (TOTP, recovery codes, the
+//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step.
+//!
+//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it.
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
 //! authentication, every administrator's action that changes something) takes
@@ -33,10 +37,12 @@ mod links;
 pub mod ops;
 pub mod password;
 pub mod paths;
+pub mod pending_login;
 pub mod rate_limits;
 pub mod session;
 pub mod sudo;
 pub mod tokens;
+pub mod two_factor;
 pub mod user_cache;
 pub mod views;
 
@@ -67,7 +73,9 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{self, account, admin, login, password_reset, registration, sudo};
+    use self::handlers::{
+        self, account, admin, login, password_reset, registration, sudo, two_factor,
+    };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
@@ -91,8 +99,15 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(login::show_second_step)
+        .typed_post(login::second_step)
         .typed_get(sudo::show)
         .typed_post(sudo::confirm)
+        .typed_get(two_factor::show)
+        .typed_post(two_factor::setup)
+        .typed_post(two_factor::enable)
+        .typed_post(two_factor::regenerate_recovery_codes)
+        .typed_post(two_factor::disable)
         .typed_get(admin::users)
         .merge(on_blur)
 }

@@ -10,6 +10,7 @@ pub mod login;
 pub mod password_reset;
 pub mod registration;
 pub mod sudo;
+pub mod two_factor;
 
 use axum::{
     http::StatusCode,

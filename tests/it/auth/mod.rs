@@ -10,3 +10,4 @@ mod ops;
 mod password_reset;
 mod registration;
 mod sudo;
+mod two_factor;
