@@ -101,15 +101,15 @@ pub fn new_secret() -> Vec<u8> {
     secret
 }
 
-/// The secret as authenticator apps take it typed in: base32, in groups of four.
-pub fn secret_text(secret: &[u8]) -> String {
-    let encoded = base32(secret);
-    let chars: Vec<char> = encoded.chars().collect();
+/// The secret as authenticator apps take it typed in: base32 (RFC 4648, no padding), in
+/// groups of four for reading. The page shows the groups apart without spaces between them,
+/// so that a copy pastes as one key.
+pub fn secret_groups(secret: &[u8]) -> Vec<String> {
+    let chars: Vec<char> = base32(secret).chars().collect();
     chars
         .chunks(4)
         .map(|chunk| chunk.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect()
 }
 
 /// RFC 4648 base32 without padding (what otpauth URIs carry).
@@ -204,7 +204,7 @@ pub fn code_at(secret: &[u8], at: i64) -> Option<String> {
     Some(totp.generate(u64::try_from(at).ok()?).to_string())
 }
 
-/// Reads a secret as shown by [`secret_text`] (spaces and case ignored).
+/// Reads a secret as shown by [`secret_groups`] (spaces and case ignored).
 pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
     const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
@@ -490,9 +490,11 @@ mod tests {
     #[test]
     fn the_secret_text_reads_back() {
         let secret = new_secret();
-        let text = secret_text(&secret);
-        assert_eq!(text.len(), 32 + 7);
-        assert_eq!(secret_from_text(&text.to_lowercase()).unwrap(), secret);
+        let groups = secret_groups(&secret);
+        assert_eq!(groups.len(), 8);
+        assert_eq!(secret_from_text(&groups.concat()).unwrap(), secret);
+        let typed = groups.join(" ").to_lowercase();
+        assert_eq!(secret_from_text(&typed).unwrap(), secret);
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
     }
 

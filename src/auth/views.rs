@@ -234,9 +234,15 @@ pub fn two_factor(state: &TwoFactorState, disable_error: Option<&str>) -> Markup
     }
 }
 
-/// Setting two-factor authentication up: the secret as a QR code and as text, and the form
-/// that confirms it with a code.
-pub fn two_factor_setup(qr_code: Markup, secret: &str, error: Option<&str>) -> Markup {
+/// Setting two-factor authentication up: the secret as a QR code, as a link for an app on
+/// this device (`uri`, the `otpauth:` URI the QR code holds) and as text in groups, and the
+/// form that confirms it with a code.
+pub fn two_factor_setup(
+    qr_code: Markup,
+    uri: &str,
+    secret_groups: &[String],
+    error: Option<&str>,
+) -> Markup {
     let hint = "The six digits the app shows for this account.";
     let action = paths::TwoFactorEnablePath.to_string();
     let form = PostForm::new(ids::TWO_FACTOR_ENABLE, &action);
@@ -246,8 +252,9 @@ pub fn two_factor_setup(qr_code: Markup, secret: &str, error: Option<&str>) -> M
             li {
                 p { "Scan this code with an authenticator app (any app for time-based codes):" }
                 (qr_code)
+                p { "On this device: " a.otpauth href=(uri) { "open it in your authenticator app" } "." }
                 p { "Or enter this key by hand:" }
-                p { code.secret { (secret) } }
+                p { code.secret { @for group in secret_groups { span { (group) } } } }
             }
             li {
                 p { "Enter the code the app shows, to check it works:" }
@@ -385,6 +392,8 @@ inventory::submit! { CssFragment::new("two-factor-setup", r#"
 
     & .qr-code { width: 12rem; height: 12rem; display: block; margin-bottom: var(--space-2); }
     & .secret { overflow-wrap: anywhere; font-size: var(--text-md); }
+    /* Groups apart for reading, with no space to copy. */
+    & .secret span + span { margin-left: 0.6ch; }
 }
 "#) }
 

@@ -72,7 +72,8 @@ async fn setup_page(
 ) -> Result<Response, AppError> {
     let uri = two_factor::otpauth_uri(APP_NAME.as_str(), &user.email, secret);
     let qr = two_factor::qr_svg(&uri, "QR code of your two-factor key")?;
-    let page = views::two_factor_setup(qr, &two_factor::secret_text(secret), error);
+    let groups = two_factor::secret_groups(secret);
+    let page = views::two_factor_setup(qr, &uri, &groups, error);
     Ok(layout.render(SETUP_TITLE, page).await.into_response())
 }
 

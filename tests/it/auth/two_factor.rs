@@ -52,6 +52,11 @@ async fn turn_on(client: &mut TestClient<'_>) -> (Vec<u8>, Vec<String>) {
     let text = text_of(&select(&doc, "code.secret")[0]);
     let secret = two_factor::secret_from_text(&text).unwrap();
     assert_eq!(secret.len(), two_factor::SECRET_BYTES);
+    // One key to copy: base32 with no spaces, as the otpauth link carries it.
+    assert_eq!(text.len(), 32);
+    let uri = select(&doc, "a.otpauth")[0].attr("href").unwrap();
+    assert!(uri.starts_with("otpauth://totp/"));
+    assert!(uri.contains(&format!("secret={text}&")));
     let enabled = client
         .post(
             "/account/two-factor/enable",
