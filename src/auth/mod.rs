@@ -13,7 +13,18 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode;
+//! `two_factor.rs` two-factor authentication's crypto and SQL (TOTP, recovery codes, the
+//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step.
+//!
+//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it.
+//!
+//! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
+//! authentication, every administrator's action that changes something) takes
+//! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
+//! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
+//! with the confirmation form and lets the action through once confirmed, with the user's
+//! input kept (see `sudo.rs`).
 
 pub mod breached;
 pub mod create_admin;
@@ -26,9 +37,12 @@ mod links;
 pub mod ops;
 pub mod password;
 pub mod paths;
+pub mod pending_login;
 pub mod rate_limits;
 pub mod session;
+pub mod sudo;
 pub mod tokens;
+pub mod two_factor;
 pub mod user_cache;
 pub mod views;
 
@@ -40,6 +54,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
     session::{AuthUser, RequireAdmin},
+    sudo::RequireSudo,
     user_cache::UserCache,
 };
 use crate::state::AppState;
@@ -58,7 +73,9 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{self, account, admin, login, password_reset, registration};
+    use self::handlers::{
+        self, account, admin, login, password_reset, registration, sudo, two_factor,
+    };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
@@ -82,6 +99,15 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(login::show_second_step)
+        .typed_post(login::second_step)
+        .typed_get(sudo::show)
+        .typed_post(sudo::confirm)
+        .typed_get(two_factor::show)
+        .typed_post(two_factor::setup)
+        .typed_post(two_factor::enable)
+        .typed_post(two_factor::regenerate_recovery_codes)
+        .typed_post(two_factor::disable)
         .typed_get(admin::users)
         .merge(on_blur)
 }

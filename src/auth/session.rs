@@ -9,13 +9,16 @@
 //! this instance's short-lived copies (`backends::sessions`, [`UserCache`]), and nothing is
 //! written unless the session changed.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
+    extract::{FromRef, FromRequestParts, OptionalFromRequestParts, Request, State},
     http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use tower_sessions::{Expiry, Session};
 use uuid::Uuid;
 
@@ -26,9 +29,11 @@ use super::{
 };
 use crate::{
     backends::sessions::{Sessions, needs_fresh_reads},
+    config::Config,
     error::AppError,
     web::{
         current_user::CurrentUser,
+        flash::Flash,
         htmx::{Wants, redirect, same_site_path},
     },
 };
@@ -48,6 +53,15 @@ struct SessionUser {
     /// record (and a remembered cookie) alive without a write on every request.
     #[serde(default)]
     saved_on: i64,
+    /// When the user last proved who they are on this session (Unix seconds): at sign-in and
+    /// at each sudo confirmation (see `auth::sudo`). A session from before this was recorded
+    /// reads 0: long ago, so its next sensitive action asks.
+    #[serde(default)]
+    authenticated_at: i64,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn today() -> i64 {
@@ -73,9 +87,30 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
         epoch: user.session_epoch,
         remember,
         saved_on: today(),
+        authenticated_at: now(),
     };
     session.insert(SESSION_KEY, signed_in).await?;
     session.set_expiry(Some(expiry(remember)));
+    Ok(())
+}
+
+/// When the signed-in user of `session` last proved who they are (signed in, or confirmed a
+/// sensitive action), in Unix seconds; `None` when no one is signed in.
+pub async fn authenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
+    let signed_in = session.get::<SessionUser>(SESSION_KEY).await?;
+    Ok(signed_in.map(|signed_in| signed_in.authenticated_at))
+}
+
+/// Records that the signed-in user of `session` has just proved who they are again (sudo
+/// mode). Nothing happens when no one is signed in.
+pub async fn reauthenticated(session: &Session) -> Result<(), AppError> {
+    if let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? {
+        let renewed = SessionUser {
+            authenticated_at: now(),
+            ..signed_in
+        };
+        session.insert(SESSION_KEY, renewed).await?;
+    }
     Ok(())
 }
 
@@ -199,21 +234,50 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
     }
 }
 
-/// A signed-in administrator; anyone else signed in gets a 403.
+/// A signed-in administrator; anyone else signed in gets a 403. With
+/// `REQUIRE_TWO_FACTOR_FOR_ADMINS=on`, an administrator without two-factor authentication is
+/// sent to set it up first.
 pub struct RequireAdmin(pub AuthUser);
 
-impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
+impl<S> FromRequestParts<S> for RequireAdmin
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+    Arc<Config>: FromRef<S>,
+{
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let user = <AuthUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        if user.role == Role::Admin {
-            Ok(Self(user))
-        } else {
-            Err(AppError::Forbidden.into_response())
+        if user.role != Role::Admin {
+            return Err(AppError::Forbidden.into_response());
         }
+        if Arc::<Config>::from_ref(state)
+            .accounts
+            .require_two_factor_for_admins
+        {
+            let db = PgPool::from_ref(state);
+            let enabled = super::two_factor::is_enabled(&db, user.id)
+                .await
+                .map_err(|error| AppError::from(error).into_response())?;
+            if !enabled {
+                let flash = Flash::from_request_parts(parts, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                flash
+                    .error(ADMINS_NEED_TWO_FACTOR)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                let Ok(wants) = Wants::from_request_parts(parts, state).await;
+                return Err(redirect(&wants, paths::ACCOUNT_TWO_FACTOR));
+            }
+        }
+        Ok(Self(user))
     }
 }
+
+pub const ADMINS_NEED_TWO_FACTOR: &str =
+    "Administrators must turn two-factor authentication on before using the admin pages.";
 
 /// Middleware: finds the session's user, checks the session is still current, and makes the
 /// user available to extractors and to the layout.

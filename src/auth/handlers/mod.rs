@@ -9,6 +9,8 @@ pub mod admin;
 pub mod login;
 pub mod password_reset;
 pub mod registration;
+pub mod sudo;
+pub mod two_factor;
 
 use axum::{
     http::StatusCode,

@@ -9,3 +9,5 @@ mod login;
 mod ops;
 mod password_reset;
 mod registration;
+mod sudo;
+mod two_factor;
