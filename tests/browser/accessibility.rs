@@ -258,12 +258,7 @@ async fn browser_sudo_mode_and_two_factor_pages_pass_axe() {
     visit("/account/confirm?next=/account").await;
     audit.page(&browser, "sudo-two-factor").await;
 
-    browser
-        .click(".site-header form[action='/logout'] button")
-        .await;
-    browser
-        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
-        .await;
+    browser.log_out().await;
     visit("/login").await;
     browser.fill("input[name=email]", "tf@example.com").await;
     browser.fill("input[name=password]", PASSWORD).await;

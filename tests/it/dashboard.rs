@@ -93,7 +93,7 @@ async fn only_administrators_see_the_dashboard() {
         3
     );
     assert_eq!(
-        select(&document, "nav a[href='/admin/dashboard']").len(),
+        select(&document, ".wide-nav a[href='/admin/dashboard']").len(),
         1,
         "the admin navigation links to it"
     );
