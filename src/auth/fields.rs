@@ -24,6 +24,7 @@ pub mod ids {
     pub const PASSWORD_RESET: &str = "password-reset";
     pub const CHANGE_PASSWORD: &str = "change-password";
     pub const CHANGE_EMAIL: &str = "change-email";
+    pub const DELETE_ACCOUNT: &str = "delete-account";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -137,6 +138,10 @@ pub fn change_email<'a>(email_value: &'a str, errors: &'a FieldErrors) -> Vec<Fo
         },
         current_password(form, errors),
     ]
+}
+
+pub fn delete_account(errors: &FieldErrors) -> Vec<FormField<'_>> {
+    vec![current_password(ids::DELETE_ACCOUNT, errors)]
 }
 
 /// Every account form checks its email and new-password fields on blur by the sign-up

@@ -139,6 +139,13 @@ pub struct ChangeEmailForm {
     pub current_password: String,
 }
 
+/// Deleting the account: the current password, checked by `ops::deletion`.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct DeleteAccountForm {
+    pub current_password: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

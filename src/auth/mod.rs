@@ -1,6 +1,7 @@
 //! Accounts: sign-up with email confirmation, login and logout, password reset, the account
-//! page (password, email, sessions), an admin list of users, and the extractors every other
-//! module uses for access control.
+//! page (password, email, sessions), the sessions page (each signed-in session, ended one by
+//! one), deleting the account, an admin list of users, and the extractors every other module
+//! uses for access control.
 //!
 //! The ownership pattern for later modules: take an [`AuthUser`], and scope every query by
 //! it (`WHERE id = $1 AND user_id = $2`); a record that is not the user's is a 404, so its
@@ -13,21 +14,28 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sessions_db.rs` the rows of the
+//! sessions page and `devices.rs` what they say of a client (browser, system, network);
+//! `deletion_db.rs` the SQL of deleting an account and `jobs.rs` the removal of its objects
+//! from storage.
 
 pub mod breached;
 pub mod create_admin;
 pub mod db;
+pub mod deletion_db;
+pub mod devices;
 pub mod emails;
 pub mod fields;
 pub mod forms;
 mod handlers;
+pub mod jobs;
 mod links;
 pub mod ops;
 pub mod password;
 pub mod paths;
 pub mod rate_limits;
 pub mod session;
+pub mod sessions_db;
 pub mod tokens;
 pub mod user_cache;
 pub mod views;
@@ -58,7 +66,9 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{self, account, admin, login, password_reset, registration};
+    use self::handlers::{
+        self, account, admin, deletion, login, password_reset, registration, sessions,
+    };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
@@ -82,6 +92,10 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(sessions::show)
+        .typed_post(sessions::end)
+        .typed_get(deletion::show)
+        .typed_post(deletion::delete)
         .typed_get(admin::users)
         .merge(on_blur)
 }

@@ -2,6 +2,7 @@
 
 use axum::{
     extract::State,
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -56,6 +57,7 @@ pub async fn login(
 
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     session: Session,
     flash: Flash,
     layout: PageLayout,
@@ -81,6 +83,7 @@ pub async fn login(
     {
         Login::Allowed(user) => {
             session::log_in(&session, &user, form.remember.is_some()).await?;
+            super::sessions::record_sign_in(&state, &session, &user, &headers, &ip).await?;
             flash.success(login::SIGNED_IN).await?;
             Ok(redirect(layout.wants(), &next))
         }

@@ -4,8 +4,10 @@
 mod access;
 mod account;
 mod breached;
+mod deletion;
 mod hardening;
 mod login;
 mod ops;
 mod password_reset;
 mod registration;
+mod sessions;

@@ -1,0 +1,62 @@
+//! The page that asks before deleting the account: what goes, that it cannot be undone, and
+//! the form that does it (a plain form: it works without JavaScript).
+
+use maud::{Markup, html};
+
+use crate::{
+    auth::{
+        AuthUser,
+        fields::{self, ids},
+        paths,
+    },
+    web::{
+        components::{ButtonStyle, PostForm, action_button},
+        css::CssFragment,
+        form::FieldErrors,
+    },
+};
+
+pub fn confirm_delete(user: &AuthUser, errors: &FieldErrors) -> Markup {
+    let form = PostForm {
+        username: Some(&user.email),
+        ..PostForm::new(ids::DELETE_ACCOUNT, paths::ACCOUNT_DELETE)
+    };
+    let controls = html! {
+        div.form-actions {
+            (action_button("Delete my account", ButtonStyle::Danger))
+            a href=(paths::ACCOUNT) { "Cancel" }
+        }
+    };
+    html! {
+        section.account-deletion {
+            h1 { "Delete your account?" }
+            p { "This deletes the account " strong { (user.email) } " and everything in it, for good:" }
+            ul {
+                li { "your contacts, your files and your exports;" }
+                li { "every session, on every device, which is signed out at once;" }
+                li { "any message still waiting to be sent to you." }
+            }
+            p.warning { "It cannot be undone. A last message to your address confirms it." }
+            (form.render(&fields::delete_account(errors), controls))
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("account-deletion", r#"
+.account-deletion {
+    max-width: 32rem;
+    border-left: 4px solid var(--color-danger);
+    padding-left: var(--space-4);
+
+    & .warning { color: var(--color-danger); font-weight: 600; }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("auth-panel-danger", r#"
+.auth-panel.__danger {
+    border-left: 4px solid var(--color-danger);
+    padding-left: var(--space-4);
+
+    & h2 { color: var(--color-danger); }
+}
+"#) }
