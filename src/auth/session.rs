@@ -260,9 +260,9 @@ pub async fn load_current_user(
     if let Some(signed_in) = signed_in {
         match current_user(&users, &signed_in, fresh).await {
             Ok(Some(user)) => {
+                // At most one write every few minutes per session (see `note_seen`).
                 if let (Some(device), Some(id)) = (signed_in.device, session.id()) {
-                    let id = id.to_string();
-                    users.note_seen(user.id, device, &id, signed_in.epoch).await;
+                    users.note_seen(user.id, device, id, signed_in.epoch).await;
                 }
                 if signed_in.saved_on != today() {
                     let refreshed = SessionUser {

@@ -22,6 +22,7 @@ use std::{
 };
 
 use sqlx::PgPool;
+use tower_sessions::session::Id;
 use uuid::Uuid;
 
 use super::{AuthUser, db, sessions_db};
@@ -45,7 +46,7 @@ pub struct UserCache {
     changes: Invalidations<Uuid>,
     /// Sessions (by their current id) whose use was written less than [`LAST_SEEN_EVERY`]
     /// ago by this instance.
-    seen: moka::sync::Cache<String, ()>,
+    seen: moka::sync::Cache<Id, ()>,
 }
 
 impl UserCache {
@@ -113,19 +114,20 @@ impl UserCache {
     /// [`LAST_SEEN_EVERY`]. Keyed by the session's current id, so a session that took a new
     /// id (an epoch adopted after a password change) has its row follow it on its next
     /// request. A failure is logged, never the request's.
-    pub async fn note_seen(&self, user_id: Uuid, device: Uuid, session_id: &str, epoch: i32) {
-        if self.seen.contains_key(session_id) {
+    pub async fn note_seen(&self, user_id: Uuid, device: Uuid, session_id: Id, epoch: i32) {
+        if self.seen.contains_key(&session_id) {
             return;
         }
-        self.seen.insert(session_id.to_owned(), ());
-        if let Err(error) = sessions_db::touch(&self.db, user_id, device, session_id, epoch).await {
+        self.seen.insert(session_id, ());
+        let id = session_id.to_string();
+        if let Err(error) = sessions_db::touch(&self.db, user_id, device, &id, epoch).await {
             // Tried again after LAST_SEEN_EVERY, not on every request while it fails.
             tracing::warn!(%error, "could not note a session's last use");
         }
     }
 
     /// Records that `session_id` was just written (at sign-in), so the next page view does not.
-    pub fn noted_seen(&self, session_id: &str) {
-        self.seen.insert(session_id.to_owned(), ());
+    pub fn noted_seen(&self, session_id: Id) {
+        self.seen.insert(session_id, ());
     }
 }

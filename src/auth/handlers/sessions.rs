@@ -78,9 +78,10 @@ pub async fn record_sign_in(
     session::attach_device(session, device).await?;
     // Saved now rather than after the response, so the row can name the session's new id.
     session.save().await?;
-    let Some(session_id) = session.id().map(|id| id.to_string()) else {
+    let Some(id) = session.id() else {
         return Ok(());
     };
+    let session_id = id.to_string();
     let user_agent = headers
         .get(USER_AGENT)
         .and_then(|value| value.to_str().ok())
@@ -90,6 +91,6 @@ pub async fn record_sign_in(
         ip: client_ip,
     };
     sessions::record_sign_in(&state.db, &state.mailer, user, device, &session_id, client).await?;
-    state.users.noted_seen(&session_id);
+    state.users.noted_seen(id);
     Ok(())
 }
