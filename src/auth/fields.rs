@@ -24,7 +24,17 @@ pub mod ids {
     pub const PASSWORD_RESET: &str = "password-reset";
     pub const CHANGE_PASSWORD: &str = "change-password";
     pub const CHANGE_EMAIL: &str = "change-email";
+    /// The button that deletes the account (behind sudo mode: no field of its own).
     pub const DELETE_ACCOUNT: &str = "delete-account";
+    /// Sudo mode's confirmation.
+    pub const SUDO: &str = "sudo";
+}
+
+/// The names of sudo mode's fields. They start with `sudo_`, which no other form's field
+/// may: the guard takes them out of a form it lets through (see `auth::sudo`).
+pub mod sudo {
+    pub const PREFIX: &str = "sudo_";
+    pub const PASSWORD: &str = "sudo_password";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -140,8 +150,15 @@ pub fn change_email<'a>(email_value: &'a str, errors: &'a FieldErrors) -> Vec<Fo
     ]
 }
 
-pub fn delete_account(errors: &FieldErrors) -> Vec<FormField<'_>> {
-    vec![current_password(ids::DELETE_ACCOUNT, errors)]
+/// Sudo mode's confirmation: the password. `error` is the form's, on the password field.
+pub fn sudo(error: Option<&str>) -> Vec<FormField<'_>> {
+    vec![FormField {
+        kind: InputKind::Password,
+        error,
+        autocomplete: Some("current-password"),
+        required: true,
+        ..FormField::new(ids::SUDO, sudo::PASSWORD, "Password")
+    }]
 }
 
 /// Every account form checks its email and new-password fields on blur by the sign-up
@@ -175,6 +192,7 @@ mod tests {
             reset_password(&none),
             change_password(&none),
             change_email("", &none),
+            sudo(None),
         ];
         let mut seen = HashSet::new();
         for field in forms.iter().flatten() {

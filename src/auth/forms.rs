@@ -139,11 +139,12 @@ pub struct ChangeEmailForm {
     pub current_password: String,
 }
 
-/// Deleting the account: the current password, checked by `ops::deletion`.
+/// Sudo mode's confirmation, on its own page (`next`: where to go back to).
 #[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
-pub struct DeleteAccountForm {
-    pub current_password: String,
+pub struct SudoForm {
+    pub sudo_password: String,
+    pub next: Option<String>,
 }
 
 #[cfg(test)]

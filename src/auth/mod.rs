@@ -18,6 +18,14 @@
 //! sessions page and `devices.rs` what they say of a client (browser, system, network);
 //! `deletion_db.rs` the SQL of deleting an account and `jobs.rs` the removal of its objects
 //! from storage.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode.
+//!
+//! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
+//! authentication, deleting the account, every administrator's action that changes something) takes
+//! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
+//! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
+//! with the confirmation form and lets the action through once confirmed, with the user's
+//! input kept (see `sudo.rs`).
 
 pub mod breached;
 pub mod create_admin;
@@ -36,6 +44,7 @@ pub mod paths;
 pub mod rate_limits;
 pub mod session;
 pub mod sessions_db;
+pub mod sudo;
 pub mod tokens;
 pub mod user_cache;
 pub mod views;
@@ -48,6 +57,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
     session::{AuthUser, RequireAdmin},
+    sudo::RequireSudo,
     user_cache::UserCache,
 };
 use crate::state::AppState;
@@ -67,7 +77,7 @@ const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
     use self::handlers::{
-        self, account, admin, deletion, login, password_reset, registration, sessions,
+        self, account, admin, deletion, login, password_reset, registration, sessions, sudo,
     };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
@@ -96,6 +106,8 @@ pub fn routes() -> Router<AppState> {
         .typed_post(sessions::end)
         .typed_get(deletion::show)
         .typed_post(deletion::delete)
+        .typed_get(sudo::show)
+        .typed_post(sudo::confirm)
         .typed_get(admin::users)
         .merge(on_blur)
 }

@@ -52,6 +52,15 @@ struct SessionUser {
     /// signed in before there were rows.
     #[serde(default)]
     device: Option<Uuid>,
+    /// When the user last proved who they are on this session (Unix seconds): at sign-in and
+    /// at each sudo confirmation (see `auth::sudo`). A session from before this was recorded
+    /// reads 0: long ago, so its next sensitive action asks.
+    #[serde(default)]
+    authenticated_at: i64,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn today() -> i64 {
@@ -78,6 +87,7 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
         remember,
         saved_on: today(),
         device: None,
+        authenticated_at: now(),
     };
     session.insert(SESSION_KEY, signed_in).await?;
     session.set_expiry(Some(expiry(remember)));
@@ -92,6 +102,26 @@ pub async fn attach_device(session: &Session, device: Uuid) -> Result<(), AppErr
             ..signed_in
         };
         session.insert(SESSION_KEY, attached).await?;
+    }
+    Ok(())
+}
+
+/// When the signed-in user of `session` last proved who they are (signed in, or confirmed a
+/// sensitive action), in Unix seconds; `None` when no one is signed in.
+pub async fn authenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
+    let signed_in = session.get::<SessionUser>(SESSION_KEY).await?;
+    Ok(signed_in.map(|signed_in| signed_in.authenticated_at))
+}
+
+/// Records that the signed-in user of `session` has just proved who they are again (sudo
+/// mode). Nothing happens when no one is signed in.
+pub async fn reauthenticated(session: &Session) -> Result<(), AppError> {
+    if let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? {
+        let renewed = SessionUser {
+            authenticated_at: now(),
+            ..signed_in
+        };
+        session.insert(SESSION_KEY, renewed).await?;
     }
     Ok(())
 }

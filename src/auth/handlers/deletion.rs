@@ -1,13 +1,13 @@
 //! Deleting the account: the page that asks, and the deletion, with the answers of
-//! `ops::deletion`.
+//! `ops::deletion`. Both need a recent sign-in (sudo mode): past the window, the page sends to
+//! the confirmation and back, and the deletion asks for the password in place first.
 
 use axum::{extract::State, response::Response};
 use tower_sessions::Session;
 
 use crate::{
     auth::{
-        AuthUser,
-        forms::DeleteAccountForm,
+        RequireSudo,
         ops::deletion::{self, Outcome, Services},
         paths, session,
         views::deletion as views,
@@ -16,50 +16,46 @@ use crate::{
     state::AppState,
     web::{
         flash::Flash,
-        form::{FieldErrors, ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::{Page, PageLayout},
     },
 };
 
 const TITLE: &str = "Delete your account";
 
-pub async fn show(_: paths::DeleteAccountPath, user: AuthUser, layout: PageLayout) -> Page {
-    let page = views::confirm_delete(&user, &FieldErrors::default());
-    layout.render(TITLE, page).await
+pub async fn show(
+    _: paths::DeleteAccountPath,
+    layout: PageLayout,
+    RequireSudo(user, _): RequireSudo,
+) -> Page {
+    layout.render(TITLE, views::confirm_delete(&user)).await
 }
 
 pub async fn delete(
     _: paths::DeleteAccountPath,
 
     State(state): State<AppState>,
-    user: AuthUser,
     session: Session,
     flash: Flash,
-    layout: PageLayout,
-    form: ValidatedForm<DeleteAccountForm>,
+    wants: Wants,
+    RequireSudo(user, _): RequireSudo,
 ) -> Result<Response, AppError> {
-    let (form, _) = form.into_parts();
     let services = Services {
         mailer: &state.mailer,
         users: &state.users,
         sessions: &state.sessions,
         limiter: &state.rate_limiter,
     };
-    match deletion::delete_account(&state.db, &services, &user, &form).await? {
-        Ok(Outcome::Deleted) => {
+    match deletion::delete(&state.db, &services, &user).await? {
+        Outcome::Deleted => {
             session::log_out(&session).await?;
             flash.success(deletion::DELETED).await?;
-            Ok(redirect(layout.wants(), paths::SITE_ROOT))
+            Ok(redirect(&wants, paths::SITE_ROOT))
         }
-        Ok(Outcome::SessionEnded) => {
+        Outcome::SessionEnded => {
             state.users.forget(user.id).await;
             session::log_out(&session).await?;
-            Ok(redirect(layout.wants(), paths::LOGIN))
-        }
-        Err(errors) => {
-            let page = views::confirm_delete(&user, &errors);
-            Ok(unprocessable(layout.render(TITLE, page).await))
+            Ok(redirect(&wants, paths::LOGIN))
         }
     }
 }

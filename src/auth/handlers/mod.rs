@@ -11,6 +11,7 @@ pub mod login;
 pub mod password_reset;
 pub mod registration;
 pub mod sessions;
+pub mod sudo;
 
 use axum::{
     http::StatusCode,

@@ -25,18 +25,14 @@ use crate::{
     auth::{
         AuthUser, UserCache, db, deletion_db,
         emails::{self, AccountDeleted},
-        forms::DeleteAccountForm,
         jobs::removal_jobs,
         links::mailbox,
-        ops::account::WRONG_PASSWORD,
-        password, paths,
-        rate_limits::{self, Form, Who},
+        paths, rate_limits,
     },
     backends::{rate_limit::RateLimiter, sessions::Sessions},
     email::Mailer,
     error::AppError,
     jobs,
-    web::form::FieldErrors,
 };
 
 /// The flash message once the account is gone.
@@ -82,24 +78,7 @@ pub struct Services<'a> {
     pub limiter: &'a RateLimiter,
 }
 
-/// Deletes `user`'s account given their current password (`form`).
-pub async fn delete_account(
-    db: &PgPool,
-    services: &Services<'_>,
-    user: &AuthUser,
-    form: &DeleteAccountForm,
-) -> Result<Result<Outcome, FieldErrors>, AppError> {
-    let account = db::find(db, user.id).await?.ok_or(AppError::NotFound)?;
-    rate_limits::check(services.limiter, Form::CurrentPassword, Who::User(user.id)).await?;
-    if !password::verify(&form.current_password, &account.password_hash).await? {
-        let mut errors = FieldErrors::default();
-        errors.add("current_password", WRONG_PASSWORD);
-        return Ok(Err(errors));
-    }
-    delete(db, services, user).await.map(Ok)
-}
-
-/// Deletes `user`'s account, without asking (the caller has: see [`delete_account`]).
+/// Deletes `user`'s account. The caller has asked, and made sure it is them (sudo mode).
 pub async fn delete(
     db: &PgPool,
     services: &Services<'_>,

@@ -5,6 +5,7 @@
 //! `password_reset.rs`, `account.rs` (changing the password or the address, ending the other
 //! sessions), `sessions.rs` (recording a sign-in, the new-device notice, listing and ending
 //! sessions one by one), `deletion.rs` (deleting the account and everything of it).
+//! sessions), `sudo.rs` (confirming who one is before a sensitive action).
 //!
 //! The rules they keep, whatever the page around them: the rate limits (`rate_limits.rs`),
 //! answers about an address that take [`UNIFORM_ANSWER_TIME`] whether or not an account has
@@ -21,6 +22,7 @@ pub mod login;
 pub mod password_reset;
 pub mod registration;
 pub mod sessions;
+pub mod sudo;
 
 use tokio::time::Instant;
 

@@ -4,29 +4,15 @@
 use maud::{Markup, html};
 
 use crate::{
-    auth::{
-        AuthUser,
-        fields::{self, ids},
-        paths,
-    },
+    auth::{AuthUser, fields::ids, paths},
     web::{
-        components::{ButtonStyle, PostForm, action_button},
+        components::{ButtonStyle, action_button},
         css::CssFragment,
-        form::FieldErrors,
     },
 };
 
-pub fn confirm_delete(user: &AuthUser, errors: &FieldErrors) -> Markup {
-    let form = PostForm {
-        username: Some(&user.email),
-        ..PostForm::new(ids::DELETE_ACCOUNT, paths::ACCOUNT_DELETE)
-    };
-    let controls = html! {
-        div.form-actions {
-            (action_button("Delete my account", ButtonStyle::Danger))
-            a href=(paths::ACCOUNT) { "Cancel" }
-        }
-    };
+/// Sudo mode has made sure it is the user: the form is a button.
+pub fn confirm_delete(user: &AuthUser) -> Markup {
     html! {
         section.account-deletion {
             h1 { "Delete your account?" }
@@ -37,7 +23,12 @@ pub fn confirm_delete(user: &AuthUser, errors: &FieldErrors) -> Markup {
                 li { "any message still waiting to be sent to you." }
             }
             p.warning { "It cannot be undone. A last message to your address confirms it." }
-            (form.render(&fields::delete_account(errors), controls))
+            form #(ids::DELETE_ACCOUNT) method="post" action=(paths::ACCOUNT_DELETE) {
+                div.form-actions {
+                    (action_button("Delete my account", ButtonStyle::Danger))
+                    a href=(paths::ACCOUNT) { "Cancel" }
+                }
+            }
         }
     }
 }

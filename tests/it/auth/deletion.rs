@@ -240,14 +240,6 @@ async fn deleting_an_account_leaves_nothing_of_it_anywhere() {
     );
     assert_eq!(form.len(), 1);
     assert_eq!(
-        select(
-            &doc,
-            "form#delete-account input[type=password][name=current_password]"
-        )
-        .len(),
-        1
-    );
-    assert_eq!(
         select(&doc, "form#delete-account button.__danger[type=submit]").len(),
         1
     );
@@ -256,20 +248,8 @@ async fn deleting_an_account_leaves_nothing_of_it_anywhere() {
         1
     );
 
-    // A wrong password deletes nothing.
-    let wrong = laptop
-        .post("/account/delete", &[("current_password", "not it")])
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        select(&wrong.document(), "#delete-account-current_password-error").len(),
-        1
-    );
-    assert_eq!(laptop.get("/account").await.status, StatusCode::OK);
-
-    let deleted = laptop
-        .post("/account/delete", &[("current_password", PASSWORD)])
-        .await;
+    // Signed in a moment ago: within the sudo window, the button is enough.
+    let deleted = laptop.post("/account/delete", &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.text());
     assert_eq!(deleted.header("location"), Some("/"));
     let home = laptop.get("/").await;
@@ -343,9 +323,7 @@ async fn objects_are_removed_once_storage_is_back() {
         unreachable!()
     };
     server.stop();
-    let deleted = ada
-        .post("/account/delete", &[("current_password", PASSWORD)])
-        .await;
+    let deleted = ada.post("/account/delete", &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.text());
     let worker = Worker::new(app.state.clone()).only(&REMOVE_OBJECTS);
     worker.run_due(&CancellationToken::new()).await.unwrap();
@@ -378,16 +356,66 @@ async fn the_deletion_page_needs_a_signed_in_user_from_this_site() {
     let app = TestApp::new().await;
     let mut anonymous = app.client();
     assert!(redirects_to_login(&anonymous.get("/account/delete").await));
-    let response = anonymous
-        .post("/account/delete", &[("current_password", PASSWORD)])
-        .await;
-    assert!(redirects_to_login(&response));
+    assert!(redirects_to_login(
+        &anonymous.post("/account/delete", &[]).await
+    ));
 
     let mut ada = app.signed_in(ADA).await;
-    let mut request = requests::post("/account/delete", &[("current_password", PASSWORD)]);
+    let mut request = requests::post("/account/delete", &[]);
     let headers = request.headers_mut();
     headers.insert("origin", "https://evil.example".parse().unwrap());
     headers.insert("sec-fetch-site", "cross-site".parse().unwrap());
     assert_eq!(ada.send(request).await.status, StatusCode::FORBIDDEN);
     assert_eq!(ada.get("/account").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn past_the_sudo_window_deleting_asks_for_the_password_first() {
+    let app = TestApp::with_config(common::test_config(&[("SUDO_WINDOW_SECS", "1")])).await;
+    let mut ada = app.signed_in(ADA).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    // The page goes by the confirmation, and comes back.
+    let page = ada.get("/account/delete").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let confirm = page.header("location").unwrap().to_owned();
+    assert!(confirm.starts_with("/account/confirm?next="), "{confirm}");
+    assert!(
+        confirm.contains("account%2Fdelete") || confirm.contains("account/delete"),
+        "{confirm}"
+    );
+
+    // The button asks in place; a wrong password deletes nothing.
+    let asked = ada.post("/account/delete", &[]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let doc = asked.document();
+    assert_eq!(
+        select(
+            &doc,
+            "form[action='/account/delete'] input[name=sudo_password]"
+        )
+        .len(),
+        1
+    );
+    let wrong = ada
+        .post("/account/delete", &[("sudo_password", "not it")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(ada.get("/account/sessions").await.status, StatusCode::OK);
+    assert_eq!(user_count(&app.state.db, ADA).await, 1);
+
+    let deleted = ada
+        .post("/account/delete", &[("sudo_password", PASSWORD)])
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.text());
+    assert_eq!(user_count(&app.state.db, ADA).await, 0);
+    assert!(redirects_to_login(&ada.get("/account").await));
+}
+
+async fn user_count(db: &PgPool, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(db)
+        .await
+        .unwrap()
 }

@@ -11,3 +11,4 @@ mod ops;
 mod password_reset;
 mod registration;
 mod sessions;
+mod sudo;
