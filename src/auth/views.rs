@@ -1,6 +1,7 @@
-//! The account pages (the sessions page and the deletion page in `views/`). Every form keeps what the user typed on error (never a password), with
-//! an error per field linked to its input and summarised at the top of the form; new emails
-//! and passwords are checked on blur. The fields themselves are defined in `fields.rs`.
+//! The account pages (the sessions page and the deletion page are in `views/`). Every form
+//! keeps what the user typed on error (never a password), with an error per field linked to
+//! its input and summarised at the top of the form; new emails and passwords are checked on
+//! blur. The fields themselves are defined in `fields.rs`.
 
 pub mod deletion;
 pub mod sessions;
@@ -202,7 +203,7 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
                 (action_button("End all others", ButtonStyle::Secondary))
             }
         }
-        section.auth-panel.__danger {
+        section.danger-zone {
             h2 { "Delete account" }
             p { "Deleting your account removes your contacts, files and exports for good." }
             (action_link(paths::ACCOUNT_DELETE, "Delete my account…", ButtonStyle::Danger))

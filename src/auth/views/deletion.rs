@@ -43,8 +43,11 @@ inventory::submit! { CssFragment::new("account-deletion", r#"
 }
 "#) }
 
-inventory::submit! { CssFragment::new("auth-panel-danger", r#"
-.auth-panel.__danger {
+// The account page's section that leads here.
+inventory::submit! { CssFragment::new("danger-zone", r#"
+.danger-zone {
+    max-width: 28rem;
+    margin-bottom: var(--space-6);
     border-left: 4px solid var(--color-danger);
     padding-left: var(--space-4);
 
