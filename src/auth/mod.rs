@@ -14,11 +14,15 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key; `sessions_db.rs` the rows of the
-//! sessions page and `devices.rs` what they say of a client (browser, system, network);
-//! `deletion_db.rs` the SQL of deleting an account and `jobs.rs` the removal of its objects
-//! from storage.
-//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode;
+//! `two_factor.rs` two-factor authentication's crypto and SQL (TOTP, recovery codes, the
+//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step;
+//! `sessions_db.rs` the rows of the sessions page and `devices.rs` what they say of a client
+//! (browser, system, network); `deletion_db.rs` the SQL of deleting an account and `jobs.rs`
+//! the removal of its objects from storage.
+//!
+//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it (it records the
+//! sign-in for the sessions page).
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
 //! authentication, deleting the account, every administrator's action that changes something) takes
@@ -41,11 +45,13 @@ mod links;
 pub mod ops;
 pub mod password;
 pub mod paths;
+pub mod pending_login;
 pub mod rate_limits;
 pub mod session;
 pub mod sessions_db;
 pub mod sudo;
 pub mod tokens;
+pub mod two_factor;
 pub mod user_cache;
 pub mod views;
 
@@ -78,6 +84,7 @@ const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 pub fn routes() -> Router<AppState> {
     use self::handlers::{
         self, account, admin, deletion, login, password_reset, registration, sessions, sudo,
+        two_factor,
     };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
@@ -106,8 +113,15 @@ pub fn routes() -> Router<AppState> {
         .typed_post(sessions::end)
         .typed_get(deletion::show)
         .typed_post(deletion::delete)
+        .typed_get(login::show_second_step)
+        .typed_post(login::second_step)
         .typed_get(sudo::show)
         .typed_post(sudo::confirm)
+        .typed_get(two_factor::show)
+        .typed_post(two_factor::setup)
+        .typed_post(two_factor::enable)
+        .typed_post(two_factor::regenerate_recovery_codes)
+        .typed_post(two_factor::disable)
         .typed_get(admin::users)
         .merge(on_blur)
 }

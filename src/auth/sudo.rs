@@ -35,6 +35,7 @@ use super::{
     ops::sudo::{self as ops, Confirmation, Proof},
     paths,
     session::{self, encode_query_value, safe_next},
+    two_factor::{self, SecretsKey},
     views::{self, SudoPage},
 };
 use crate::{
@@ -95,16 +96,21 @@ where
             .path_and_query()
             .map_or(paths::SUDO, |path| path.as_str())
             .to_owned();
+        let two_factor = two_factor::is_enabled(&state.db, user.id)
+            .await
+            .map_err(|error| AppError::from(error).into_response())?;
         let Some(proof) = offered.proof() else {
             let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-            return Err(ask(layout, &action, &kept, None).await);
+            return Err(ask(layout, &action, &kept, two_factor, None).await);
         };
         let ClientIp(ip) = infallible(ClientIp::from_request_parts(&mut parts, state).await);
+        let key = SecretsKey::derive(&state.config.secret_key);
         let confirmation = ops::confirm(
             &state.db,
             &state.mailer,
             &state.live,
             &state.rate_limiter,
+            &key,
             &ip,
             &user,
             proof,
@@ -122,7 +128,7 @@ where
             }
             Confirmation::Refused(message) => {
                 let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-                let page = ask(layout, &action, &kept, Some(message)).await;
+                let page = ask(layout, &action, &kept, two_factor, Some(message)).await;
                 Err(unprocessable(page))
             }
         }
@@ -187,11 +193,13 @@ async fn ask(
     layout: PageLayout,
     action: &str,
     kept: &[(String, String)],
+    two_factor: bool,
     error: Option<&str>,
 ) -> Response {
     let page = SudoPage {
         action,
         kept,
+        two_factor,
         error,
     };
     // A boosted form keeps its own URL in the address bar, as after a 422.
@@ -204,11 +212,21 @@ async fn ask(
 #[derive(Debug, Default)]
 pub struct Offered {
     pub password: Option<String>,
+    pub code: Option<String>,
 }
 
 impl Offered {
+    /// A code when one was typed (the page offers both fields with two-factor on), else the
+    /// password.
     pub fn proof(&self) -> Option<Proof<'_>> {
-        self.password.as_deref().map(Proof::Password)
+        match (
+            self.code.as_deref().map(str::trim),
+            self.password.as_deref(),
+        ) {
+            (Some(code), _) if !code.is_empty() => Some(Proof::Code(code)),
+            (_, Some(password)) => Some(Proof::Password(password)),
+            (Some(_), None) | (None, None) => None,
+        }
     }
 }
 
@@ -219,6 +237,8 @@ fn split_form(body: &[u8]) -> (Offered, Vec<(String, String)>) {
     for (name, value) in form_urlencoded::parse(body) {
         if name == sudo_fields::PASSWORD {
             offered.password = Some(value.into_owned());
+        } else if name == sudo_fields::CODE {
+            offered.code = Some(value.into_owned());
         } else if !name.starts_with(sudo_fields::PREFIX) {
             kept.push((name.into_owned(), value.into_owned()));
         }

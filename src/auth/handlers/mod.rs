@@ -12,6 +12,7 @@ pub mod password_reset;
 pub mod registration;
 pub mod sessions;
 pub mod sudo;
+pub mod two_factor;
 
 use axum::{
     http::StatusCode,

@@ -9,6 +9,7 @@ use crate::{
     auth::{
         AuthUser, db, password,
         rate_limits::{self, Form, Who},
+        two_factor::SecretsKey,
     },
     backends::rate_limit::RateLimiter,
     email::Mailer,
@@ -21,6 +22,8 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub enum Proof<'a> {
     Password(&'a str),
+    /// A two-factor code or a recovery code (used up like at sign-in).
+    Code(&'a str),
 }
 
 /// How a confirmation ended.
@@ -42,6 +45,7 @@ pub async fn confirm(
     mailer: &Mailer,
     live: &Live,
     limiter: &RateLimiter,
+    key: &SecretsKey,
     client_ip: &str,
     user: &AuthUser,
     proof: Proof<'_>,
@@ -51,6 +55,7 @@ pub async fn confirm(
     let account = db::find(db, user.id).await?.ok_or(AppError::NotFound)?;
     let right = match proof {
         Proof::Password(password) => password::verify(password, &account.password_hash).await?,
+        Proof::Code(code) => super::two_factor::check_code(db, key, user.id, code).await?,
     };
     if !right {
         super::login::count_failure(db, mailer, live, &account).await?;

@@ -12,3 +12,4 @@ mod password_reset;
 mod registration;
 mod sessions;
 mod sudo;
+mod two_factor;
