@@ -175,6 +175,10 @@ async fn account_pages(app: &TestApp, pages: &mut Pages) {
         StatusCode::FORBIDDEN,
         &ada.get("/admin/users").await,
     );
+    // Two sessions: this one, and another to sign out.
+    let _other = app.logged_in("ada@example.com", false).await;
+    pages.keep("account-sessions", OK, &ada.get("/account/sessions").await);
+    pages.keep("account-delete", OK, &ada.get("/account/delete").await);
 
     // Signed in before confirming: the banner asking to confirm.
     let mut unconfirmed = app.client();

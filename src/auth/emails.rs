@@ -289,6 +289,118 @@ fn preview_two_factor_disabled(mailer: &Mailer) -> EmailContent {
 
 inventory::submit! { EmailPreview { name: "two-factor-disabled", render: preview_two_factor_disabled } }
 
+/// Data for [`new_sign_in`]: sent when the account signs in from a device (browser and
+/// system, from an IPv4 or IPv6 network) it has not used lately.
+pub struct NewSignIn<'a> {
+    pub name: Option<&'a str>,
+    /// "Firefox on Windows" (see `auth::devices`).
+    pub device: &'a str,
+    /// The network, never the full address: "203.0.113.0/24".
+    pub network: Option<&'a str>,
+    /// When, as people read it in any time zone: "2026-12-07 12:34 UTC".
+    pub at: &'a str,
+    pub sessions_link: &'a str,
+    pub reset_link: &'a str,
+}
+
+pub fn new_sign_in(data: &NewSignIn<'_>) -> EmailContent {
+    let subject = "A new sign-in to your account";
+    let from = data.network.map_or_else(String::new, |network| {
+        format!(" from the network {network}")
+    });
+    let what = format!(
+        "Your account was signed in to on {}{from}, at {}.",
+        data.device, data.at
+    );
+    let if_not = "If it was not you, reset your password right away: that signs out every \
+                  session. You can also end that one session from the list of your sessions.";
+    EmailContent {
+        template: "new-sign-in",
+        subject: subject.into(),
+        html: layout(
+            subject,
+            "Signed in from a device not used lately.",
+            html! {
+                (greeting(data.name))
+                (paragraph(&what))
+                (paragraph("If it was you, there is nothing to do."))
+                (paragraph(if_not))
+                (button("Reset my password", data.reset_link))
+                p style="margin:0 0 16px;" {
+                    a href=(data.sessions_link) style="color:#2f5bd3;" { "See where you are signed in" }
+                }
+            },
+        ),
+        text: format!(
+            "{}\n\n{what}\n\nIf it was you, there is nothing to do.\n\n{if_not}\n\nReset your \
+             password:\n{}\n\nSee where you are signed in:\n{}\n",
+            text_greeting(data.name),
+            data.reset_link,
+            data.sessions_link
+        ),
+    }
+}
+
+fn preview_new_sign_in(mailer: &Mailer) -> EmailContent {
+    new_sign_in(&NewSignIn {
+        name: Some("Ada"),
+        device: "Firefox on Windows",
+        network: Some("203.0.113.0/24"),
+        at: "2026-12-07 12:34 UTC",
+        sessions_link: &mailer.url(paths::ACCOUNT_SESSIONS),
+        reset_link: &mailer.url(paths::PASSWORD_FORGOT),
+    })
+}
+
+inventory::submit! { EmailPreview { name: "new-sign-in", render: preview_new_sign_in } }
+
+/// Data for [`account_deleted`]: the last message to the address, sent once everything of
+/// the account is gone.
+pub struct AccountDeleted<'a> {
+    pub name: Option<&'a str>,
+    pub register_link: &'a str,
+}
+
+pub fn account_deleted(data: &AccountDeleted<'_>) -> EmailContent {
+    let subject = "Your account was deleted";
+    let done = "Your account was deleted, with everything in it: contacts, files and exports. \
+                Every session was signed out, and no more messages will come from us.";
+    let if_not = "If you did not delete it, someone had your password and used it: the account \
+                  cannot be brought back, but you can contact us, and should change that \
+                  password wherever else you use it.";
+    EmailContent {
+        template: "account-deleted",
+        subject: subject.into(),
+        html: layout(
+            subject,
+            "Everything in it is gone.",
+            html! {
+                (greeting(data.name))
+                (paragraph(done))
+                (paragraph(if_not))
+                p style="margin:0 0 16px;" {
+                    "Changed your mind? You can "
+                    a href=(data.register_link) style="color:#2f5bd3;" { "create a new account" } "."
+                }
+            },
+        ),
+        text: format!(
+            "{}\n\n{done}\n\n{if_not}\n\nChanged your mind? You can create a new account:\n{}\n",
+            text_greeting(data.name),
+            data.register_link
+        ),
+    }
+}
+
+fn preview_account_deleted(mailer: &Mailer) -> EmailContent {
+    account_deleted(&AccountDeleted {
+        name: Some("Ada"),
+        register_link: &mailer.url(paths::REGISTER),
+    })
+}
+
+inventory::submit! { EmailPreview { name: "account-deleted", render: preview_account_deleted } }
+
 #[cfg(test)]
 mod tests {
     use scraper::{Html, Selector};

@@ -24,6 +24,8 @@ pub mod ids {
     pub const PASSWORD_RESET: &str = "password-reset";
     pub const CHANGE_PASSWORD: &str = "change-password";
     pub const CHANGE_EMAIL: &str = "change-email";
+    /// The button that deletes the account (behind sudo mode: no field of its own).
+    pub const DELETE_ACCOUNT: &str = "delete-account";
     /// Sudo mode's confirmation.
     pub const SUDO: &str = "sudo";
     pub const LOGIN_TWO_FACTOR: &str = "login-two-factor";

@@ -1,6 +1,7 @@
 //! Accounts: sign-up with email confirmation, login and logout, password reset, the account
-//! page (password, email, sessions), an admin list of users, and the extractors every other
-//! module uses for access control.
+//! page (password, email, sessions), the sessions page (each signed-in session, ended one by
+//! one), deleting the account, an admin list of users, and the extractors every other module
+//! uses for access control.
 //!
 //! The ownership pattern for later modules: take an [`AuthUser`], and scope every query by
 //! it (`WHERE id = $1 AND user_id = $2`); a record that is not the user's is a 404, so its
@@ -15,12 +16,16 @@
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
 //! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode;
 //! `two_factor.rs` two-factor authentication's crypto and SQL (TOTP, recovery codes, the
-//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step.
+//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step;
+//! `sessions_db.rs` the rows of the sessions page and `devices.rs` what they say of a client
+//! (browser, system, network); `deletion_db.rs` the SQL of deleting an account and `jobs.rs`
+//! the removal of its objects from storage.
 //!
-//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it.
+//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it (it records the
+//! sign-in for the sessions page).
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
-//! authentication, every administrator's action that changes something) takes
+//! authentication, deleting the account, every administrator's action that changes something) takes
 //! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
 //! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
 //! with the confirmation form and lets the action through once confirmed, with the user's
@@ -29,10 +34,13 @@
 pub mod breached;
 pub mod create_admin;
 pub mod db;
+pub mod deletion_db;
+pub mod devices;
 pub mod emails;
 pub mod fields;
 pub mod forms;
 mod handlers;
+pub mod jobs;
 mod links;
 pub mod ops;
 pub mod password;
@@ -40,6 +48,7 @@ pub mod paths;
 pub mod pending_login;
 pub mod rate_limits;
 pub mod session;
+pub mod sessions_db;
 pub mod sudo;
 pub mod tokens;
 pub mod two_factor;
@@ -74,7 +83,8 @@ const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
     use self::handlers::{
-        self, account, admin, login, password_reset, registration, sudo, two_factor,
+        self, account, admin, deletion, login, password_reset, registration, sessions, sudo,
+        two_factor,
     };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
@@ -99,6 +109,10 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(sessions::show)
+        .typed_post(sessions::end)
+        .typed_get(deletion::show)
+        .typed_post(deletion::delete)
         .typed_get(login::show_second_step)
         .typed_post(login::second_step)
         .typed_get(sudo::show)

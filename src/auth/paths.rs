@@ -1,9 +1,13 @@
 //! Every path of the accounts module, declared once as a typed path: the router mounts each
 //! handler on its type (`typed_get`), and links, form actions and mail use the type's `PATH`
-//! (these paths have no parameters), or the constant beside it where other modules keep links
+//! (all but one have no parameters), or the constant beside it where other modules keep links
 //! in constants (the navigation).
 
 use axum_extra::routing::TypedPath;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::AppError;
 
 /// Where a visitor goes when there is nowhere better (after logging out, say).
 pub const SITE_ROOT: &str = "/";
@@ -113,6 +117,26 @@ pub struct RecoveryCodesPath;
 #[typed_path("/account/sessions/end-others")]
 pub struct EndOtherSessionsPath;
 pub const ACCOUNT_END_OTHER_SESSIONS: &str = EndOtherSessionsPath::PATH;
+
+/// The signed-in sessions of the account, each of which can be ended.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/sessions")]
+pub struct SessionsPath;
+pub const ACCOUNT_SESSIONS: &str = SessionsPath::PATH;
+
+/// Ending one session of the account; `id` is its row on the sessions page (never the
+/// session's own id, which is its secret). Another user's is a 404.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/account/sessions/{id}/end", rejection(AppError))]
+pub struct EndSessionPath {
+    pub id: Uuid,
+}
+
+/// The page that asks before deleting the account, and where it posts.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/delete")]
+pub struct DeleteAccountPath;
+pub const ACCOUNT_DELETE: &str = DeleteAccountPath::PATH;
 
 /// The administrators' list of users.
 #[derive(Debug, Clone, Copy, TypedPath)]

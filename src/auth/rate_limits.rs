@@ -101,23 +101,40 @@ pub async fn check(limiter: &RateLimiter, form: Form, who: Who<'_>) -> Result<()
         })
 }
 
+/// Every form with a limit (for [`forget`]: a form added to [`Form`] belongs here too).
+const FORMS: [Form; 9] = [
+    Form::Login,
+    Form::Register,
+    Form::ConfirmResend,
+    Form::PasswordForgot,
+    Form::PasswordResetBadLink,
+    Form::ChangeEmail,
+    Form::CurrentPassword,
+    Form::Sudo,
+    Form::SecondFactor,
+];
+
+/// Forgets what every limit counted against a deleted account: its user id and its
+/// `addresses`. (Keyed hashes, and gone at the end of their window anyway; an account that is
+/// gone leaves nothing to wait for.)
+pub async fn forget(limiter: &RateLimiter, user_id: uuid::Uuid, addresses: &[String]) {
+    for form in FORMS {
+        let whom = std::iter::once(Who::User(user_id))
+            .chain(addresses.iter().map(|address| Who::Address(address)));
+        for who in whom {
+            let (scope, subject) = key(form, who);
+            limiter.forget(&scope, &subject).await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn each_form_counts_on_its_own() {
-        let forms = [
-            Form::Login,
-            Form::Register,
-            Form::ConfirmResend,
-            Form::PasswordForgot,
-            Form::PasswordResetBadLink,
-            Form::ChangeEmail,
-            Form::CurrentPassword,
-            Form::Sudo,
-            Form::SecondFactor,
-        ];
+        let forms = FORMS;
         let keys: std::collections::HashSet<(String, String)> = forms
             .iter()
             .map(|form| key(*form, Who::Ip("203.0.113.9")))

@@ -53,6 +53,10 @@ struct SessionUser {
     /// record (and a remembered cookie) alive without a write on every request.
     #[serde(default)]
     saved_on: i64,
+    /// This sign-in's row in `user_sessions` (the sessions page); `None` for a session
+    /// signed in before there were rows.
+    #[serde(default)]
+    device: Option<Uuid>,
     /// When the user last proved who they are on this session (Unix seconds): at sign-in and
     /// at each sudo confirmation (see `auth::sudo`). A session from before this was recorded
     /// reads 0: long ago, so its next sensitive action asks.
@@ -87,10 +91,23 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
         epoch: user.session_epoch,
         remember,
         saved_on: today(),
+        device: None,
         authenticated_at: now(),
     };
     session.insert(SESSION_KEY, signed_in).await?;
     session.set_expiry(Some(expiry(remember)));
+    Ok(())
+}
+
+/// Links the signed-in session to its row in `user_sessions` (see `ops::sessions`).
+pub async fn attach_device(session: &Session, device: Uuid) -> Result<(), AppError> {
+    if let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? {
+        let attached = SessionUser {
+            device: Some(device),
+            ..signed_in
+        };
+        session.insert(SESSION_KEY, attached).await?;
+    }
     Ok(())
 }
 
@@ -112,6 +129,12 @@ pub async fn reauthenticated(session: &Session) -> Result<(), AppError> {
         session.insert(SESSION_KEY, renewed).await?;
     }
     Ok(())
+}
+
+/// The signed-in session's row in `user_sessions`, if it has one.
+pub async fn device(session: &Session) -> Result<Option<Uuid>, AppError> {
+    let signed_in = session.get::<SessionUser>(SESSION_KEY).await?;
+    Ok(signed_in.and_then(|signed_in| signed_in.device))
 }
 
 /// Ends the session on the server, not just in the browser.
@@ -301,6 +324,10 @@ pub async fn load_current_user(
     if let Some(signed_in) = signed_in {
         match current_user(&users, &signed_in, fresh).await {
             Ok(Some(user)) => {
+                // At most one write every few minutes per session (see `note_seen`).
+                if let (Some(device), Some(id)) = (signed_in.device, session.id()) {
+                    users.note_seen(user.id, device, id, signed_in.epoch).await;
+                }
                 if signed_in.saved_on != today() {
                     let refreshed = SessionUser {
                         saved_on: today(),

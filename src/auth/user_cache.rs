@@ -8,6 +8,10 @@
 //! user's sessions everywhere within milliseconds. A change no instance announced (the
 //! `admin` command, an announcement lost while Valkey was down) takes effect within the
 //! cache's time to live, `SESSION_CACHE_SECS`.
+//!
+//! It also remembers which sessions it has recently noted as used ([`UserCache::note_seen`]),
+//! so that the sessions page's "last used" costs one write per session every
+//! [`LAST_SEEN_EVERY`], not one per page view.
 
 use std::{
     sync::{
@@ -18,13 +22,18 @@ use std::{
 };
 
 use sqlx::PgPool;
+use tower_sessions::session::Id;
 use uuid::Uuid;
 
-use super::{AuthUser, db};
+use super::{AuthUser, db, sessions_db};
 use crate::backends::invalidation::{Change, Invalidations, on_remote_change};
 
 /// Users kept at most this many at once; the least recently used go first.
 const MAX_CACHED: u64 = 100_000;
+
+/// A session's "last used" is written at most this often (per instance): the sessions page
+/// shows it to the nearest few minutes, and the signed-in path stays free of writes.
+pub const LAST_SEEN_EVERY: Duration = Duration::from_secs(5 * 60);
 
 #[derive(Clone)]
 pub struct UserCache {
@@ -35,6 +44,9 @@ pub struct UserCache {
     generation: Arc<AtomicU64>,
     /// Users changed, announced to every instance.
     changes: Invalidations<Uuid>,
+    /// Sessions (by their current id) whose use was written less than [`LAST_SEEN_EVERY`]
+    /// ago by this instance.
+    seen: moka::sync::Cache<Id, ()>,
 }
 
 impl UserCache {
@@ -47,6 +59,10 @@ impl UserCache {
                 .build(),
             generation: Arc::new(AtomicU64::new(0)),
             changes,
+            seen: moka::sync::Cache::builder()
+                .max_capacity(MAX_CACHED)
+                .time_to_live(LAST_SEEN_EVERY)
+                .build(),
         };
         let users = cache.users.clone();
         let generation = cache.generation.clone();
@@ -91,5 +107,27 @@ impl UserCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
         self.users.invalidate(&id);
         self.changes.announce(id).await;
+    }
+
+    /// Notes that the signed-in session `session_id` (row `device` of `user_id`'s sessions)
+    /// is in use at `epoch`: written to PostgreSQL unless this instance did so in the last
+    /// [`LAST_SEEN_EVERY`]. Keyed by the session's current id, so a session that took a new
+    /// id (an epoch adopted after a password change) has its row follow it on its next
+    /// request. A failure is logged, never the request's.
+    pub async fn note_seen(&self, user_id: Uuid, device: Uuid, session_id: Id, epoch: i32) {
+        if self.seen.contains_key(&session_id) {
+            return;
+        }
+        self.seen.insert(session_id, ());
+        let id = session_id.to_string();
+        if let Err(error) = sessions_db::touch(&self.db, user_id, device, &id, epoch).await {
+            // Tried again after LAST_SEEN_EVERY, not on every request while it fails.
+            tracing::warn!(%error, "could not note a session's last use");
+        }
+    }
+
+    /// Records that `session_id` was just written (at sign-in), so the next page view does not.
+    pub fn noted_seen(&self, session_id: Id) {
+        self.seen.insert(session_id, ());
     }
 }

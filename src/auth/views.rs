@@ -1,6 +1,10 @@
-//! The account pages. Every form keeps what the user typed on error (never a password), with
-//! an error per field linked to its input and summarised at the top of the form; new emails
-//! and passwords are checked on blur. The fields themselves are defined in `fields.rs`.
+//! The account pages (the sessions page and the deletion page are in `views/`). Every form
+//! keeps what the user typed on error (never a password), with an error per field linked to
+//! its input and summarised at the top of the form; new emails and passwords are checked on
+//! blur. The fields themselves are defined in `fields.rs`.
+
+pub mod deletion;
+pub mod sessions;
 
 use maud::{Markup, html};
 use time::OffsetDateTime;
@@ -14,7 +18,7 @@ use super::{
 use crate::{
     web::humanize,
     web::{
-        components::{ButtonStyle, PostForm, action_button, data_table, more_row},
+        components::{ButtonStyle, PostForm, action_button, action_link, data_table, more_row},
         css::CssFragment,
         form::FieldErrors,
     },
@@ -324,10 +328,16 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Sessions" }
+            p { a href=(paths::ACCOUNT_SESSIONS) { "See where you are signed in" } ", and sign out any one session." }
             p { "Signed in on another device you no longer use? End every session but this one." }
             form method="post" action=(paths::ACCOUNT_END_OTHER_SESSIONS) {
-                (action_button("Log out other sessions", ButtonStyle::Secondary))
+                (action_button("End all others", ButtonStyle::Secondary))
             }
+        }
+        section.danger-zone {
+            h2 { "Delete account" }
+            p { "Deleting your account removes your contacts, files and exports for good." }
+            (action_link(paths::ACCOUNT_DELETE, "Delete my account…", ButtonStyle::Danger))
         }
     }
 }

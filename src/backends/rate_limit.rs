@@ -119,6 +119,22 @@ impl RateLimiter {
         }
         self.local.hit(key, limit)
     }
+
+    /// Forgets the count of `subject` within `scope` (an account that was deleted), in
+    /// Valkey and in this process.
+    pub async fn forget(&self, scope: &str, subject: &str) {
+        let key = self.keys.key(scope, subject);
+        if let Some(valkey) = &self.shared {
+            let _: Option<i64> = valkey
+                .run(redis::cmd("DEL").arg(format!("rate-limit:{key}")))
+                .await;
+        }
+        self.local
+            .windows
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&key);
+    }
 }
 
 impl KeyHasher {

@@ -227,3 +227,25 @@ pub async fn unreferenced_keys(
     .fetch_all(db)
     .await
 }
+
+/// The keys of every object stored for `owner_id`'s files, originals and thumbnails (for
+/// deleting the account: see [`crate::auth::ops::deletion::StoredObjects`]).
+pub async fn owner_keys(
+    db: impl PgExecutor<'_>,
+    owner_id: Uuid,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"
+        SELECT key AS "key!"
+        FROM files, LATERAL (VALUES (storage_key), (thumbnail_key)) AS keys (key)
+        WHERE owner_id = $1 AND key IS NOT NULL
+        "#,
+        owner_id,
+    )
+    .fetch_all(db)
+    .await
+}
+
+inventory::submit! {
+    crate::auth::ops::deletion::StoredObjects { feature: "files", keys: |conn, owner| Box::pin(owner_keys(conn, owner)) }
+}

@@ -105,6 +105,10 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
     audit.page(&browser, "account-email-invalid").await;
     visit("/admin/users").await;
     audit.page(&browser, "admin-users").await;
+    visit("/account/sessions").await;
+    audit.page(&browser, "account-sessions").await;
+    visit("/account/delete").await;
+    audit.page(&browser, "account-delete").await;
 
     // The dev mailbox with mail delivered and mail waiting.
     app.deliver_mail().await;

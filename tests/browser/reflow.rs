@@ -89,6 +89,8 @@ async fn browser_long_unbroken_text_never_widens_a_phone_page() {
     problems.extend(visit(&format!("/contacts/{contact}/delete"), page_loaded).await);
     problems.extend(visit(&format!("/search?q={long}"), page_loaded).await);
     problems.extend(visit("/account", page_loaded).await);
+    problems.extend(visit("/account/sessions", page_loaded).await);
+    problems.extend(visit("/account/delete", page_loaded).await);
 
     // The upload's refusal names the file; an accepted one is named in the message, the
     // list, its page and the question before deleting it.

@@ -4,6 +4,7 @@
 
 use axum::{
     extract::State,
+    http::HeaderMap,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -63,6 +64,7 @@ pub async fn login(
 
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     session: Session,
     flash: Flash,
     layout: PageLayout,
@@ -88,7 +90,21 @@ pub async fn login(
     {
         Login::Allowed(user) => {
             let remember = form.remember.is_some();
-            finish_sign_in(&session, &flash, layout.wants(), &user, remember, &next).await
+            let arrival = Arrival {
+                state: &state,
+                headers: &headers,
+                ip: &ip,
+            };
+            finish_sign_in(
+                arrival,
+                &session,
+                &flash,
+                layout.wants(),
+                &user,
+                remember,
+                &next,
+            )
+            .await
         }
         Login::SecondFactor(user) => {
             pending_login::begin(&session, &user, form.remember.is_some(), &next).await?;
@@ -107,6 +123,7 @@ pub async fn login(
 /// goes to `next` (already checked by `safe_next`). What should happen at each new sign-in
 /// (recording the device, a notice) belongs here.
 pub async fn finish_sign_in(
+    arrival: Arrival<'_>,
     session: &Session,
     flash: &Flash,
     wants: &Wants,
@@ -116,8 +133,18 @@ pub async fn finish_sign_in(
 ) -> Result<Response, AppError> {
     pending_login::clear(session).await?;
     session::log_in(session, user, remember).await?;
+    super::sessions::record_sign_in(arrival.state, session, user, arrival.headers, arrival.ip)
+        .await?;
     flash.success(login::SIGNED_IN).await?;
     Ok(redirect(wants, next))
+}
+
+/// Where a sign-in comes from, for [`finish_sign_in`] to record (see `ops::sessions`).
+pub struct Arrival<'a> {
+    pub state: &'a AppState,
+    pub headers: &'a HeaderMap,
+    /// `ClientIp`'s text.
+    pub ip: &'a str,
 }
 
 /// The second step's page; without a sign-in waiting for it, back to the login page.
@@ -140,6 +167,7 @@ pub async fn second_step(
     _: paths::LoginTwoFactorPath,
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     session: Session,
     flash: Flash,
     layout: PageLayout,
@@ -157,7 +185,13 @@ pub async fn second_step(
     match two_factor::second_step(db, mailer, live, limiter, &key, &ip, who, &form.code).await? {
         SecondStep::Allowed(user) => {
             let wants = layout.wants();
+            let arrival = Arrival {
+                state: &state,
+                headers: &headers,
+                ip: &ip,
+            };
             finish_sign_in(
+                arrival,
                 &session,
                 &flash,
                 wants,

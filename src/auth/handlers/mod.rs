@@ -6,9 +6,11 @@
 
 pub mod account;
 pub mod admin;
+pub mod deletion;
 pub mod login;
 pub mod password_reset;
 pub mod registration;
+pub mod sessions;
 pub mod sudo;
 pub mod two_factor;
 

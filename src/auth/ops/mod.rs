@@ -3,6 +3,8 @@
 //! and returns what happened, and its handler turns that into a response. One file per flow:
 //! `login.rs`, `registration.rs` (sign-up, confirming an address, new confirmation links),
 //! `password_reset.rs`, `account.rs` (changing the password or the address, ending the other
+//! sessions), `sessions.rs` (recording a sign-in, the new-device notice, listing and ending
+//! sessions one by one), `deletion.rs` (deleting the account and everything of it).
 //! sessions), `sudo.rs` (confirming who one is before a sensitive action).
 //!
 //! The rules they keep, whatever the page around them: the rate limits (`rate_limits.rs`),
@@ -15,9 +17,11 @@
 //! [`UserCache::forget`]: super::UserCache::forget
 
 pub mod account;
+pub mod deletion;
 pub mod login;
 pub mod password_reset;
 pub mod registration;
+pub mod sessions;
 pub mod sudo;
 pub mod two_factor;
 

@@ -168,3 +168,28 @@ pub async fn remove_expired(db: &PgPool, storage: &Storage) -> anyhow::Result<u6
     }
     Ok(removed)
 }
+
+/// The keys of every export stored for `owner` (for deleting the account: see
+/// [`crate::auth::ops::deletion::StoredObjects`]): one per export job of theirs, finished or
+/// not (one under way may still store its file).
+async fn owner_keys(
+    conn: &mut sqlx::PgConnection,
+    owner: Uuid,
+) -> Result<Vec<String>, sqlx::Error> {
+    let ids = sqlx::query_scalar!(
+        "SELECT id FROM jobs WHERE owner_id = $1 AND kind = $2",
+        owner,
+        KIND.name(),
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids
+        .into_iter()
+        .filter_map(|id| storage_key(id).ok())
+        .map(|key| key.as_str().to_owned())
+        .collect())
+}
+
+inventory::submit! {
+    crate::auth::ops::deletion::StoredObjects { feature: "contacts-export", keys: |conn, owner| Box::pin(owner_keys(conn, owner)) }
+}

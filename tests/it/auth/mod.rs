@@ -4,10 +4,12 @@
 mod access;
 mod account;
 mod breached;
+mod deletion;
 mod hardening;
 mod login;
 mod ops;
 mod password_reset;
 mod registration;
+mod sessions;
 mod sudo;
 mod two_factor;
