@@ -18,7 +18,9 @@ use super::{
 use crate::{
     web::humanize,
     web::{
-        components::{ButtonStyle, PostForm, action_button, action_link, data_table, more_row},
+        components::{
+            ButtonStyle, Column, PostForm, action_button, action_link, more_row, record_list,
+        },
         css::CssFragment,
         form::FieldErrors,
     },
@@ -343,7 +345,13 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
 }
 
 /// The list's columns.
-const USER_COLUMNS: [&str; 5] = ["Email", "Role", "Confirmed", "State", "Joined"];
+const USER_COLUMNS: [Column<'static>; 5] = [
+    Column::Primary("Email"),
+    Column::Short("Role"),
+    Column::Short("Confirmed"),
+    Column::Detail("State"),
+    Column::Short("Joined"),
+];
 
 /// The administrators' list; `later_page` when reached without JavaScript past the first.
 pub fn admin_users(page: &UsersPage, later_page: bool) -> Markup {
@@ -352,7 +360,7 @@ pub fn admin_users(page: &UsersPage, later_page: bool) -> Markup {
         @if later_page {
             p { a href=(AdminUsersPath) { "Back to the newest users" } }
         }
-        (data_table("Users", &USER_COLUMNS, admin_user_rows(page)))
+        (record_list("Users", &USER_COLUMNS, admin_user_rows(page)))
     }
 }
 
@@ -362,9 +370,10 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
     html! {
         @for user in &page.rows {
             tr {
-                td { (user.email) }
+                td.primary title=(user.email) { (user.email) }
                 td { @match user.role { Role::Admin => "admin", Role::User => "user" } }
-                td { @if user.email_confirmed_at.is_some() { "yes" } @else { "no" } }
+                // Words that read alone too, on a phone's second line.
+                td { @if user.email_confirmed_at.is_some() { "confirmed" } @else { "unconfirmed" } }
                 td {
                     @if user.is_locked() { "locked" }
                     @else if user.failed_logins > 0 { (user.failed_logins) " failed sign-ins" }

@@ -123,7 +123,7 @@ async fn only_admins_see_the_user_list() {
     );
     let list = admin.get("/admin/users").await;
     assert_eq!(list.status, StatusCode::OK);
-    let rows = select(&list.document(), ".data-table tbody tr")
+    let rows = select(&list.document(), ".record-list tbody tr")
         .iter()
         .map(text_of)
         .collect::<Vec<_>>();
@@ -208,7 +208,7 @@ async fn the_user_list_pages_newest_first_fifty_at_a_time() {
         let page = admin.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
         let doc = page.document();
-        let rows: Vec<String> = select(&doc, ".data-table tbody tr:not(.more-row) td:first-child")
+        let rows: Vec<String> = select(&doc, ".record-list tbody tr:not(.more-row) td:first-child")
             .iter()
             .map(text_of)
             .collect();
