@@ -7,7 +7,7 @@
 //! Through PostgreSQL, which every instance has, rather than Valkey, which is optional: a
 //! write per instance every few seconds is nothing to it.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
@@ -28,9 +28,14 @@ pub const BEAT: Duration = Duration::from_secs(10);
 /// A row older than this is an instance that stopped.
 pub const ALIVE: Duration = Duration::from_secs(35);
 
-/// Who this instance is, for its row. Cheap to clone.
+/// Who this instance is, for its row. Cheap to clone: one reference count, since the app's
+/// state, which holds it, is cloned several times for every request.
 #[derive(Debug, Clone)]
-pub struct ThisInstance {
+pub struct ThisInstance(Arc<Instance>);
+
+/// What [`ThisInstance`] shares.
+#[derive(Debug)]
+pub struct Instance {
     pub id: Uuid,
     pub hostname: String,
     pub started_at: OffsetDateTime,
@@ -42,16 +47,24 @@ pub struct ThisInstance {
     pub services: Services,
 }
 
+impl std::ops::Deref for ThisInstance {
+    type Target = Instance;
+
+    fn deref(&self) -> &Instance {
+        &self.0
+    }
+}
+
 impl ThisInstance {
     pub fn new() -> Self {
-        Self {
+        Self(Arc::new(Instance {
             id: Uuid::new_v4(),
             hostname: hostname(),
             started_at: OffsetDateTime::now_utc(),
             traffic: Traffic::default(),
             errors: RecentErrors::default(),
             services: Services::default(),
-        }
+        }))
     }
 }
 
