@@ -346,7 +346,19 @@ async fn admin_and_mailbox_pages(app: &TestApp, pages: &mut Pages) {
         .unwrap()
         .to_owned();
     admin.post(&retry, &[]).await;
+    // A slow query, so that its table is drawn too.
+    app::monitoring::slow_queries::note(
+        Some("/contacts/{id}"),
+        "SELECT * FROM contacts WHERE owner_id = $1 AND note = '<b>'",
+        std::time::Duration::from_millis(250),
+    );
     pages.keep("admin-dashboard", OK, &admin.get("/admin/dashboard").await);
+    let one_instance = format!("/admin/dashboard?instance={}", app.state.instance.id);
+    pages.keep(
+        "admin-dashboard-instance",
+        OK,
+        &admin.get(&one_instance).await,
+    );
     let mailbox = admin.get("/dev/mailbox").await;
     pages.keep("mailbox", OK, &mailbox);
     let message = common::select(&mailbox.document(), ".record-list tbody a")[0]

@@ -236,6 +236,9 @@ impl crate::live::StreamOwner for AuthUser {
     fn user_id(&self) -> Uuid {
         self.id
     }
+    fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
 
     fn signed_in_user<'a>(
         state: &'a crate::AppState,

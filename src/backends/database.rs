@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use sqlx::{
-    Connection, Executor, PgConnection, PgPool,
+    ConnectOptions, Connection, Executor, PgConnection, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
@@ -162,7 +162,9 @@ pub fn pool(config: &DatabaseConfig, options: PgConnectOptions) -> PgPool {
         .max_connections(config.max_connections)
         .min_connections(config.min_connections)
         .acquire_timeout(config.acquire_timeout)
-        .connect_lazy_with(options)
+        // SQLx writes a statement's event at `warn` from `SLOW_QUERY_MS` on (and at `debug`
+        // below it): the slow queries' one source (`monitoring::slow_queries`).
+        .connect_lazy_with(options.log_slow_statements(log::LevelFilter::Warn, config.slow_query))
 }
 
 /// Whether the database answers a trivial query (used by `/health/ready`).

@@ -13,6 +13,7 @@ use anyhow::Context;
 use crate::{
     AppState, app,
     config::Config,
+    dashboard,
     files::cleanup,
     jobs, monitoring,
     server::{serve, shutdown_signal},
@@ -48,6 +49,8 @@ pub(super) async fn run(config: Config) -> anyhow::Result<()> {
     let jobs_worker = tokio::spawn(jobs::Worker::new(state.clone()).run(shutdown.clone()));
     let session_cleanup = tokio::spawn(state.sessions.clone().delete_expired_continuously());
     let heartbeat = tokio::spawn(monitoring::instances::run(state.clone()));
+    // Tells open operations dashboards to fetch their panels again.
+    let _dashboard_ticks = tokio::spawn(dashboard::live::run(state.clone()));
     let gauges = tokio::spawn(monitoring::sampled::run(
         database.pool.clone(),
         shutdown.clone(),

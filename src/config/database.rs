@@ -13,6 +13,10 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     pub min_connections: u32,
     pub acquire_timeout: Duration,
+    /// `SLOW_QUERY_MS`: statements that take at least this long are slow queries: logged at
+    /// `warn`, counted and listed on the operations dashboard with their route
+    /// (`monitoring::slow_queries`).
+    pub slow_query: Duration,
 }
 
 impl DatabaseConfig {
@@ -34,6 +38,11 @@ impl DatabaseConfig {
             max_connections: env.parse_or("DATABASE_MAX_CONNECTIONS", "a whole number", 10)?,
             min_connections: env.parse_or("DATABASE_MIN_CONNECTIONS", "a whole number", 0)?,
             acquire_timeout: env.seconds_or("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?,
+            slow_query: Duration::from_millis(env.parse_or(
+                "SLOW_QUERY_MS",
+                "a whole number of milliseconds",
+                100,
+            )?),
         };
         // The email and jobs workers keep one connection each for LISTEN, a running export
         // one for its snapshot; requests and the jobs' progress need at least one more.

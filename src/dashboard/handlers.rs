@@ -1,6 +1,6 @@
-//! The dashboard page (whole, or its panels for the page's polling) and the two actions on
-//! a failed job, each recorded with who took it and when, and each needing a recent sign-in
-//! (sudo mode).
+//! The dashboard page (whole, or its panels for the page's live refetch) and the two actions
+//! on a failed job, each recorded with who took it and when, and each needing a recent
+//! sign-in (sudo mode).
 
 use axum::{
     extract::State,
@@ -11,11 +11,10 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use super::{
-    REFRESH_SECS,
     db::{self, JobAction},
     fields::ids,
-    paths::{DashboardPath, DiscardJobPath, RetryJobPath},
-    services,
+    live,
+    paths::{DashboardPath, DashboardQuery, DiscardJobPath, RetryJobPath},
     views::{self, Dashboard},
 };
 use crate::{
@@ -24,11 +23,12 @@ use crate::{
     email,
     error::AppError,
     jobs,
-    monitoring::instances,
+    monitoring::{instances, slow_queries},
     web::{
         flash::Flash,
         htmx::{Wants, redirect},
         layout::PageLayout,
+        query::Query,
     },
 };
 
@@ -41,21 +41,23 @@ pub async fn show(
     _: DashboardPath,
     State(state): State<AppState>,
     RequireAdmin(_): RequireAdmin,
+    Query(query): Query<DashboardQuery>,
     layout: PageLayout,
 ) -> Result<Response, AppError> {
-    let dashboard = load(&state).await?;
+    let dashboard = load(&state, query.instance).await?;
+    live::opened(&state.cache).await;
     let panels = views::panels(&dashboard);
     if layout.wants().fragment_for(ids::PANELS) {
         return Ok(layout.fragment(panels).into_response());
     }
-    let page = views::page(panels, REFRESH_SECS);
+    let page = views::page(panels, dashboard.selected);
     Ok(layout.render("Dashboard", page).await.into_response())
 }
 
-async fn load(state: &AppState) -> Result<Dashboard, AppError> {
+async fn load(state: &AppState, selected: Option<uuid::Uuid>) -> Result<Dashboard, AppError> {
     let db = &state.db;
     let (services, instances, queue, outbox, failed, actions) = tokio::join!(
-        services::check(state),
+        state.instance.services.current(state),
         instances::running(db),
         jobs::db::counts(db),
         email::db::counts(db),
@@ -68,6 +70,9 @@ async fn load(state: &AppState) -> Result<Dashboard, AppError> {
         local_traffic: state.instance.traffic.minutes(),
         local_routes: state.instance.traffic.routes(),
         local_errors: state.instance.errors.latest(),
+        local_slow_queries: slow_queries::latest(),
+        slow_query: state.config.database.slow_query,
+        selected,
         instances: instances?,
         queue: queue?,
         outbox: outbox?,

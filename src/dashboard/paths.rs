@@ -24,3 +24,18 @@ pub struct RetryJobPath {
 pub struct DiscardJobPath {
     pub id: Uuid,
 }
+
+/// The dashboard's query: `?instance=` shows that instance's traffic instead of the fleet's.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub instance: Option<Uuid>,
+}
+
+/// The dashboard's URL, showing `instance`'s traffic (the fleet's without one).
+pub fn dashboard_url(instance: Option<Uuid>) -> String {
+    match instance {
+        Some(id) => format!("{DashboardPath}?instance={id}"),
+        None => DashboardPath.to_string(),
+    }
+}

@@ -1,7 +1,7 @@
-//! The dashboard's page: the charts, the instances, the queue and the failed jobs, the
-//! services. The panels are one fragment, which the page fetches again every few seconds.
-//! Over 400 lines: one page of five panels and their one stylesheet (the SVG charts are in
-//! `chart.rs`).
+//! The dashboard's page: the charts, the routes and errors, the slow queries, the
+//! instances, the queue and the failed jobs, the services. The panels are one fragment, which
+//! the page fetches again when the event stream says so. Over 400 lines: one page of six
+//! panels and their one stylesheet (the SVG charts are in `chart.rs`).
 
 use std::collections::BTreeMap;
 
@@ -12,16 +12,18 @@ use uuid::Uuid;
 use super::{
     chart::{Series, line_chart},
     db::ActionRow,
-    fields::ids,
-    paths::{DashboardPath, DiscardJobPath, RetryJobPath},
-    services::Status,
+    fields::{events, ids},
+    paths::{DiscardJobPath, RetryJobPath, dashboard_url},
 };
 use crate::{
     email::db::OutboxCounts,
     jobs::db::{FailedJob, JobStatus, KindCount},
+    live::RESYNC_NAME,
     monitoring::{
         errors::RecentError,
         instances::InstanceRow,
+        services::{ServiceState, Status},
+        slow_queries::SlowQuery,
         traffic::{MINUTES, Minute, RouteHour},
     },
     web::{
@@ -40,21 +42,40 @@ pub struct Dashboard {
     pub local_traffic: Vec<Minute>,
     pub local_routes: Vec<RouteHour>,
     pub local_errors: Vec<RecentError>,
+    pub local_slow_queries: Vec<SlowQuery>,
+    /// `SLOW_QUERY_MS`.
+    pub slow_query: std::time::Duration,
+    /// The instance whose traffic is shown (`?instance=`); the fleet's without one.
+    pub selected: Option<Uuid>,
     pub instances: Vec<InstanceRow>,
     pub queue: Vec<KindCount>,
     pub outbox: OutboxCounts,
     pub failed: Vec<FailedJob>,
     pub actions: Vec<ActionRow>,
-    pub services: Vec<(&'static str, Status)>,
+    pub services: Vec<ServiceState>,
 }
 
 impl Dashboard {
     /// The fleet's minutes: every instance's summed, over the last hour, oldest first
     /// (`None`: no instance recorded that minute).
     fn fleet(&self) -> Vec<Option<Minute>> {
-        let mut by_minute: BTreeMap<i64, Minute> = BTreeMap::new();
         let others = self.others().flat_map(|instance| instance.traffic.iter());
-        for minute in others.chain(self.local_traffic.iter()) {
+        self.hour(others.chain(self.local_traffic.iter()))
+    }
+
+    /// The minutes of the instance `id` over the last hour, if it is running.
+    fn of_instance(&self, id: Uuid) -> Option<Vec<Option<Minute>>> {
+        if id == self.this_instance {
+            return Some(self.hour(self.local_traffic.iter()));
+        }
+        let instance = self.instances.iter().find(|instance| instance.id == id)?;
+        Some(self.hour(instance.traffic.iter()))
+    }
+
+    /// `minutes` summed by minute, over the last hour, oldest first.
+    fn hour<'a>(&self, minutes: impl Iterator<Item = &'a Minute>) -> Vec<Option<Minute>> {
+        let mut by_minute: BTreeMap<i64, Minute> = BTreeMap::new();
+        for minute in minutes {
             by_minute
                 .entry(minute.at)
                 .and_modify(|sum| sum.add(minute))
@@ -65,6 +86,56 @@ impl Dashboard {
             .map(|at| by_minute.get(&at).cloned())
             .collect()
     }
+
+    /// The name of the instance `id` as the page shows it.
+    fn instance_name(&self, id: Uuid) -> String {
+        let hostname = self
+            .instances
+            .iter()
+            .find(|instance| instance.id == id)
+            .map_or("this instance", |instance| instance.hostname.as_str());
+        if id == self.this_instance {
+            format!("{hostname} (this one)")
+        } else {
+            hostname.to_owned()
+        }
+    }
+
+    /// The slow queries of every instance, one row per route and statement, the most recent
+    /// first.
+    fn slow_queries(&self) -> Vec<SlowGroup<'_>> {
+        let others = self
+            .others()
+            .flat_map(|instance| instance.slow_queries.iter());
+        let mut groups: BTreeMap<(&str, &str), SlowGroup<'_>> = BTreeMap::new();
+        for query in others.chain(self.local_slow_queries.iter()) {
+            let group = groups
+                .entry((&query.route, &query.statement))
+                .or_insert_with(|| SlowGroup {
+                    route: &query.route,
+                    statement: &query.statement,
+                    times: 0,
+                    slowest_ms: 0.0,
+                    latest: query.at,
+                });
+            group.times += 1;
+            group.slowest_ms = group.slowest_ms.max(query.millis);
+            group.latest = group.latest.max(query.at);
+        }
+        let mut groups: Vec<SlowGroup<'_>> = groups.into_values().collect();
+        groups.sort_by_key(|group| std::cmp::Reverse(group.latest));
+        groups.truncate(SLOW_SHOWN);
+        groups
+    }
+}
+
+/// One statement of one route that was slow, over the instances' latest slow queries.
+struct SlowGroup<'a> {
+    route: &'a str,
+    statement: &'a str,
+    times: u64,
+    slowest_ms: f64,
+    latest: i64,
 }
 
 impl Dashboard {
@@ -114,39 +185,51 @@ impl Dashboard {
 /// Rows of the routes' tables, and of the latest errors.
 const ROUTES_SHOWN: usize = 5;
 const ERRORS_SHOWN: usize = 10;
+const SLOW_SHOWN: usize = 10;
 
-/// The whole page around `panels`.
-pub fn page(panels: Markup, refresh_secs: u32) -> Markup {
+/// The whole page around `panels`, showing `selected`'s traffic.
+pub fn page(panels: Markup, selected: Option<Uuid>) -> Markup {
+    let url = dashboard_url(selected);
     html! {
         div.ops-dashboard {
             div.heading {
                 h1 { "Dashboard" }
                 p {
-                    "Updated every " (refresh_secs) " seconds. "
-                    a href=(DashboardPath) { "Refresh now" }
+                    "Updated live while the page is open. "
+                    a href=(url) { "Refresh now" }
                 }
             }
-            div #(ids::PANELS) data-hx-get=(DashboardPath) data-hx-target={ "#" (ids::PANELS) }
-                data-hx-trigger={ "every " (refresh_secs) "s" } data-hx-swap="innerHTML" {
+            div #(ids::PANELS) data-hx-get=(url) data-hx-target={ "#" (ids::PANELS) }
+                data-hx-trigger={ "sse:" (events::CHANGED) ", sse:" (RESYNC_NAME) }
+                data-hx-swap="innerHTML" {
                 (panels)
             }
         }
     }
 }
 
-/// The panels, the fragment the page polls for.
+/// The panels, the fragment the page fetches again.
 pub fn panels(dashboard: &Dashboard) -> Markup {
     html! {
         (traffic(dashboard))
         (routes(dashboard))
+        (slow_queries(dashboard))
         (instances(dashboard))
         (jobs(dashboard))
-        (services(&dashboard.services))
+        (services(dashboard))
     }
 }
 
 fn traffic(dashboard: &Dashboard) -> Markup {
-    let fleet = dashboard.fleet();
+    let shown = dashboard
+        .selected
+        .and_then(|id| Some((id, dashboard.of_instance(id)?)));
+    // Asked for an instance that is not running (any more).
+    let stopped = dashboard.selected.is_some() && shown.is_none();
+    let (heading, fleet) = match shown {
+        Some((id, minutes)) => (format!("Traffic, {}", dashboard.instance_name(id)), minutes),
+        None => ("Traffic, all instances".to_owned(), dashboard.fleet()),
+    };
     let per_second = |minute: &Option<Minute>| minute.as_ref().map(|m| m.requests as f64 / 60.0);
     let quantile = |q: f64| {
         fleet
@@ -170,7 +253,28 @@ fn traffic(dashboard: &Dashboard) -> Markup {
         .collect();
     html! {
         section.dashboard-panel aria-labelledby="dashboard-traffic" {
-            h2 #dashboard-traffic { "Traffic, all instances" }
+            h2 #dashboard-traffic { (heading) }
+            nav.instance-picker aria-label="Traffic of" {
+                ul {
+                    li {
+                        a href=(dashboard_url(None))
+                            aria-current=[(dashboard.selected.is_none() || stopped).then_some("page")] {
+                            "All instances"
+                        }
+                    }
+                    @for instance in &dashboard.instances {
+                        li {
+                            a href=(dashboard_url(Some(instance.id)))
+                                aria-current=[(dashboard.selected == Some(instance.id)).then_some("page")] {
+                                (dashboard.instance_name(instance.id))
+                            }
+                        }
+                    }
+                }
+            }
+            @if stopped {
+                p.notice { "That instance is not running any more: the traffic of all instances is shown." }
+            }
             div.dashboard-charts {
                 (line_chart("Requests", &[Series {
                     name: "per second", class: "__first",
@@ -292,7 +396,9 @@ fn instances(dashboard: &Dashboard) -> Markup {
                     @for instance in &dashboard.instances {
                         tr {
                             td data-label=(COLUMNS[0]) {
-                                (instance.hostname)
+                                a href=(dashboard_url(Some(instance.id))) title="Show its traffic" {
+                                    (instance.hostname)
+                                }
                                 @if instance.id == dashboard.this_instance { " (this one)" }
                             }
                             td data-label=(COLUMNS[1]) { (instance.version) " " code { (instance.commit) } }
@@ -398,23 +504,93 @@ fn jobs(dashboard: &Dashboard) -> Markup {
     }
 }
 
-fn services(services: &[(&'static str, Status)]) -> Markup {
+fn services(dashboard: &Dashboard) -> Markup {
     html! {
         section.dashboard-panel aria-labelledby="dashboard-services" {
             h2 #dashboard-services { "Services" }
             ul.service-list {
-                @for (name, status) in services {
-                    @let (class, text) = match status {
-                        Status::Up => ("__up", "up".to_owned()),
-                        Status::Down => ("__down", "down".to_owned()),
-                        Status::Embedded(what) => ("__embedded", format!("not configured: {what}")),
-                        Status::Off => ("__embedded", "off".to_owned()),
+                @for service in &dashboard.services {
+                    @let (class, text, watched) = match service.status {
+                        Status::Up => ("__up", "up".to_owned(), true),
+                        Status::Degraded => ("__degraded", "degraded (slow to answer)".to_owned(), true),
+                        Status::Down => ("__down", "down".to_owned(), true),
+                        Status::Embedded(what) => ("__embedded", format!("not configured: {what}"), false),
+                        Status::Off => ("__embedded", "off".to_owned(), false),
                     };
-                    li class=(class) { span.name { (name) } " " span.status { (text) } }
+                    li class=(class) {
+                        span.name { (service.name) } " " span.status { (text) }
+                        @if watched {
+                            " " span.since {
+                                "since "
+                                time datetime=(rfc3339(service.since)) { (clock(service.since)) }
+                                " (" (ago(dashboard.now, service.since)) ")"
+                            }
+                        }
+                    }
                 }
             }
         }
     }
+}
+
+fn slow_queries(dashboard: &Dashboard) -> Markup {
+    const COLUMNS: [&str; 5] = ["Route", "Statement", "Times", "Slowest", "Latest"];
+    let groups = dashboard.slow_queries();
+    html! {
+        section.dashboard-panel aria-labelledby="dashboard-slow-queries" {
+            h2 #dashboard-slow-queries { "Slow queries" }
+            p {
+                "Statements that took " (dashboard.slow_query.as_millis()) " ms or longer ("
+                code { "SLOW_QUERY_MS" } "), the latest " (crate::monitoring::slow_queries::KEPT)
+                " of each instance, by route; values are left out."
+            }
+            @if groups.is_empty() {
+                p { "None since the instances started." }
+            } @else {
+                (data_table("Slow queries", &COLUMNS, html! {
+                    @for group in &groups {
+                        tr {
+                            td data-label=(COLUMNS[0]) { code { (group.route) } }
+                            td.statement data-label=(COLUMNS[1]) { code { (group.statement) } }
+                            td data-label=(COLUMNS[2]) { (humanize::number(group.times)) }
+                            td data-label=(COLUMNS[3]) { (format!("{:.1} ms", group.slowest_ms)) }
+                            td data-label=(COLUMNS[4]) {
+                                (OffsetDateTime::from_unix_timestamp(group.latest).map_or_else(|_| "–".to_owned(), |at| ago(dashboard.now, at)))
+                            }
+                        }
+                    }
+                }))
+            }
+        }
+    }
+}
+
+/// `at` as a machine reads it, for `<time datetime>` (RFC 3339, UTC).
+fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `at` as a clock shows it, in UTC.
+fn clock(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 fn ago(now: OffsetDateTime, at: OffsetDateTime) -> String {
@@ -432,6 +608,13 @@ inventory::submit! { CssFragment::new("ops-dashboard", r#"
     & h3 { margin-top: var(--space-4); }
     & .error { max-width: 28rem; overflow-wrap: anywhere; }
     & .job-actions { display: flex; flex-wrap: wrap; gap: var(--space-2); }
+    & .statement { max-width: 32rem; overflow-wrap: anywhere; }
+    & .notice { color: var(--color-muted); }
+}
+.instance-picker {
+    & ul { list-style: none; padding: 0; margin: 0 0 var(--space-3); display: flex; flex-wrap: wrap; gap: var(--space-2); }
+    & a { display: inline-block; padding: var(--space-1) var(--space-3); border: 1px solid var(--color-border); border-radius: var(--radius); }
+    & a[aria-current="page"] { font-weight: 600; border-color: currentColor; }
 }
 .dashboard-charts {
     display: grid;
@@ -449,6 +632,8 @@ inventory::submit! { CssFragment::new("ops-dashboard", r#"
     & .name { font-weight: 600; }
     & .__up .status { color: var(--color-success); }
     & .__down .status { color: var(--color-danger); font-weight: 600; }
+    & .__degraded .status { color: var(--color-warning); font-weight: 600; }
+    & .since { color: var(--color-muted); font-size: var(--text-sm); }
     & .__embedded .status { color: var(--color-muted); }
 }
 "#) }

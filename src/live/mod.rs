@@ -4,7 +4,10 @@
 //! [`Live::toast`]); every page that user has open, in any tab and on any instance, receives
 //! it through the stream at [`PATH`], which the layout opens for signed-in users with htmx's
 //! SSE extension. Each user has one pub/sub channel, `user:{id}`, subscribed to only by that
-//! user's own streams after the session is checked: nobody can ask for another's.
+//! user's own streams after the session is checked: nobody can ask for another's. An
+//! administrator's streams also subscribe to the administrators' channel, `admins`
+//! ([`Live::send_to_admins`]), which no other stream ever does: it carries what only the
+//! admin pages listen for (the operations dashboard's refetch).
 //!
 //! An event is a name and an HTML fragment. Pages use the name in two ways:
 //! `data-sse-swap="toast"` swaps the fragment in, `data-hx-trigger="sse:contacts-changed"`
@@ -65,6 +68,12 @@ pub fn routes<U: StreamOwner>() -> Router<AppState> {
 /// still signed in as that user.
 pub trait StreamOwner: FromRequestParts<AppState> + Send + 'static {
     fn user_id(&self) -> Uuid;
+
+    /// Whether the user is an administrator: the stream then also carries the
+    /// administrators' events ([`Live::send_to_admins`]).
+    fn is_admin(&self) -> bool {
+        false
+    }
 
     /// Who session `id` is signed in as, asked of PostgreSQL rather than any copy: `None` once
     /// it was logged out, expired or ended by a password change.
@@ -185,6 +194,9 @@ fn channel(user: Uuid) -> String {
     format!("user:{user}")
 }
 
+/// The channel every administrator's stream subscribes to, and no other.
+const ADMINS_CHANNEL: &str = "admins";
+
 impl Live {
     /// Streams open on this instance, every user's.
     pub fn open_streams(&self) -> usize {
@@ -208,6 +220,14 @@ impl Live {
     pub async fn send(&self, user: Uuid, event: LiveEvent) {
         match serde_json::to_string(&event) {
             Ok(message) => self.pubsub.publish(&channel(user), &message).await,
+            Err(error) => tracing::error!(%error, "live event not encoded"),
+        }
+    }
+
+    /// Sends `event` to every page an administrator has open (and to no one else's).
+    pub async fn send_to_admins(&self, event: LiveEvent) {
+        match serde_json::to_string(&event) {
+            Ok(message) => self.pubsub.publish(ADMINS_CHANNEL, &message).await,
             Err(error) => tracing::error!(%error, "live event not encoded"),
         }
     }

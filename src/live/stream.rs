@@ -27,7 +27,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tower_sessions::{Session, session::Id};
 use uuid::Uuid;
 
-use super::{LiveEvent, RESYNC, SIGNED_OUT, StreamOwner, channel, is_valid_name};
+use super::{ADMINS_CHANNEL, LiveEvent, RESYNC, SIGNED_OUT, StreamOwner, channel, is_valid_name};
 use crate::{
     AppState,
     backends::{
@@ -67,6 +67,11 @@ pub(super) async fn open<U: StreamOwner>(
         });
     };
     let events = state.live.pubsub.subscribe(&channel(user.user_id())).await;
+    let admin_events = if user.is_admin() {
+        Some(state.live.pubsub.subscribe(ADMINS_CHANNEL).await)
+    } else {
+        None
+    };
     let mut recheck = tokio::time::interval_at(
         Instant::now() + state.config.live.recheck,
         state.config.live.recheck,
@@ -80,6 +85,7 @@ pub(super) async fn open<U: StreamOwner>(
         session_changes: state.sessions.changes().watch(),
         user_changes: state.users.changes().watch(),
         events,
+        admin_events,
         recheck,
         greeted: false,
         boot_id: state.frame.live_reload.then(live_reload::boot_id),
@@ -112,6 +118,8 @@ struct Open {
     session_changes: tokio::sync::broadcast::Receiver<Announced<Id>>,
     user_changes: tokio::sync::broadcast::Receiver<Announced<Uuid>>,
     events: Subscription,
+    /// The administrators' channel, for an administrator's stream only.
+    admin_events: Option<Subscription>,
     recheck: Interval,
     greeted: bool,
     /// The process's boot id, in development (see `web::live_reload`).
@@ -156,6 +164,7 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
             let wake = tokio::select! {
                 () = open.state.shutdown.cancelled() => Wake::End,
                 delivery = open.events.recv() => Wake::Delivery(delivery),
+                delivery = admin_delivery(&mut open.admin_events) => Wake::Delivery(delivery),
                 _ = open.recheck.tick() => Wake::Recheck,
                 announced = next(&mut open.session_changes) => match announced {
                     Some(Announced { change: Change::One(id), .. }) if id != open.session_id => {
@@ -168,6 +177,9 @@ fn events_of(open: Open) -> impl Stream<Item = Result<Event, Infallible>> {
                     Some(Announced { change: Change::One(id), .. }) if id != open.user_id => {
                         Wake::Nothing
                     }
+                    // The user may be an administrator no more: the page reconnects, and
+                    // its new stream subscribes as the user now is.
+                    Some(_) if open.admin_events.is_some() => Wake::End,
                     Some(_) => Wake::Recheck,
                     None => Wake::End,
                 },
@@ -228,6 +240,14 @@ impl Open {
                 true
             }
         }
+    }
+}
+
+/// The next message of the administrators' channel; never, for another user's stream.
+async fn admin_delivery(subscription: &mut Option<Subscription>) -> Delivery {
+    match subscription {
+        Some(subscription) => subscription.recv().await,
+        None => std::future::pending().await,
     }
 }
 

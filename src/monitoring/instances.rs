@@ -1,12 +1,13 @@
 //! The fleet: every running instance writes its row of `instances` every [`BEAT`] (its
 //! heartbeat) with its version, uptime, memory, open streams, pool use, last hour of
-//! traffic (overall and by route) and latest server errors; the operations dashboard lists the rows written in the last [`ALIVE`], so an
+//! traffic (overall and by route), latest server errors and latest slow queries; the
+//! operations dashboard lists the rows written in the last [`ALIVE`], so an
 //! instance that stops drops off (at once when it stops cleanly: it deletes its row).
 //!
 //! Through PostgreSQL, which every instance has, rather than Valkey, which is optional: a
 //! write per instance every few seconds is nothing to it.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
@@ -16,6 +17,8 @@ use uuid::Uuid;
 use super::{
     COMMIT, VERSION,
     errors::{RecentError, RecentErrors},
+    services::Services,
+    slow_queries::{self, SlowQuery},
     traffic::{Minute, RouteHour, Traffic},
 };
 use crate::AppState;
@@ -25,9 +28,14 @@ pub const BEAT: Duration = Duration::from_secs(10);
 /// A row older than this is an instance that stopped.
 pub const ALIVE: Duration = Duration::from_secs(35);
 
-/// Who this instance is, for its row. Cheap to clone.
+/// Who this instance is, for its row. Cheap to clone: one reference count, since the app's
+/// state, which holds it, is cloned several times for every request.
 #[derive(Debug, Clone)]
-pub struct ThisInstance {
+pub struct ThisInstance(Arc<Instance>);
+
+/// What [`ThisInstance`] shares.
+#[derive(Debug)]
+pub struct Instance {
     pub id: Uuid,
     pub hostname: String,
     pub started_at: OffsetDateTime,
@@ -35,17 +43,28 @@ pub struct ThisInstance {
     pub traffic: Traffic,
     /// This instance's latest server errors.
     pub errors: RecentErrors,
+    /// The backing services as this instance last found them.
+    pub services: Services,
+}
+
+impl std::ops::Deref for ThisInstance {
+    type Target = Instance;
+
+    fn deref(&self) -> &Instance {
+        &self.0
+    }
 }
 
 impl ThisInstance {
     pub fn new() -> Self {
-        Self {
+        Self(Arc::new(Instance {
             id: Uuid::new_v4(),
             hostname: hostname(),
             started_at: OffsetDateTime::now_utc(),
             traffic: Traffic::default(),
             errors: RecentErrors::default(),
-        }
+            services: Services::default(),
+        }))
     }
 }
 
@@ -55,8 +74,8 @@ impl Default for ThisInstance {
     }
 }
 
-/// Writes this instance's row every [`BEAT`], and reads its traffic once a minute, until
-/// shutdown; then deletes the row.
+/// Writes this instance's row every [`BEAT`], after checking the backing services, and reads
+/// its traffic once a minute, until shutdown; then deletes the row.
 pub async fn run(state: AppState) {
     let mut ticks = tokio::time::interval(BEAT);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -74,6 +93,7 @@ pub async fn run(state: AppState) {
             state.instance.traffic.sample(minute);
             minute = now;
         }
+        state.instance.services.check(&state).await;
         if let Err(error) = beat(&state).await {
             tracing::warn!(%error, "instance heartbeat: could not write this instance's row");
         }
@@ -96,16 +116,19 @@ pub async fn beat(state: &AppState) -> Result<(), sqlx::Error> {
     let traffic = serde_json::to_value(instance.traffic.minutes()).unwrap_or_default();
     let routes = serde_json::to_value(instance.traffic.routes()).unwrap_or_default();
     let errors = serde_json::to_value(instance.errors.latest()).unwrap_or_default();
+    let slow = serde_json::to_value(slow_queries::latest()).unwrap_or_default();
     sqlx::query!(
         r#"
         INSERT INTO instances (id, hostname, version, commit, started_at, memory_bytes,
-                               open_streams, pool_used, pool_max, traffic, routes, errors)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                               open_streams, pool_used, pool_max, traffic, routes, errors,
+                               slow_queries)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
         ON CONFLICT (id) DO UPDATE
         SET seen_at = now(), memory_bytes = EXCLUDED.memory_bytes,
             open_streams = EXCLUDED.open_streams, pool_used = EXCLUDED.pool_used,
             pool_max = EXCLUDED.pool_max, traffic = EXCLUDED.traffic,
-            routes = EXCLUDED.routes, errors = EXCLUDED.errors
+            routes = EXCLUDED.routes, errors = EXCLUDED.errors,
+            slow_queries = EXCLUDED.slow_queries
         "#,
         instance.id,
         instance.hostname,
@@ -119,6 +142,7 @@ pub async fn beat(state: &AppState) -> Result<(), sqlx::Error> {
         traffic,
         routes,
         errors,
+        slow,
     )
     .execute(pool)
     .await?;
@@ -151,6 +175,7 @@ pub struct InstanceRow {
     pub traffic: Vec<Minute>,
     pub routes: Vec<RouteHour>,
     pub errors: Vec<RecentError>,
+    pub slow_queries: Vec<SlowQuery>,
 }
 
 /// The instances that wrote their row in the last [`ALIVE`], oldest first.
@@ -158,7 +183,7 @@ pub async fn running(db: impl PgExecutor<'_>) -> Result<Vec<InstanceRow>, sqlx::
     let rows = sqlx::query!(
         r#"
         SELECT id, hostname, version, commit, started_at, seen_at, memory_bytes,
-               open_streams, pool_used, pool_max, traffic, routes, errors
+               open_streams, pool_used, pool_max, traffic, routes, errors, slow_queries
         FROM instances
         WHERE seen_at > now() - make_interval(secs => $1)
         ORDER BY started_at, id
@@ -184,6 +209,7 @@ pub async fn running(db: impl PgExecutor<'_>) -> Result<Vec<InstanceRow>, sqlx::
             traffic: serde_json::from_value(row.traffic).unwrap_or_default(),
             routes: serde_json::from_value(row.routes).unwrap_or_default(),
             errors: serde_json::from_value(row.errors).unwrap_or_default(),
+            slow_queries: serde_json::from_value(row.slow_queries).unwrap_or_default(),
         })
         .collect())
 }

@@ -16,8 +16,9 @@
 //! timer; `exporter.rs` and `paths.rs` the `/metrics` listener; `exposition.rs` reads the text
 //! format back (for the dashboard, and the tests); `traffic.rs` keeps the last hour of
 //! requests a minute at a time (and each route's hour), `errors.rs` the latest server
-//! errors, and `instances.rs` publishes both with the instance's heartbeat, for the
-//! dashboard's fleet.
+//! errors, `slow_queries.rs` the latest slow statements, and `instances.rs` publishes them
+//! with the instance's heartbeat, for the dashboard's fleet; `services.rs` checks the
+//! backing services with the heartbeat, and knows since when each is up or down.
 
 pub mod errors;
 pub mod exporter;
@@ -26,11 +27,13 @@ pub mod http;
 pub mod instances;
 pub mod paths;
 pub mod sampled;
+pub mod services;
+pub mod slow_queries;
 pub mod traffic;
 
 use std::sync::OnceLock;
 
-use metrics::{Unit, describe_counter, describe_gauge, describe_histogram, gauge};
+use metrics::{Counter, Unit, describe_counter, describe_gauge, describe_histogram, gauge};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// The duration of HTTP requests, to the response's head (`http.server.request.duration`).
@@ -74,8 +77,45 @@ pub const UPLOAD_FILES: &str = "uploads_stored_files_total";
 pub const UPLOAD_REFUSALS: &str = "uploads_refused_total";
 /// Look-ups of the in-process copies, by `cache` (sessions, users) and `result` (hit, miss).
 pub const CACHE_LOOKUPS: &str = "cache_lookups_total";
+/// Statements that took `SLOW_QUERY_MS` or longer, by `http_route` (`background` outside
+/// any request).
+pub const SLOW_QUERIES: &str = "db_client_slow_queries_total";
+/// A backing service's state, by `service` and `state` (`up`, `degraded`, `down`): 1 for the
+/// current state, 0 for the others (absent for a service not configured).
+pub const SERVICE_STATE: &str = "service_state";
+/// When a backing service's current state began (as this instance saw it), by `service`.
+pub const SERVICE_STATE_SINCE: &str = "service_state_since_timestamp_seconds";
 /// Always 1, labelled with the `version` and `commit` built.
 pub const BUILD_INFO: &str = "app_build_info";
+
+/// Every metric's name, for what must name only metrics that exist (the Grafana dashboard and
+/// the Prometheus configuration of `ops/observability/`, checked by a test).
+pub const NAMES: &[&str] = &[
+    HTTP_REQUEST_DURATION,
+    HTTP_ACTIVE_REQUESTS,
+    DB_CONNECTIONS,
+    DB_CONNECTIONS_MAX,
+    DB_CONNECTION_WAIT,
+    JOBS,
+    JOBS_OLDEST_WAIT,
+    JOB_ATTEMPTS,
+    JOB_DURATION,
+    EMAIL_OUTBOX,
+    LIVE_STREAMS,
+    VALKEY_UP,
+    PUBSUB_GAPS,
+    RATE_LIMIT_REFUSALS,
+    BREACH_CHECKS,
+    BREACH_CHECK_DURATION,
+    UPLOAD_BYTES,
+    UPLOAD_FILES,
+    UPLOAD_REFUSALS,
+    CACHE_LOOKUPS,
+    SLOW_QUERIES,
+    SERVICE_STATE,
+    SERVICE_STATE_SINCE,
+    BUILD_INFO,
+];
 
 /// The version and commit of this build (`build.rs` finds the commit; a build script whose
 /// output cargo kept from before it named one gives "unknown" rather than no build).
@@ -173,11 +213,50 @@ fn describe() {
         CACHE_LOOKUPS,
         "In-process cache look-ups by cache and result"
     );
+    describe_counter!(
+        SLOW_QUERIES,
+        "Database statements slower than SLOW_QUERY_MS, by route"
+    );
+    describe_gauge!(
+        SERVICE_STATE,
+        "Backing services by state (up, degraded, down): 1 for the current one"
+    );
+    describe_gauge!(
+        SERVICE_STATE_SINCE,
+        Unit::Seconds,
+        "When each backing service's current state began, in seconds since the Unix epoch"
+    );
     describe_gauge!(BUILD_INFO, "The version and commit of this build");
 }
 
-/// Notes a look-up of an in-process copy (`cache`: `sessions` or `users`).
+/// Notes a look-up of an in-process copy (`cache`: `sessions` or `users`). Every signed-in
+/// page makes two, so their four counters are registered once rather than looked up (their
+/// labels made, the recorder's map searched) each time.
 pub fn cache_lookup(cache: &'static str, hit: bool) {
-    let result = if hit { "hit" } else { "miss" };
-    metrics::counter!(CACHE_LOOKUPS, "cache" => cache, "result" => result).increment(1);
+    static COUNTERS: OnceLock<[Counter; 4]> = OnceLock::new();
+    let counters = COUNTERS.get_or_init(|| {
+        // Registered with the installed recorder, not a no-op taken before it was.
+        recorder();
+        let counter = |cache: &'static str, result: &'static str| {
+            metrics::counter!(CACHE_LOOKUPS, "cache" => cache, "result" => result)
+        };
+        [
+            counter("sessions", "hit"),
+            counter("sessions", "miss"),
+            counter("users", "hit"),
+            counter("users", "miss"),
+        ]
+    });
+    let index = match (cache, hit) {
+        ("sessions", true) => 0,
+        ("sessions", false) => 1,
+        ("users", true) => 2,
+        ("users", false) => 3,
+        (other, _) => {
+            let result = if hit { "hit" } else { "miss" };
+            metrics::counter!(CACHE_LOOKUPS, "cache" => other, "result" => result).increment(1);
+            return;
+        }
+    };
+    counters[index].increment(1);
 }

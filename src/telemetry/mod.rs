@@ -1,7 +1,7 @@
 //! Logging and traces: human-readable text in development, JSON lines in production, every
 //! line of a request tagged with its request id; and, when an OTLP endpoint is configured, the
 //! spans exported to an OpenTelemetry collector (`traces`), a span per database statement
-//! (`queries`), and the trace and span ids on every JSON line written inside a trace
+//! and the slow queries (`queries`), and the trace and span ids on every JSON line written inside a trace
 //! (`trace_ids`).
 
 mod queries;
@@ -49,12 +49,22 @@ impl Telemetry {
 pub fn init(config: &LogConfig, traces: Option<&TracesConfig>) -> Result<Telemetry, ConfigError> {
     let filter = log_filter(&config.filter)?;
     let Some(traces) = traces else {
-        let registry = tracing_subscriber::registry().with(filter);
+        // The log filter is the log lines' own, so that a `RUST_LOG` quiet about SQLx still
+        // lets the slow queries be noted.
+        let registry = tracing_subscriber::registry()
+            .with(queries::Statements::new(None).with_filter(queries::statements(false)));
         // `try_init` fails only when a subscriber is already set (tests); keep that one.
         let _ = match config.format {
-            LogFormat::Text => registry.with(tracing_subscriber::fmt::layer()).try_init(),
+            LogFormat::Text => registry
+                .with(tracing_subscriber::fmt::layer().with_filter(filter))
+                .try_init(),
             LogFormat::Json => registry
-                .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .flatten_event(true)
+                        .with_filter(filter),
+                )
                 .try_init(),
         };
         return Ok(Telemetry { traces: None });
@@ -69,7 +79,7 @@ pub fn init(config: &LogConfig, traces: Option<&TracesConfig>) -> Result<Telemet
                 .with_tracer(tracer.clone())
                 .with_filter(log_filter(&config.filter)?),
         )
-        .with(queries::StatementSpans::new(tracer).with_filter(queries::statements()));
+        .with(queries::Statements::new(Some(tracer)).with_filter(queries::statements(true)));
     let _ = match config.format {
         LogFormat::Text => registry
             .with(tracing_subscriber::fmt::layer().with_filter(filter))

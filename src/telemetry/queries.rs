@@ -1,11 +1,16 @@
-//! A span per database statement, from the event SQLx writes when a statement finishes
-//! (target `sqlx::query`: the statement's text, rows and time taken), so that no query in
-//! the app has to be wrapped. SQLx makes no spans of its own.
+//! What the app learns from the event SQLx writes when a statement finishes (target
+//! `sqlx::query`: the statement's text, rows and time taken), so that no query in the app has
+//! to be wrapped: the slow queries (`monitoring::slow_queries`), and while traces are
+//! exported a span per statement. SQLx makes no spans of its own.
+//!
+//! SQLx writes the event at `warn` for a statement that took `SLOW_QUERY_MS` or longer, at
+//! `debug` otherwise. The layer's filter lets these events through whatever `RUST_LOG` says
+//! (it still governs the log lines): at `warn` only while traces are not exported, so that
+//! fast statements write no event at all; at every level while they are.
 //!
 //! The span is made with the OpenTelemetry tracer directly, under the span the statement ran
 //! in, starting when the statement started; statements outside any trace (the jobs worker
-//! polling its table) make none. Installed only while traces are exported, with a filter that
-//! lets these events through whatever `RUST_LOG` says (it still governs the log lines).
+//! polling its table) make none.
 
 use std::time::{Duration, SystemTime};
 
@@ -15,7 +20,7 @@ use opentelemetry::{
 };
 use opentelemetry_sdk::trace::SdkTracer;
 use tracing::{
-    Event, Subscriber,
+    Event, Level, Subscriber,
     field::{Field, Visit},
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -25,44 +30,58 @@ use tracing_subscriber::{
     registry::LookupSpan,
 };
 
-/// The layer's filter: SQLx's statement events at any level, nothing else. A filter by target
-/// is decided once per call site, not per event.
-pub fn statements() -> Targets {
-    Targets::new().with_target("sqlx::query", LevelFilter::TRACE)
+use crate::monitoring;
+
+/// The layer's filter: SQLx's statement events, nothing else; at every level while traces
+/// are exported (`traced`), the slow ones (`warn`) only otherwise. A filter by target is
+/// decided once per call site, not per event.
+pub fn statements(traced: bool) -> Targets {
+    let level = if traced {
+        LevelFilter::TRACE
+    } else {
+        LevelFilter::WARN
+    };
+    Targets::new().with_target("sqlx::query", level)
 }
 
-pub struct StatementSpans {
-    tracer: SdkTracer,
+/// Notes the slow statements, and makes the statements' spans with `tracer` when given.
+pub struct Statements {
+    tracer: Option<SdkTracer>,
 }
 
-impl StatementSpans {
-    pub fn new(tracer: SdkTracer) -> Self {
+impl Statements {
+    pub fn new(tracer: Option<SdkTracer>) -> Self {
         Self { tracer }
     }
 }
 
-impl<S> tracing_subscriber::Layer<S> for StatementSpans
+impl<S> tracing_subscriber::Layer<S> for Statements
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let parent = tracing::Span::current().context();
-        if !parent.span().span_context().is_valid() {
-            return;
-        }
         let mut statement = Statement::default();
         event.record(&mut statement);
-        let end = SystemTime::now();
         let took = Duration::try_from_secs_f64(statement.elapsed_secs).unwrap_or_default();
-        let start = end.checked_sub(took).unwrap_or(end);
         // SQLx gives the whole text only when it is longer than its four-word summary.
         let text = if statement.text.trim().is_empty() {
             statement.summary.clone()
         } else {
             statement.text.trim().to_owned()
         };
-        let mut span = self
-            .tracer
+        if *event.metadata().level() <= Level::WARN {
+            monitoring::slow_queries::note(monitoring::http::current_route(), &text, took);
+        }
+        let Some(tracer) = &self.tracer else {
+            return;
+        };
+        let parent = tracing::Span::current().context();
+        if !parent.span().span_context().is_valid() {
+            return;
+        }
+        let end = SystemTime::now();
+        let start = end.checked_sub(took).unwrap_or(end);
+        let mut span = tracer
             .span_builder(statement.summary)
             .with_kind(SpanKind::Client)
             .with_start_time(start)
@@ -72,7 +91,7 @@ where
                 KeyValue::new("db.response.returned_rows", statement.rows_returned),
                 KeyValue::new("db.rows_affected", statement.rows_affected),
             ])
-            .start_with_context(&self.tracer, &parent);
+            .start_with_context(tracer, &parent);
         span.end_with_timestamp(end);
     }
 }

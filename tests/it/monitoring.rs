@@ -190,3 +190,164 @@ async fn metrics_count_requests_by_route_template_on_their_own_listener() {
     assert!(lookups("users", "hit") + lookups("users", "miss") >= 1.0);
     assert!(lookups("sessions", "hit") + lookups("sessions", "miss") >= 1.0);
 }
+
+/// The observability profile of `compose.yaml` and its files under `ops/observability/`,
+/// read as text (there is no Docker here): every metric the Grafana dashboard and the
+/// Prometheus configuration name is one the app exports, the panels are the dashboard's, the
+/// images are pinned, and the addresses agree with `METRICS_ADDR` and the OTLP endpoint of
+/// `.env.example` and the docs.
+#[test]
+fn the_observability_profile_names_only_metrics_the_app_exports() {
+    let read = |path: &str| {
+        std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|error| panic!("{path}: {error}"))
+    };
+
+    // The dashboard: every query's metrics exist, and the panels are the operations
+    // dashboard's.
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&read("ops/observability/grafana/dashboards/app.json")).unwrap();
+    let panels = dashboard["panels"].as_array().unwrap();
+    let titles: Vec<&str> = panels
+        .iter()
+        .map(|panel| panel["title"].as_str().unwrap())
+        .collect();
+    for wanted in [
+        "Request rate",
+        "Latency",
+        "Error rate",
+        "Database pool",
+        "Jobs",
+        "Email outbox",
+        "Live streams",
+        "Slow queries",
+        "Services",
+    ] {
+        assert!(titles.contains(&wanted), "no {wanted} panel: {titles:?}");
+    }
+    let mut queried = std::collections::BTreeSet::new();
+    for panel in panels {
+        assert_eq!(panel["datasource"]["uid"], "prometheus");
+        for target in panel["targets"].as_array().unwrap() {
+            let expr = target["expr"].as_str().unwrap();
+            let names = selected_metrics(expr);
+            assert!(!names.is_empty(), "{expr}: no metric selected");
+            queried.extend(names);
+        }
+    }
+    let latency = panels
+        .iter()
+        .find(|panel| panel["title"] == "Latency")
+        .unwrap();
+    let quantiles: Vec<&str> = latency["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|target| target["legendFormat"].as_str().unwrap())
+        .collect();
+    assert_eq!(quantiles, ["p50", "p95", "p99"]);
+    let prometheus = read("ops/observability/prometheus.yml");
+    queried.extend(selected_metrics(&prometheus));
+    for name in &queried {
+        let exported = monitoring::NAMES.contains(&name.as_str())
+            || ["_bucket", "_count", "_sum"].iter().any(|suffix| {
+                name.strip_suffix(suffix)
+                    .is_some_and(|base| monitoring::NAMES.contains(&base))
+            });
+        assert!(exported, "{name} is not a metric of src/monitoring");
+    }
+    assert!(queried.contains("http_server_request_duration_seconds_bucket"));
+
+    // Addresses: Prometheus scrapes METRICS_ADDR as .env.example and the docs give it; the
+    // collector receives on the port of the documented OTLP endpoint; Grafana reads the
+    // Prometheus and Jaeger of the profile.
+    let metrics_addr = read(".env.example")
+        .lines()
+        .find_map(|line| line.strip_prefix("# METRICS_ADDR="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        prometheus.contains(&format!("targets: [\"{metrics_addr}\"]")),
+        "prometheus.yml does not scrape METRICS_ADDR ({metrics_addr})"
+    );
+    assert!(prometheus.contains("metrics_path: /metrics"));
+    let operations = read("docs/operations.md");
+    assert!(operations.contains(&format!("METRICS_ADDR={metrics_addr}")));
+    assert!(operations.contains("docker compose --profile observability up"));
+    let collector = read("ops/observability/otel-collector.yaml");
+    let otlp_port = read(".env.example")
+        .lines()
+        .find_map(|line| line.strip_prefix("# OTEL_EXPORTER_OTLP_ENDPOINT="))
+        .and_then(|url| url.rsplit(':').next())
+        .unwrap()
+        .to_owned();
+    assert!(
+        collector.contains(&format!("endpoint: 127.0.0.1:{otlp_port}")),
+        "the collector does not receive on the documented port {otlp_port}"
+    );
+    let compose = read("compose.yaml");
+    let jaeger_otlp = collector
+        .lines()
+        .skip_while(|line| !line.contains("otlp/jaeger:"))
+        .find_map(|line| line.trim().strip_prefix("endpoint: "))
+        .unwrap();
+    assert!(compose.contains(&format!("--collector.otlp.grpc.host-port={jaeger_otlp}")));
+    let datasources = read("ops/observability/grafana/provisioning/datasources/datasources.yaml");
+    assert!(compose.contains("--web.listen-address=127.0.0.1:9090"));
+    assert!(datasources.contains("url: http://127.0.0.1:9090"));
+    assert!(compose.contains("--query.http-server.host-port=127.0.0.1:16686"));
+    assert!(datasources.contains("url: http://127.0.0.1:16686"));
+
+    // Each service of the profile: in the profile, a pinned image, its files present.
+    for service in ["otel-collector", "jaeger", "prometheus", "grafana"] {
+        let block: Vec<&str> = compose
+            .lines()
+            .skip_while(|line| *line != format!("  {service}:"))
+            .skip(1)
+            .take_while(|line| line.starts_with("    ") || line.is_empty())
+            .collect();
+        assert!(!block.is_empty(), "compose.yaml has no {service}");
+        assert!(
+            block.contains(&"    profiles: [\"observability\"]"),
+            "{service} is not in the observability profile"
+        );
+        let image = block
+            .iter()
+            .find_map(|line| line.trim().strip_prefix("image: "))
+            .unwrap();
+        let tag = image.rsplit_once(':').map(|(_, tag)| tag).unwrap_or("");
+        assert!(
+            tag.chars().any(|c| c.is_ascii_digit()) && tag != "latest",
+            "{service}: {image} is not pinned"
+        );
+        for mounted in block
+            .iter()
+            .filter_map(|line| line.trim().strip_prefix("- ./"))
+        {
+            let path = mounted.split(':').next().unwrap();
+            assert!(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(path)
+                    .exists(),
+                "{service} mounts {path}, which does not exist"
+            );
+        }
+    }
+}
+
+/// The metric names a PromQL expression (or a configuration) selects: each name written
+/// right before a `{`.
+fn selected_metrics(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (index, _) in text.match_indices('{') {
+        let before = &text[..index];
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+            .map_or(0, |at| at + 1);
+        let name = &before[start..];
+        if !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
