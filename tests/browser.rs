@@ -5,8 +5,9 @@
 //! `browser/contacts.rs`) the contacts list's htmx interactions work; (in
 //! `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
-//! each other's changes live; and (in `browser/reflow.rs`) long unbroken text never widens a
-//! phone's page.
+//! each other's changes live; (in `browser/reflow.rs`) long unbroken text never widens a
+//! phone's page; and (in `browser/passkeys.rs`) a passkey is added and signs in, through
+//! Chromium's virtual authenticator.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -24,6 +25,8 @@ mod contacts_export;
 mod files;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/passkeys.rs"]
+mod passkeys;
 #[path = "browser/reflow.rs"]
 mod reflow;
 

@@ -24,6 +24,11 @@ pub mod ids {
     pub const PASSWORD_RESET: &str = "password-reset";
     pub const CHANGE_PASSWORD: &str = "change-password";
     pub const CHANGE_EMAIL: &str = "change-email";
+    /// Adding a passkey, and signing in with one (`assets/passkeys.js` drives both).
+    pub const PASSKEY_REGISTER: &str = "passkey-register";
+    pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
+    /// A passkey's rename form is this, then the passkey's id.
+    pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -137,6 +142,37 @@ pub fn change_email<'a>(email_value: &'a str, errors: &'a FieldErrors) -> Vec<Fo
         },
         current_password(form, errors),
     ]
+}
+
+/// The name of a new passkey (optional).
+pub fn new_passkey<'a>(name_value: &'a str, errors: &'a FieldErrors) -> Vec<FormField<'a>> {
+    vec![FormField {
+        value: name_value,
+        error: errors.get("name"),
+        hint: Some(
+            "Optional: to tell your passkeys apart, say \u{201c}Phone\u{201d} or \u{201c}Work laptop\u{201d}.",
+        ),
+        autocomplete: Some("off"),
+        ..FormField::new(ids::PASSKEY_REGISTER, "name", "Name")
+    }]
+}
+
+/// A passkey's name in its rename form (`form`: that form's id), labelled for screen readers
+/// only: the row says which passkey it is.
+pub fn passkey_name<'a>(
+    form: &'a str,
+    label: &'a str,
+    name_value: &'a str,
+    error: Option<&'a str>,
+) -> FormField<'a> {
+    FormField {
+        value: name_value,
+        error,
+        required: true,
+        autocomplete: Some("off"),
+        label_hidden: true,
+        ..FormField::new(form, "name", label)
+    }
 }
 
 /// Every account form checks its email and new-password fields on blur by the sign-up

@@ -139,6 +139,39 @@ pub struct ChangeEmailForm {
     pub current_password: String,
 }
 
+/// Adding a passkey: the name it is given (optional) and the browser's signed answer (JSON,
+/// filled in by `assets/passkeys.js`; empty without JavaScript).
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct NewPasskeyForm {
+    #[serde(deserialize_with = "crate::web::form::blank_as_none")]
+    #[sanitizer(trim)]
+    #[validate(length(max = 100, message = "Use at most 100 characters."))]
+    pub name: Option<String>,
+    pub credential: String,
+}
+
+/// Renaming a passkey.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct PasskeyNameForm {
+    #[sanitizer(trim)]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Enter a name of at most 100 characters."
+    ))]
+    pub name: String,
+}
+
+/// Signing in with a passkey: the browser's signed answer, and where to go after.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct PasskeySignInForm {
+    pub credential: String,
+    pub next: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,9 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key.
+//! signed-in users; `rate_limits.rs` every limit and its key. Passkeys: `webauthn.rs` the
+//! relying party (the WebAuthn crate behind it), `passkey_db.rs` their SQL and challenges,
+//! `passkey_views.rs` their pages, with `ops/passkeys.rs` and `handlers/passkeys.rs`.
 
 pub mod breached;
 pub mod create_admin;
@@ -24,6 +26,8 @@ pub mod forms;
 mod handlers;
 mod links;
 pub mod ops;
+pub mod passkey_db;
+pub mod passkey_views;
 pub mod password;
 pub mod paths;
 pub mod rate_limits;
@@ -31,6 +35,7 @@ pub mod session;
 pub mod tokens;
 pub mod user_cache;
 pub mod views;
+pub mod webauthn;
 
 use std::time::Duration;
 
@@ -58,7 +63,7 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{self, account, admin, login, password_reset, registration};
+    use self::handlers::{self, account, admin, login, passkeys, password_reset, registration};
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
@@ -83,5 +88,12 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
         .typed_get(admin::users)
+        .typed_get(passkeys::show)
+        .typed_post(passkeys::registration_options)
+        .typed_post(passkeys::register)
+        .typed_post(passkeys::rename)
+        .typed_post(passkeys::remove)
+        .typed_post(passkeys::sign_in_options)
+        .typed_post(passkeys::sign_in)
         .merge(on_blur)
 }

@@ -61,6 +61,7 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
         section.auth-panel {
             h1 { "Log in" }
             (form.render(&fields::login(email, &no_errors), controls))
+            (super::passkey_views::sign_in(next))
             p.alternatives {
                 a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" }
                 " · "
@@ -158,6 +159,11 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
             h2 { "Change email" }
             (PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL)
                 .render(&fields::change_email(forms.email_value, &forms.email_errors), action_button("Change email", ButtonStyle::Primary)))
+        }
+        section.auth-panel {
+            h2 { "Passkeys" }
+            p { "Sign in with your fingerprint, face or screen lock instead of your password." }
+            p { a href=(paths::ACCOUNT_PASSKEYS) { "Manage your passkeys" } }
         }
         section.auth-panel {
             h2 { "Sessions" }

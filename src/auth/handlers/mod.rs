@@ -7,6 +7,7 @@
 pub mod account;
 pub mod admin;
 pub mod login;
+pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 

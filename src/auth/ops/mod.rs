@@ -16,6 +16,7 @@
 
 pub mod account;
 pub mod login;
+pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 

@@ -7,5 +7,6 @@ mod breached;
 mod hardening;
 mod login;
 mod ops;
+mod passkeys;
 mod password_reset;
 mod registration;

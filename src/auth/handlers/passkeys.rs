@@ -1,0 +1,232 @@
+//! Passkeys: the account's list and the forms on it (add, rename, remove), the options the
+//! browser fetches to begin a ceremony (JSON), and signing in with a passkey, with the
+//! answers of `ops::passkeys`.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use axum_extra::routing::TypedPath;
+use serde_json::json;
+use sqlx::PgPool;
+use tower_sessions::Session;
+
+use crate::{
+    auth::{
+        AuthUser,
+        forms::{NewPasskeyForm, PasskeyNameForm, PasskeySignInForm},
+        ops::{login::SIGNED_IN, passkeys},
+        passkey_db,
+        passkey_views::{self, PageState, TITLE},
+        paths::{
+            AccountPasskeysPath, PasskeyDeletePath, PasskeyRegistrationOptionsPath,
+            PasskeyRenamePath, PasskeySignInOptionsPath, PasskeySignInPath,
+        },
+        session::{self, safe_next},
+        webauthn::{Refusal, RelyingParty},
+    },
+    config::Config,
+    error::AppError,
+    state::AppState,
+    web::{
+        client_ip::ClientIp,
+        flash::Flash,
+        form::{ValidatedForm, unprocessable},
+        htmx::redirect,
+        layout::PageLayout,
+    },
+};
+
+/// This site as a relying party; `None` when its address is not a domain name.
+fn relying_party(config: &Config) -> Option<RelyingParty> {
+    RelyingParty::from_base_url(&config.base_url)
+}
+
+pub async fn show(
+    _: AccountPasskeysPath,
+    State(db): State<PgPool>,
+    State(config): State<Arc<Config>>,
+    user: AuthUser,
+    layout: PageLayout,
+) -> Result<Response, AppError> {
+    let passkeys = passkey_db::list(&db, user.id).await?;
+    let state = PageState {
+        unavailable: relying_party(&config).is_none(),
+        ..PageState::default()
+    };
+    Ok(layout
+        .render(TITLE, passkey_views::page(&passkeys, &state))
+        .await
+        .into_response())
+}
+
+/// What a script gets when a ceremony cannot begin: a status and a sentence to show.
+fn refused_options(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+const UNAVAILABLE: &str = "Passkeys are not available on this site.";
+
+pub async fn registration_options(
+    _: PasskeyRegistrationOptionsPath,
+    State(db): State<PgPool>,
+    State(config): State<Arc<Config>>,
+    user: AuthUser,
+) -> Result<Response, AppError> {
+    let Some(party) = relying_party(&config) else {
+        return Ok(refused_options(StatusCode::CONFLICT, UNAVAILABLE));
+    };
+    Ok(
+        match passkeys::start_registration(&db, &party, &user).await? {
+            Ok(options) => json_options(options),
+            Err(message) => refused_options(StatusCode::CONFLICT, message),
+        },
+    )
+}
+
+pub async fn register(
+    _: AccountPasskeysPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+    flash: Flash,
+    layout: PageLayout,
+    form: ValidatedForm<NewPasskeyForm>,
+) -> Result<Response, AppError> {
+    let (form, errors) = form.into_parts();
+    let party = relying_party(&state.config);
+    let outcome = match (&party, errors.is_empty()) {
+        (Some(party), true) => {
+            let name = form.name.as_deref();
+            passkeys::finish_registration(
+                &state.db,
+                &state.mailer,
+                party,
+                &user,
+                name,
+                &form.credential,
+            )
+            .await?
+        }
+        _ => Err(Refusal::Malformed),
+    };
+    match outcome {
+        Ok(_) => {
+            flash.success(passkeys::ADDED).await?;
+            Ok(redirect(layout.wants(), AccountPasskeysPath::PATH))
+        }
+        Err(refusal) => {
+            let passkeys = passkey_db::list(&state.db, user.id).await?;
+            let page_state = PageState {
+                unavailable: party.is_none(),
+                new_name: form.name.as_deref().unwrap_or_default(),
+                // A field's own error says it all; otherwise, the ceremony's.
+                problem: errors.is_empty().then(|| refusal.message()),
+                new_errors: errors,
+                rename: None,
+            };
+            let page = passkey_views::page(&passkeys, &page_state);
+            Ok(unprocessable(layout.render(TITLE, page).await))
+        }
+    }
+}
+
+pub async fn rename(
+    PasskeyRenamePath { id }: PasskeyRenamePath,
+    State(db): State<PgPool>,
+    user: AuthUser,
+    flash: Flash,
+    layout: PageLayout,
+    form: ValidatedForm<PasskeyNameForm>,
+) -> Result<Response, AppError> {
+    let (form, errors) = form.into_parts();
+    if let Some(error) = errors.get("name") {
+        // Someone else's passkey is a 404 before any word about the name.
+        passkey_db::find(&db, user.id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let passkeys = passkey_db::list(&db, user.id).await?;
+        let page_state = PageState {
+            rename: Some((id, &form.name, error)),
+            ..PageState::default()
+        };
+        let page = passkey_views::page(&passkeys, &page_state);
+        return Ok(unprocessable(layout.render(TITLE, page).await));
+    }
+    passkeys::rename(&db, &user, id, &form.name).await?;
+    flash.success(passkeys::RENAMED).await?;
+    Ok(redirect(layout.wants(), AccountPasskeysPath::PATH))
+}
+
+pub async fn remove(
+    PasskeyDeletePath { id }: PasskeyDeletePath,
+    State(db): State<PgPool>,
+    user: AuthUser,
+    flash: Flash,
+    layout: PageLayout,
+) -> Result<Response, AppError> {
+    passkeys::remove(&db, &user, id).await?;
+    flash.success(passkeys::REMOVED).await?;
+    Ok(redirect(layout.wants(), AccountPasskeysPath::PATH))
+}
+
+pub async fn sign_in_options(
+    _: PasskeySignInOptionsPath,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+) -> Result<Response, AppError> {
+    let Some(party) = relying_party(&state.config) else {
+        return Ok(refused_options(StatusCode::CONFLICT, UNAVAILABLE));
+    };
+    let options = passkeys::start_sign_in(&state.db, &state.rate_limiter, &party, &ip).await?;
+    Ok(json_options(options))
+}
+
+pub async fn sign_in(
+    _: PasskeySignInPath,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    flash: Flash,
+    layout: PageLayout,
+    form: ValidatedForm<PasskeySignInForm>,
+) -> Result<Response, AppError> {
+    let (form, _) = form.into_parts();
+    let next = safe_next(form.next.as_deref()).to_owned();
+    let outcome = match relying_party(&state.config) {
+        Some(party) => {
+            let (db, limiter) = (&state.db, &state.rate_limiter);
+            passkeys::finish_sign_in(db, limiter, &party, &ip, &form.credential).await?
+        }
+        None => Err(Refusal::Rejected),
+    };
+    match outcome {
+        Ok(user) => {
+            session::log_in(&session, &user, false).await?;
+            flash.success(SIGNED_IN).await?;
+            Ok(redirect(layout.wants(), &next))
+        }
+        Err(refusal) => {
+            let page = passkey_views::sign_in_failed(&next, refusal.message());
+            Ok(unprocessable(
+                layout.render("Sign in with a passkey", page).await,
+            ))
+        }
+    }
+}
+
+/// The options, already JSON, as the script expects them.
+fn json_options(options: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+            // A challenge is good once: never from a cache.
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        options,
+    )
+        .into_response()
+}
