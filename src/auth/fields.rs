@@ -29,6 +29,15 @@ pub mod ids {
     pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
     /// A passkey's rename form is this, then the passkey's id.
     pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
+    /// Sudo mode's confirmation.
+    pub const SUDO: &str = "sudo";
+}
+
+/// The names of sudo mode's fields. They start with `sudo_`, which no other form's field
+/// may: the guard takes them out of a form it lets through (see `auth::sudo`).
+pub mod sudo {
+    pub const PREFIX: &str = "sudo_";
+    pub const PASSWORD: &str = "sudo_password";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -175,6 +184,17 @@ pub fn passkey_name<'a>(
     }
 }
 
+/// Sudo mode's confirmation: the password. `error` is the form's, on the password field.
+pub fn sudo(error: Option<&str>) -> Vec<FormField<'_>> {
+    vec![FormField {
+        kind: InputKind::Password,
+        error,
+        autocomplete: Some("current-password"),
+        required: true,
+        ..FormField::new(ids::SUDO, sudo::PASSWORD, "Password")
+    }]
+}
+
 /// Every account form checks its email and new-password fields on blur by the sign-up
 /// form's rules (the only ones that do not need the database or the account).
 impl BlurFields for RegisterForm {
@@ -206,6 +226,7 @@ mod tests {
             reset_password(&none),
             change_password(&none),
             change_email("", &none),
+            sudo(None),
         ];
         let mut seen = HashSet::new();
         for field in forms.iter().flatten() {

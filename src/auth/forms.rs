@@ -172,6 +172,14 @@ pub struct PasskeySignInForm {
     pub next: Option<String>,
 }
 
+/// Sudo mode's confirmation, on its own page (`next`: where to go back to).
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct SudoForm {
+    pub sudo_password: String,
+    pub next: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,9 +13,17 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key. Passkeys: `webauthn.rs` the
-//! relying party (the WebAuthn crate behind it), `passkey_db.rs` their SQL and challenges,
-//! `passkey_views.rs` their pages, with `ops/passkeys.rs` and `handlers/passkeys.rs`.
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode. Passkeys:
+//! `webauthn.rs` the relying party (the WebAuthn crate behind it), `passkey_db.rs` their SQL
+//! and challenges, `passkey_views.rs` their pages, with `ops/passkeys.rs` and
+//! `handlers/passkeys.rs`.
+//!
+//! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
+//! authentication, every administrator's action that changes something) takes
+//! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
+//! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
+//! with the confirmation form and lets the action through once confirmed, with the user's
+//! input kept (see `sudo.rs`).
 
 pub mod breached;
 pub mod create_admin;
@@ -32,6 +40,7 @@ pub mod password;
 pub mod paths;
 pub mod rate_limits;
 pub mod session;
+pub mod sudo;
 pub mod tokens;
 pub mod user_cache;
 pub mod views;
@@ -45,6 +54,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 pub use self::{
     session::{AuthUser, RequireAdmin},
+    sudo::RequireSudo,
     user_cache::UserCache,
 };
 use crate::state::AppState;
@@ -63,7 +73,9 @@ pub const UNIFORM_ANSWER_TIME: Duration = Duration::from_millis(300);
 const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
-    use self::handlers::{self, account, admin, login, passkeys, password_reset, registration};
+    use self::handlers::{
+        self, account, admin, login, passkeys, password_reset, registration, sudo,
+    };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
     let on_blur = Router::new()
@@ -87,6 +99,8 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(sudo::show)
+        .typed_post(sudo::confirm)
         .typed_get(admin::users)
         .typed_get(passkeys::show)
         .typed_post(passkeys::registration_options)

@@ -72,6 +72,14 @@ pub const ACCOUNT_PASSWORD: &str = AccountPasswordPath::PATH;
 pub struct AccountEmailPath;
 pub const ACCOUNT_EMAIL: &str = AccountEmailPath::PATH;
 
+/// Sudo mode's confirmation: "confirm it is you" (`?next=` the page to return to), and where
+/// its form posts. A sensitive form past the window shows the same form in its own answer,
+/// posting back to itself (see `auth::sudo`).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/confirm")]
+pub struct SudoPath;
+pub const SUDO: &str = SudoPath::PATH;
+
 /// Logging out every other session.
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/sessions/end-others")]

@@ -26,6 +26,8 @@ pub enum Form {
     /// The current password asked on the account page (to change the password or address):
     /// whoever holds a session must not get unlimited guesses, nor unlimited hashing.
     CurrentPassword,
+    /// Confirming who one is for a sensitive action (sudo mode): the password or a code.
+    Sudo,
 }
 
 /// Whom a limit counts.
@@ -48,7 +50,9 @@ fn limit(form: Form, who: Who<'_>) -> Limit {
         (Form::Login, Who::Ip(_)) => (30, MINUTE.saturating_mul(5)),
         // The lockout is the tighter guard of an account; this only slows a flood.
         (Form::Login, _) => (30, MINUTE.saturating_mul(15)),
-        (Form::PasswordResetBadLink | Form::CurrentPassword, _) => (30, MINUTE.saturating_mul(15)),
+        (Form::PasswordResetBadLink | Form::CurrentPassword | Form::Sudo, _) => {
+            (30, MINUTE.saturating_mul(15))
+        }
         // Mail-sending forms: per client, and per address or user mailed.
         (_, Who::Ip(_)) => (10, HOUR),
         (_, Who::Address(_) | Who::User(_)) => (5, HOUR),
@@ -66,6 +70,7 @@ fn name(form: Form) -> &'static str {
         Form::PasswordResetBadLink => "password-reset-bad-link",
         Form::ChangeEmail => "change-email",
         Form::CurrentPassword => "current-password",
+        Form::Sudo => "sudo",
     }
 }
 
@@ -106,6 +111,7 @@ mod tests {
             Form::PasswordResetBadLink,
             Form::ChangeEmail,
             Form::CurrentPassword,
+            Form::Sudo,
         ];
         let keys: std::collections::HashSet<(String, String)> = forms
             .iter()

@@ -48,6 +48,15 @@ struct SessionUser {
     /// record (and a remembered cookie) alive without a write on every request.
     #[serde(default)]
     saved_on: i64,
+    /// When the user last proved who they are on this session (Unix seconds): at sign-in and
+    /// at each sudo confirmation (see `auth::sudo`). A session from before this was recorded
+    /// reads 0: long ago, so its next sensitive action asks.
+    #[serde(default)]
+    authenticated_at: i64,
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 fn today() -> i64 {
@@ -73,9 +82,30 @@ pub async fn log_in(session: &Session, user: &User, remember: bool) -> Result<()
         epoch: user.session_epoch,
         remember,
         saved_on: today(),
+        authenticated_at: now(),
     };
     session.insert(SESSION_KEY, signed_in).await?;
     session.set_expiry(Some(expiry(remember)));
+    Ok(())
+}
+
+/// When the signed-in user of `session` last proved who they are (signed in, or confirmed a
+/// sensitive action), in Unix seconds; `None` when no one is signed in.
+pub async fn authenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
+    let signed_in = session.get::<SessionUser>(SESSION_KEY).await?;
+    Ok(signed_in.map(|signed_in| signed_in.authenticated_at))
+}
+
+/// Records that the signed-in user of `session` has just proved who they are again (sudo
+/// mode). Nothing happens when no one is signed in.
+pub async fn reauthenticated(session: &Session) -> Result<(), AppError> {
+    if let Some(signed_in) = session.get::<SessionUser>(SESSION_KEY).await? {
+        let renewed = SessionUser {
+            authenticated_at: now(),
+            ..signed_in
+        };
+        session.insert(SESSION_KEY, renewed).await?;
+    }
     Ok(())
 }
 

@@ -131,6 +131,38 @@ pub fn confirmed(signed_in: bool, what: &str) -> Markup {
     }
 }
 
+/// Sudo mode's confirmation page.
+pub struct SudoPage<'a> {
+    /// Where the form posts: the confirmation's own path, or the sensitive form's action,
+    /// which re-submits `kept` with the proof.
+    pub action: &'a str,
+    /// The fields of the form being confirmed (or `next`), carried as hidden inputs.
+    pub kept: &'a [(String, String)],
+    /// Why the last attempt failed.
+    pub error: Option<&'a str>,
+}
+
+pub fn sudo(page: &SudoPage<'_>) -> Markup {
+    let form = PostForm::new(ids::SUDO, page.action);
+    let controls = html! {
+        @for (name, value) in page.kept {
+            input type="hidden" name=(name) value=(value);
+        }
+        (action_button("Confirm", ButtonStyle::Primary))
+    };
+    html! {
+        section.auth-panel {
+            h1 { "Confirm it is you" }
+            p {
+                "You are about to do something that needs a recent sign-in. Enter your password \
+                 to carry on; what you entered before is kept."
+            }
+            (form.render(&fields::sudo(page.error), controls))
+            p.alternatives { a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" } }
+        }
+    }
+}
+
 /// The values and errors of the account page's forms.
 #[derive(Default)]
 pub struct AccountForms<'a> {

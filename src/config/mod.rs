@@ -9,11 +9,12 @@
 //! variables: `app.rs` (environment, address, base URL), `secret_key.rs`, `database.rs`,
 //! `http.rs` (including the client address source), `http_client.rs` (outgoing HTTP,
 //! breached passwords), `log.rs`, `traces.rs` (OpenTelemetry), `email.rs`, `storage.rs` (files
-//! and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `backup.rs`
-//! (database backups), `metrics.rs` (the `/metrics` listener). They read through one
+//! and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `accounts.rs`
+//! (sudo mode), `backup.rs` (database backups), `metrics.rs` (the `/metrics` listener). They read through one
 //! [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads the sections in
 //! turn; `tests.rs` checks the whole, `.env.example` included.
 
+mod accounts;
 mod app;
 mod backup;
 mod database;
@@ -36,8 +37,8 @@ use std::net::IpAddr;
 
 use secrecy::SecretString;
 
-use self::{app::App, env::Env};
 pub use self::{
+    accounts::AccountsConfig,
     app::AppEnv,
     backup::{BackupConfig, TimeOfDay},
     database::DatabaseConfig,
@@ -52,6 +53,7 @@ pub use self::{
     storage::{S3Config, StorageConfig, UploadConfig},
     traces::TracesConfig,
 };
+use self::{app::App, env::Env};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -70,6 +72,8 @@ pub struct Config {
     pub traces: Option<TracesConfig>,
     pub email: EmailConfig,
     pub sessions: SessionConfig,
+    /// Sudo mode.
+    pub accounts: AccountsConfig,
     pub http_client: HttpClientConfig,
     pub breached_passwords: BreachedPasswordsConfig,
     pub storage: StorageConfig,
@@ -117,6 +121,7 @@ impl Config {
         let traces = TracesConfig::read(&env)?;
         let email = EmailConfig::read(&env, production)?;
         let sessions = SessionConfig::read(&env, production)?;
+        let accounts = AccountsConfig::read(&env)?;
         let http_client = HttpClientConfig::read(&env)?;
         let breached_passwords = BreachedPasswordsConfig::read(&env, app_env)?;
         let storage = StorageConfig::read(&env)?;
@@ -138,6 +143,7 @@ impl Config {
             traces,
             email,
             sessions,
+            accounts,
             http_client,
             breached_passwords,
             storage,

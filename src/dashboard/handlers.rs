@@ -1,5 +1,6 @@
 //! The dashboard page (whole, or its panels for the page's polling) and the two actions on
-//! a failed job, each recorded with who took it and when.
+//! a failed job, each recorded with who took it and when, and each needing a recent sign-in
+//! (sudo mode).
 
 use axum::{
     extract::State,
@@ -19,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState,
-    auth::RequireAdmin,
+    auth::{RequireAdmin, RequireSudo},
     email,
     error::AppError,
     jobs,
@@ -82,6 +83,7 @@ pub async fn retry(
     RequireAdmin(admin): RequireAdmin,
     flash: Flash,
     wants: Wants,
+    _: RequireSudo,
 ) -> Result<Response, AppError> {
     let mut tx = db.begin().await?;
     let Some(job) = jobs::db::retry_failed(&mut tx, id).await? else {
@@ -102,6 +104,7 @@ pub async fn discard(
     RequireAdmin(admin): RequireAdmin,
     flash: Flash,
     wants: Wants,
+    _: RequireSudo,
 ) -> Result<Response, AppError> {
     let mut tx = db.begin().await?;
     let Some(job) = jobs::db::discard_failed(&mut *tx, id).await? else {

@@ -1,12 +1,13 @@
 //! The account page: its summary, and changing the password, changing the address, and
-//! ending the other sessions, with the answers of `ops::account`.
+//! ending the other sessions, with the answers of `ops::account`. The first two need a recent
+//! sign-in (sudo mode).
 
 use axum::{extract::State, response::Response};
 use tower_sessions::Session;
 
 use crate::{
     auth::{
-        AuthUser,
+        AuthUser, RequireSudo,
         forms::{ChangeEmailForm, NewPasswordForm},
         ops::account::{self, Outcome},
         paths, session,
@@ -36,11 +37,10 @@ pub async fn change_password(
     _: paths::AccountPasswordPath,
 
     State(state): State<AppState>,
-    user: AuthUser,
     session: Session,
     flash: Flash,
     layout: PageLayout,
-    form: ValidatedForm<NewPasswordForm>,
+    RequireSudo(user, form): RequireSudo<ValidatedForm<NewPasswordForm>>,
 ) -> Result<Response, AppError> {
     let (form, errors) = form.into_parts();
     let (db, users, limiter) = (&state.db, &state.users, &state.rate_limiter);
@@ -63,11 +63,10 @@ pub async fn change_email(
 
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    user: AuthUser,
     session: Session,
     flash: Flash,
     layout: PageLayout,
-    form: ValidatedForm<ChangeEmailForm>,
+    RequireSudo(user, form): RequireSudo<ValidatedForm<ChangeEmailForm>>,
 ) -> Result<Response, AppError> {
     let (form, errors) = form.into_parts();
     let (db, mailer, limiter) = (&state.db, &state.mailer, &state.rate_limiter);

@@ -10,6 +10,7 @@ pub mod login;
 pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
+pub mod sudo;
 
 use axum::{
     http::StatusCode,

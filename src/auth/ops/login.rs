@@ -73,9 +73,9 @@ pub async fn log_in(
     Ok(Login::Allowed(user))
 }
 
-/// Counts a wrong password; the failure that locks the account tells its owner, by mail
-/// (queued with the lock) and on any page they have open.
-async fn count_failure(
+/// Counts a wrong password (at sign-in, or confirming in sudo mode); the failure that locks
+/// the account tells its owner, by mail (queued with the lock) and on any page they have open.
+pub(super) async fn count_failure(
     db: &PgPool,
     mailer: &Mailer,
     live: &Live,

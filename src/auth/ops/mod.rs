@@ -3,7 +3,7 @@
 //! and returns what happened, and its handler turns that into a response. One file per flow:
 //! `login.rs`, `registration.rs` (sign-up, confirming an address, new confirmation links),
 //! `password_reset.rs`, `account.rs` (changing the password or the address, ending the other
-//! sessions).
+//! sessions), `sudo.rs` (confirming who one is before a sensitive action).
 //!
 //! The rules they keep, whatever the page around them: the rate limits (`rate_limits.rs`),
 //! answers about an address that take [`UNIFORM_ANSWER_TIME`] whether or not an account has
@@ -19,6 +19,7 @@ pub mod login;
 pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
+pub mod sudo;
 
 use tokio::time::Instant;
 

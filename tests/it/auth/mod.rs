@@ -10,3 +10,4 @@ mod ops;
 mod passkeys;
 mod password_reset;
 mod registration;
+mod sudo;
