@@ -1,8 +1,8 @@
 // Passkeys: adding one (account's passkeys page) and signing in with one (login page). The
 // browser's WebAuthn API is script-only: on submit of a form inside `[data-passkey]`, fetch
 // the options from its `data-options` URL, ask the browser to create or use a passkey, put the
-// answer (WebAuthn's JSON, binary fields in base64url) in the form's hidden `credential`
-// input, and submit the form again, which htmx or the browser sends as any other form.
+// answer (WebAuthn's JSON, binary fields in base64url) in the form's hidden
+// `[data-passkey-answer]` input, and submit the form again, which htmx or the browser sends as any other form.
 // Every page loads this once, in `<head>`, and it listens on `document` only: htmx runs no
 // script it swaps in, so a page reached by boosted navigation relies on the first load's.
 (function () {
@@ -101,6 +101,10 @@
       return response.json().catch(function () {
         return {};
       }).then(function (body) {
+        // Sudo mode lapsed: confirm it is you, then come back.
+        if (body.confirm) {
+          window.location.assign(body.confirm);
+        }
         if (!response.ok) {
           var problem = new Error(body.error || (response.status === 429
             ? "Too many attempts: wait a few minutes and try again."
@@ -134,7 +138,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var wrapper = form && form.closest ? form.closest("[data-passkey]") : null;
-    var input = wrapper ? form.querySelector("input[name=credential]") : null;
+    var input = wrapper ? form.querySelector("input[data-passkey-answer]") : null;
     if (!input || input.value) {
       return;
     }

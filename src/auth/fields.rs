@@ -27,6 +27,7 @@ pub mod ids {
     /// Adding a passkey, and signing in with one (`assets/passkeys.js` drives both).
     pub const PASSKEY_REGISTER: &str = "passkey-register";
     pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
+    pub const PASSKEY_CONFIRM: &str = "passkey-confirm";
     /// A passkey's rename form is this, then the passkey's id.
     pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
     /// Sudo mode's confirmation.
@@ -38,6 +39,8 @@ pub mod ids {
 pub mod sudo {
     pub const PREFIX: &str = "sudo_";
     pub const PASSWORD: &str = "sudo_password";
+    /// A passkey's answer, instead of the password.
+    pub const PASSKEY: &str = "sudo_passkey";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.

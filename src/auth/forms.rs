@@ -177,6 +177,8 @@ pub struct PasskeySignInForm {
 #[serde(default)]
 pub struct SudoForm {
     pub sudo_password: String,
+    /// A passkey's answer instead (filled in by `assets/passkeys.js`).
+    pub sudo_passkey: String,
     pub next: Option<String>,
 }
 

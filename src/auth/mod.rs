@@ -19,7 +19,7 @@
 //! `handlers/passkeys.rs`.
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
-//! authentication, every administrator's action that changes something) takes
+//! authentication or passkeys, every administrator's action that changes something) takes
 //! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
 //! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
 //! with the confirmation form and lets the action through once confirmed, with the user's
@@ -109,5 +109,6 @@ pub fn routes() -> Router<AppState> {
         .typed_post(passkeys::remove)
         .typed_post(passkeys::sign_in_options)
         .typed_post(passkeys::sign_in)
+        .typed_post(passkeys::confirm_options)
         .merge(on_blur)
 }

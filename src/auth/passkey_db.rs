@@ -195,6 +195,8 @@ pub async fn delete(db: impl PgExecutor<'_>, user_id: Uuid, id: Uuid) -> Result<
 pub enum Purpose {
     Register,
     SignIn,
+    /// Sudo mode's confirmation, by the signed-in user.
+    Confirm,
 }
 
 impl Purpose {
@@ -202,6 +204,7 @@ impl Purpose {
         match self {
             Self::Register => "register",
             Self::SignIn => "sign-in",
+            Self::Confirm => "confirm",
         }
     }
 }

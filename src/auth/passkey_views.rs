@@ -13,11 +13,12 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    fields::{self, ids},
+    fields::{self, ids, sudo as sudo_fields},
     passkey_db::Passkey,
     paths::{
-        self, AccountPasskeysPath, PasskeyDeletePath, PasskeyRegistrationOptionsPath,
-        PasskeyRenamePath, PasskeySignInOptionsPath, PasskeySignInPath,
+        self, AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
+        PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySignInOptionsPath,
+        PasskeySignInPath,
     },
 };
 use crate::web::{
@@ -72,7 +73,7 @@ pub fn page(passkeys: &[Passkey], state: &PageState<'_>) -> Markup {
                 div data-passkey="register" data-options=(PasskeyRegistrationOptionsPath::PATH) {
                     (PostForm { error: state.problem, ..PostForm::new(ids::PASSKEY_REGISTER, AccountPasskeysPath::PATH) }
                         .render(&fields::new_passkey(state.new_name, &state.new_errors), html! {
-                            input type="hidden" name="credential" value="";
+                            input type="hidden" name="credential" value="" data-passkey-answer;
                             p.passkey-status role="status" {}
                             (action_button("Add a passkey", ButtonStyle::Primary))
                         }))
@@ -123,11 +124,29 @@ pub fn sign_in(next: &str) -> Markup {
             p.or aria-hidden="true" { "or" }
             form #(ids::PASSKEY_SIGN_IN) method="post" action=(PasskeySignInPath::PATH) {
                 input type="hidden" name="next" value=(next);
-                input type="hidden" name="credential" value="";
+                input type="hidden" name="credential" value="" data-passkey-answer;
                 (action_button("Sign in with a passkey", ButtonStyle::Secondary))
                 p.passkey-status role="status" {}
             }
             noscript { p.hint { "Signing in with a passkey needs JavaScript." } }
+        }
+    }
+}
+
+/// Sudo mode's other proof: a passkey, through a form posting to the same `action` with the
+/// same `kept` fields as the password form beside it.
+pub fn confirm(action: &str, kept: &[(String, String)]) -> Markup {
+    html! {
+        div.passkey-sign-in data-passkey="confirm" data-options=(PasskeyConfirmOptionsPath::PATH) {
+            p.or aria-hidden="true" { "or" }
+            form #(ids::PASSKEY_CONFIRM) method="post" action=(action) {
+                @for (name, value) in kept {
+                    input type="hidden" name=(name) value=(value);
+                }
+                input type="hidden" name=(sudo_fields::PASSKEY) value="" data-passkey-answer;
+                (action_button("Use a passkey", ButtonStyle::Secondary))
+                p.passkey-status role="status" {}
+            }
         }
     }
 }

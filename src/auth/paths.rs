@@ -132,3 +132,8 @@ pub struct PasskeySignInPath;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/login/passkey/options")]
 pub struct PasskeySignInOptionsPath;
+
+/// The options (JSON) the browser needs to confirm it is the user with a passkey (sudo mode).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/confirm/passkey/options")]
+pub struct PasskeyConfirmOptionsPath;

@@ -14,9 +14,10 @@
 //!   page), is sent to the confirmation page, `/account/confirm?next=`, which comes back to
 //!   the page after confirming (htmx requests by `HX-Redirect`).
 //!
-//! The proof is checked by `ops::sudo::confirm`, as strictly as a sign-in (rate limits, the
-//! account lock). Guarded today: changing the password or the address, managing two-factor
-//! authentication, and every administrator's action that changes something.
+//! The proof (the password, or one of the user's passkeys) is checked by `ops::sudo::confirm`,
+//! as strictly as a sign-in (rate limits, the account lock). Guarded today: changing the
+//! password or the address, managing two-factor authentication and passkeys, and every
+//! administrator's action that changes something.
 
 use std::convert::Infallible;
 
@@ -36,6 +37,7 @@ use super::{
     paths,
     session::{self, encode_query_value, safe_next},
     views::{self, SudoPage},
+    webauthn::RelyingParty,
 };
 use crate::{
     error::AppError,
@@ -95,7 +97,8 @@ where
             .path_and_query()
             .map_or(paths::SUDO, |path| path.as_str())
             .to_owned();
-        let Some(proof) = offered.proof() else {
+        let party = RelyingParty::from_base_url(&state.config.base_url);
+        let Some(proof) = offered.proof(party.as_ref()) else {
             let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
             return Err(ask(layout, &action, &kept, None).await);
         };
@@ -199,16 +202,19 @@ async fn ask(
     (HxPushUrl("false".into()), page).into_response()
 }
 
-/// The proof fields a confirmation form sent. (A passkey's assertion will be a field of its
-/// own here, and a `Proof` of its own.)
+/// The proof fields a confirmation form sent: a password, or a passkey's answer.
 #[derive(Debug, Default)]
 pub struct Offered {
     pub password: Option<String>,
+    pub passkey: Option<String>,
 }
 
 impl Offered {
-    pub fn proof(&self) -> Option<Proof<'_>> {
-        self.password.as_deref().map(Proof::Password)
+    pub fn proof<'a>(&'a self, party: Option<&'a RelyingParty>) -> Option<Proof<'a>> {
+        match self.passkey.as_deref().filter(|answer| !answer.is_empty()) {
+            Some(credential) => Some(Proof::Passkey { credential, party }),
+            None => self.password.as_deref().map(Proof::Password),
+        }
     }
 }
 
@@ -219,6 +225,8 @@ fn split_form(body: &[u8]) -> (Offered, Vec<(String, String)>) {
     for (name, value) in form_urlencoded::parse(body) {
         if name == sudo_fields::PASSWORD {
             offered.password = Some(value.into_owned());
+        } else if name == sudo_fields::PASSKEY {
+            offered.passkey = Some(value.into_owned());
         } else if !name.starts_with(sudo_fields::PREFIX) {
             kept.push((name.into_owned(), value.into_owned()));
         }

@@ -158,6 +158,7 @@ pub fn sudo(page: &SudoPage<'_>) -> Markup {
                  to carry on; what you entered before is kept."
             }
             (form.render(&fields::sudo(page.error), controls))
+            (super::passkey_views::confirm(page.action, page.kept))
             p.alternatives { a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" } }
         }
     }

@@ -23,10 +23,12 @@ use crate::{
         passkey_db,
         passkey_views::{self, PageState, TITLE},
         paths::{
-            AccountPasskeysPath, PasskeyDeletePath, PasskeyRegistrationOptionsPath,
-            PasskeyRenamePath, PasskeySignInOptionsPath, PasskeySignInPath,
+            AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
+            PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySignInOptionsPath,
+            PasskeySignInPath,
         },
         session::{self, safe_next},
+        sudo::{self, NoBody, RequireSudo},
         webauthn::{Refusal, RelyingParty},
     },
     config::Config,
@@ -36,7 +38,7 @@ use crate::{
         client_ip::ClientIp,
         flash::Flash,
         form::{ValidatedForm, unprocessable},
-        htmx::redirect,
+        htmx::{Wants, redirect},
         layout::PageLayout,
     },
 };
@@ -73,28 +75,48 @@ const UNAVAILABLE: &str = "Passkeys are not available on this site.";
 
 pub async fn registration_options(
     _: PasskeyRegistrationOptionsPath,
-    State(db): State<PgPool>,
-    State(config): State<Arc<Config>>,
+    State(state): State<AppState>,
     user: AuthUser,
+    session: Session,
 ) -> Result<Response, AppError> {
-    let Some(party) = relying_party(&config) else {
+    let Some(party) = relying_party(&state.config) else {
         return Ok(refused_options(StatusCode::CONFLICT, UNAVAILABLE));
     };
+    // Adding a passkey is sudo mode's: past its window the script goes to confirm first
+    // (the form it would post could not carry the ceremony through the confirmation).
+    if !sudo::is_recent(&session, &state).await? {
+        let confirm = sudo::confirmation_url(AccountPasskeysPath::PATH);
+        let body = json!({ "error": "Confirm it is you first.", "confirm": confirm });
+        return Ok((StatusCode::FORBIDDEN, Json(body)).into_response());
+    }
     Ok(
-        match passkeys::start_registration(&db, &party, &user).await? {
+        match passkeys::start_registration(&state.db, &party, &user).await? {
             Ok(options) => json_options(options),
             Err(message) => refused_options(StatusCode::CONFLICT, message),
         },
     )
 }
 
+/// Options to confirm, with a passkey, that it is the user (sudo mode's other proof).
+pub async fn confirm_options(
+    _: PasskeyConfirmOptionsPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Response, AppError> {
+    let Some(party) = relying_party(&state.config) else {
+        return Ok(refused_options(StatusCode::CONFLICT, UNAVAILABLE));
+    };
+    let limiter = &state.rate_limiter;
+    let options = passkeys::start_confirmation(&state.db, limiter, &party, user.id).await?;
+    Ok(json_options(options))
+}
+
 pub async fn register(
     _: AccountPasskeysPath,
     State(state): State<AppState>,
-    user: AuthUser,
     flash: Flash,
     layout: PageLayout,
-    form: ValidatedForm<NewPasskeyForm>,
+    RequireSudo(user, form): RequireSudo<ValidatedForm<NewPasskeyForm>>,
 ) -> Result<Response, AppError> {
     let (form, errors) = form.into_parts();
     let party = relying_party(&state.config);
@@ -137,10 +159,9 @@ pub async fn register(
 pub async fn rename(
     PasskeyRenamePath { id }: PasskeyRenamePath,
     State(db): State<PgPool>,
-    user: AuthUser,
     flash: Flash,
     layout: PageLayout,
-    form: ValidatedForm<PasskeyNameForm>,
+    RequireSudo(user, form): RequireSudo<ValidatedForm<PasskeyNameForm>>,
 ) -> Result<Response, AppError> {
     let (form, errors) = form.into_parts();
     if let Some(error) = errors.get("name") {
@@ -164,13 +185,13 @@ pub async fn rename(
 pub async fn remove(
     PasskeyDeletePath { id }: PasskeyDeletePath,
     State(db): State<PgPool>,
-    user: AuthUser,
     flash: Flash,
-    layout: PageLayout,
+    wants: Wants,
+    RequireSudo(user, NoBody): RequireSudo,
 ) -> Result<Response, AppError> {
     passkeys::remove(&db, &user, id).await?;
     flash.success(passkeys::REMOVED).await?;
-    Ok(redirect(layout.wants(), AccountPasskeysPath::PATH))
+    Ok(redirect(&wants, AccountPasskeysPath::PATH))
 }
 
 pub async fn sign_in_options(

@@ -18,6 +18,7 @@ use crate::{
         session::{self, safe_next},
         sudo::TITLE,
         views::{self, SudoPage},
+        webauthn::RelyingParty,
     },
     error::AppError,
     state::AppState,
@@ -71,7 +72,15 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let (form, _) = form.into_parts();
     let next = safe_next(form.next.as_deref()).to_owned();
-    let proof = Proof::Password(&form.sudo_password);
+    let party = RelyingParty::from_base_url(&state.config.base_url);
+    let proof = if form.sudo_passkey.is_empty() {
+        Proof::Password(&form.sudo_password)
+    } else {
+        Proof::Passkey {
+            credential: &form.sudo_passkey,
+            party: party.as_ref(),
+        }
+    };
     let (db, mailer, live) = (&state.db, &state.mailer, &state.live);
     let limiter = &state.rate_limiter;
     match sudo::confirm(db, mailer, live, limiter, &ip, &user, proof).await? {

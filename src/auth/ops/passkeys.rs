@@ -21,7 +21,7 @@ use crate::{
         passkey_db::{self as store, MAX_PER_ACCOUNT, NewPasskey, Purpose},
         paths,
         rate_limits::{self, Form, Who},
-        webauthn::{Existing, Refusal, RelyingParty, Started},
+        webauthn::{Existing, Refusal, RelyingParty, Started, StoredCredential},
     },
     backends::rate_limit::RateLimiter,
     email::Mailer,
@@ -132,6 +132,53 @@ pub async fn finish_sign_in(
     credential: &str,
 ) -> Result<Result<User, Refusal>, AppError> {
     rate_limits::check(limiter, Form::Login, Who::Ip(client_ip)).await?;
+    let user_id = match verify(db, party, Purpose::SignIn, None, credential).await? {
+        Ok(user_id) => user_id,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    match db::find(db, user_id).await? {
+        Some(user) => Ok(Ok(user)),
+        None => Ok(Err(Refusal::Rejected)),
+    }
+}
+
+/// Options for the browser to confirm, with one of `user`'s passkeys, that it is them (sudo
+/// mode), counted against the user's confirmations.
+pub async fn start_confirmation(
+    db: &PgPool,
+    limiter: &RateLimiter,
+    party: &RelyingParty,
+    user_id: Uuid,
+) -> Result<String, AppError> {
+    rate_limits::check(limiter, Form::Sudo, Who::User(user_id)).await?;
+    let started = party.start_sign_in()?;
+    keep(db, Purpose::Confirm, Some(user_id), started).await
+}
+
+/// Whether `credential` is a passkey of `user_id`'s answering a confirmation it began.
+pub async fn confirm(
+    db: &PgPool,
+    party: &RelyingParty,
+    user_id: Uuid,
+    credential: &str,
+) -> Result<Result<(), Refusal>, AppError> {
+    Ok(
+        verify(db, party, Purpose::Confirm, Some(user_id), credential)
+            .await?
+            .map(|_| ()),
+    )
+}
+
+/// Checks an assertion against the ceremony `purpose` began (for `user_id`, when the ceremony
+/// was one user's) and the stored passkey it names, and records the passkey's use; the
+/// passkey's account.
+async fn verify(
+    db: &PgPool,
+    party: &RelyingParty,
+    purpose: Purpose,
+    user_id: Option<Uuid>,
+    credential: &str,
+) -> Result<Result<Uuid, Refusal>, AppError> {
     let answer = match RelyingParty::parse_sign_in(credential) {
         Ok(answer) => answer,
         Err(refusal) => return Ok(Err(refusal)),
@@ -139,20 +186,20 @@ pub async fn finish_sign_in(
     let Ok(challenge) = answer.challenge() else {
         return Ok(Err(Refusal::Malformed));
     };
-    let Some(state) = store::take_challenge(db, Purpose::SignIn, None, &challenge).await? else {
+    let Some(state) = store::take_challenge(db, purpose, user_id, &challenge).await? else {
         return Ok(Err(Refusal::Expired));
     };
     // A passkey removed from the account is unknown here, whatever the authenticator keeps.
     let Some(stored) = store::by_credential_id(db, answer.credential_id()).await? else {
         return Ok(Err(Refusal::Rejected));
     };
-    if stored.user_id != answer.user_id() {
+    if stored.user_id != answer.user_id() || user_id.is_some_and(|id| id != stored.user_id) {
         return Ok(Err(Refusal::Rejected));
     }
     let checked = party.finish_sign_in(
         &state,
         &answer,
-        &crate::auth::webauthn::StoredCredential {
+        &StoredCredential {
             credential_id: &stored.credential_id,
             user_id: stored.user_id,
             static_state: &stored.static_state,
@@ -166,10 +213,7 @@ pub async fn finish_sign_in(
     if !store::record_use(db, stored.id, &stored.dynamic_state, &new_state).await? {
         return Ok(Err(Refusal::Rejected));
     }
-    match db::find(db, stored.user_id).await? {
-        Some(user) => Ok(Ok(user)),
-        None => Ok(Err(Refusal::Rejected)),
-    }
+    Ok(Ok(stored.user_id))
 }
 
 /// Renames `user`'s passkey `id`; a passkey that is not theirs is a 404.

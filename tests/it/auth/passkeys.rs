@@ -479,3 +479,55 @@ async fn deleting_the_account_deletes_its_passkeys() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+#[tokio::test]
+async fn past_the_sudo_window_managing_passkeys_asks_and_a_passkey_confirms() {
+    let config = common::test_config(&[("SUDO_WINDOW_SECS", "2")]);
+    let app = TestApp::with_config(config).await;
+    app.confirmed_user("ada@example.com").await;
+    let mut ada = app.logged_in("ada@example.com", false).await;
+    let mut authenticator = Authenticator::new();
+    let added = add_passkey(&mut ada, &mut authenticator, "Phone").await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
+    let [id] = passkey_ids(&app, "ada@example.com").await[..] else {
+        panic!("one passkey expected");
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+
+    // The script is sent to confirm before it may add another.
+    let asked = ada.post("/account/passkeys/options", &[]).await;
+    assert_eq!(asked.status, StatusCode::FORBIDDEN);
+    let body: Value = serde_json::from_str(&asked.text()).unwrap();
+    assert_eq!(body["confirm"], "/account/confirm?next=/account/passkeys");
+
+    // Removing asks in place, with the passkey as a way to confirm.
+    let delete = format!("/account/passkeys/{id}/delete");
+    let asked = ada.post(&delete, &[]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let doc = asked.document();
+    assert_eq!(select(&doc, "form#sudo").len(), 1);
+    let passkey_form = select(&doc, "[data-passkey=confirm] form#passkey-confirm");
+    assert_eq!(passkey_form.len(), 1);
+    assert_eq!(passkey_form[0].attr("action"), Some(delete.as_str()));
+    assert_eq!(passkey_ids(&app, "ada@example.com").await, vec![id]);
+
+    // Another account's passkey does not confirm it is Ada, and is not a wrong password.
+    let mut bea = app.signed_in("bea@example.com").await;
+    let mut beas = Authenticator::new();
+    add_passkey(&mut bea, &mut beas, "Bea's").await;
+    let options = self::options(&mut ada, "/account/confirm/passkey/options").await;
+    let wrong = beas.get(&options, ORIGIN);
+    let refused = ada.post(&delete, &[("sudo_passkey", &wrong)]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("That passkey could not be used"));
+    assert_eq!(passkey_ids(&app, "ada@example.com").await, vec![id]);
+
+    let options = self::options(&mut ada, "/account/confirm/passkey/options").await;
+    let proof = authenticator.get(&options, ORIGIN);
+    let removed = ada.post(&delete, &[("sudo_passkey", &proof)]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.text());
+    assert!(passkey_ids(&app, "ada@example.com").await.is_empty());
+    // Confirmed: the next change goes through without asking.
+    let again = ada.post("/account/passkeys/options", &[]).await;
+    assert_eq!(again.status, StatusCode::OK);
+}
