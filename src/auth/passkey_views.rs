@@ -172,7 +172,7 @@ fn date(at: OffsetDateTime) -> String {
     at.date().to_string()
 }
 
-inventory::submit! { CssFragment::new("passkey-pages", r#"
+inventory::submit! { CssFragment::new("passkey-rename", r#"
 .passkeys-intro { max-width: 40rem; }
 .passkeys-list { margin-bottom: var(--space-6); }
 .passkey-rename {
@@ -183,11 +183,14 @@ inventory::submit! { CssFragment::new("passkey-pages", r#"
 
     & .form-field { margin: 0; flex: 1 1 10rem; }
 }
-.passkey-status:empty { display: none; }
-.passkey-status { color: var(--color-muted); font-size: var(--text-sm); }
+"#) }
+
+inventory::submit! { CssFragment::new("passkey-sign-in", r#"
 .passkey-sign-in {
     margin-top: var(--space-4);
 
     & .or { color: var(--color-muted); font-size: var(--text-sm); margin-bottom: var(--space-2); }
 }
+.passkey-status { color: var(--color-muted); font-size: var(--text-sm); }
+.passkey-status:empty { display: none; }
 "#) }
