@@ -80,6 +80,7 @@ async fn every_page_in_every_state_is_valid_html() {
 
     anonymous_pages(&app, &mut pages).await;
     account_pages(&app, &mut pages).await;
+    two_factor_pages(&app, &mut pages).await;
     contacts_pages(&app, &mut pages).await;
     admin_and_mailbox_pages(&app, &mut pages).await;
     error_pages(&app, &mut pages).await;
@@ -207,6 +208,47 @@ async fn account_pages(app: &TestApp, pages: &mut Pages) {
     );
     let link = app.link_in_mail("eve@example.com", "/confirm?token=").await;
     pages.keep("confirmed", OK, &unconfirmed.get(&link).await);
+}
+
+/// Sudo mode's confirmation, and two-factor authentication: off, its setup (with a wrong code),
+/// the recovery codes, on (with a wrong code to turn it off), and the sign-in's second step.
+async fn two_factor_pages(app: &TestApp, pages: &mut Pages) {
+    use app::auth::two_factor;
+    let now = || time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut kim = app.signed_in("kim@example.com").await;
+    pages.keep("sudo", OK, &kim.get("/account/confirm?next=/account").await);
+    let wrong = [("sudo_password", "not it at all"), ("next", "/account")];
+    let response = kim.post("/account/confirm", &wrong).await;
+    pages.keep("sudo-invalid", INVALID, &response);
+    pages.keep("two-factor-off", OK, &kim.get("/account/two-factor").await);
+    let setup = kim.post("/account/two-factor/setup", &[]).await;
+    pages.keep("two-factor-setup", OK, &setup);
+    let response = kim
+        .post("/account/two-factor/enable", &[("code", "000000")])
+        .await;
+    pages.keep("two-factor-setup-invalid", INVALID, &response);
+    let doc = setup.document();
+    let selector = scraper::Selector::parse("code.secret").unwrap();
+    let text: String = doc.select(&selector).next().unwrap().text().collect();
+    let secret = two_factor::secret_from_text(&text).unwrap();
+    let code = two_factor::code_at(&secret, now() - 30).unwrap();
+    let response = kim
+        .post("/account/two-factor/enable", &[("code", &code)])
+        .await;
+    pages.keep("two-factor-recovery-codes", OK, &response);
+    pages.keep("two-factor-on", OK, &kim.get("/account/two-factor").await);
+    pages.keep("sudo-two-factor", OK, &kim.get("/account/confirm").await);
+    let response = kim
+        .post("/account/two-factor/disable", &[("code", "000000")])
+        .await;
+    pages.keep("two-factor-disable-invalid", INVALID, &response);
+
+    let mut half = app.client();
+    let logged_in = [("email", "kim@example.com"), ("password", PASSWORD)];
+    half.post("/login", &logged_in).await;
+    pages.keep("login-two-factor", OK, &half.get("/login/two-factor").await);
+    let response = half.post("/login/two-factor", &[("code", "000000")]).await;
+    pages.keep("login-two-factor-invalid", INVALID, &response);
 }
 
 async fn contacts_pages(app: &TestApp, pages: &mut Pages) {

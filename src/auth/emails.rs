@@ -240,6 +240,55 @@ fn preview_email_changed(mailer: &Mailer) -> EmailContent {
 
 inventory::submit! { EmailPreview { name: "email-changed", render: preview_email_changed } }
 
+/// Data for [`two_factor_disabled`].
+pub struct TwoFactorDisabled<'a> {
+    pub name: Option<&'a str>,
+    pub reset_link: &'a str,
+    pub settings_link: &'a str,
+}
+
+pub fn two_factor_disabled(data: &TwoFactorDisabled<'_>) -> EmailContent {
+    let subject = "Two-factor authentication was turned off";
+    EmailContent {
+        template: "two-factor-disabled",
+        subject: subject.into(),
+        html: layout(
+            subject,
+            "Your account no longer asks for a code when you sign in.",
+            html! {
+                (greeting(data.name))
+                (paragraph("Two-factor authentication was turned off for your account: signing in now takes only your password."))
+                (paragraph("If it was you, nothing else is needed; you can turn it on again at any time:"))
+                (button("Two-factor settings", data.settings_link))
+                (paragraph("If it was not you, someone else can sign in as you: reset your password right away, then turn two-factor authentication on again."))
+                p style="margin:0 0 16px;" {
+                    a href=(data.reset_link) style="color:#2f5bd3;" { "Reset my password" }
+                }
+            },
+        ),
+        text: format!(
+            "{}\n\nTwo-factor authentication was turned off for your account: signing in now \
+             takes only your password.\n\nIf it was you, nothing else is needed; you can turn \
+             it on again at any time:\n{}\n\nIf it was not you, someone else can sign in as \
+             you: reset your password right away, then turn two-factor authentication on \
+             again:\n{}\n",
+            text_greeting(data.name),
+            data.settings_link,
+            data.reset_link
+        ),
+    }
+}
+
+fn preview_two_factor_disabled(mailer: &Mailer) -> EmailContent {
+    two_factor_disabled(&TwoFactorDisabled {
+        name: Some("Ada"),
+        reset_link: &mailer.url(paths::PASSWORD_FORGOT),
+        settings_link: &mailer.url(paths::ACCOUNT_TWO_FACTOR),
+    })
+}
+
+inventory::submit! { EmailPreview { name: "two-factor-disabled", render: preview_two_factor_disabled } }
+
 /// Data for [`passkey_added`]: a passkey now signs in to the account.
 pub struct PasskeyAdded<'a> {
     pub name: Option<&'a str>,

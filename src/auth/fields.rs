@@ -32,6 +32,11 @@ pub mod ids {
     pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
     /// Sudo mode's confirmation.
     pub const SUDO: &str = "sudo";
+    pub const LOGIN_TWO_FACTOR: &str = "login-two-factor";
+    pub const TWO_FACTOR_ENABLE: &str = "two-factor-enable";
+    pub const TWO_FACTOR_DISABLE: &str = "two-factor-disable";
+    pub const TWO_FACTOR_SETUP: &str = "two-factor-setup";
+    pub const RECOVERY_CODES: &str = "recovery-codes";
 }
 
 /// The names of sudo mode's fields. They start with `sudo_`, which no other form's field
@@ -41,6 +46,7 @@ pub mod sudo {
     pub const PASSWORD: &str = "sudo_password";
     /// A passkey's answer, instead of the password.
     pub const PASSKEY: &str = "sudo_passkey";
+    pub const CODE: &str = "sudo_code";
 }
 
 /// `on_blur`: whether the field is checked when it loses focus.
@@ -187,14 +193,56 @@ pub fn passkey_name<'a>(
     }
 }
 
-/// Sudo mode's confirmation: the password. `error` is the form's, on the password field.
-pub fn sudo(error: Option<&str>) -> Vec<FormField<'_>> {
-    vec![FormField {
+/// Sudo mode's confirmation: the password, or with two-factor authentication on, a code
+/// instead. `error` is the form's, shown on the first field.
+pub fn sudo(two_factor: bool, error: Option<&str>) -> Vec<FormField<'_>> {
+    let password = FormField {
         kind: InputKind::Password,
         error,
         autocomplete: Some("current-password"),
-        required: true,
+        required: !two_factor,
         ..FormField::new(ids::SUDO, sudo::PASSWORD, "Password")
+    };
+    if !two_factor {
+        return vec![password];
+    }
+    vec![
+        password,
+        FormField {
+            hint: Some(
+                "Or, instead of the password: a code from your authenticator app, or a recovery code.",
+            ),
+            ..code_field(ids::SUDO, sudo::CODE, "Two-factor code", None)
+        },
+    ]
+}
+
+/// A field for a two-factor code (or a recovery code) in form `form`.
+fn code_field<'a>(
+    form: &'a str,
+    name: &'a str,
+    label: &'a str,
+    error: Option<&'a str>,
+) -> FormField<'a> {
+    FormField {
+        kind: InputKind::Text,
+        error,
+        autocomplete: Some("one-time-code"),
+        ..FormField::new(form, name, label)
+    }
+}
+
+/// The code asked at the second step of a sign-in, to confirm the setup, or to turn
+/// two-factor authentication off (`form` says which).
+pub fn two_factor_code<'a>(
+    form: &'a str,
+    hint: &'a str,
+    error: Option<&'a str>,
+) -> Vec<FormField<'a>> {
+    vec![FormField {
+        required: true,
+        hint: Some(hint),
+        ..code_field(form, "code", "Code", error)
     }]
 }
 
@@ -229,7 +277,10 @@ mod tests {
             reset_password(&none),
             change_password(&none),
             change_email("", &none),
-            sudo(None),
+            sudo(true, None),
+            two_factor_code(ids::LOGIN_TWO_FACTOR, "", None),
+            two_factor_code(ids::TWO_FACTOR_ENABLE, "", None),
+            two_factor_code(ids::TWO_FACTOR_DISABLE, "", None),
         ];
         let mut seen = HashSet::new();
         for field in forms.iter().flatten() {

@@ -172,14 +172,26 @@ pub struct PasskeySignInForm {
     pub next: Option<String>,
 }
 
-/// Sudo mode's confirmation, on its own page (`next`: where to go back to).
+/// Sudo mode's confirmation, on its own page (`next`: where to go back to): the password, or
+/// with two-factor authentication on, a code instead.
 #[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct SudoForm {
     pub sudo_password: String,
     /// A passkey's answer instead (filled in by `assets/passkeys.js`).
     pub sudo_passkey: String,
+    #[sanitizer(trim)]
+    pub sudo_code: String,
     pub next: Option<String>,
+}
+
+/// A two-factor code, or a recovery code.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct CodeForm {
+    #[sanitizer(trim)]
+    #[validate(length(max = 64, message = "That is not a code."))]
+    pub code: String,
 }
 
 #[cfg(test)]

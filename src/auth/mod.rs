@@ -13,10 +13,14 @@
 //! check); `breached.rs` the check of new passwords against known breaches; `tokens.rs` the
 //! single-use links (crypto and SQL); `links.rs` issuing a link and mailing it; `emails.rs`
 //! the messages; `session.rs` who is signed in; `user_cache.rs` the in-memory copy of
-//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode. Passkeys:
-//! `webauthn.rs` the relying party (the WebAuthn crate behind it), `passkey_db.rs` their SQL
-//! and challenges, `passkey_views.rs` their pages, with `ops/passkeys.rs` and
+//! signed-in users; `rate_limits.rs` every limit and its key; `sudo.rs` sudo mode;
+//! `two_factor.rs` two-factor authentication's crypto and SQL (TOTP, recovery codes, the
+//! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step. Passkeys: `webauthn.rs`
+//! the relying party (the WebAuthn crate behind it), `passkey_db.rs` their SQL and
+//! challenges, `passkey_views.rs` their pages, with `ops/passkeys.rs` and
 //! `handlers/passkeys.rs`.
+//!
+//! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it.
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
 //! authentication or passkeys, every administrator's action that changes something) takes
@@ -38,10 +42,12 @@ pub mod passkey_db;
 pub mod passkey_views;
 pub mod password;
 pub mod paths;
+pub mod pending_login;
 pub mod rate_limits;
 pub mod session;
 pub mod sudo;
 pub mod tokens;
+pub mod two_factor;
 pub mod user_cache;
 pub mod views;
 pub mod webauthn;
@@ -74,7 +80,7 @@ const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
     use self::handlers::{
-        self, account, admin, login, passkeys, password_reset, registration, sudo,
+        self, account, admin, login, passkeys, password_reset, registration, sudo, two_factor,
     };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
@@ -99,8 +105,15 @@ pub fn routes() -> Router<AppState> {
         .typed_post(account::change_password)
         .typed_post(account::change_email)
         .typed_post(account::end_other_sessions)
+        .typed_get(login::show_second_step)
+        .typed_post(login::second_step)
         .typed_get(sudo::show)
         .typed_post(sudo::confirm)
+        .typed_get(two_factor::show)
+        .typed_post(two_factor::setup)
+        .typed_post(two_factor::enable)
+        .typed_post(two_factor::regenerate_recovery_codes)
+        .typed_post(two_factor::disable)
         .typed_get(admin::users)
         .typed_get(passkeys::show)
         .typed_post(passkeys::registration_options)

@@ -80,6 +80,38 @@ pub const ACCOUNT_EMAIL: &str = AccountEmailPath::PATH;
 pub struct SudoPath;
 pub const SUDO: &str = SudoPath::PATH;
 
+/// The second step of a sign-in with two-factor authentication on: the code.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor")]
+pub struct LoginTwoFactorPath;
+pub const LOGIN_TWO_FACTOR: &str = LoginTwoFactorPath::PATH;
+
+/// Two-factor authentication: whether it is on, and the ways to change that.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor")]
+pub struct TwoFactorPath;
+pub const ACCOUNT_TWO_FACTOR: &str = TwoFactorPath::PATH;
+
+/// Beginning the setup: a new secret, shown with its QR code.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/setup")]
+pub struct TwoFactorSetupPath;
+
+/// Confirming the setup with a code.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/enable")]
+pub struct TwoFactorEnablePath;
+
+/// Turning two-factor authentication off, with a code.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/disable")]
+pub struct TwoFactorDisablePath;
+
+/// New recovery codes (the old ones stop working).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/two-factor/recovery-codes")]
+pub struct RecoveryCodesPath;
+
 /// Logging out every other session.
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/sessions/end-others")]

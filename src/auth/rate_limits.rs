@@ -28,6 +28,8 @@ pub enum Form {
     CurrentPassword,
     /// Confirming who one is for a sensitive action (sudo mode): the password or a code.
     Sudo,
+    /// A two-factor code: the second step of a sign-in, confirming the setup, turning it off.
+    SecondFactor,
 }
 
 /// Whom a limit counts.
@@ -50,9 +52,10 @@ fn limit(form: Form, who: Who<'_>) -> Limit {
         (Form::Login, Who::Ip(_)) => (30, MINUTE.saturating_mul(5)),
         // The lockout is the tighter guard of an account; this only slows a flood.
         (Form::Login, _) => (30, MINUTE.saturating_mul(15)),
-        (Form::PasswordResetBadLink | Form::CurrentPassword | Form::Sudo, _) => {
-            (30, MINUTE.saturating_mul(15))
-        }
+        (
+            Form::PasswordResetBadLink | Form::CurrentPassword | Form::Sudo | Form::SecondFactor,
+            _,
+        ) => (30, MINUTE.saturating_mul(15)),
         // Mail-sending forms: per client, and per address or user mailed.
         (_, Who::Ip(_)) => (10, HOUR),
         (_, Who::Address(_) | Who::User(_)) => (5, HOUR),
@@ -71,6 +74,7 @@ fn name(form: Form) -> &'static str {
         Form::ChangeEmail => "change-email",
         Form::CurrentPassword => "current-password",
         Form::Sudo => "sudo",
+        Form::SecondFactor => "second-factor",
     }
 }
 
@@ -112,6 +116,7 @@ mod tests {
             Form::ChangeEmail,
             Form::CurrentPassword,
             Form::Sudo,
+            Form::SecondFactor,
         ];
         let keys: std::collections::HashSet<(String, String)> = forms
             .iter()

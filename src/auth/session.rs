@@ -9,13 +9,16 @@
 //! this instance's short-lived copies (`backends::sessions`, [`UserCache`]), and nothing is
 //! written unless the session changed.
 
+use std::sync::Arc;
+
 use axum::{
-    extract::{FromRequestParts, OptionalFromRequestParts, Request, State},
+    extract::{FromRef, FromRequestParts, OptionalFromRequestParts, Request, State},
     http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
 use tower_sessions::{Expiry, Session};
 use uuid::Uuid;
 
@@ -26,9 +29,11 @@ use super::{
 };
 use crate::{
     backends::sessions::{Sessions, needs_fresh_reads},
+    config::Config,
     error::AppError,
     web::{
         current_user::CurrentUser,
+        flash::Flash,
         htmx::{Wants, redirect},
     },
 };
@@ -229,21 +234,50 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for AuthUser {
     }
 }
 
-/// A signed-in administrator; anyone else signed in gets a 403.
+/// A signed-in administrator; anyone else signed in gets a 403. With
+/// `REQUIRE_TWO_FACTOR_FOR_ADMINS=on`, an administrator without two-factor authentication is
+/// sent to set it up first.
 pub struct RequireAdmin(pub AuthUser);
 
-impl<S: Send + Sync> FromRequestParts<S> for RequireAdmin {
+impl<S> FromRequestParts<S> for RequireAdmin
+where
+    S: Send + Sync,
+    PgPool: FromRef<S>,
+    Arc<Config>: FromRef<S>,
+{
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let user = <AuthUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        if user.role == Role::Admin {
-            Ok(Self(user))
-        } else {
-            Err(AppError::Forbidden.into_response())
+        if user.role != Role::Admin {
+            return Err(AppError::Forbidden.into_response());
         }
+        if Arc::<Config>::from_ref(state)
+            .accounts
+            .require_two_factor_for_admins
+        {
+            let db = PgPool::from_ref(state);
+            let enabled = super::two_factor::is_enabled(&db, user.id)
+                .await
+                .map_err(|error| AppError::from(error).into_response())?;
+            if !enabled {
+                let flash = Flash::from_request_parts(parts, state)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                flash
+                    .error(ADMINS_NEED_TWO_FACTOR)
+                    .await
+                    .map_err(IntoResponse::into_response)?;
+                let Ok(wants) = Wants::from_request_parts(parts, state).await;
+                return Err(redirect(&wants, paths::ACCOUNT_TWO_FACTOR));
+            }
+        }
+        Ok(Self(user))
     }
 }
+
+pub const ADMINS_NEED_TWO_FACTOR: &str =
+    "Administrators must turn two-factor authentication on before using the admin pages.";
 
 /// Middleware: finds the session's user, checks the session is still current, and makes the
 /// user available to extractors and to the layout.

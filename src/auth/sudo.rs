@@ -36,6 +36,7 @@ use super::{
     ops::sudo::{self as ops, Confirmation, Proof},
     paths,
     session::{self, encode_query_value, safe_next},
+    two_factor::{self, SecretsKey},
     views::{self, SudoPage},
     webauthn::RelyingParty,
 };
@@ -97,17 +98,22 @@ where
             .path_and_query()
             .map_or(paths::SUDO, |path| path.as_str())
             .to_owned();
+        let two_factor = two_factor::is_enabled(&state.db, user.id)
+            .await
+            .map_err(|error| AppError::from(error).into_response())?;
         let party = RelyingParty::from_base_url(&state.config.base_url);
         let Some(proof) = offered.proof(party.as_ref()) else {
             let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-            return Err(ask(layout, &action, &kept, None).await);
+            return Err(ask(layout, &action, &kept, two_factor, None).await);
         };
         let ClientIp(ip) = infallible(ClientIp::from_request_parts(&mut parts, state).await);
+        let key = SecretsKey::derive(&state.config.secret_key);
         let confirmation = ops::confirm(
             &state.db,
             &state.mailer,
             &state.live,
             &state.rate_limiter,
+            &key,
             &ip,
             &user,
             proof,
@@ -125,7 +131,7 @@ where
             }
             Confirmation::Refused(message) => {
                 let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-                let page = ask(layout, &action, &kept, Some(message)).await;
+                let page = ask(layout, &action, &kept, two_factor, Some(message)).await;
                 Err(unprocessable(page))
             }
         }
@@ -190,11 +196,13 @@ async fn ask(
     layout: PageLayout,
     action: &str,
     kept: &[(String, String)],
+    two_factor: bool,
     error: Option<&str>,
 ) -> Response {
     let page = SudoPage {
         action,
         kept,
+        two_factor,
         error,
     };
     // A boosted form keeps its own URL in the address bar, as after a 422.
@@ -206,14 +214,24 @@ async fn ask(
 #[derive(Debug, Default)]
 pub struct Offered {
     pub password: Option<String>,
+    pub code: Option<String>,
     pub passkey: Option<String>,
 }
 
 impl Offered {
+    /// A passkey's answer when the script sent one, else a code when one was typed (the page
+    /// offers both fields with two-factor on), else the password.
     pub fn proof<'a>(&'a self, party: Option<&'a RelyingParty>) -> Option<Proof<'a>> {
-        match self.passkey.as_deref().filter(|answer| !answer.is_empty()) {
-            Some(credential) => Some(Proof::Passkey { credential, party }),
-            None => self.password.as_deref().map(Proof::Password),
+        if let Some(credential) = self.passkey.as_deref().filter(|answer| !answer.is_empty()) {
+            return Some(Proof::Passkey { credential, party });
+        }
+        match (
+            self.code.as_deref().map(str::trim),
+            self.password.as_deref(),
+        ) {
+            (Some(code), _) if !code.is_empty() => Some(Proof::Code(code)),
+            (_, Some(password)) => Some(Proof::Password(password)),
+            (Some(_), None) | (None, None) => None,
         }
     }
 }
@@ -225,6 +243,8 @@ fn split_form(body: &[u8]) -> (Offered, Vec<(String, String)>) {
     for (name, value) in form_urlencoded::parse(body) {
         if name == sudo_fields::PASSWORD {
             offered.password = Some(value.into_owned());
+        } else if name == sudo_fields::CODE {
+            offered.code = Some(value.into_owned());
         } else if name == sudo_fields::PASSKEY {
             offered.passkey = Some(value.into_owned());
         } else if !name.starts_with(sudo_fields::PREFIX) {

@@ -138,6 +138,8 @@ pub struct SudoPage<'a> {
     pub action: &'a str,
     /// The fields of the form being confirmed (or `next`), carried as hidden inputs.
     pub kept: &'a [(String, String)],
+    /// Whether a two-factor code is offered besides the password.
+    pub two_factor: bool,
     /// Why the last attempt failed.
     pub error: Option<&'a str>,
 }
@@ -154,12 +156,137 @@ pub fn sudo(page: &SudoPage<'_>) -> Markup {
         section.auth-panel {
             h1 { "Confirm it is you" }
             p {
-                "You are about to do something that needs a recent sign-in. Enter your password \
+                "You are about to do something that needs a recent sign-in. Confirm it is you \
                  to carry on; what you entered before is kept."
             }
-            (form.render(&fields::sudo(page.error), controls))
+            (form.render(&fields::sudo(page.two_factor, page.error), controls))
             (super::passkey_views::confirm(page.action, page.kept))
             p.alternatives { a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" } }
+        }
+    }
+}
+
+/// The second step of a sign-in with two-factor authentication on.
+pub fn login_two_factor(error: Option<&str>) -> Markup {
+    let form = PostForm::new(ids::LOGIN_TWO_FACTOR, paths::LOGIN_TWO_FACTOR);
+    let hint = "The six digits your authenticator app shows, or one of your recovery codes.";
+    html! {
+        section.auth-panel {
+            h1 { "Two-factor authentication" }
+            p { "Your password was right. One more step: enter a code to finish signing in." }
+            (form.render(&fields::two_factor_code(ids::LOGIN_TWO_FACTOR, hint, error), action_button("Verify", ButtonStyle::Primary)))
+            p.alternatives { a href=(paths::LOGIN) { "Start again" } }
+        }
+    }
+}
+
+/// Where two-factor authentication stands for the user.
+pub enum TwoFactorState {
+    Off,
+    On {
+        since: OffsetDateTime,
+        recovery_codes_left: i64,
+    },
+}
+
+/// The two-factor page: turn it on, or (when on) new recovery codes and turning it off.
+/// `disable_error`: why the last attempt to turn it off failed.
+pub fn two_factor(state: &TwoFactorState, disable_error: Option<&str>) -> Markup {
+    html! {
+        h1 { "Two-factor authentication" }
+        @match state {
+            TwoFactorState::Off => {
+                section.auth-panel {
+                    p {
+                        "With two-factor authentication on, signing in takes a code from an \
+                         authenticator app on your phone besides your password, so a stolen \
+                         password is not enough."
+                    }
+                    p.hint { "Status: off." }
+                    form #(ids::TWO_FACTOR_SETUP) method="post" action=(paths::TwoFactorSetupPath) {
+                        (action_button("Set up two-factor authentication", ButtonStyle::Primary))
+                    }
+                }
+            }
+            TwoFactorState::On { since, recovery_codes_left } => {
+                section.auth-panel {
+                    p { "Two-factor authentication is on since " (date(*since)) "." }
+                }
+                section.auth-panel {
+                    h2 { "Recovery codes" }
+                    p {
+                        "You have " (recovery_codes_left) " unused recovery "
+                        @if *recovery_codes_left == 1 { "code" } @else { "codes" }
+                        ". Each lets you sign in once without your phone. New codes replace \
+                         every old one."
+                    }
+                    form #(ids::RECOVERY_CODES) method="post" action=(paths::RecoveryCodesPath) {
+                        (action_button("Get new recovery codes", ButtonStyle::Secondary))
+                    }
+                }
+                section.auth-panel {
+                    h2 { "Turn off" }
+                    @let hint = "A code from your authenticator app, or a recovery code.";
+                    (PostForm::new(ids::TWO_FACTOR_DISABLE, &paths::TwoFactorDisablePath.to_string())
+                        .render(&fields::two_factor_code(ids::TWO_FACTOR_DISABLE, hint, disable_error), action_button("Turn off two-factor authentication", ButtonStyle::Danger)))
+                }
+            }
+        }
+        p { a href=(paths::ACCOUNT) { "Back to your account" } }
+    }
+}
+
+/// Setting two-factor authentication up: the secret as a QR code, as a link for an app on
+/// this device (`uri`, the `otpauth:` URI the QR code holds) and as text in groups, and the
+/// form that confirms it with a code.
+pub fn two_factor_setup(
+    qr_code: Markup,
+    uri: &str,
+    secret_groups: &[String],
+    error: Option<&str>,
+) -> Markup {
+    let hint = "The six digits the app shows for this account.";
+    let action = paths::TwoFactorEnablePath.to_string();
+    let form = PostForm::new(ids::TWO_FACTOR_ENABLE, &action);
+    html! {
+        h1 { "Set up two-factor authentication" }
+        ol.two-factor-setup {
+            li {
+                p { "Scan this code with an authenticator app (any app for time-based codes):" }
+                (qr_code)
+                p { "On this device: " a.otpauth href=(uri) { "open it in your authenticator app" } "." }
+                p { "Or enter this key by hand:" }
+                p { code.secret { @for group in secret_groups { span { (group) } } } }
+            }
+            li {
+                p { "Enter the code the app shows, to check it works:" }
+                (form.render(&fields::two_factor_code(ids::TWO_FACTOR_ENABLE, hint, error), action_button("Turn on", ButtonStyle::Primary)))
+            }
+        }
+        p { a href=(paths::ACCOUNT_TWO_FACTOR) { "Cancel" } }
+    }
+}
+
+/// Recovery codes, shown once: a list to print, and a text file to keep.
+pub fn recovery_codes(codes: &[String]) -> Markup {
+    let text = codes.join("\n");
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        super::session::encode_query_value(&format!("{text}\n"))
+    );
+    html! {
+        h1 { "Your recovery codes" }
+        section.recovery-codes {
+            p {
+                "If you lose your phone, each of these codes lets you sign in once. Keep them \
+                 somewhere safe: they are shown only now."
+            }
+            ol.codes { @for code in codes { li { code { (code) } } } }
+            p.actions {
+                a download="recovery-codes.txt" href=(download) { "Download as a text file" }
+                " · "
+                a href=(paths::ACCOUNT_TWO_FACTOR) { "Done" }
+            }
         }
     }
 }
@@ -197,6 +324,10 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
             h2 { "Passkeys" }
             p { "Sign in with your fingerprint, face or screen lock instead of your password." }
             p { a href=(paths::ACCOUNT_PASSKEYS) { "Manage your passkeys" } }
+        }
+        section.auth-panel {
+            h2 { "Two-factor authentication" }
+            p { "A code from your phone besides your password. " a href=(paths::ACCOUNT_TWO_FACTOR) { "Two-factor settings" } }
         }
         section.auth-panel {
             h2 { "Sessions" }
@@ -258,6 +389,29 @@ inventory::submit! { CssFragment::new("auth-panel", r#"
     & h1 { margin-bottom: var(--space-4); }
     & .alternatives, & .hint { color: var(--color-muted); font-size: var(--text-sm); }
     & .remember { display: flex; gap: var(--space-2); align-items: center; margin-bottom: var(--space-4); }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("two-factor-setup", r#"
+.two-factor-setup {
+    max-width: 28rem;
+    padding-left: var(--space-4);
+
+    & .qr-code { width: 12rem; height: 12rem; display: block; margin-bottom: var(--space-2); }
+    & .secret { overflow-wrap: anywhere; font-size: var(--text-md); }
+    /* Groups apart for reading, with no space to copy. */
+    & .secret span + span { margin-left: 0.6ch; }
+}
+"#) }
+
+inventory::submit! { CssFragment::new("recovery-codes", r#"
+.recovery-codes {
+    max-width: 28rem;
+
+    & .codes { columns: 2; font-size: var(--text-md); margin-bottom: var(--space-4); }
+    @media print {
+        & .actions { display: none; }
+    }
 }
 "#) }
 

@@ -10,7 +10,7 @@
 //! `http.rs` (including the client address source), `http_client.rs` (outgoing HTTP,
 //! breached passwords), `log.rs`, `traces.rs` (OpenTelemetry), `email.rs`, `storage.rs` (files
 //! and uploads), `live.rs` (Valkey and live updates), `jobs.rs`, `sessions.rs`, `accounts.rs`
-//! (sudo mode), `backup.rs` (database backups), `metrics.rs` (the `/metrics` listener). They read through one
+//! (sudo mode, two-factor), `backup.rs` (database backups), `metrics.rs` (the `/metrics` listener). They read through one
 //! [`env::Env`], so every error is worded alike. [`Config::from_lookup`] reads the sections in
 //! turn; `tests.rs` checks the whole, `.env.example` included.
 
@@ -62,8 +62,9 @@ pub struct Config {
     pub port: u16,
     /// Absolute URL the app is reached at, without a trailing slash; used for links in email.
     pub base_url: String,
-    /// The app's own secret (`SECRET_KEY`): the key of the rate limits' hashed keys. The same
-    /// on every instance, or they would not count together.
+    /// The app's own secret (`SECRET_KEY`): the key of the rate limits' hashed keys, and the
+    /// source of two-factor secrets' key. The same on every instance, or they would not count
+    /// together (nor read each other's secrets).
     pub secret_key: SecretString,
     pub database: DatabaseConfig,
     pub http: HttpConfig,
@@ -72,7 +73,7 @@ pub struct Config {
     pub traces: Option<TracesConfig>,
     pub email: EmailConfig,
     pub sessions: SessionConfig,
-    /// Sudo mode.
+    /// Sudo mode and two-factor authentication.
     pub accounts: AccountsConfig,
     pub http_client: HttpClientConfig,
     pub breached_passwords: BreachedPasswordsConfig,

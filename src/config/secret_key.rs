@@ -1,6 +1,7 @@
 //! The secret key section: the app's own secret, which keys what whoever reads its data
 //! must not be able to reverse (`backends::rate_limit` hashes who a limit counts with it, so
-//! Valkey holds no email address in clear).
+//! Valkey holds no email address in clear), and from which the key of two-factor secrets at
+//! rest is derived (`auth::two_factor`).
 
 use secrecy::SecretString;
 

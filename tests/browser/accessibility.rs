@@ -225,3 +225,61 @@ async fn browser_links_in_a_mailed_message_open_in_a_new_tab() {
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn browser_sudo_mode_and_two_factor_pages_pass_axe() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let mut audit = Audit::new();
+    let visit = async |path: &str| browser.client.goto(&app.url(path)).await.unwrap();
+    let now = || time::OffsetDateTime::now_utc().unix_timestamp();
+
+    create_user(&app.state.db, "tf@example.com", Role::User).await;
+    browser.log_in(&app, "tf@example.com", PASSWORD).await;
+    visit("/account/confirm?next=/account").await;
+    audit.page(&browser, "sudo").await;
+    visit("/account/two-factor").await;
+    audit.page(&browser, "two-factor-off").await;
+    browser.click("form#two-factor-setup button").await;
+    browser
+        .wait_for("return document.querySelector('code.secret') !== null;")
+        .await;
+    audit.page(&browser, "two-factor-setup").await;
+    let secret = browser
+        .eval("return document.querySelector('code.secret').textContent;")
+        .await;
+    let secret = app::auth::two_factor::secret_from_text(secret.as_str().unwrap()).unwrap();
+    let code = app::auth::two_factor::code_at(&secret, now() - 30).unwrap();
+    browser
+        .fill("form#two-factor-enable input[name=code]", &code)
+        .await;
+    browser
+        .click("form#two-factor-enable button[type=submit]")
+        .await;
+    browser
+        .wait_for("return document.querySelector('ol.codes') !== null;")
+        .await;
+    audit.page(&browser, "two-factor-recovery-codes").await;
+    visit("/account/two-factor").await;
+    audit.page(&browser, "two-factor-on").await;
+    visit("/account/confirm?next=/account").await;
+    audit.page(&browser, "sudo-two-factor").await;
+
+    browser
+        .click(".site-header form[action='/logout'] button")
+        .await;
+    browser
+        .wait_for("return document.querySelector('.site-header a[href=\"/login\"]') !== null;")
+        .await;
+    visit("/login").await;
+    browser.fill("input[name=email]", "tf@example.com").await;
+    browser.fill("input[name=password]", PASSWORD).await;
+    browser.click("form#login button[type=submit]").await;
+    browser
+        .wait_for("return document.querySelector('form#login-two-factor') !== null;")
+        .await;
+    audit.page(&browser, "login-two-factor").await;
+
+    browser.close().await;
+    audit.assert_clean();
+}

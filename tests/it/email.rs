@@ -510,6 +510,7 @@ async fn every_template_preview_renders_without_sending() {
         "registration-attempt",
         "account-locked",
         "email-changed",
+        "two-factor-disabled",
     ] {
         let section = select(&doc, &format!("section.email-preview#{name}"));
         assert_eq!(section.len(), 1, "{name} has no preview");

@@ -1,4 +1,6 @@
-//! Logging in and out: the page, and the form's answer from `ops::login`.
+//! Logging in and out: the page, the form's answer from `ops::login`, the second step when
+//! two-factor authentication is on (`ops::two_factor::second_step`), and
+//! [`finish_sign_in`], where every way of signing in ends.
 
 use axum::{
     extract::State,
@@ -10,10 +12,15 @@ use tower_sessions::Session;
 use crate::{
     auth::{
         AuthUser,
-        forms::LoginForm,
-        ops::login::{self, Credentials, Login},
-        paths,
+        db::User,
+        forms::{CodeForm, LoginForm},
+        ops::{
+            login::{self, Credentials, Login},
+            two_factor::{self, SecondStep},
+        },
+        paths, pending_login,
         session::{self, safe_next},
+        two_factor::SecretsKey,
         views,
     },
     error::AppError,
@@ -80,13 +87,89 @@ pub async fn login(
     .await?
     {
         Login::Allowed(user) => {
-            session::log_in(&session, &user, form.remember.is_some()).await?;
-            flash.success(login::SIGNED_IN).await?;
-            Ok(redirect(layout.wants(), &next))
+            let remember = form.remember.is_some();
+            finish_sign_in(&session, &flash, layout.wants(), &user, remember, &next).await
+        }
+        Login::SecondFactor(user) => {
+            pending_login::begin(&session, &user, form.remember.is_some(), &next).await?;
+            Ok(redirect(layout.wants(), paths::LOGIN_TWO_FACTOR))
         }
         Login::Refused => {
             let page = views::login(&form.email, &next, Some("Invalid email or password."));
             Ok(unprocessable(layout.render("Log in", page).await))
+        }
+    }
+}
+
+/// Where every sign-in ends, whatever proved who the user is (the password, then a code when
+/// two-factor authentication is on; a passkey): the half-done sign-in is forgotten, the
+/// session becomes signed in as `user` under a new id (`session::log_in`), and the browser
+/// goes to `next` (already checked by `safe_next`). What should happen at each new sign-in
+/// (recording the device, a notice) belongs here.
+pub async fn finish_sign_in(
+    session: &Session,
+    flash: &Flash,
+    wants: &Wants,
+    user: &User,
+    remember: bool,
+    next: &str,
+) -> Result<Response, AppError> {
+    pending_login::clear(session).await?;
+    session::log_in(session, user, remember).await?;
+    flash.success(login::SIGNED_IN).await?;
+    Ok(redirect(wants, next))
+}
+
+/// The second step's page; without a sign-in waiting for it, back to the login page.
+pub async fn show_second_step(
+    _: paths::LoginTwoFactorPath,
+    layout: PageLayout,
+    session: Session,
+) -> Result<Response, AppError> {
+    if pending_login::current(&session).await?.is_none() {
+        return Ok(redirect(layout.wants(), paths::LOGIN));
+    }
+    let page = views::login_two_factor(None);
+    Ok(layout.render(SECOND_STEP_TITLE, page).await.into_response())
+}
+
+const SECOND_STEP_TITLE: &str = "Two-factor authentication";
+const TOO_LATE: &str = "That took too long: log in again.";
+
+pub async fn second_step(
+    _: paths::LoginTwoFactorPath,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    flash: Flash,
+    layout: PageLayout,
+    form: ValidatedForm<CodeForm>,
+) -> Result<Response, AppError> {
+    let (form, _) = form.into_parts();
+    let Some(pending) = pending_login::current(&session).await? else {
+        flash.error(TOO_LATE).await?;
+        return Ok(redirect(layout.wants(), paths::LOGIN));
+    };
+    let key = SecretsKey::derive(&state.config.secret_key);
+    let (db, mailer, live) = (&state.db, &state.mailer, &state.live);
+    let who = (pending.user_id, pending.epoch);
+    let limiter = &state.rate_limiter;
+    match two_factor::second_step(db, mailer, live, limiter, &key, &ip, who, &form.code).await? {
+        SecondStep::Allowed(user) => {
+            let wants = layout.wants();
+            finish_sign_in(
+                &session,
+                &flash,
+                wants,
+                &user,
+                pending.remember,
+                &pending.next,
+            )
+            .await
+        }
+        SecondStep::Refused => {
+            let page = views::login_two_factor(Some(two_factor::WRONG_CODE));
+            Ok(unprocessable(layout.render(SECOND_STEP_TITLE, page).await))
         }
     }
 }

@@ -19,7 +19,8 @@ use crate::{
     auth::{
         AuthUser,
         forms::{NewPasskeyForm, PasskeyNameForm, PasskeySignInForm},
-        ops::{login::SIGNED_IN, passkeys},
+        handlers::login::finish_sign_in,
+        ops::passkeys,
         passkey_db,
         passkey_views::{self, PageState, TITLE},
         paths::{
@@ -27,7 +28,7 @@ use crate::{
             PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySignInOptionsPath,
             PasskeySignInPath,
         },
-        session::{self, safe_next},
+        session::safe_next,
         sudo::{self, NoBody, RequireSudo},
         webauthn::{Refusal, RelyingParty},
     },
@@ -225,11 +226,7 @@ pub async fn sign_in(
         None => Err(Refusal::Rejected),
     };
     match outcome {
-        Ok(user) => {
-            session::log_in(&session, &user, false).await?;
-            flash.success(SIGNED_IN).await?;
-            Ok(redirect(layout.wants(), &next))
-        }
+        Ok(user) => finish_sign_in(&session, &flash, layout.wants(), &user, false, &next).await,
         Err(refusal) => {
             let page = passkey_views::sign_in_failed(&next, refusal.message());
             Ok(unprocessable(

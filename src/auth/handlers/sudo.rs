@@ -7,6 +7,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+use sqlx::PgPool;
 use tower_sessions::Session;
 
 use crate::{
@@ -17,6 +18,7 @@ use crate::{
         paths,
         session::{self, safe_next},
         sudo::TITLE,
+        two_factor::{self, SecretsKey},
         views::{self, SudoPage},
         webauthn::RelyingParty,
     },
@@ -44,20 +46,22 @@ fn kept(next: &str) -> [(String, String); 1] {
 
 pub async fn show(
     _: paths::SudoPath,
-    _: AuthUser,
+    State(db): State<PgPool>,
+    user: AuthUser,
     layout: PageLayout,
     Query(query): Query<NextQuery>,
-) -> Response {
+) -> Result<Response, AppError> {
     let next = safe_next(query.next.as_deref());
     let page = SudoPage {
         action: paths::SUDO,
         kept: &kept(next),
+        two_factor: two_factor::is_enabled(&db, user.id).await?,
         error: None,
     };
-    layout
+    Ok(layout
         .render(TITLE, views::sudo(&page))
         .await
-        .into_response()
+        .into_response())
 }
 
 pub async fn confirm(
@@ -73,17 +77,22 @@ pub async fn confirm(
     let (form, _) = form.into_parts();
     let next = safe_next(form.next.as_deref()).to_owned();
     let party = RelyingParty::from_base_url(&state.config.base_url);
-    let proof = if form.sudo_passkey.is_empty() {
-        Proof::Password(&form.sudo_password)
-    } else {
+    let proof = if !form.sudo_passkey.is_empty() {
         Proof::Passkey {
             credential: &form.sudo_passkey,
             party: party.as_ref(),
         }
+    } else if form.sudo_code.is_empty() {
+        Proof::Password(&form.sudo_password)
+    } else {
+        Proof::Code(&form.sudo_code)
     };
     let (db, mailer, live) = (&state.db, &state.mailer, &state.live);
-    let limiter = &state.rate_limiter;
-    match sudo::confirm(db, mailer, live, limiter, &ip, &user, proof).await? {
+    let (limiter, key) = (
+        &state.rate_limiter,
+        SecretsKey::derive(&state.config.secret_key),
+    );
+    match sudo::confirm(db, mailer, live, limiter, &key, &ip, &user, proof).await? {
         Confirmation::Confirmed => {
             session::reauthenticated(&session).await?;
             flash.success(sudo::CONFIRMED).await?;
@@ -93,6 +102,7 @@ pub async fn confirm(
             let page = SudoPage {
                 action: paths::SUDO,
                 kept: &kept(&next),
+                two_factor: two_factor::is_enabled(db, user.id).await?,
                 error: Some(message),
             };
             Ok(unprocessable(

@@ -11,6 +11,7 @@ use crate::{
         links::mailbox,
         password, paths,
         rate_limits::{self, Form, Who},
+        two_factor,
     },
     backends::rate_limit::RateLimiter,
     email::Mailer,
@@ -33,6 +34,9 @@ pub struct Credentials<'a> {
 pub enum Login {
     /// The password is right and the account not locked: sign them in.
     Allowed(User),
+    /// The password is right and two-factor authentication is on: ask for a code (see
+    /// `ops::two_factor::second_step`) before signing them in.
+    SecondFactor(User),
     /// One answer for a malformed address, an unknown one, a wrong password and a locked
     /// account alike, so that the answer never says which.
     Refused,
@@ -65,6 +69,14 @@ pub async fn log_in(
         count_failure(db, mailer, live, &user).await?;
         return Ok(Login::Refused);
     }
+    if two_factor::is_enabled(db, user.id).await? {
+        // The count of failures is cleared only once the code is right too: a password alone
+        // must not wipe out the wrong codes that lead to the lock.
+        if user.is_locked() {
+            return Ok(Login::Refused);
+        }
+        return Ok(Login::SecondFactor(user));
+    }
     // The lock is checked after the hash, and in the same statement that clears the count,
     // so neither timing nor a concurrent failure lets a locked account in.
     if !db::record_successful_login(db, user.id).await? {
@@ -73,8 +85,9 @@ pub async fn log_in(
     Ok(Login::Allowed(user))
 }
 
-/// Counts a wrong password (at sign-in, or confirming in sudo mode); the failure that locks
-/// the account tells its owner, by mail (queued with the lock) and on any page they have open.
+/// Counts a wrong password, or a wrong two-factor code (at sign-in, or confirming in sudo
+/// mode); the failure that locks the account tells its owner, by mail (queued with the lock)
+/// and on any page they have open.
 pub(super) async fn count_failure(
     db: &PgPool,
     mailer: &Mailer,

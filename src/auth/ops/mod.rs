@@ -20,6 +20,7 @@ pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod sudo;
+pub mod two_factor;
 
 use tokio::time::Instant;
 

@@ -11,6 +11,7 @@ use crate::{
         ops::passkeys,
         password,
         rate_limits::{self, Form, Who},
+        two_factor::SecretsKey,
         webauthn::{Refusal, RelyingParty},
     },
     backends::rate_limit::RateLimiter,
@@ -23,6 +24,8 @@ use crate::{
 #[derive(Debug, Clone, Copy)]
 pub enum Proof<'a> {
     Password(&'a str),
+    /// A two-factor code or a recovery code (used up like at sign-in).
+    Code(&'a str),
     /// A passkey's answer (WebAuthn's JSON) to a confirmation this user began; `party` is
     /// `None` where the site cannot have passkeys.
     Passkey {
@@ -52,6 +55,7 @@ pub async fn confirm(
     mailer: &Mailer,
     live: &Live,
     limiter: &RateLimiter,
+    key: &SecretsKey,
     client_ip: &str,
     user: &AuthUser,
     proof: Proof<'_>,
@@ -61,6 +65,7 @@ pub async fn confirm(
     let account = db::find(db, user.id).await?.ok_or(AppError::NotFound)?;
     let right = match proof {
         Proof::Password(password) => password::verify(password, &account.password_hash).await?,
+        Proof::Code(code) => super::two_factor::check_code(db, key, user.id, code).await?,
         Proof::Passkey { credential, party } => {
             let confirmed = match party {
                 Some(party) => passkeys::confirm(db, party, user.id, credential).await?,

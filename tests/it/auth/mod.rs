@@ -11,3 +11,4 @@ mod passkeys;
 mod password_reset;
 mod registration;
 mod sudo;
+mod two_factor;

@@ -108,7 +108,7 @@ async fn malformed_forms_and_unknown_addresses_spend_the_clients_budget() {
         .await;
         match attempt {
             Ok(Login::Refused) => {}
-            Ok(Login::Allowed(_)) => panic!("a malformed form signed in"),
+            Ok(Login::Allowed(_) | Login::SecondFactor(_)) => panic!("a malformed form signed in"),
             Err(error) => {
                 refused = Some(error);
                 break;
@@ -336,4 +336,57 @@ async fn an_address_change_to_a_taken_address_sends_nothing_and_says_nothing() {
             .await
             .contains("token=")
     );
+}
+
+#[tokio::test]
+async fn a_two_factor_code_passes_once_per_step_and_a_recovery_code_once() {
+    use app::auth::{
+        ops::two_factor::{self, Enable},
+        two_factor::{SecretsKey, code_at},
+    };
+    let app = TestApp::new().await;
+    app.confirmed_user("ops2fa@example.com").await;
+    let account = user(&app, "ops2fa@example.com").await;
+    let state = &app.state;
+    let key = SecretsKey::derive(&state.config.secret_key);
+    let limiter = rate_limiter();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Early in a step, so that the server's `now` below is the same step.
+    if now.rem_euclid(30) >= 28 {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let secret = two_factor::begin_setup(&state.db, &key, account.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let auth_user = AuthUser::from(account.clone());
+    let previous = code_at(&secret, now - 30).unwrap();
+    let Enable::Enabled(codes) =
+        two_factor::enable(&state.db, &limiter, &key, &auth_user, &previous)
+            .await
+            .unwrap()
+    else {
+        panic!("not enabled");
+    };
+    let check = async |code: &str| {
+        two_factor::check_code(&state.db, &key, account.id, code)
+            .await
+            .unwrap()
+    };
+    assert!(!check(&previous).await, "the code that enabled it is used");
+    let current = code_at(&secret, now).unwrap();
+    assert!(check(&current).await);
+    assert!(!check(&current).await, "replayed");
+    assert!(check(&codes[3]).await);
+    assert!(!check(&codes[3]).await, "a recovery code works once");
+    let other_key = SecretsKey::derive(&"another key of at least thirty-two chars".into());
+    let next = code_at(&secret, now + 30).unwrap();
+    assert!(
+        !two_factor::check_code(&state.db, &other_key, account.id, &next)
+            .await
+            .unwrap(),
+        "another SECRET_KEY reads no secret"
+    );
+    assert!(check(&codes[4]).await, "recovery codes do not need the key");
 }
