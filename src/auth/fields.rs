@@ -28,6 +28,7 @@ pub mod ids {
     pub const PASSKEY_REGISTER: &str = "passkey-register";
     pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
     pub const PASSKEY_CONFIRM: &str = "passkey-confirm";
+    pub const PASSKEY_SECOND_FACTOR: &str = "passkey-second-factor";
     /// A passkey's rename form is this, then the passkey's id.
     pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
     /// Sudo mode's confirmation.

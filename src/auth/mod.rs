@@ -123,5 +123,7 @@ pub fn routes() -> Router<AppState> {
         .typed_post(passkeys::sign_in_options)
         .typed_post(passkeys::sign_in)
         .typed_post(passkeys::confirm_options)
+        .typed_post(passkeys::second_factor_options)
+        .typed_post(passkeys::second_factor)
         .merge(on_blur)
 }

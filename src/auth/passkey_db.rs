@@ -197,6 +197,8 @@ pub enum Purpose {
     SignIn,
     /// Sudo mode's confirmation, by the signed-in user.
     Confirm,
+    /// The second step of a sign-in whose password was right (two-factor on).
+    SecondFactor,
 }
 
 impl Purpose {
@@ -205,6 +207,7 @@ impl Purpose {
             Self::Register => "register",
             Self::SignIn => "sign-in",
             Self::Confirm => "confirm",
+            Self::SecondFactor => "second-factor",
         }
     }
 }

@@ -17,8 +17,8 @@ use super::{
     passkey_db::Passkey,
     paths::{
         self, AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
-        PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySignInOptionsPath,
-        PasskeySignInPath,
+        PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySecondFactorOptionsPath,
+        PasskeySecondFactorPath, PasskeySignInOptionsPath, PasskeySignInPath,
     },
 };
 use crate::web::{
@@ -144,6 +144,20 @@ pub fn confirm(action: &str, kept: &[(String, String)]) -> Markup {
                     input type="hidden" name=(name) value=(value);
                 }
                 input type="hidden" name=(sudo_fields::PASSKEY) value="" data-passkey-answer;
+                (action_button("Use a passkey", ButtonStyle::Secondary))
+                p.passkey-status role="status" {}
+            }
+        }
+    }
+}
+
+/// The second step's other way: a passkey of the account whose password was right.
+pub fn second_factor() -> Markup {
+    html! {
+        div.passkey-sign-in data-passkey="second-factor" data-options=(PasskeySecondFactorOptionsPath::PATH) {
+            p.or aria-hidden="true" { "or" }
+            form #(ids::PASSKEY_SECOND_FACTOR) method="post" action=(PasskeySecondFactorPath::PATH) {
+                input type="hidden" name="credential" value="" data-passkey-answer;
                 (action_button("Use a passkey", ButtonStyle::Secondary))
                 p.passkey-status role="status" {}
             }

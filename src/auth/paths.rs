@@ -169,3 +169,12 @@ pub struct PasskeySignInOptionsPath;
 #[derive(Debug, Clone, Copy, TypedPath)]
 #[typed_path("/account/confirm/passkey/options")]
 pub struct PasskeyConfirmOptionsPath;
+
+/// The second step of a sign-in with a passkey: the options (JSON), then the answer.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey/options")]
+pub struct PasskeySecondFactorOptionsPath;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey")]
+pub struct PasskeySecondFactorPath;

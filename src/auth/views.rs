@@ -175,6 +175,7 @@ pub fn login_two_factor(error: Option<&str>) -> Markup {
             h1 { "Two-factor authentication" }
             p { "Your password was right. One more step: enter a code to finish signing in." }
             (form.render(&fields::two_factor_code(ids::LOGIN_TWO_FACTOR, hint, error), action_button("Verify", ButtonStyle::Primary)))
+            (super::passkey_views::second_factor())
             p.alternatives { a href=(paths::LOGIN) { "Start again" } }
         }
     }

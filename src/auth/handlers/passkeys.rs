@@ -24,12 +24,14 @@ use crate::{
         passkey_db,
         passkey_views::{self, PageState, TITLE},
         paths::{
-            AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
-            PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySignInOptionsPath,
-            PasskeySignInPath,
+            self, AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
+            PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySecondFactorOptionsPath,
+            PasskeySecondFactorPath, PasskeySignInOptionsPath, PasskeySignInPath,
         },
+        pending_login,
         session::safe_next,
         sudo::{self, NoBody, RequireSudo},
+        views,
         webauthn::{Refusal, RelyingParty},
     },
     config::Config,
@@ -247,4 +249,70 @@ fn json_options(options: String) -> Response {
         options,
     )
         .into_response()
+}
+
+/// Options for the second step of a sign-in; without one waiting, nothing to sign.
+pub async fn second_factor_options(
+    _: PasskeySecondFactorOptionsPath,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+) -> Result<Response, AppError> {
+    let Some(party) = relying_party(&state.config) else {
+        return Ok(refused_options(StatusCode::CONFLICT, UNAVAILABLE));
+    };
+    let Some(pending) = pending_login::current(&session).await? else {
+        return Ok(refused_options(StatusCode::CONFLICT, TOO_LATE));
+    };
+    let limiter = &state.rate_limiter;
+    let options =
+        passkeys::start_second_factor(&state.db, limiter, &party, &ip, pending.user_id).await?;
+    Ok(json_options(options))
+}
+
+const TOO_LATE: &str = "That took too long: log in again.";
+
+/// The second step answered with a passkey: signed in, as with a code.
+pub async fn second_factor(
+    _: PasskeySecondFactorPath,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    flash: Flash,
+    layout: PageLayout,
+    form: ValidatedForm<PasskeySignInForm>,
+) -> Result<Response, AppError> {
+    let (form, _) = form.into_parts();
+    let Some(pending) = pending_login::current(&session).await? else {
+        flash.error(TOO_LATE).await?;
+        return Ok(redirect(layout.wants(), paths::LOGIN));
+    };
+    let outcome = match relying_party(&state.config) {
+        Some(party) => {
+            let (db, limiter) = (&state.db, &state.rate_limiter);
+            let who = (pending.user_id, pending.epoch);
+            passkeys::finish_second_factor(db, limiter, &party, &ip, who, &form.credential).await?
+        }
+        None => Err(Refusal::Rejected),
+    };
+    match outcome {
+        Ok(user) => {
+            let wants = layout.wants();
+            finish_sign_in(
+                &session,
+                &flash,
+                wants,
+                &user,
+                pending.remember,
+                &pending.next,
+            )
+            .await
+        }
+        Err(refusal) => {
+            let page = views::login_two_factor(Some(refusal.message()));
+            Ok(unprocessable(
+                layout.render("Two-factor authentication", page).await,
+            ))
+        }
+    }
 }

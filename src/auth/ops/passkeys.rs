@@ -155,6 +155,42 @@ pub async fn start_confirmation(
     keep(db, Purpose::Confirm, Some(user_id), started).await
 }
 
+/// Options for the second step of `user_id`'s sign-in (its password was right), counted
+/// against the client's sign-in budget.
+pub async fn start_second_factor(
+    db: &PgPool,
+    limiter: &RateLimiter,
+    party: &RelyingParty,
+    client_ip: &str,
+    user_id: Uuid,
+) -> Result<String, AppError> {
+    rate_limits::check(limiter, Form::Login, Who::Ip(client_ip)).await?;
+    let started = party.start_sign_in()?;
+    keep(db, Purpose::SecondFactor, Some(user_id), started).await
+}
+
+/// The account, when `credential` is a passkey of `user_id`'s answering the second step its
+/// sign-in began, and the account's sessions were not ended meanwhile (`epoch`).
+pub async fn finish_second_factor(
+    db: &PgPool,
+    limiter: &RateLimiter,
+    party: &RelyingParty,
+    client_ip: &str,
+    (user_id, epoch): (Uuid, i32),
+    credential: &str,
+) -> Result<Result<User, Refusal>, AppError> {
+    rate_limits::check(limiter, Form::Login, Who::Ip(client_ip)).await?;
+    if let Err(refusal) =
+        verify(db, party, Purpose::SecondFactor, Some(user_id), credential).await?
+    {
+        return Ok(Err(refusal));
+    }
+    match db::find(db, user_id).await? {
+        Some(user) if user.session_epoch == epoch => Ok(Ok(user)),
+        _ => Ok(Err(Refusal::Expired)),
+    }
+}
+
 /// Whether `credential` is a passkey of `user_id`'s answering a confirmation it began.
 pub async fn confirm(
     db: &PgPool,

@@ -531,3 +531,57 @@ async fn past_the_sudo_window_managing_passkeys_asks_and_a_passkey_confirms() {
     let again = ada.post("/account/passkeys/options", &[]).await;
     assert_eq!(again.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn with_two_factor_on_a_passkey_is_the_second_step_after_the_password() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let mut authenticator = Authenticator::new();
+    add_passkey(&mut ada, &mut authenticator, "Key").await;
+    super::two_factor::turn_on(&mut ada).await;
+
+    // Without the password first, there is no second step to sign.
+    let mut stranger = app.client();
+    let refused = stranger
+        .post("/login/two-factor/passkey/options", &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+
+    let mut browser = super::two_factor::password_step(&app, "ada@example.com").await;
+    let step = browser.get("/login/two-factor").await;
+    let doc = step.document();
+    assert_eq!(
+        select(
+            &doc,
+            "[data-passkey=second-factor] form#passkey-second-factor"
+        )
+        .len(),
+        1
+    );
+    let options = options(&mut browser, "/login/two-factor/passkey/options").await;
+    let credential = authenticator.get(&options, ORIGIN);
+    let signed_in = browser
+        .post("/login/two-factor/passkey", &[("credential", &credential)])
+        .await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.text()
+    );
+    assert_eq!(signed_in.header("location"), Some("/contacts"));
+    assert_eq!(browser.get("/account").await.status, StatusCode::OK);
+
+    // Another account's passkey is no second step for Ada.
+    let mut bea = app.signed_in("bea@example.com").await;
+    let mut beas = Authenticator::new();
+    add_passkey(&mut bea, &mut beas, "Bea's").await;
+    let mut other = super::two_factor::password_step(&app, "ada@example.com").await;
+    let options = self::options(&mut other, "/login/two-factor/passkey/options").await;
+    let wrong = beas.get(&options, ORIGIN);
+    let refused = other
+        .post("/login/two-factor/passkey", &[("credential", &wrong)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(redirects_to_login(&other.get("/account").await));
+}
