@@ -7,9 +7,10 @@
 //! works; (in `browser/contacts_export.rs`) an export's progress arrives over the live stream; (in
 //! `browser/files.rs`) uploads show their thumbnails; (in `browser/live.rs`) two tabs see
 //! each other's changes live; (in `browser/lists.rs`) lists are a line per row on a desktop,
-//! two on a phone, with a selection bar; (in `browser/reflow.rs`) long unbroken text never widens a
-//! phone's page; and (in `browser/shell.rs`) the header's menus and the phone's one-row
-//! header work.
+//! two on a phone, with a selection bar; (in `browser/passkeys.rs`) a passkey is added and
+//! signs in, through Chromium's virtual authenticator; (in `browser/reflow.rs`) long unbroken
+//! text never widens a phone's page; and (in `browser/shell.rs`) the header's menus and the
+//! phone's one-row header work.
 
 // Integration tests: unwrapping is how a failed step reports itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -31,6 +32,8 @@ mod files;
 mod lists;
 #[path = "browser/live.rs"]
 mod live;
+#[path = "browser/passkeys.rs"]
+mod passkeys;
 #[path = "browser/reflow.rs"]
 mod reflow;
 #[path = "browser/shell.rs"]

@@ -170,6 +170,26 @@ async fn account_pages(app: &TestApp, pages: &mut Pages) {
     let bad_email = [("email", "nope"), ("current_password", "not it at all")];
     let response = ada.post("/account/email", &bad_email).await;
     pages.keep("account-email-invalid", INVALID, &response);
+    pages.keep("passkeys-empty", OK, &ada.get("/account/passkeys").await);
+    let no_script = [("name", "<b>Phone</b>"), ("credential", "")];
+    let response = ada.post("/account/passkeys", &no_script).await;
+    pages.keep("passkeys-add-refused", INVALID, &response);
+    let mut anon = app.client();
+    let response = anon.post("/login/passkey", &[("credential", "{}")]).await;
+    pages.keep("passkey-sign-in-refused", INVALID, &response);
+    // A passkey on the list (its key material is never read to list it).
+    let id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO passkeys (user_id, name, credential_id, static_state, dynamic_state, transports) \
+         SELECT id, 'Work <i>laptop</i>', '\\x00112233445566778899aabbccddeeff', '\\x00', '\\x00000000000000', 0 \
+         FROM users WHERE email = 'ada@example.com' RETURNING id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    pages.keep("passkeys-list", OK, &ada.get("/account/passkeys").await);
+    let rename = format!("/account/passkeys/{id}/rename");
+    let response = ada.post(&rename, &[("name", " ")]).await;
+    pages.keep("passkeys-rename-invalid", INVALID, &response);
     pages.keep(
         "admin-forbidden",
         StatusCode::FORBIDDEN,

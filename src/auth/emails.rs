@@ -341,6 +341,44 @@ pub fn new_sign_in(data: &NewSignIn<'_>) -> EmailContent {
     }
 }
 
+/// Data for [`passkey_added`]: a passkey now signs in to the account.
+pub struct PasskeyAdded<'a> {
+    pub name: Option<&'a str>,
+    /// The name the passkey was given.
+    pub passkey: &'a str,
+    /// The account's passkeys page, where it can be removed.
+    pub manage_link: &'a str,
+}
+
+pub fn passkey_added(data: &PasskeyAdded<'_>) -> EmailContent {
+    let subject = "A passkey was added to your account";
+    EmailContent {
+        template: "passkey-added",
+        subject: subject.into(),
+        html: layout(
+            subject,
+            "A new passkey can sign in to your account.",
+            html! {
+                (greeting(data.name))
+                p style="margin:0 0 16px;" {
+                    "A passkey named " strong { (data.passkey) }
+                    " was added to your account. It signs in without your password."
+                }
+                (paragraph("If you did not add it, remove it right away, change your password, and contact us."))
+                (button("Review my passkeys", data.manage_link))
+            },
+        ),
+        text: format!(
+            "{}\n\nA passkey named {} was added to your account. It signs in without your \
+             password.\n\nIf you did not add it, remove it right away, change your password, \
+             and contact us:\n\n{}\n",
+            text_greeting(data.name),
+            data.passkey,
+            data.manage_link
+        ),
+    }
+}
+
 fn preview_new_sign_in(mailer: &Mailer) -> EmailContent {
     new_sign_in(&NewSignIn {
         name: Some("Ada"),
@@ -400,6 +438,16 @@ fn preview_account_deleted(mailer: &Mailer) -> EmailContent {
 }
 
 inventory::submit! { EmailPreview { name: "account-deleted", render: preview_account_deleted } }
+
+fn preview_passkey_added(mailer: &Mailer) -> EmailContent {
+    passkey_added(&PasskeyAdded {
+        name: Some("Ada"),
+        passkey: "Work laptop",
+        manage_link: &mailer.url(paths::ACCOUNT_PASSKEYS),
+    })
+}
+
+inventory::submit! { EmailPreview { name: "passkey-added", render: preview_passkey_added } }
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,13 @@ pub mod ids {
     pub const CHANGE_EMAIL: &str = "change-email";
     /// The button that deletes the account (behind sudo mode: no field of its own).
     pub const DELETE_ACCOUNT: &str = "delete-account";
+    /// Adding a passkey, and signing in with one (`assets/passkeys.js` drives both).
+    pub const PASSKEY_REGISTER: &str = "passkey-register";
+    pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
+    pub const PASSKEY_CONFIRM: &str = "passkey-confirm";
+    pub const PASSKEY_SECOND_FACTOR: &str = "passkey-second-factor";
+    /// A passkey's rename form is this, then the passkey's id.
+    pub const PASSKEY_RENAME_PREFIX: &str = "passkey-rename-";
     /// Sudo mode's confirmation.
     pub const SUDO: &str = "sudo";
     pub const LOGIN_TWO_FACTOR: &str = "login-two-factor";
@@ -40,6 +47,8 @@ pub mod ids {
 pub mod sudo {
     pub const PREFIX: &str = "sudo_";
     pub const PASSWORD: &str = "sudo_password";
+    /// A passkey's answer, instead of the password.
+    pub const PASSKEY: &str = "sudo_passkey";
     pub const CODE: &str = "sudo_code";
 }
 
@@ -154,6 +163,37 @@ pub fn change_email<'a>(email_value: &'a str, errors: &'a FieldErrors) -> Vec<Fo
         },
         current_password(form, errors),
     ]
+}
+
+/// The name of a new passkey (optional).
+pub fn new_passkey<'a>(name_value: &'a str, errors: &'a FieldErrors) -> Vec<FormField<'a>> {
+    vec![FormField {
+        value: name_value,
+        error: errors.get("name"),
+        hint: Some(
+            "Optional: to tell your passkeys apart, say \u{201c}Phone\u{201d} or \u{201c}Work laptop\u{201d}.",
+        ),
+        autocomplete: Some("off"),
+        ..FormField::new(ids::PASSKEY_REGISTER, "name", "Name")
+    }]
+}
+
+/// A passkey's name in its rename form (`form`: that form's id), labelled for screen readers
+/// only: the row says which passkey it is.
+pub fn passkey_name<'a>(
+    form: &'a str,
+    label: &'a str,
+    name_value: &'a str,
+    error: Option<&'a str>,
+) -> FormField<'a> {
+    FormField {
+        value: name_value,
+        error,
+        required: true,
+        autocomplete: Some("off"),
+        label_hidden: true,
+        ..FormField::new(form, "name", label)
+    }
 }
 
 /// Sudo mode's confirmation: the password, or with two-factor authentication on, a code

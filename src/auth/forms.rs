@@ -139,12 +139,47 @@ pub struct ChangeEmailForm {
     pub current_password: String,
 }
 
+/// Adding a passkey: the name it is given (optional) and the browser's signed answer (JSON,
+/// filled in by `assets/passkeys.js`; empty without JavaScript).
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct NewPasskeyForm {
+    #[serde(deserialize_with = "crate::web::form::blank_as_none")]
+    #[sanitizer(trim)]
+    #[validate(length(max = 100, message = "Use at most 100 characters."))]
+    pub name: Option<String>,
+    pub credential: String,
+}
+
+/// Renaming a passkey.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct PasskeyNameForm {
+    #[sanitizer(trim)]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "Enter a name of at most 100 characters."
+    ))]
+    pub name: String,
+}
+
+/// Signing in with a passkey: the browser's signed answer, and where to go after.
+#[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
+#[serde(default)]
+pub struct PasskeySignInForm {
+    pub credential: String,
+    pub next: Option<String>,
+}
+
 /// Sudo mode's confirmation, on its own page (`next`: where to go back to): the password, or
 /// with two-factor authentication on, a code instead.
 #[derive(Debug, Default, Deserialize, Sanitizer, Validate)]
 #[serde(default)]
 pub struct SudoForm {
     pub sudo_password: String,
+    /// A passkey's answer instead (filled in by `assets/passkeys.js`).
+    pub sudo_passkey: String,
     #[sanitizer(trim)]
     pub sudo_code: String,
     pub next: Option<String>,

@@ -19,13 +19,15 @@
 //! secrets' encryption); `pending_login.rs` a sign-in waiting for its second step;
 //! `sessions_db.rs` the rows of the sessions page and `devices.rs` what they say of a client
 //! (browser, system, network); `deletion_db.rs` the SQL of deleting an account and `jobs.rs`
-//! the removal of its objects from storage.
+//! the removal of its objects from storage. Passkeys: `webauthn.rs` the relying party (the
+//! WebAuthn crate behind it), `passkey_db.rs` their SQL and challenges, `passkey_views.rs`
+//! their pages, with `ops/passkeys.rs` and `handlers/passkeys.rs`.
 //!
 //! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it (it records the
 //! sign-in for the sessions page).
 //!
 //! Sudo mode: a sensitive action (changing the password or the address, managing two-factor
-//! authentication, deleting the account, every administrator's action that changes something) takes
+//! authentication or passkeys, deleting the account, every administrator's action that changes something) takes
 //! [`RequireSudo`] as its handler's last argument (`RequireSudo<ValidatedForm<F>>` when it
 //! has a form): past `SUDO_WINDOW_SECS` since the user last proved who they are, it answers
 //! with the confirmation form and lets the action through once confirmed, with the user's
@@ -43,6 +45,8 @@ mod handlers;
 pub mod jobs;
 mod links;
 pub mod ops;
+pub mod passkey_db;
+pub mod passkey_views;
 pub mod password;
 pub mod paths;
 pub mod pending_login;
@@ -54,6 +58,7 @@ pub mod tokens;
 pub mod two_factor;
 pub mod user_cache;
 pub mod views;
+pub mod webauthn;
 
 use std::time::Duration;
 
@@ -83,8 +88,8 @@ const VALIDATE_BODY_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
     use self::handlers::{
-        self, account, admin, deletion, login, password_reset, registration, sessions, sudo,
-        two_factor,
+        self, account, admin, deletion, login, passkeys, password_reset, registration, sessions,
+        sudo, two_factor,
     };
     // Every account form checks its email and new-password fields on blur by the sign-up
     // form's rules; the field's id says which form it is in (see `fields.rs`).
@@ -123,5 +128,15 @@ pub fn routes() -> Router<AppState> {
         .typed_post(two_factor::regenerate_recovery_codes)
         .typed_post(two_factor::disable)
         .typed_get(admin::users)
+        .typed_get(passkeys::show)
+        .typed_post(passkeys::registration_options)
+        .typed_post(passkeys::register)
+        .typed_post(passkeys::rename)
+        .typed_post(passkeys::remove)
+        .typed_post(passkeys::sign_in_options)
+        .typed_post(passkeys::sign_in)
+        .typed_post(passkeys::confirm_options)
+        .typed_post(passkeys::second_factor_options)
+        .typed_post(passkeys::second_factor)
         .merge(on_blur)
 }

@@ -149,3 +149,52 @@ pub const ADMIN_USERS: &str = AdminUsersPath::PATH;
 #[typed_path("/auth/validate")]
 pub struct ValidatePath;
 pub const VALIDATE: &str = ValidatePath::PATH;
+
+/// The account's passkeys: the list, and where the form that adds one posts.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/passkeys")]
+pub struct AccountPasskeysPath;
+pub const ACCOUNT_PASSKEYS: &str = AccountPasskeysPath::PATH;
+
+/// The options (JSON) the browser needs to create a passkey.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/passkeys/options")]
+pub struct PasskeyRegistrationOptionsPath;
+
+/// Renaming one of the account's passkeys.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/account/passkeys/{id}/rename", rejection(AppError))]
+pub struct PasskeyRenamePath {
+    pub id: Uuid,
+}
+
+/// Removing one of the account's passkeys.
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/account/passkeys/{id}/delete", rejection(AppError))]
+pub struct PasskeyDeletePath {
+    pub id: Uuid,
+}
+
+/// Signing in with a passkey: where the signed answer posts (`next` beside it).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/passkey")]
+pub struct PasskeySignInPath;
+
+/// The options (JSON) the browser needs to sign in with a passkey.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/passkey/options")]
+pub struct PasskeySignInOptionsPath;
+
+/// The options (JSON) the browser needs to confirm it is the user with a passkey (sudo mode).
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/account/confirm/passkey/options")]
+pub struct PasskeyConfirmOptionsPath;
+
+/// The second step of a sign-in with a passkey: the options (JSON), then the answer.
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey/options")]
+pub struct PasskeySecondFactorOptionsPath;
+
+#[derive(Debug, Clone, Copy, TypedPath)]
+#[typed_path("/login/two-factor/passkey")]
+pub struct PasskeySecondFactorPath;

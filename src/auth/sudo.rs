@@ -14,9 +14,10 @@
 //!   page), is sent to the confirmation page, `/account/confirm?next=`, which comes back to
 //!   the page after confirming (htmx requests by `HX-Redirect`).
 //!
-//! The proof is checked by `ops::sudo::confirm`, as strictly as a sign-in (rate limits, the
-//! account lock). Guarded today: changing the password or the address, managing two-factor
-//! authentication, and every administrator's action that changes something.
+//! The proof (the password, or one of the user's passkeys) is checked by `ops::sudo::confirm`,
+//! as strictly as a sign-in (rate limits, the account lock). Guarded today: changing the
+//! password or the address, managing two-factor authentication and passkeys, and every
+//! administrator's action that changes something.
 
 use std::convert::Infallible;
 
@@ -37,6 +38,7 @@ use super::{
     session::{self, encode_query_value, safe_next},
     two_factor::{self, SecretsKey},
     views::{self, SudoPage},
+    webauthn::RelyingParty,
 };
 use crate::{
     error::AppError,
@@ -99,7 +101,8 @@ where
         let two_factor = two_factor::is_enabled(&state.db, user.id)
             .await
             .map_err(|error| AppError::from(error).into_response())?;
-        let Some(proof) = offered.proof() else {
+        let party = RelyingParty::from_base_url(&state.config.base_url);
+        let Some(proof) = offered.proof(party.as_ref()) else {
             let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
             return Err(ask(layout, &action, &kept, two_factor, None).await);
         };
@@ -207,18 +210,21 @@ async fn ask(
     (HxPushUrl("false".into()), page).into_response()
 }
 
-/// The proof fields a confirmation form sent. (A passkey's assertion will be a field of its
-/// own here, and a `Proof` of its own.)
+/// The proof fields a confirmation form sent: a password, or a passkey's answer.
 #[derive(Debug, Default)]
 pub struct Offered {
     pub password: Option<String>,
     pub code: Option<String>,
+    pub passkey: Option<String>,
 }
 
 impl Offered {
-    /// A code when one was typed (the page offers both fields with two-factor on), else the
-    /// password.
-    pub fn proof(&self) -> Option<Proof<'_>> {
+    /// A passkey's answer when the script sent one, else a code when one was typed (the page
+    /// offers both fields with two-factor on), else the password.
+    pub fn proof<'a>(&'a self, party: Option<&'a RelyingParty>) -> Option<Proof<'a>> {
+        if let Some(credential) = self.passkey.as_deref().filter(|answer| !answer.is_empty()) {
+            return Some(Proof::Passkey { credential, party });
+        }
         match (
             self.code.as_deref().map(str::trim),
             self.password.as_deref(),
@@ -239,6 +245,8 @@ fn split_form(body: &[u8]) -> (Offered, Vec<(String, String)>) {
             offered.password = Some(value.into_owned());
         } else if name == sudo_fields::CODE {
             offered.code = Some(value.into_owned());
+        } else if name == sudo_fields::PASSKEY {
+            offered.passkey = Some(value.into_owned());
         } else if !name.starts_with(sudo_fields::PREFIX) {
             kept.push((name.into_owned(), value.into_owned()));
         }

@@ -67,6 +67,7 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
         section.auth-panel {
             h1 { "Log in" }
             (form.render(&fields::login(email, &no_errors), controls))
+            (super::passkey_views::sign_in(next))
             p.alternatives {
                 a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" }
                 " · "
@@ -165,6 +166,7 @@ pub fn sudo(page: &SudoPage<'_>) -> Markup {
                  to carry on; what you entered before is kept."
             }
             (form.render(&fields::sudo(page.two_factor, page.error), controls))
+            (super::passkey_views::confirm(page.action, page.kept))
             p.alternatives { a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" } }
         }
     }
@@ -179,6 +181,7 @@ pub fn login_two_factor(error: Option<&str>) -> Markup {
             h1 { "Two-factor authentication" }
             p { "Your password was right. One more step: enter a code to finish signing in." }
             (form.render(&fields::two_factor_code(ids::LOGIN_TWO_FACTOR, hint, error), action_button("Verify", ButtonStyle::Primary)))
+            (super::passkey_views::second_factor())
             p.alternatives { a href=(paths::LOGIN) { "Start again" } }
         }
     }
@@ -323,6 +326,11 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
             h2 { "Change email" }
             (PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL)
                 .render(&fields::change_email(forms.email_value, &forms.email_errors), action_button("Change email", ButtonStyle::Primary)))
+        }
+        section.auth-panel {
+            h2 { "Passkeys" }
+            p { "Sign in with your fingerprint, face or screen lock instead of your password." }
+            p { a href=(paths::ACCOUNT_PASSKEYS) { "Manage your passkeys" } }
         }
         section.auth-panel {
             h2 { "Two-factor authentication" }

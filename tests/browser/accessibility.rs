@@ -103,6 +103,8 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
     let wrong = [("email", "nope"), ("current_password", "not it at all")];
     submit_with_errors(&browser, "change-email", &wrong).await;
     audit.page(&browser, "account-email-invalid").await;
+    visit("/account/passkeys").await;
+    audit.page(&browser, "passkeys").await;
     visit("/admin/users").await;
     audit.page(&browser, "admin-users").await;
     visit("/account/sessions").await;

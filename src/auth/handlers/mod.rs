@@ -8,6 +8,7 @@ pub mod account;
 pub mod admin;
 pub mod deletion;
 pub mod login;
+pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod sessions;

@@ -20,6 +20,7 @@ use crate::{
         sudo::TITLE,
         two_factor::{self, SecretsKey},
         views::{self, SudoPage},
+        webauthn::RelyingParty,
     },
     error::AppError,
     state::AppState,
@@ -75,7 +76,13 @@ pub async fn confirm(
 ) -> Result<Response, AppError> {
     let (form, _) = form.into_parts();
     let next = safe_next(form.next.as_deref()).to_owned();
-    let proof = if form.sudo_code.is_empty() {
+    let party = RelyingParty::from_base_url(&state.config.base_url);
+    let proof = if !form.sudo_passkey.is_empty() {
+        Proof::Passkey {
+            credential: &form.sudo_passkey,
+            party: party.as_ref(),
+        }
+    } else if form.sudo_code.is_empty() {
         Proof::Password(&form.sudo_password)
     } else {
         Proof::Code(&form.sudo_code)

@@ -19,6 +19,7 @@
 pub mod account;
 pub mod deletion;
 pub mod login;
+pub mod passkeys;
 pub mod password_reset;
 pub mod registration;
 pub mod sessions;

@@ -7,9 +7,12 @@ use sqlx::PgPool;
 
 use crate::{
     auth::{
-        AuthUser, db, password,
+        AuthUser, db,
+        ops::passkeys,
+        password,
         rate_limits::{self, Form, Who},
         two_factor::SecretsKey,
+        webauthn::{Refusal, RelyingParty},
     },
     backends::rate_limit::RateLimiter,
     email::Mailer,
@@ -17,13 +20,18 @@ use crate::{
     live::Live,
 };
 
-/// What the user offered as proof. A passkey assertion is the next kind (its own variant,
-/// checked in [`confirm`], read from its own `sudo_*` field by `auth::sudo::Offered`).
+/// What the user offered as proof.
 #[derive(Debug, Clone, Copy)]
 pub enum Proof<'a> {
     Password(&'a str),
     /// A two-factor code or a recovery code (used up like at sign-in).
     Code(&'a str),
+    /// A passkey's answer (WebAuthn's JSON) to a confirmation this user began; `party` is
+    /// `None` where the site cannot have passkeys.
+    Passkey {
+        credential: &'a str,
+        party: Option<&'a RelyingParty>,
+    },
 }
 
 /// How a confirmation ended.
@@ -36,6 +44,8 @@ pub enum Confirmation {
 }
 
 pub const REFUSED: &str = "That did not match. Try again.";
+pub const PASSKEY_REFUSED: &str =
+    "That passkey could not be used. Try again, or enter your password.";
 /// The flash message when a confirmation was asked for nothing in particular.
 pub const CONFIRMED: &str = "Confirmed. You can carry on.";
 
@@ -56,6 +66,17 @@ pub async fn confirm(
     let right = match proof {
         Proof::Password(password) => password::verify(password, &account.password_hash).await?,
         Proof::Code(code) => super::two_factor::check_code(db, key, user.id, code).await?,
+        Proof::Passkey { credential, party } => {
+            let confirmed = match party {
+                Some(party) => passkeys::confirm(db, party, user.id, credential).await?,
+                None => Err(Refusal::Rejected),
+            };
+            // Not a guess at a secret: refused, but not counted toward the lock.
+            if confirmed.is_err() {
+                return Ok(Confirmation::Refused(PASSKEY_REFUSED));
+            }
+            true
+        }
     };
     if !right {
         super::login::count_failure(db, mailer, live, &account).await?;

@@ -44,6 +44,8 @@ impl PageLayout {
                     // Here rather than on the files page: htmx runs no script it swaps in, so
                     // a page reached by boosted navigation only has what the first load had.
                     script src=(asset_url("upload.js")) defer {}
+                    // Likewise for the passkey forms (account page, login page).
+                    script src=(asset_url("passkeys.js")) defer {}
                     @if self.frame.live_reload {
                         script src=(asset_url(live_reload::SCRIPT)) data-url=(live_reload::PATH)
                             defer {}

@@ -8,6 +8,7 @@ mod deletion;
 mod hardening;
 mod login;
 mod ops;
+mod passkeys;
 mod password_reset;
 mod registration;
 mod sessions;

@@ -43,7 +43,7 @@ fn codes_shown(response: &TestResponse) -> Vec<String> {
 /// Turns two-factor on from the account pages, confirming with the code of the step before
 /// this one (one step of drift): returns the secret read from the page and the recovery codes.
 /// The current step and the next are left for the test.
-async fn turn_on(client: &mut TestClient<'_>) -> (Vec<u8>, Vec<String>) {
+pub(super) async fn turn_on(client: &mut TestClient<'_>) -> (Vec<u8>, Vec<String>) {
     early_in_a_step().await;
     let setup = client.post("/account/two-factor/setup", &[]).await;
     assert_eq!(setup.status, StatusCode::OK, "{}", setup.text());
@@ -70,7 +70,7 @@ async fn turn_on(client: &mut TestClient<'_>) -> (Vec<u8>, Vec<String>) {
 }
 
 /// Logs in with the password only: the answer sends to the second step.
-async fn password_step<'a>(app: &'a TestApp, email: &str) -> TestClient<'a> {
+pub(super) async fn password_step<'a>(app: &'a TestApp, email: &str) -> TestClient<'a> {
     let mut client = app.client();
     let answer = client
         .post(

@@ -36,10 +36,23 @@ impl ServedApp {
 
     /// The app served with `config` (say, with a folder of its own for uploads).
     pub async fn start_with(config: Config) -> Self {
-        let db = TestDatabase::new().await;
-        let state = AppState::new(config, db.pool.clone()).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        Self::serve(listener, config, base_url).await
+    }
+
+    /// The app reached as `http://localhost:PORT`, which is also its `APP_BASE_URL`: what
+    /// passkeys need (WebAuthn takes a domain name, never an IP address, as the site's id).
+    pub async fn start_on_localhost() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://localhost:{}", listener.local_addr().unwrap().port());
+        let config = test_config(&[("APP_BASE_URL", &base_url)]);
+        Self::serve(listener, config, base_url).await
+    }
+
+    async fn serve(listener: tokio::net::TcpListener, config: Config, base_url: String) -> Self {
+        let db = TestDatabase::new().await;
+        let state = AppState::new(config, db.pool.clone()).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(
             listener,
@@ -274,12 +287,45 @@ impl Browser {
         .await;
     }
 
-    /// A Chrome DevTools protocol command, through chromedriver.
-    async fn cdp(&self, cmd: &str, params: Value) {
+    /// A Chrome DevTools protocol command, through chromedriver; its result.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.client
             .issue_cmd(Cdp(json!({ "cmd": cmd, "params": params })))
             .await
-            .unwrap_or_else(|error| panic!("{cmd}: {error}"));
+            .unwrap_or_else(|error| panic!("{cmd}: {error}"))
+    }
+
+    /// A virtual platform authenticator (DevTools' `WebAuthn` domain), as a phone's or a
+    /// laptop's built-in one: CTAP2, discoverable credentials, and the user verified (the
+    /// fingerprint always matches). Returns the authenticator's id.
+    pub async fn virtual_authenticator(&self) -> String {
+        self.cdp("WebAuthn.enable", json!({ "enableUI": false }))
+            .await;
+        let added = self
+            .cdp(
+                "WebAuthn.addVirtualAuthenticator",
+                json!({ "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": true,
+                    "hasUserVerification": true,
+                    "isUserVerified": true,
+                    "automaticPresenceSimulation": true,
+                } }),
+            )
+            .await;
+        added["authenticatorId"].as_str().unwrap().to_owned()
+    }
+
+    /// The credentials the virtual authenticator `id` holds.
+    pub async fn virtual_credentials(&self, id: &str) -> Vec<Value> {
+        let answer = self
+            .cdp("WebAuthn.getCredentials", json!({ "authenticatorId": id }))
+            .await;
+        answer["credentials"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Polls `script` until it returns `true`, or fails after a few seconds.
