@@ -29,7 +29,7 @@ use crate::{
 pub fn register(email: &str, errors: &FieldErrors) -> Markup {
     let form = PostForm::new(ids::REGISTER, paths::REGISTER);
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Create your account" }
             (form.render(&fields::register(email, errors), action_button("Create account", ButtonStyle::Primary)))
             p.alternatives { "Already have an account? " a href=(paths::LOGIN) { "Log in" } }
@@ -39,7 +39,7 @@ pub fn register(email: &str, errors: &FieldErrors) -> Markup {
 
 pub fn check_your_email(message: &str) -> Markup {
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Check your email" }
             p { (message) }
             p.alternatives { "Nothing arrived? Check your spam folder, or " a href=(paths::CONFIRM_RESEND) { "ask for a new link" } "." }
@@ -64,7 +64,7 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
         (action_button("Log in", ButtonStyle::Primary))
     };
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Log in" }
             (form.render(&fields::login(email, &no_errors), controls))
             (super::passkey_views::sign_in(next))
@@ -87,7 +87,7 @@ pub fn request_link(
 ) -> Markup {
     let fields = fields::request_link(form, email, errors);
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { (title) }
             p { (intro) }
             (PostForm::new(form, action).render(&fields, action_button("Send the link", ButtonStyle::Primary)))
@@ -103,7 +103,7 @@ pub fn reset_password(token: &str, account: &str, errors: &FieldErrors) -> Marku
         ..PostForm::new(ids::PASSWORD_RESET, &action)
     };
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Choose a new password" }
             (form.render(&fields::reset_password(errors), action_button("Change password", ButtonStyle::Primary)))
         }
@@ -112,7 +112,7 @@ pub fn reset_password(token: &str, account: &str, errors: &FieldErrors) -> Marku
 
 pub fn link_problem(message: &str) -> Markup {
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "This link cannot be used" }
             p { (message) }
             p.alternatives {
@@ -126,7 +126,7 @@ pub fn link_problem(message: &str) -> Markup {
 
 pub fn confirmed(signed_in: bool, what: &str) -> Markup {
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { (what) }
             @if signed_in {
                 p { a href=(paths::ACCOUNT) { "Go to your account" } }
@@ -159,7 +159,7 @@ pub fn sudo(page: &SudoPage<'_>) -> Markup {
         (action_button("Confirm", ButtonStyle::Primary))
     };
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Confirm it is you" }
             p {
                 "You are about to do something that needs a recent sign-in. Confirm it is you \
@@ -177,7 +177,7 @@ pub fn login_two_factor(error: Option<&str>) -> Markup {
     let form = PostForm::new(ids::LOGIN_TWO_FACTOR, paths::LOGIN_TWO_FACTOR);
     let hint = "The six digits your authenticator app shows, or one of your recovery codes.";
     html! {
-        section.auth-panel {
+        section.auth-panel.__card {
             h1 { "Two-factor authentication" }
             p { "Your password was right. One more step: enter a code to finish signing in." }
             (form.render(&fields::two_factor_code(ids::LOGIN_TWO_FACTOR, hint, error), action_button("Verify", ButtonStyle::Primary)))
@@ -405,6 +405,19 @@ inventory::submit! { CssFragment::new("auth-panel", r#"
 .auth-panel {
     max-width: 28rem;
     margin-bottom: var(--space-6);
+
+    /* A page that is one form (sign in, sign up, a link's landing): a card in the middle. */
+    &.__card {
+        margin: var(--space-2) auto var(--space-6);
+        padding: var(--space-5);
+        border: 1px solid var(--color-border);
+        border-radius: calc(2 * var(--radius));
+        background: var(--color-surface);
+    }
+    &.__card h1 { margin-top: 0; }
+    @media (max-width: 30rem) {
+        &.__card { padding: 0; border: 0; background: none; }
+    }
 
     & h1 { margin-bottom: var(--space-4); }
     & .alternatives, & .hint { color: var(--color-muted); font-size: var(--text-sm); }

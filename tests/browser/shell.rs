@@ -1,7 +1,7 @@
 //! The app shell: on a phone the header is one row (brand, search, menu) whose menu holds the
 //! navigation and the account and whose search button opens the box in place; on a desktop
-//! the account is a menu that Escape closes, "Sign up" is the primary button, and a short
-//! page keeps its footer at the bottom.
+//! the account is a menu that Escape closes, "Sign up" is the primary button, signing in is a
+//! centred card, and a short page keeps its footer at the bottom.
 
 use app::auth::db::Role;
 use serde_json::Value;
@@ -107,6 +107,19 @@ async fn browser_the_desktop_account_menu_closes_on_escape_and_the_footer_stays_
             )
             .await,
         Value::from("Sign up")
+    );
+
+    // Signing in is a card in the middle of the page.
+    browser.client.goto(&app.url("/login")).await.unwrap();
+    let off_centre = number(
+        &browser,
+        "const card = document.querySelector('main .auth-panel.__card').getBoundingClientRect(); \
+         return card.left - (document.documentElement.clientWidth - card.right);",
+    )
+    .await;
+    assert!(
+        off_centre.abs() < 2.0,
+        "the sign-in card is {off_centre} px off centre"
     );
 
     browser.log_in(&app, email, PASSWORD).await;
