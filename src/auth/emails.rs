@@ -2,6 +2,9 @@
 //! data with the email module's building blocks, and registers a preview with sample data
 //! (shown at `/dev/mailbox/previews`). Durations in the text come from the same constants as
 //! the code that enforces them.
+//!
+//! Long, and kept whole: every message the accounts send, side by side, so their wording
+//! stays consistent; each is one function and its preview, nothing shared to split out.
 
 use maud::html;
 

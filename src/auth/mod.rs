@@ -20,7 +20,7 @@
 //! `sessions_db.rs` the rows of the sessions page and `devices.rs` what they say of a client
 //! (browser, system, network); `deletion_db.rs` the SQL of deleting an account and `jobs.rs`
 //! the removal of its objects from storage. Passkeys: `webauthn.rs` the relying party (the
-//! WebAuthn crate behind it), `passkey_db.rs` their SQL and challenges, `passkey_views.rs`
+//! WebAuthn crate behind it), `passkey_db.rs` their SQL and challenges, `views/passkeys.rs`
 //! their pages, with `ops/passkeys.rs` and `handlers/passkeys.rs`.
 //!
 //! Every sign-in ends in `handlers::login::finish_sign_in`, whatever proved it (it records the
@@ -46,7 +46,6 @@ pub mod jobs;
 mod links;
 pub mod ops;
 pub mod passkey_db;
-pub mod passkey_views;
 pub mod password;
 pub mod paths;
 pub mod pending_login;

@@ -8,6 +8,9 @@
 //! A warm page view costs no database round trip: the session and the user both come from
 //! this instance's short-lived copies (`backends::sessions`, [`UserCache`]), and nothing is
 //! written unless the session changed.
+//!
+//! Over 400 lines, kept whole: the session's record and every extractor reading it must agree
+//! on one format (epoch, remember, when the user last proved who they are).
 
 use std::sync::Arc;
 

@@ -16,6 +16,9 @@
 //! id and the code: a fast hash is enough for 80 bits of entropy (a guess costs as much as
 //! guessing a 2^80 key, unlike a password that may be guessed from a list), and the owner's id
 //! keeps one table of guesses from serving every user.
+//!
+//! Over 400 lines, kept whole: the secret's encryption, its codes and the rows holding them
+//! change together (a new format is a new version byte, its SQL and its check).
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chacha20poly1305::{

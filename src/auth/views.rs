@@ -1,9 +1,13 @@
-//! The account pages (the sessions page and the deletion page are in `views/`). Every form
+//! The account pages (the sessions, deletion and passkeys pages are in `views/`). Every form
 //! keeps what the user typed on error (never a password), with an error per field linked to
 //! its input and summarised at the top of the form; new emails and passwords are checked on
 //! blur. The fields themselves are defined in `fields.rs`.
+//!
+//! Over 400 lines: the one-form pages of signing up, in and back (each a few lines, sharing
+//! the card they sit in); pages of their own grow in `views/`.
 
 pub mod deletion;
+pub mod passkeys;
 pub mod sessions;
 
 use maud::{Markup, html};
@@ -67,7 +71,7 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
         section.auth-panel.__card {
             h1 { "Log in" }
             (form.render(&fields::login(email, &no_errors), controls))
-            (super::passkey_views::sign_in(next))
+            (passkeys::sign_in(next))
             p.alternatives {
                 a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" }
                 " · "
@@ -166,7 +170,7 @@ pub fn sudo(page: &SudoPage<'_>) -> Markup {
                  to carry on; what you entered before is kept."
             }
             (form.render(&fields::sudo(page.two_factor, page.error), controls))
-            (super::passkey_views::confirm(page.action, page.kept))
+            (passkeys::confirm(page.action, page.kept))
             p.alternatives { a href=(paths::PASSWORD_FORGOT) { "Forgot your password?" } }
         }
     }
@@ -181,7 +185,7 @@ pub fn login_two_factor(error: Option<&str>) -> Markup {
             h1 { "Two-factor authentication" }
             p { "Your password was right. One more step: enter a code to finish signing in." }
             (form.render(&fields::two_factor_code(ids::LOGIN_TWO_FACTOR, hint, error), action_button("Verify", ButtonStyle::Primary)))
-            (super::passkey_views::second_factor())
+            (passkeys::second_factor())
             p.alternatives { a href=(paths::LOGIN) { "Start again" } }
         }
     }

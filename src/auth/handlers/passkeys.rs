@@ -22,7 +22,6 @@ use crate::{
         handlers::login::{Arrival, finish_sign_in},
         ops::passkeys,
         passkey_db,
-        passkey_views::{self, PageState, TITLE},
         paths::{
             self, AccountPasskeysPath, PasskeyConfirmOptionsPath, PasskeyDeletePath,
             PasskeyRegistrationOptionsPath, PasskeyRenamePath, PasskeySecondFactorOptionsPath,
@@ -32,6 +31,7 @@ use crate::{
         session::safe_next,
         sudo::{self, NoBody, RequireSudo},
         views,
+        views::passkeys::{self as passkey_views, PageState, TITLE},
         webauthn::{Refusal, RelyingParty},
     },
     config::Config,

@@ -12,7 +12,7 @@ use maud::{Markup, html};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     fields::{self, ids, sudo as sudo_fields},
     passkey_db::Passkey,
     paths::{
