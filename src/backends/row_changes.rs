@@ -102,8 +102,12 @@ impl RowChanges {
             }
             if !quiet {
                 match outcome {
-                    Err(error) => tracing::warn!(%error, "not hearing of changed rows: cached pages are not kept until it is back"),
-                    Ok(()) => tracing::warn!("the connection hearing of changed rows dropped: cached pages are not kept until it is back"),
+                    Err(error) => {
+                        tracing::warn!(%error, "not hearing of changed rows: cached pages are not kept until it is back")
+                    }
+                    Ok(()) => tracing::warn!(
+                        "the connection hearing of changed rows dropped: cached pages are not kept until it is back"
+                    ),
                 }
                 quiet = !was_listening;
             }

@@ -126,8 +126,7 @@ impl PageCache {
             .collect();
         self.views.insert(owner, views);
         // A change heard while the rows were read in flight: they may predate it.
-        if self.generation.load(Ordering::Acquire) != generation || !self.changes.is_listening()
-        {
+        if self.generation.load(Ordering::Acquire) != generation || !self.changes.is_listening() {
             self.views.invalidate(&owner);
         }
         Ok(markup)

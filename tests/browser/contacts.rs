@@ -160,7 +160,7 @@ async fn browser_contacts_edit_in_place_and_delete_after_confirming() {
     browser
         .wait_for(&format!(
             "return document.querySelector('form#{form}') === null \
-                 && document.querySelector('#contact-{ada} td[data-label=Name] a').textContent === 'Augusta Ada Lovelace';"
+                 && document.querySelector('#contact-{ada} td.primary a').textContent === 'Augusta Ada Lovelace';"
         ))
         .await;
 

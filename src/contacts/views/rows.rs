@@ -1,6 +1,6 @@
 //! The rows of the list: a contact, its inline edit form, and the row that loads the next
-//! page. Cells are classed by their [`Column`] (`record_list`), and each carries its column's
-//! name in `data-label`, which labels it while the row is edited on a phone.
+//! page. Cells are classed by their [`Column`] (`record_list`); those of the edit form carry
+//! their column's name in `data-label`, which labels them while the row is edited on a phone.
 
 use maud::{Markup, html};
 use uuid::Uuid;
@@ -45,8 +45,10 @@ pub fn rows(query: &str, page: &Page) -> Markup {
 }
 
 /// A contact's row. Edit swaps in the row's edit form; Delete asks, then removes the row.
-/// Without JavaScript both are links to pages. `data-inline-*` tell `assets/app.js` where
-/// focus goes as a row changes, so that the keyboard never falls back to the page's start.
+/// Both are links to pages, which `assets/app.js` follows in place (`data-in-place`,
+/// `data-inline-delete`), so a row carries no htmx attributes: a page of 25 stays small.
+/// `data-inline-*` also tell it where focus goes as a row changes, so that the keyboard never
+/// falls back to the page's start. A value cut short shows whole as a tooltip on hover.
 pub fn row(contact: &Contact) -> Markup {
     row_marked(contact, false)
 }
@@ -65,32 +67,16 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
                 input type="checkbox" name="selected" value=(id) form=(ids::BULK)
                     aria-label={ "Select " (name) };
             }
-            td.primary data-label=(COLUMNS[0]) title=(name) {
-                a href=(ContactPath { id }) { (name) }
-            }
-            td data-label=(COLUMNS[1]) title=[contact.email.as_deref()] {
-                (optional(contact.email.as_deref()))
-            }
-            td data-label=(COLUMNS[2]) title=[contact.phone.as_deref()] {
-                (optional(contact.phone.as_deref()))
-            }
-            td data-label=(COLUMNS[3]) title=[contact.company.as_deref()] {
-                (optional(contact.company.as_deref()))
-            }
+            td.primary { a href=(ContactPath { id }) { (name) } }
+            td { (optional(contact.email.as_deref())) }
+            td { (optional(contact.phone.as_deref())) }
+            td { (optional(contact.company.as_deref())) }
             td.actions {
                 // A wrapper lays the links out: the cell itself stays a table cell.
                 div.row-actions {
-                    a href=(EditPath { id }) data-inline-edit
-                        data-hx-get=(EditPath { id })
-                        data-hx-target="closest tr"
-                        data-hx-swap="outerHTML"
+                    a href=(EditPath { id }) data-inline-edit data-in-place
                         aria-label={ "Edit " (name) } { "Edit" }
-                    a.delete href=(DeletePath { id })
-                        data-hx-delete=(ContactPath { id })
-                        data-hx-confirm={ "Delete " (name) "? This cannot be undone." }
-                        data-hx-target="closest tr"
-                        // Long enough for the row's fade-out (see the CSS).
-                        data-hx-swap="outerHTML swap:300ms"
+                    a.delete href=(DeletePath { id }) data-inline-delete
                         aria-label={ "Delete " (name) } { "Delete" }
                 }
             }
@@ -203,7 +189,12 @@ mod tests {
             ),
             1
         );
-        assert_eq!(count(&doc, "a[data-hx-delete][data-hx-confirm]"), 1);
+        assert_eq!(count(&doc, "a[data-inline-delete][href$='/delete']"), 1);
+        assert_eq!(
+            count(&doc, "a[data-inline-edit][data-in-place][href$='/edit']"),
+            1
+        );
+        assert_eq!(count(&doc, "[data-hx-get], [data-hx-delete], [title]"), 0);
     }
 
     #[test]

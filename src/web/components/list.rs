@@ -61,8 +61,9 @@ inventory::submit! { CssFragment::new("data-table", r#"
 
 /// What a column of a [`record_list`] holds: it decides the column's width on a desktop and
 /// where its cells go in a phone's two-line item. Rows give their cells the matching class:
-/// `td.select`, `td.media`, `td.primary`, `td.actions`; details are plain `td`s (with
-/// `data-label`, which labels them while a row is edited in place on a phone).
+/// `td.select`, `td.media`, `td.primary`, `td.actions`; details are plain `td`s. A row being
+/// edited in place gives each cell `data-label`, its column's name, which labels the fields
+/// on a phone.
 #[derive(Debug, Clone, Copy)]
 pub enum Column<'a> {
     /// The box that selects the row for the bulk action of form `form`; its header is a
@@ -94,7 +95,7 @@ impl<'a> Column<'a> {
 }
 
 /// A list of records: on a desktop a table of one line per row (long values end in an
-/// ellipsis; give such a cell a `title` with the whole value), whose columns keep their
+/// ellipsis, and `assets/app.js` shows the whole value as a tooltip), whose columns keep their
 /// widths when a row opens for editing; on a phone (a box 40rem wide or less) a two-line
 /// item per record, the [`Column::Primary`] cell over the details, with the selection box
 /// or picture before them and the actions after. Hovered rows are tinted, and selected ones.

@@ -165,7 +165,7 @@ async fn a_row_is_edited_in_place() {
     assert!(text.starts_with("<tr"), "{text}");
     let doc = parse(&saved);
     assert_eq!(
-        text_of(&select(&doc, &format!("tr#{row}.__saved td[data-label=Name] a"))[0]),
+        text_of(&select(&doc, &format!("tr#{row}.__saved td.primary a"))[0]),
         "Ada King"
     );
     assert_eq!(
@@ -192,10 +192,12 @@ async fn a_row_is_deleted_in_place_with_a_message() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;
     let id = create(&mut ada, ADA).await;
+    // What the row's Delete link does once the browser has asked (`assets/app.js`): it posts
+    // the confirmation page's form, aimed at the row.
     let response = ada
         .htmx(
-            Method::DELETE,
-            &format!("/contacts/{id}"),
+            Method::POST,
+            &format!("/contacts/{id}/delete"),
             Some(&format!("contact-{id}")),
             &[],
         )

@@ -57,7 +57,7 @@ fn parse(response: &TestResponse) -> Html {
 
 fn row_names(response: &TestResponse) -> Vec<String> {
     let doc = parse(response);
-    select(&doc, "tr.contact-row td[data-label=Name] a")
+    select(&doc, "tr.contact-row td.primary a")
         .iter()
         .map(text_of)
         .collect()

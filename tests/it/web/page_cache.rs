@@ -37,15 +37,25 @@ async fn eventually(client: &mut TestClient<'_>, expected: &[&str]) {
 
 /// Adds a contact through the form, as the user would.
 async fn create(client: &mut TestClient<'_>, first_name: &str) {
-    let response = client.post("/contacts", &[("first_name", first_name)]).await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
+    let response = client
+        .post("/contacts", &[("first_name", first_name)])
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        response.text()
+    );
 }
 
 /// Waits until the app hears of changed rows (its listening connection is made at start).
 async fn listening(app: &TestApp) {
     let started = Instant::now();
     while !app.state.pages.is_listening() {
-        assert!(started.elapsed() < Duration::from_secs(5), "never listening");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "never listening"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -60,7 +70,11 @@ async fn unannounced_rename(app: &TestApp, name: &str) {
         "ALTER TABLE contacts ENABLE TRIGGER contacts_updated",
     ] {
         let query = sqlx::query(statement);
-        let query = if statement.contains("$1") { query.bind(name) } else { query };
+        let query = if statement.contains("$1") {
+            query.bind(name)
+        } else {
+            query
+        };
         query.execute(&mut *tx).await.unwrap();
     }
     tx.commit().await.unwrap();
@@ -103,7 +117,11 @@ async fn the_first_page_is_kept_until_its_rows_change_in_the_app_or_in_the_datab
     assert_eq!(names(&mut ada).await, ["Grace", renamed.as_str()]);
 
     // A change made by anyone else (psql, a seed, another instance) shows once heard.
-    sql(&app, "UPDATE contacts SET first_name = 'Hopper' WHERE first_name = 'Grace'").await;
+    sql(
+        &app,
+        "UPDATE contacts SET first_name = 'Hopper' WHERE first_name = 'Grace'",
+    )
+    .await;
     eventually(&mut ada, &["Hopper", &renamed]).await;
     sql(&app, "DELETE FROM contacts WHERE first_name = 'Hopper'").await;
     eventually(&mut ada, &[&renamed]).await;
