@@ -23,7 +23,8 @@ use crate::{
     web::humanize,
     web::{
         components::{
-            ButtonStyle, Column, PostForm, action_button, action_link, more_row, record_list,
+            ButtonStyle, Column, PostForm, action_button, action_link, moment, more_row,
+            record_list,
         },
         css::CssFragment,
         form::FieldErrors,
@@ -221,7 +222,7 @@ pub fn two_factor(state: &TwoFactorState, disable_error: Option<&str>) -> Markup
             }
             TwoFactorState::On { since, recovery_codes_left } => {
                 section.auth-panel {
-                    p { "Two-factor authentication is on since " (date(*since)) "." }
+                    p { "Two-factor authentication is on since " (humanize::day(*since)) "." }
                 }
                 section.auth-panel {
                     h2 { "Recovery codes" }
@@ -316,9 +317,9 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         dl.account-summary {
             dt { "Email" } dd { (user.email) }
             dt { "Confirmed" } dd {
-                @if let Some(at) = user.email_confirmed_at { (date(at)) } @else { "Not yet" }
+                @if let Some(at) = user.email_confirmed_at { (moment(at)) } @else { "Not yet" }
             }
-            dt { "Member since" } dd { (date(user.created_at)) }
+            dt { "Member since" } dd { (moment(user.created_at)) }
         }
         section.auth-panel {
             h2 { "Change password" }
@@ -391,7 +392,7 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
                     @else if user.failed_logins > 0 { (user.failed_logins) " failed sign-ins" }
                     @else { "active" }
                 }
-                td { (date(user.created_at)) }
+                td { (moment(user.created_at)) }
             }
         }
         @if let Some(next) = &page.next {
@@ -399,10 +400,6 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
             (more_row(ids::USERS_MORE, &url, USER_COLUMNS.len(), "Older users"))
         }
     }
-}
-
-fn date(at: OffsetDateTime) -> String {
-    at.date().to_string()
 }
 
 inventory::submit! { CssFragment::new("auth-panel", r#"

@@ -2,14 +2,14 @@
 
 use maud::{Markup, html};
 
-use super::{delete, size, timestamp};
+use super::{delete, size};
 use crate::{
     files::{
         db::FileRecord,
         detect,
         paths::{DeletePath, DownloadPath, ListPath, ThumbnailPath, ViewPath},
     },
-    web::css::CssFragment,
+    web::{components::moment, css::CssFragment},
 };
 
 pub fn page(file: &FileRecord) -> Markup {
@@ -24,7 +24,7 @@ pub fn page(file: &FileRecord) -> Markup {
         dl.file-details {
             dt { "Type" } dd { (detect::label(&file.content_type)) }
             dt { "Size" } dd { (size(file.size_bytes)) " (" (file.size_bytes) " bytes)" }
-            dt { "Uploaded" } dd { (timestamp(file.created_at)) }
+            dt { "Uploaded" } dd { (moment(file.created_at)) }
             dt { "SHA-256" } dd { code { (hex::encode(&file.sha256)) } }
         }
         div.file-actions {
