@@ -487,6 +487,7 @@ async fn files_pages(pages: &mut Pages) {
         .unwrap()
         .to_owned();
     pages.keep("file-details", OK, &ada.get(&file).await);
+    pages.keep("home-dashboard", OK, &ada.get("/").await);
     pages.keep(
         "file-delete-confirm",
         OK,

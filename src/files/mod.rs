@@ -33,7 +33,7 @@ pub mod cleanup;
 pub mod db;
 pub mod detect;
 pub mod error;
-mod fields;
+pub mod fields;
 mod handlers;
 pub mod names;
 pub mod ops;
