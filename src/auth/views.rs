@@ -10,6 +10,7 @@ pub mod deletion;
 pub mod passkeys;
 pub mod sessions;
 
+use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
 use time::OffsetDateTime;
 
@@ -20,6 +21,7 @@ use super::{
     paths::{self, AdminUsersPath},
 };
 use crate::{
+    contacts, files,
     web::humanize,
     web::{
         components::{
@@ -71,6 +73,9 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
     html! {
         section.auth-panel.__card {
             h1 { "Log in" }
+            @if let (None, Some(reason)) = (error, login_reason(next)) {
+                p.login-reason { (reason) }
+            }
             (form.render(&fields::login(email, &no_errors), controls))
             (passkeys::sign_in(next))
             p.alternatives {
@@ -80,6 +85,28 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
             }
         }
     }
+}
+
+/// Why someone sent to log in must do so, from the page they asked for (`next`): nothing
+/// when they came to log in themselves.
+fn login_reason(next: &str) -> Option<&'static str> {
+    const REASONS: [(&str, &str); 2] = [
+        (contacts::paths::INDEX, "Log in to see your contacts."),
+        (files::paths::ListPath::PATH, "Log in to see your files."),
+    ];
+    if next == paths::SITE_ROOT {
+        return None;
+    }
+    let under = |prefix: &str| {
+        next.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+    };
+    Some(
+        REASONS
+            .iter()
+            .find(|(prefix, _)| under(prefix))
+            .map_or("Log in to see this page.", |(_, reason)| reason),
+    )
 }
 
 /// A form asking for a link by email; `form` is its id (see [`ids`]).
@@ -422,6 +449,12 @@ inventory::submit! { CssFragment::new("auth-panel", r#"
 
     & h1 { margin-bottom: var(--space-4); }
     & .alternatives, & .hint { color: var(--color-muted); font-size: var(--text-sm); }
+    & .login-reason {
+        margin: 0 0 var(--space-4);
+        padding: var(--space-2) var(--space-3);
+        border-left: 4px solid var(--color-accent);
+        background: var(--color-bg);
+    }
     & .remember { display: flex; gap: var(--space-2); align-items: center; margin-bottom: var(--space-4); }
 }
 "#) }
@@ -461,3 +494,28 @@ inventory::submit! { CssFragment::new("account-summary", r#"
     & dd { margin: 0; overflow-wrap: anywhere; }
 }
 "#) }
+
+#[cfg(test)]
+mod tests {
+    use super::login_reason;
+
+    #[test]
+    fn the_login_page_says_why_from_the_page_asked_for() {
+        assert_eq!(login_reason("/"), None);
+        assert_eq!(
+            login_reason("/contacts"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(
+            login_reason("/contacts?q=ada"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(
+            login_reason("/contacts/new"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(login_reason("/contactsx"), Some("Log in to see this page."));
+        assert_eq!(login_reason("/files"), Some("Log in to see your files."));
+        assert_eq!(login_reason("/account"), Some("Log in to see this page."));
+    }
+}

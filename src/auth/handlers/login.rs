@@ -212,7 +212,10 @@ pub async fn logout(
     _: paths::LogoutPath,
     wants: Wants,
     session: Session,
+    flash: Flash,
 ) -> Result<Response, AppError> {
     session::log_out(&session).await?;
+    // In a new, anonymous session: the one that was signed in is gone.
+    flash.success("You are logged out.").await?;
     Ok(redirect(&wants, paths::SITE_ROOT))
 }

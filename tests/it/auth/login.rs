@@ -243,3 +243,43 @@ async fn after_a_post_the_login_returns_to_the_home_page() {
         .await;
     assert_eq!(response.header("location"), Some("/login?next=/"));
 }
+
+#[tokio::test]
+async fn the_login_page_says_why_the_visitor_was_sent_there() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    let sent = client.get("/contacts?q=ada").await;
+    let location = sent.header("location").unwrap().to_owned();
+    let reason = |page: &common::TestResponse| {
+        select(&page.document(), ".login-reason")
+            .first()
+            .map(common::text_of)
+    };
+    let page = client.get(&location).await;
+    assert_eq!(
+        reason(&page).as_deref(),
+        Some("Log in to see your contacts.")
+    );
+    let page = client.get("/login?next=/account").await;
+    assert_eq!(reason(&page).as_deref(), Some("Log in to see this page."));
+    // Someone who came to log in needs no reason.
+    assert_eq!(reason(&client.get("/login").await), None);
+}
+
+#[tokio::test]
+async fn logging_out_says_so_on_the_next_page() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    ada.get("/").await;
+    let logout = ada.post("/logout", &[]).await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    let home = ada.get("/").await;
+    let messages: Vec<_> = select(&home.document(), ".flash-message")
+        .iter()
+        .map(common::text_of)
+        .collect();
+    assert_eq!(messages, ["You are logged out."]);
+    assert!(redirects_to_login(&ada.get("/account").await));
+    // Said once.
+    assert!(select(&ada.get("/").await.document(), ".flash-message").is_empty());
+}
