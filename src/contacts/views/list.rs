@@ -29,20 +29,31 @@ pub struct Listing<'a> {
 }
 
 pub fn index(listing: &Listing<'_>) -> Markup {
+    // An empty address book has nothing to search, export or select: its empty state's call
+    // to add a contact is all the page needs. (The results refetch when a contact is added
+    // elsewhere; the tools come with the next visit.)
+    let tools = !listing.is_empty_book();
     html! {
         section.contacts-page {
             div.heading {
                 h1 { "Contacts" }
                 div.actions {
-                    (export::start_button(ids::EXPORT, "Export CSV"))
+                    @if tools { (export::start_button(ids::EXPORT, "Export CSV")) }
                     (action_link(NewPath::PATH, "Add contact", ButtonStyle::Primary))
                 }
             }
-            div.toolbar { (search_form(listing.query)) }
+            @if tools { div.toolbar { (search_form(listing.query)) } }
             (live_refresh())
             div #(ids::RESULTS) { (results(listing)) }
-            (selection_bar())
+            @if tools { (selection_bar()) }
         }
+    }
+}
+
+impl Listing<'_> {
+    /// The first page of the whole book, with nothing in it.
+    fn is_empty_book(&self) -> bool {
+        self.page.rows.is_empty() && !self.later_page && self.query.trim().is_empty()
     }
 }
 
@@ -114,10 +125,13 @@ fn selection_bar() -> Markup {
 pub fn results(listing: &Listing<'_>) -> Markup {
     let searching = !listing.query.trim().is_empty();
     html! {
-        p.contacts-count {
-            (count_loader(listing.query))
-            @if listing.later_page {
-                " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
+        // "0 contacts" above the empty state would say it twice.
+        @if !listing.is_empty_book() {
+            p.contacts-count {
+                (count_loader(listing.query))
+                @if listing.later_page {
+                    " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
+                }
             }
         }
         @if listing.page.rows.is_empty() && !listing.later_page {
