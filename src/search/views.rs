@@ -55,7 +55,7 @@ pub fn page(typed: &str, results: Markup) -> Markup {
 
 fn search_form(typed: &str) -> Markup {
     html! {
-        form.search-form method="get" action=(SearchPath) role="search" {
+        form.search-form method="get" action=(SearchPath) role="search" aria-label="Contacts and notes" {
             label for=(INPUT_ID) { "Search your contacts" }
             div.controls {
                 input #(INPUT_ID) type="search" name="q" value=(typed)

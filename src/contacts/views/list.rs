@@ -81,7 +81,8 @@ fn live_refresh() -> Markup {
 /// replaces a search still under way, and keeps the URL in step with what is shown.
 fn search_form(query: &str) -> Markup {
     html! {
-        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search" {
+        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search"
+            aria-label="Contacts list" {
             label for=(ids::SEARCH_QUERY) { "Search contacts" }
             div.controls {
                 input #(ids::SEARCH_QUERY) type="search" name="q" value=(query)

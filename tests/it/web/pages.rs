@@ -625,3 +625,23 @@ async fn health_and_assets_never_touch_the_session_store() {
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.is_html());
 }
+
+#[tokio::test]
+async fn every_search_landmark_on_a_page_has_a_name_of_its_own() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let added = ada.post("/contacts", &[("first_name", "Ada")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    for (path, expected) in [
+        ("/contacts", vec!["Site", "Contacts list"]),
+        ("/search?q=ada", vec!["Contacts and notes"]),
+        ("/files", vec!["Site"]),
+    ] {
+        let doc = ada.get(path).await.document();
+        let labels: Vec<_> = select(&doc, "[role=search], search")
+            .iter()
+            .map(|landmark| landmark.attr("aria-label").unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(labels, expected, "{path}");
+    }
+}
