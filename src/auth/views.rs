@@ -180,10 +180,15 @@ pub struct SudoPage<'a> {
     pub two_factor: bool,
     /// Why the last attempt failed.
     pub error: Option<&'a str>,
+    /// The signed-in account's address, for password managers.
+    pub account: &'a str,
 }
 
 pub fn sudo(page: &SudoPage<'_>) -> Markup {
-    let form = PostForm::new(ids::SUDO, page.action);
+    let form = PostForm {
+        username: Some(page.account),
+        ..PostForm::new(ids::SUDO, page.action)
+    };
     let controls = html! {
         @for (name, value) in page.kept {
             input type="hidden" name=(name) value=(value);
@@ -356,7 +361,8 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Change email" }
-            (PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL)
+            // The current address, for the password manager: the field holds the new one.
+            (PostForm { username: Some(&user.email), ..PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL) }
                 .render(&fields::change_email(forms.email_value, &forms.email_errors), action_button("Change email", ButtonStyle::Primary)))
         }
         section.auth-panel {
