@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .typed_get(file::download)
         .typed_get(file::view)
         .typed_get(file::thumbnail)
+        .typed_get(file::preview)
         .typed_get(file::confirm_delete)
         .typed_post(file::delete)
 }
