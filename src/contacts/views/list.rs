@@ -43,7 +43,7 @@ pub fn index(listing: &Listing<'_>) -> Markup {
                 }
             }
             @if tools { div.toolbar { (search_form(listing.query)) } }
-            (live_refresh())
+            (live_refresh(tools))
             div #(ids::RESULTS) { (results(listing)) }
             @if tools { (selection_bar()) }
         }
@@ -61,18 +61,20 @@ impl Listing<'_> {
 /// another tab or window, or after a break in live updates. While this page is being worked
 /// on (a row open for editing, rows checked, focus in the list), `app.js` holds the refetch
 /// back and shows the notice instead, so nothing typed or selected is lost.
-fn live_refresh() -> Markup {
+/// `search_box`: whether the page has the search box whose query the refetch keeps.
+fn live_refresh(search_box: bool) -> Markup {
+    let include = search_box.then(|| format!("#{}", ids::SEARCH_QUERY));
     html! {
         p.live-notice hidden data-live-notice {
             "Your contacts changed in another tab or window. "
             a href=(ListPath) data-hx-get=(ListPath)
-                data-hx-include={ "#" (ids::SEARCH_QUERY) }
+                data-hx-include=[include.as_deref()]
                 data-hx-target={ "#" (ids::RESULTS) } { "Show the latest" }
         }
         span hidden data-live-refresh
             data-hx-get=(ListPath)
             data-hx-trigger={ "sse:" (events::CHANGED) ", sse:" (crate::live::RESYNC_NAME) }
-            data-hx-include={ "#" (ids::SEARCH_QUERY) }
+            data-hx-include=[include.as_deref()]
             data-hx-target={ "#" (ids::RESULTS) } {}
     }
 }
