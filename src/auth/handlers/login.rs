@@ -215,7 +215,9 @@ pub async fn logout(
     flash: Flash,
 ) -> Result<Response, AppError> {
     session::log_out(&session).await?;
-    // In a new, anonymous session: the one that was signed in is gone.
+    // The message waits in a new, anonymous session: the signed-in one's id must never be
+    // stored again (another instance may still hold a copy of it signed in).
+    session.cycle_id().await?;
     flash.success("You are logged out.").await?;
     Ok(redirect(&wants, paths::SITE_ROOT))
 }

@@ -271,8 +271,17 @@ async fn logging_out_says_so_on_the_next_page() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;
     ada.get("/").await;
+    let signed_in = ada.session_cookie().unwrap().clone();
     let logout = ada.post("/logout", &[]).await;
     assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    // The message waits in a session of its own: the signed-in one's id is never stored again.
+    assert_ne!(ada.session_cookie(), Some(&signed_in));
+    let old: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session WHERE id = $1")
+        .bind(&signed_in)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(old, 0);
     let home = ada.get("/").await;
     let messages: Vec<_> = select(&home.document(), ".flash-message")
         .iter()
