@@ -13,13 +13,14 @@ use crate::{
     auth::{UserCache, breached::BreachCheck},
     backends::{
         cache::Cache, http::HttpClient, invalidation::Invalidations, mail::MailTransport,
-        pubsub::PubSub, rate_limit::RateLimiter, sessions, storage::Storage, valkey::Valkey,
+        pubsub::PubSub, rate_limit::RateLimiter, row_changes::RowChanges, sessions,
+        storage::Storage, valkey::Valkey,
     },
     config::Config,
     email::Mailer,
     live::{self, Live},
     monitoring::instances::ThisInstance,
-    web::{css::Stylesheet, layout::PageFrame},
+    web::{css::Stylesheet, layout::PageFrame, page_cache::PageCache},
 };
 
 #[derive(Clone, FromRef)]
@@ -49,6 +50,8 @@ pub struct AppState {
     pub live: Live,
     /// Values worth keeping for a while: Valkey or this process.
     pub cache: Cache,
+    /// List pages as last rendered, until PostgreSQL says their rows changed.
+    pub pages: PageCache,
     /// The Valkey connection, if `VALKEY_URL` is set: the dashboard shows whether it answers.
     pub valkey: Option<Valkey>,
     /// This instance, as the fleet's heartbeats and the operations dashboard know it.
@@ -85,6 +88,7 @@ impl AppState {
             users: UserCache::new(db.clone(), cache_ttl, user_changes),
             live: Live::new(pubsub),
             cache,
+            pages: PageCache::new(RowChanges::start(&db, shutdown.clone())),
             valkey,
             instance: ThisInstance::new(),
             db,

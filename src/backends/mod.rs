@@ -9,6 +9,7 @@ pub mod invalidation;
 pub mod mail;
 pub mod pubsub;
 pub mod rate_limit;
+pub mod row_changes;
 pub mod sessions;
 pub mod storage;
 pub mod valkey;

@@ -75,7 +75,8 @@ pub const UPLOAD_BYTES: &str = "uploads_stored_bytes_total";
 pub const UPLOAD_FILES: &str = "uploads_stored_files_total";
 /// Uploads or files refused, by `reason`.
 pub const UPLOAD_REFUSALS: &str = "uploads_refused_total";
-/// Look-ups of the in-process copies, by `cache` (sessions, users) and `result` (hit, miss).
+/// Look-ups of the in-process copies, by `cache` (sessions, users, pages) and `result` (hit,
+/// miss).
 pub const CACHE_LOOKUPS: &str = "cache_lookups_total";
 /// Statements that took `SLOW_QUERY_MS` or longer, by `http_route` (`background` outside
 /// any request).
@@ -229,11 +230,11 @@ fn describe() {
     describe_gauge!(BUILD_INFO, "The version and commit of this build");
 }
 
-/// Notes a look-up of an in-process copy (`cache`: `sessions` or `users`). Every signed-in
-/// page makes two, so their four counters are registered once rather than looked up (their
-/// labels made, the recorder's map searched) each time.
+/// Notes a look-up of an in-process copy (`cache`: `sessions`, `users` or `pages`). Every
+/// signed-in page makes two or three, so their counters are registered once rather than
+/// looked up (their labels made, the recorder's map searched) each time.
 pub fn cache_lookup(cache: &'static str, hit: bool) {
-    static COUNTERS: OnceLock<[Counter; 4]> = OnceLock::new();
+    static COUNTERS: OnceLock<[Counter; 6]> = OnceLock::new();
     let counters = COUNTERS.get_or_init(|| {
         // Registered with the installed recorder, not a no-op taken before it was.
         recorder();
@@ -245,6 +246,8 @@ pub fn cache_lookup(cache: &'static str, hit: bool) {
             counter("sessions", "miss"),
             counter("users", "hit"),
             counter("users", "miss"),
+            counter("pages", "hit"),
+            counter("pages", "miss"),
         ]
     });
     let index = match (cache, hit) {
@@ -252,6 +255,8 @@ pub fn cache_lookup(cache: &'static str, hit: bool) {
         ("sessions", false) => 1,
         ("users", true) => 2,
         ("users", false) => 3,
+        ("pages", true) => 4,
+        ("pages", false) => 5,
         (other, _) => {
             let result = if hit { "hit" } else { "miss" };
             metrics::counter!(CACHE_LOOKUPS, "cache" => other, "result" => result).increment(1);

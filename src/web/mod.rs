@@ -19,6 +19,7 @@ pub mod keyset;
 pub mod layout;
 pub mod linkify;
 pub mod live_reload;
+pub mod page_cache;
 pub mod precompressed;
 pub mod query;
 pub mod routes;

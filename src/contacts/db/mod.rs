@@ -21,6 +21,10 @@ pub use self::matching::{SEARCH_MAX_LEN, Search, TooLong};
 use super::forms::ContactForm;
 use crate::web::keyset;
 
+/// The table, as PostgreSQL names it in the notifications of changed rows
+/// (`backends::row_changes`).
+pub const TABLE: &str = "contacts";
+
 /// Contacts on one page of the list.
 pub const PAGE_SIZE: usize = 25;
 

@@ -25,6 +25,7 @@ use crate::{
         htmx::{Wants, redirect},
         humanize,
         layout::{Page, PageLayout, alerts_out_of_band},
+        page_cache::PageCache,
     },
 };
 
@@ -47,11 +48,12 @@ pub async fn confirmed(
     DeletePath { id }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
+    pages: State<PageCache>,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    one(ContactPath { id }, db, broadcast, user, flash, wants).await
+    one(ContactPath { id }, db, broadcast, pages, user, flash, wants).await
 }
 
 /// `DELETE` from the list, which htmx sends once the user has confirmed. The list's row is
@@ -60,6 +62,7 @@ pub async fn one(
     ContactPath { id }: ContactPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
@@ -67,7 +70,7 @@ pub async fn one(
     let Some(contact) = db::delete(&db, user.id, id).await? else {
         return deleted_elsewhere(&wants, id);
     };
-    announce(&broadcast, user.id).await;
+    announce(&broadcast, &pages, user.id).await;
     let message = format!("Deleted {}.", contact.name());
     if wants.fragment_for(&ids::row(id)) {
         let notice = [FlashMessage {
@@ -87,6 +90,7 @@ pub async fn bulk(
     _: BulkDeletePath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     layout: PageLayout,
@@ -109,7 +113,7 @@ pub async fn bulk(
     }
     let deleted = db::delete_many(&db, user.id, &ids).await?;
     if deleted > 0 {
-        announce(&broadcast, user.id).await;
+        announce(&broadcast, &pages, user.id).await;
     }
     let missing = (ids.len() + malformed).saturating_sub(deleted as usize);
     let mut message = format!(

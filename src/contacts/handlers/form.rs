@@ -32,6 +32,7 @@ use crate::{
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::redirect,
         layout::{Page, PageLayout, alerts_out_of_band},
+        page_cache::PageCache,
         query::Query,
     },
 };
@@ -64,6 +65,7 @@ pub async fn create(
     _: ListPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     layout: PageLayout,
@@ -74,7 +76,7 @@ pub async fn create(
     if errors.is_empty() {
         match db::insert(&db, user.id, &input).await {
             Ok(contact) => {
-                announce(&broadcast, user.id).await;
+                announce(&broadcast, &pages, user.id).await;
                 flash.success(format!("Added {}.", contact.name())).await?;
                 let path = ContactPath { id: contact.id };
                 return Ok(redirect(layout.wants(), &path.to_string()));
@@ -112,6 +114,7 @@ pub async fn update(
     path: ContactPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     layout: PageLayout,
@@ -127,7 +130,7 @@ pub async fn update(
     if errors.is_empty() {
         let updated = db::update(&db, user.id, id, &input).await;
         if let Ok(Some(_)) = &updated {
-            announce(&broadcast, user.id).await;
+            announce(&broadcast, &pages, user.id).await;
         }
         match updated {
             // The row, highlighted, and the message in the page's live region (out of band).

@@ -14,7 +14,7 @@ use crate::{
         views::{self, Listing},
     },
     error::AppError,
-    web::{layout::PageLayout, query::Query},
+    web::{layout::PageLayout, page_cache::PageCache, query::Query},
 };
 
 /// `?q=` the search box, `?after=` the cursor of the page.
@@ -28,10 +28,39 @@ pub struct ListQuery {
 pub async fn index(
     _: ListPath,
     State(db): State<PgPool>,
+    State(pages): State<PageCache>,
     user: AuthUser,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
+    let wants = layout.wants();
+    // The first page, unsearched, is what most visits see: it is kept as rendered until the
+    // user's contacts change (`web::page_cache`).
+    if query.q.is_empty() && query.after.is_none() && !wants.fragment_for(ids::MORE) {
+        let results = wants.fragment_for(ids::RESULTS);
+        let view = if results { "results" } else { "index" };
+        let content = pages
+            .get_or_render(db::TABLE, user.id, view, || async {
+                let page = db::page(&db, user.id, None, None).await?;
+                let listing = Listing {
+                    query: "",
+                    page: &page,
+                    later_page: false,
+                };
+                Ok::<_, AppError>(if results {
+                    views::results(&listing)
+                } else {
+                    views::index(&listing)
+                })
+            })
+            .await?;
+        return Ok(if results {
+            layout.fragment(content)
+        } else {
+            layout.render("Contacts", content).await
+        }
+        .into_response());
+    }
     let search = parse(&query.q)?;
     let after = match &query.after {
         Some(cursor) => Some(Cursor::decode(cursor).ok_or_else(|| {
@@ -45,7 +74,6 @@ pub async fn index(
         page: &page,
         later_page: after.is_some(),
     };
-    let wants = layout.wants();
     Ok(if wants.fragment_for(ids::MORE) {
         layout.fragment(views::rows(&query.q, &page))
     } else if wants.fragment_for(ids::RESULTS) {

@@ -20,7 +20,10 @@ use super::{
 use crate::{
     error::AppError,
     live::{Broadcast, EventName, LiveEvent},
-    web::htmx::{VARY_ON_HTMX, Wants},
+    web::{
+        htmx::{VARY_ON_HTMX, Wants},
+        page_cache::PageCache,
+    },
 };
 
 /// `HX-Trigger` for an answer to a change made in place: the list's count reloads itself.
@@ -31,10 +34,13 @@ fn changed() -> [(HeaderName, HeaderValue); 1] {
     )]
 }
 
-/// Tells the user's other open pages (other tabs, other devices, through any instance) that
-/// their contacts changed: their list and count refetch themselves. The page that made the
-/// change is left alone; it shows the change already.
-async fn announce(broadcast: &Broadcast, user: Uuid) {
+/// After a change to the user's contacts commits: drops this instance's rendered list at once
+/// (the next request shows the change; other instances hear of it from PostgreSQL), and
+/// tells the user's other open pages (other tabs, other devices, through any instance): their
+/// list and count refetch themselves. The page that made the change is left alone; it shows
+/// the change already.
+async fn announce(broadcast: &Broadcast, pages: &PageCache, user: Uuid) {
+    pages.forget(user);
     let event = LiveEvent::new(EventName::new(events::CHANGED), html! {});
     broadcast.send(user, event).await;
 }

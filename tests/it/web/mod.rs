@@ -7,6 +7,7 @@ mod contrast;
 mod hidden_characters;
 mod live_reload;
 mod ownership;
+mod page_cache;
 mod pages;
 mod signed_in;
 mod theme;

@@ -16,3 +16,14 @@ CREATE TABLE invoices (
 
 -- Every page of the list, newest first, is a range of this index.
 CREATE INDEX invoices_owner_created_idx ON invoices (owner_id, created_at DESC, id DESC);
+
+-- Tell every instance when an owner's rows change, so that the list's first page kept as
+-- rendered (src/web/page_cache.rs) is dropped (see the migration owner_rows_changed).
+CREATE TRIGGER invoices_inserted AFTER INSERT ON invoices
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER invoices_updated AFTER UPDATE ON invoices
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER invoices_deleted AFTER DELETE ON invoices
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER invoices_truncated AFTER TRUNCATE ON invoices
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();

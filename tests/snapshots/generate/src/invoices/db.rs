@@ -11,6 +11,10 @@ use uuid::Uuid;
 use super::forms::InvoiceForm;
 use crate::web::{keyset, rules};
 
+/// The table, as PostgreSQL names it in the notifications of changed rows
+/// (`backends::row_changes`).
+pub const TABLE: &str = "invoices";
+
 /// Invoices on one page of the list.
 pub const PAGE_SIZE: usize = 25;
 

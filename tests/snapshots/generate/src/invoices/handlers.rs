@@ -28,6 +28,7 @@ use crate::{
         form::{BlurTrigger, FieldErrors, ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::{Page, PageLayout, alerts_out_of_band},
+        page_cache::PageCache,
         query::Query,
     },
 };
@@ -39,9 +40,12 @@ pub struct ListQuery {
     after: Option<String>,
 }
 
-/// Tells the user's other open pages that their invoices changed: their list refetches
-/// itself (see `views::live_refresh`). The page that made the change is left alone.
-async fn announce(broadcast: &Broadcast, user: Uuid) {
+/// After a change to the user's invoices commits: drops this instance's rendered list at
+/// once (other instances hear of it from PostgreSQL), and tells the user's other open pages:
+/// their list refetches itself (see `views::live_refresh`). The page that made the change is
+/// left alone.
+async fn announce(broadcast: &Broadcast, pages: &PageCache, user: Uuid) {
+    pages.forget(user);
     let event = LiveEvent::new(EventName::new(events::CHANGED), html! {});
     broadcast.send(user, event).await;
 }
@@ -51,10 +55,33 @@ async fn announce(broadcast: &Broadcast, user: Uuid) {
 pub async fn index(
     _: ListPath,
     State(db): State<PgPool>,
+    State(pages): State<PageCache>,
     user: AuthUser,
     layout: PageLayout,
     Query(query): Query<ListQuery>,
 ) -> Result<Page, AppError> {
+    let wants = layout.wants();
+    // The first page is what most visits see: it is kept as rendered until the user's
+    // invoices change (`web::page_cache`).
+    if query.after.is_none() && !wants.fragment_for(ids::MORE) {
+        let list = wants.fragment_for(ids::LIST);
+        let view = if list { "list" } else { "index" };
+        let content = pages
+            .get_or_render(db::TABLE, user.id, view, || async {
+                let page = db::page(&db, user.id, None).await?;
+                Ok::<_, AppError>(if list {
+                    views::list(&page, false)
+                } else {
+                    views::index(&page, false)
+                })
+            })
+            .await?;
+        return Ok(if list {
+            layout.fragment(content)
+        } else {
+            layout.render("Invoices", content).await
+        });
+    }
     let after = match &query.after {
         Some(cursor) => Some(Cursor::decode(cursor).ok_or_else(|| {
             AppError::BadRequest("That page link is broken. Start again from the list.".into())
@@ -62,7 +89,6 @@ pub async fn index(
         None => None,
     };
     let page = db::page(&db, user.id, after.as_ref()).await?;
-    let wants = layout.wants();
     Ok(if wants.fragment_for(ids::MORE) {
         layout.fragment(views::rows(&page))
     } else if wants.fragment_for(ids::LIST) {
@@ -95,6 +121,7 @@ pub async fn create(
     _: ListPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     layout: PageLayout,
@@ -108,7 +135,7 @@ pub async fn create(
         }
     };
     let record = db::insert(&db, user.id, &form).await?;
-    announce(&broadcast, user.id).await;
+    announce(&broadcast, &pages, user.id).await;
     flash.success(format!("Added {}.", record.title())).await?;
     let path = InvoicePath { id: record.id };
     Ok(redirect(layout.wants(), &path.to_string()))
@@ -132,6 +159,7 @@ pub async fn update(
     path: InvoicePath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     layout: PageLayout,
@@ -154,7 +182,7 @@ pub async fn update(
     let record = db::update(&db, user.id, id, &form)
         .await?
         .ok_or(AppError::NotFound)?;
-    announce(&broadcast, user.id).await;
+    announce(&broadcast, &pages, user.id).await;
     flash.success(format!("Saved {}.", record.title())).await?;
     Ok(redirect(layout.wants(), &path.to_string()))
 }
@@ -194,12 +222,13 @@ pub async fn delete_confirmed(
     DeletePath { id }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
+    pages: State<PageCache>,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
     let path = InvoicePath { id };
-    delete(path, db, broadcast, user, flash, wants).await
+    delete(path, db, broadcast, pages, user, flash, wants).await
 }
 
 /// `DELETE` from the list once the user has confirmed: the row is answered with nothing
@@ -208,6 +237,7 @@ pub async fn delete(
     InvoicePath { id }: InvoicePath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
+    State(pages): State<PageCache>,
     user: AuthUser,
     flash: Flash,
     wants: Wants,
@@ -215,7 +245,7 @@ pub async fn delete(
     let record = db::delete(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    announce(&broadcast, user.id).await;
+    announce(&broadcast, &pages, user.id).await;
     let message = format!("Deleted {}.", record.title());
     if wants.fragment_for(&ids::row(id)) {
         let notice = [FlashMessage {

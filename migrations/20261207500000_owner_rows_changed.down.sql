@@ -1,0 +1,5 @@
+DROP TRIGGER contacts_truncated ON contacts;
+DROP TRIGGER contacts_deleted ON contacts;
+DROP TRIGGER contacts_updated ON contacts;
+DROP TRIGGER contacts_inserted ON contacts;
+DROP FUNCTION notify_owner_rows_changed();
