@@ -484,11 +484,16 @@ async fn files_pages(pages: &mut Pages) {
     .await;
     let list = ada.get("/files").await;
     pages.keep("files-list", OK, &list);
-    let file = common::select(&list.document(), ".file-list td.primary a")[0]
-        .attr("href")
-        .unwrap()
-        .to_owned();
-    pages.keep("file-details", OK, &ada.get(&file).await);
+    let files: Vec<String> = common::select(&list.document(), ".file-list td.primary a")
+        .iter()
+        .map(|link| link.attr("href").unwrap().to_owned())
+        .collect();
+    // One an image shown large, the other text shown as text.
+    for (n, file) in files.iter().enumerate() {
+        pages.keep(&format!("file-details-{n}"), OK, &ada.get(file).await);
+    }
+    let file = &files[0];
+    pages.keep("home-dashboard", OK, &ada.get("/").await);
     pages.keep(
         "file-delete-confirm",
         OK,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use super::password;
+use crate::web::rules;
 
 /// The longest address SMTP carries.
 pub const EMAIL_MAX_LEN: usize = 254;
@@ -156,12 +157,12 @@ pub struct NewPasskeyForm {
 #[serde(default)]
 pub struct PasskeyNameForm {
     #[sanitizer(trim)]
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "Enter a name of at most 100 characters."
-    ))]
+    #[validate(custom(function = "passkey_name"))]
     pub name: String,
+}
+
+fn passkey_name(name: &str) -> Result<(), ValidationError> {
+    rules::required_text(name, "Enter a name for the passkey.", 100)
 }
 
 /// Signing in with a passkey: the browser's signed answer, and where to go after.

@@ -104,7 +104,7 @@ where
         let party = RelyingParty::from_base_url(&state.config.base_url);
         let Some(proof) = offered.proof(party.as_ref()) else {
             let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-            return Err(ask(layout, &action, &kept, two_factor, None).await);
+            return Err(ask(layout, &action, &kept, (two_factor, &user.email), None).await);
         };
         let ClientIp(ip) = infallible(ClientIp::from_request_parts(&mut parts, state).await);
         let key = SecretsKey::derive(&state.config.secret_key);
@@ -131,7 +131,14 @@ where
             }
             Confirmation::Refused(message) => {
                 let layout = infallible(PageLayout::from_request_parts(&mut parts, state).await);
-                let page = ask(layout, &action, &kept, two_factor, Some(message)).await;
+                let page = ask(
+                    layout,
+                    &action,
+                    &kept,
+                    (two_factor, &user.email),
+                    Some(message),
+                )
+                .await;
                 Err(unprocessable(page))
             }
         }
@@ -191,12 +198,13 @@ async fn to_confirmation_page(parts: &mut Parts, wants: &Wants) -> Response {
     crate::web::htmx::redirect(wants, &confirmation_url(&back))
 }
 
-/// The confirmation form, in the answer to the form it confirms.
+/// The confirmation form, in the answer to the form it confirms (`account`: the signed-in
+/// address, for password managers).
 async fn ask(
     layout: PageLayout,
     action: &str,
     kept: &[(String, String)],
-    two_factor: bool,
+    (two_factor, account): (bool, &str),
     error: Option<&str>,
 ) -> Response {
     let page = SudoPage {
@@ -204,6 +212,7 @@ async fn ask(
         kept,
         two_factor,
         error,
+        account,
     };
     // A boosted form keeps its own URL in the address bar, as after a 422.
     let page = layout.render(TITLE, views::sudo(&page)).await;

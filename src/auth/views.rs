@@ -10,6 +10,7 @@ pub mod deletion;
 pub mod passkeys;
 pub mod sessions;
 
+use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
 use time::OffsetDateTime;
 
@@ -20,10 +21,12 @@ use super::{
     paths::{self, AdminUsersPath},
 };
 use crate::{
+    contacts, files,
     web::humanize,
     web::{
         components::{
-            ButtonStyle, Column, PostForm, action_button, action_link, more_row, record_list,
+            ButtonStyle, Column, PostForm, action_button, action_link, moment, more_row,
+            record_list,
         },
         css::CssFragment,
         form::FieldErrors,
@@ -70,6 +73,9 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
     html! {
         section.auth-panel.__card {
             h1 { "Log in" }
+            @if let (None, Some(reason)) = (error, login_reason(next)) {
+                p.login-reason { (reason) }
+            }
             (form.render(&fields::login(email, &no_errors), controls))
             (passkeys::sign_in(next))
             p.alternatives {
@@ -79,6 +85,28 @@ pub fn login(email: &str, next: &str, error: Option<&str>) -> Markup {
             }
         }
     }
+}
+
+/// Why someone sent to log in must do so, from the page they asked for (`next`): nothing
+/// when they came to log in themselves.
+fn login_reason(next: &str) -> Option<&'static str> {
+    const REASONS: [(&str, &str); 2] = [
+        (contacts::paths::INDEX, "Log in to see your contacts."),
+        (files::paths::ListPath::PATH, "Log in to see your files."),
+    ];
+    if next == paths::SITE_ROOT {
+        return None;
+    }
+    let under = |prefix: &str| {
+        next.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']))
+    };
+    Some(
+        REASONS
+            .iter()
+            .find(|(prefix, _)| under(prefix))
+            .map_or("Log in to see this page.", |(_, reason)| reason),
+    )
 }
 
 /// A form asking for a link by email; `form` is its id (see [`ids`]).
@@ -152,10 +180,15 @@ pub struct SudoPage<'a> {
     pub two_factor: bool,
     /// Why the last attempt failed.
     pub error: Option<&'a str>,
+    /// The signed-in account's address, for password managers.
+    pub account: &'a str,
 }
 
 pub fn sudo(page: &SudoPage<'_>) -> Markup {
-    let form = PostForm::new(ids::SUDO, page.action);
+    let form = PostForm {
+        username: Some(page.account),
+        ..PostForm::new(ids::SUDO, page.action)
+    };
     let controls = html! {
         @for (name, value) in page.kept {
             input type="hidden" name=(name) value=(value);
@@ -221,7 +254,7 @@ pub fn two_factor(state: &TwoFactorState, disable_error: Option<&str>) -> Markup
             }
             TwoFactorState::On { since, recovery_codes_left } => {
                 section.auth-panel {
-                    p { "Two-factor authentication is on since " (date(*since)) "." }
+                    p { "Two-factor authentication is on since " (humanize::day(*since)) "." }
                 }
                 section.auth-panel {
                     h2 { "Recovery codes" }
@@ -316,9 +349,9 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         dl.account-summary {
             dt { "Email" } dd { (user.email) }
             dt { "Confirmed" } dd {
-                @if let Some(at) = user.email_confirmed_at { (date(at)) } @else { "Not yet" }
+                @if let Some(at) = user.email_confirmed_at { (moment(at)) } @else { "Not yet" }
             }
-            dt { "Member since" } dd { (date(user.created_at)) }
+            dt { "Member since" } dd { (moment(user.created_at)) }
         }
         section.auth-panel {
             h2 { "Change password" }
@@ -328,7 +361,8 @@ pub fn account(user: &AuthUser, forms: &AccountForms<'_>) -> Markup {
         }
         section.auth-panel {
             h2 { "Change email" }
-            (PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL)
+            // The current address, for the password manager: the field holds the new one.
+            (PostForm { username: Some(&user.email), ..PostForm::new(ids::CHANGE_EMAIL, paths::ACCOUNT_EMAIL) }
                 .render(&fields::change_email(forms.email_value, &forms.email_errors), action_button("Change email", ButtonStyle::Primary)))
         }
         section.auth-panel {
@@ -391,7 +425,7 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
                     @else if user.failed_logins > 0 { (user.failed_logins) " failed sign-ins" }
                     @else { "active" }
                 }
-                td { (date(user.created_at)) }
+                td { (moment(user.created_at)) }
             }
         }
         @if let Some(next) = &page.next {
@@ -399,10 +433,6 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
             (more_row(ids::USERS_MORE, &url, USER_COLUMNS.len(), "Older users"))
         }
     }
-}
-
-fn date(at: OffsetDateTime) -> String {
-    at.date().to_string()
 }
 
 inventory::submit! { CssFragment::new("auth-panel", r#"
@@ -425,6 +455,12 @@ inventory::submit! { CssFragment::new("auth-panel", r#"
 
     & h1 { margin-bottom: var(--space-4); }
     & .alternatives, & .hint { color: var(--color-muted); font-size: var(--text-sm); }
+    & .login-reason {
+        margin: 0 0 var(--space-4);
+        padding: var(--space-2) var(--space-3);
+        border-left: 4px solid var(--color-accent);
+        background: var(--color-bg);
+    }
     & .remember { display: flex; gap: var(--space-2); align-items: center; margin-bottom: var(--space-4); }
 }
 "#) }
@@ -464,3 +500,28 @@ inventory::submit! { CssFragment::new("account-summary", r#"
     & dd { margin: 0; overflow-wrap: anywhere; }
 }
 "#) }
+
+#[cfg(test)]
+mod tests {
+    use super::login_reason;
+
+    #[test]
+    fn the_login_page_says_why_from_the_page_asked_for() {
+        assert_eq!(login_reason("/"), None);
+        assert_eq!(
+            login_reason("/contacts"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(
+            login_reason("/contacts?q=ada"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(
+            login_reason("/contacts/new"),
+            Some("Log in to see your contacts.")
+        );
+        assert_eq!(login_reason("/contactsx"), Some("Log in to see this page."));
+        assert_eq!(login_reason("/files"), Some("Log in to see your files."));
+        assert_eq!(login_reason("/account"), Some("Log in to see this page."));
+    }
+}

@@ -90,15 +90,18 @@ pub fn all<'a>(
     errors: &'a FieldErrors,
     validate_url: &'a str,
 ) -> Vec<FormField<'a>> {
+    // Every field but the first name may be left blank.
     let field = |name: &'a str, label: &'a str, value: Option<&'a String>| FormField {
         value: value.map_or("", String::as_str),
         error: errors.get(name),
         validate_url: Some(validate_url),
+        optional: true,
         ..FormField::new(form, name, label)
     };
     vec![
         FormField {
             required: true,
+            optional: false,
             autocomplete: Some("off"),
             ..field("first_name", "First name", Some(&input.first_name))
         },
@@ -141,6 +144,8 @@ pub fn row<'a>(
         .filter(|field| field.name != "notes")
         .map(|field| FormField {
             label_hidden: true,
+            // The row's labels are the column headers' words, read out by screen readers.
+            optional: false,
             outside_form: true,
             hint: None,
             ..field

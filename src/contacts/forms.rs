@@ -8,7 +8,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::{auth::forms::email_problem, web::form::blank_as_none};
+use crate::{
+    auth::forms::email_problem,
+    web::{form::blank_as_none, rules},
+};
 
 /// The longest phone number kept, separators included.
 const PHONE_MAX: usize = 40;
@@ -17,11 +20,7 @@ const PHONE_MAX: usize = 40;
 #[serde(default)]
 pub struct ContactForm {
     #[sanitizer(trim)]
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "Enter a first name of at most 100 characters."
-    ))]
+    #[validate(custom(function = "first_name"))]
     pub first_name: String,
     #[serde(deserialize_with = "blank_as_none")]
     #[sanitizer(trim)]
@@ -43,6 +42,10 @@ pub struct ContactForm {
     #[sanitizer(trim)]
     #[validate(length(max = 5000, message = "Use at most 5,000 characters."))]
     pub notes: Option<String>,
+}
+
+fn first_name(name: &str) -> Result<(), ValidationError> {
+    rules::required_text(name, "Enter a first name.", 100)
 }
 
 fn email_address(email: &str) -> Result<(), ValidationError> {

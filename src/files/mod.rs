@@ -33,7 +33,7 @@ pub mod cleanup;
 pub mod db;
 pub mod detect;
 pub mod error;
-mod fields;
+pub mod fields;
 mod handlers;
 pub mod names;
 pub mod ops;
@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .typed_get(file::download)
         .typed_get(file::view)
         .typed_get(file::thumbnail)
+        .typed_get(file::preview)
         .typed_get(file::confirm_delete)
         .typed_post(file::delete)
 }

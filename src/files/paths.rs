@@ -43,6 +43,14 @@ pub struct ThumbnailPath {
     pub id: Uuid,
 }
 
+/// An image shown large on its page: the file itself, always through the app (pages may show
+/// images from this origin only; S3's presigned links are another).
+#[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
+#[typed_path("/files/{id}/preview", rejection(AppError))]
+pub struct PreviewPath {
+    pub id: Uuid,
+}
+
 /// Deleting a file: the page that asks first (GET), and where it and the file's page post.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/files/{id}/delete", rejection(AppError))]

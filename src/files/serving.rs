@@ -112,6 +112,96 @@ pub async fn thumbnail(storage: &Storage, record: &FileRecord) -> Result<Respons
     ))
 }
 
+/// An image with a thumbnail (one the app could decode), whole, for its page to show large:
+/// through the app whatever the storage, with the thumbnail's headers. Nothing else is
+/// previewed this way.
+pub async fn preview(storage: &Storage, record: &FileRecord) -> Result<Response, FileError> {
+    if record.thumbnail_key.is_none() || detect::thumbnail_format(&record.content_type).is_none() {
+        return Err(AppError::NotFound.into());
+    }
+    let object = storage
+        .open(&stored_key(&record.storage_key)?)
+        .await
+        .map_err(FileError::storage("the preview cannot be fetched now"))?;
+    let content_type = detect::served_content_type(&record.content_type);
+    Ok(stream(
+        object,
+        &[
+            (header::CONTENT_TYPE, &content_type),
+            (header::CONTENT_SECURITY_POLICY, DOWNLOAD_POLICY),
+            (header::CACHE_CONTROL, NOT_STORED),
+        ],
+    ))
+}
+
+/// The start of a plain text file as its page shows it: at most [`TEXT_PREVIEW_LINES`] lines
+/// of the first [`TEXT_PREVIEW_BYTES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextPreview {
+    pub text: String,
+    /// Whether the file goes on past what is shown.
+    pub cut: bool,
+}
+
+pub const TEXT_PREVIEW_LINES: usize = 40;
+pub const TEXT_PREVIEW_BYTES: usize = 4096;
+
+/// The start of `record` when it is plain text, reading no more of it than is shown; `None`
+/// for any other type.
+pub async fn text_preview(
+    storage: &Storage,
+    record: &FileRecord,
+) -> Result<Option<TextPreview>, FileError> {
+    use http_body_util::BodyExt;
+
+    if record.content_type != detect::PLAIN_TEXT {
+        return Ok(None);
+    }
+    let object = storage
+        .open(&stored_key(&record.storage_key)?)
+        .await
+        .map_err(FileError::storage("the file cannot be fetched now"))?;
+    let mut body = object.body;
+    let mut head = Vec::with_capacity(TEXT_PREVIEW_BYTES);
+    while head.len() < TEXT_PREVIEW_BYTES {
+        let Some(frame) = body.frame().await else {
+            break;
+        };
+        let frame = frame.map_err(|error| {
+            FileError::from(AppError::Internal(
+                anyhow::Error::from(error).context("reading the start of a text file"),
+            ))
+        })?;
+        if let Ok(data) = frame.into_data() {
+            head.extend_from_slice(&data);
+        }
+    }
+    let size = usize::try_from(record.size_bytes).unwrap_or(usize::MAX);
+    Ok(Some(text_head(&head, size)))
+}
+
+/// What of `head` (the first bytes of a file of `size` bytes) is shown: whole characters,
+/// whole lines up to the limits.
+fn text_head(head: &[u8], size: usize) -> TextPreview {
+    let head = &head[..head.len().min(TEXT_PREVIEW_BYTES)];
+    // A character cut by the byte limit is left out, not shown as a replacement.
+    let valid = match std::str::from_utf8(head) {
+        Ok(text) => text.len(),
+        Err(error) if error.error_len().is_none() => error.valid_up_to(),
+        Err(_) => head.len(),
+    };
+    let text = String::from_utf8_lossy(&head[..valid]);
+    let shown: String = text
+        .split_inclusive('\n')
+        .take(TEXT_PREVIEW_LINES)
+        .collect();
+    let cut = shown.len() < text.len() || valid < size;
+    TextPreview {
+        text: shown.trim_end_matches('\n').to_owned(),
+        cut,
+    }
+}
+
 fn stream(object: ObjectBody, headers: &[(HeaderName, &str)]) -> Response {
     let mut response = (StatusCode::OK, object.body).into_response();
     let response_headers = response.headers_mut();
@@ -133,4 +223,32 @@ fn stream(object: ObjectBody, headers: &[(HeaderName, &str)]) -> Response {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_preview_stops_at_forty_lines_or_four_kilobytes() {
+        let short = "one\ntwo\n";
+        assert_eq!(
+            text_head(short.as_bytes(), short.len()),
+            TextPreview {
+                text: "one\ntwo".into(),
+                cut: false
+            }
+        );
+        let long: String = (1..=100).map(|n| format!("line {n}\n")).collect();
+        let preview = text_head(long.as_bytes(), long.len());
+        assert!(preview.cut);
+        assert_eq!(preview.text.lines().count(), TEXT_PREVIEW_LINES);
+        assert!(preview.text.ends_with("line 40"));
+        // One long line: its first 4 KB, and never half a character.
+        let wide = "é".repeat(3000);
+        let preview = text_head(&wide.as_bytes()[..TEXT_PREVIEW_BYTES], wide.len());
+        assert!(preview.cut);
+        assert_eq!(preview.text.chars().count(), TEXT_PREVIEW_BYTES / 2);
+        assert!(preview.text.chars().all(|c| c == 'é'));
+    }
 }

@@ -1,16 +1,22 @@
-//! The home page: what this starter includes, with a link to each part.
+//! The home page. Anonymous visitors see what this starter includes, with a link to each
+//! part (here); someone signed in sees their own overview instead (`views`, from `db`).
 
+mod db;
 pub mod paths;
+mod views;
 
 use axum::{Router, extract::State};
 use axum_extra::routing::TypedPath;
 
 use crate::web::routes::RouterExt;
 use maud::html;
+use sqlx::PgPool;
 
 use crate::{
     auth::{self, AuthUser},
-    contacts, email, files, health,
+    contacts, email,
+    error::AppError,
+    files, health,
     home::paths::HomePath,
     state::AppState,
     web::{
@@ -91,20 +97,19 @@ async fn show(
     State(state): State<AppState>,
     user: Option<AuthUser>,
     layout: PageLayout,
-) -> Page {
+) -> Result<Page, AppError> {
+    if let Some(user) = user {
+        return dashboard(&state.db, &user, layout).await;
+    }
     let production = state.config.app_env.is_production();
     let shown_link = |link: &Option<Link>| match *link {
         // Development tools such as the mailbox do not exist in production: no links to them.
         Some((href, _)) if production && href.starts_with(email::mailbox::paths::DEV_PREFIX) => {
             None
         }
-        // Someone signed in has nothing to sign up for (the page would send them home).
-        Some((auth::paths::REGISTER, _)) if user.is_some() => {
-            Some((auth::paths::ACCOUNT, "Your account"))
-        }
         other => other,
     };
-    layout
+    Ok(layout
         .render(
             "Home",
             html! {
@@ -132,7 +137,19 @@ async fn show(
                 }
             },
         )
-        .await
+        .await)
+}
+
+/// The signed-in home: two small queries, each a range of an index.
+async fn dashboard(db: &PgPool, user: &AuthUser, layout: PageLayout) -> Result<Page, AppError> {
+    let counts = db::counts(db, user.id).await?;
+    let latest = match counts.contacts + counts.files {
+        0 => db::Latest::default(),
+        _ => db::latest(db, user.id, views::LATEST).await?,
+    };
+    Ok(layout
+        .render("Home", views::dashboard(counts, &latest))
+        .await)
 }
 
 inventory::submit! { CssFragment::new("home-intro", r#"

@@ -20,12 +20,14 @@ use crate::{
     web::{layout::PageLayout, query::Query},
 };
 
-/// `?q=` what to search for, `?page=` which page of the results (from 1).
+/// `?q=` what to search for, `?page=` which page of the results (from 1), and `?as_typed=true`
+/// for the words as typed, never corrected ("Search instead for").
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SearchParams {
     q: String,
     page: Option<String>,
+    as_typed: bool,
 }
 
 pub async fn index(
@@ -37,6 +39,9 @@ pub async fn index(
 ) -> Result<Response, AppError> {
     let page = page_number(params.page.as_deref())?;
     let shown = match SearchQuery::parse(&params.q) {
+        Ok(Some(query)) if params.as_typed => {
+            Shown::Found(results::find_as_typed(&db, user.id, &query, page).await?)
+        }
         Ok(Some(query)) => Shown::Found(results::find(&db, user.id, &query, page).await?),
         Ok(None) => Shown::NoQuery,
         Err(TooLong(length)) => Shown::TooLong(length),

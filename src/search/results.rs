@@ -6,8 +6,9 @@
 //! (trigram similarity, see `db::closest_words`) and the corrected words are searched for the
 //! usual way, ranked and highlighted like any other result. With no match at all, the page
 //! shows the corrected results and says so; with a few, it keeps them and offers the
-//! correction as "Did you mean". Queries with operators (quotes, `-`, `or`) are taken as
-//! written.
+//! correction as "Did you mean"; with none, the page offers the words as typed
+//! ([`find_as_typed`], "Search instead for"). Queries with operators (quotes, `-`, `or`) are
+//! taken as written.
 
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -167,6 +168,20 @@ async fn sections(
             })
             .collect(),
     }])
+}
+
+/// Page `page` (from 1) of what `query` finds as typed, never corrected: what someone asks
+/// for after a correction they did not want.
+pub async fn find_as_typed(
+    db: &PgPool,
+    owner: Uuid,
+    query: &SearchQuery,
+    page: u32,
+) -> Result<Outcome, sqlx::Error> {
+    Ok(Outcome {
+        sections: sections(db, owner, query, page).await?,
+        correction: None,
+    })
 }
 
 /// `words` with each replaced by the closest word the user's records contain, as text and as

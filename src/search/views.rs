@@ -55,7 +55,7 @@ pub fn page(typed: &str, results: Markup) -> Markup {
 
 fn search_form(typed: &str) -> Markup {
     html! {
-        form.search-form method="get" action=(SearchPath) role="search" {
+        form.search-form method="get" action=(SearchPath) role="search" aria-label="Contacts and notes" {
             label for=(INPUT_ID) { "Search your contacts" }
             div.controls {
                 input #(INPUT_ID) type="search" name="q" value=(typed)
@@ -112,6 +112,11 @@ fn found(typed: &str, outcome: &Outcome) -> Markup {
                     a href=(search_url(corrected, 1)) { (corrected) } "”?"
                 }
                 None => (summary(typed, outcome)),
+            }
+        }
+        @if let Some(Correction::ShowingInstead(_)) = &outcome.correction {
+            p.search-instead {
+                "Search instead for " a href=(as_typed_url(typed)) { (typed.trim()) }
             }
         }
         @if outcome.total() == 0 {
@@ -194,6 +199,12 @@ fn pagination(searched: &str, section: &Section) -> Markup {
     }
 }
 
+/// The search page's URL for `query` searched as typed, never corrected.
+fn as_typed_url(query: &str) -> String {
+    let encoded = serde_urlencoded::to_string([("q", query.trim()), ("as_typed", "true")]);
+    format!("{SearchPath}?{}", encoded.unwrap_or_default())
+}
+
 /// The search page's URL for `query`, at `page`.
 pub fn search_url(query: &str, page: u32) -> String {
     let query = query.trim();
@@ -209,6 +220,7 @@ inventory::submit! { CssFragment::new("search-page", r#"
 .search-page {
     & h1 { margin-bottom: var(--space-4); }
     & .search-summary { color: var(--color-muted); }
+    & .search-instead { margin-top: calc(-1 * var(--space-2)); font-size: var(--text-sm); }
     /* The browser's own colours for <mark> (Mark and MarkText) read well in either scheme. */
     & mark { border-radius: 2px; }
 }

@@ -15,7 +15,13 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{layout::PageFrame, live_reload, query::Query, static_files::StaticFiles};
+use super::{
+    layout::PageFrame,
+    live_reload,
+    precompressed::{self, Encoding},
+    query::Query,
+    static_files::StaticFiles,
+};
 use crate::error::AppError;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -73,7 +79,9 @@ async fn serve_asset(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if path == frame.stylesheet.file_name {
-        return Ok(stylesheet_response(&frame.stylesheet.body));
+        let sheet = &frame.stylesheet;
+        let encoded = encoded(&headers, &sheet.file_name, sheet.body.as_bytes()).await;
+        return Ok(stylesheet_response(&sheet.body, encoded));
     }
     // Pages load the live-reload script only in development; it is not served elsewhere.
     if !is_safe_path(&path) || (path == live_reload::SCRIPT && !frame.live_reload) {
@@ -83,7 +91,18 @@ async fn serve_asset(
         return Err(AppError::NotFound);
     };
 
-    let etag = format!("\"{hash}\"");
+    let mime = file.metadata.mimetype();
+    let compressible = precompressed::compressible(mime);
+    let encoded = match compressible {
+        true => encoded(&headers, &hash, &file.data).await,
+        false => None,
+    };
+    // Each representation its own tag: a cache must not answer a request for gzip with the
+    // brotli bytes it validated.
+    let etag = match &encoded {
+        Some((encoding, _)) => format!("\"{hash}-{}\"", encoding.token()),
+        None => format!("\"{hash}\""),
+    };
     let cache_control = if version.v.as_deref() == Some(hash.as_str()) {
         IMMUTABLE
     } else {
@@ -95,18 +114,27 @@ async fn serve_asset(
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let body = match file.data {
-            Cow::Borrowed(bytes) => axum::body::Body::from(bytes),
-            Cow::Owned(bytes) => axum::body::Body::from(bytes),
-        };
-        let mime = file.metadata.mimetype();
-        (
-            [(header::CONTENT_TYPE, content_type_with_charset(mime))],
-            body,
-        )
-            .into_response()
+        let content_type = [(header::CONTENT_TYPE, content_type_with_charset(mime))];
+        match &encoded {
+            Some((encoding, copies)) => (
+                content_type,
+                [(header::CONTENT_ENCODING, encoding.token())],
+                copies.bytes(*encoding),
+            )
+                .into_response(),
+            None => {
+                let body = match file.data {
+                    Cow::Borrowed(bytes) => axum::body::Body::from(bytes),
+                    Cow::Owned(bytes) => axum::body::Body::from(bytes),
+                };
+                (content_type, body).into_response()
+            }
+        }
     };
     let headers = response.headers_mut();
+    if compressible {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(cache_control),
@@ -117,15 +145,35 @@ async fn serve_asset(
     Ok(response)
 }
 
-fn stylesheet_response(body: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, IMMUTABLE),
-        ],
-        body.to_owned(),
-    )
-        .into_response()
+/// The encoding the request accepts and the compressed copies of `body` (of hash `key`), or
+/// none to send it as it is.
+async fn encoded(
+    headers: &HeaderMap,
+    key: &str,
+    body: &[u8],
+) -> Option<(Encoding, std::sync::Arc<precompressed::Compressed>)> {
+    let encoding = precompressed::accepted(headers)?;
+    Some((encoding, precompressed::copies(key, body).await?))
+}
+
+fn stylesheet_response(
+    body: &str,
+    encoded: Option<(Encoding, std::sync::Arc<precompressed::Compressed>)>,
+) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+        (header::CACHE_CONTROL, IMMUTABLE),
+        (header::VARY, "accept-encoding"),
+    ];
+    match encoded {
+        Some((encoding, copies)) => (
+            headers,
+            [(header::CONTENT_ENCODING, encoding.token())],
+            copies.bytes(encoding),
+        )
+            .into_response(),
+        None => (headers, body.to_owned()).into_response(),
+    }
 }
 
 fn content_type_with_charset(mime: &str) -> String {

@@ -1,8 +1,10 @@
 //! Numbers as people read them: durations ("30 minutes", "48 hours") and sizes ("25 MB"),
 //! for messages whose numbers must come from the same constants as the code that enforces
-//! them, and counts ("1,234 contacts").
+//! them, counts ("1,234 contacts"), and moments ("3 minutes ago", "7 Dec 2026").
 
 use std::time::Duration;
+
+use time::{OffsetDateTime, UtcOffset};
 
 /// Seconds under a minute, minutes under two hours, hours under three days, then days;
 /// rounded up, so a wait is never understated.
@@ -71,6 +73,67 @@ pub fn bytes(bytes: u64) -> String {
     format!("{} {unit}", text.trim_end_matches(".0"))
 }
 
+/// How long ago `at` was, seen at `now`: "just now" under a minute, "3 minutes ago" under
+/// an hour, "5 hours ago" under a day, and the date after that ("7 Dec 2026", in UTC), when
+/// a count of days or months would make the reader work out the date. A moment ahead of
+/// `now` (another instance's clock) is "just now" within a minute and its date beyond.
+pub fn ago(now: OffsetDateTime, at: OffsetDateTime) -> String {
+    const MINUTE: i64 = 60;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+    let seconds = (now - at).whole_seconds();
+    if seconds.abs() < MINUTE {
+        "just now".to_owned()
+    } else if (MINUTE..HOUR).contains(&seconds) {
+        plural(seconds / MINUTE, "minute")
+    } else if (HOUR..DAY).contains(&seconds) {
+        plural(seconds / HOUR, "hour")
+    } else {
+        day(at)
+    }
+}
+
+fn plural(amount: i64, unit: &str) -> String {
+    match amount {
+        1 => format!("1 {unit} ago"),
+        _ => format!("{amount} {unit}s ago"),
+    }
+}
+
+/// The day of `at` in UTC as people write it: "7 Dec 2026".
+pub fn day(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    let month = at.month().to_string();
+    format!("{} {} {}", at.day(), &month[..3], at.year())
+}
+
+/// `at` to the second in UTC, for a title that says what [`ago`] rounded:
+/// "7 Dec 2026, 15:16:14 UTC".
+pub fn exact(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{}, {:02}:{:02}:{:02} UTC",
+        day(at),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// `at` as HTML's `datetime` attribute reads it (RFC 3339 in UTC): "2026-12-07T15:16:14Z".
+pub fn machine(at: OffsetDateTime) -> String {
+    let at = at.to_offset(UtcOffset::UTC);
+    format!(
+        "{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +184,51 @@ mod tests {
         for (bytes, text) in cases {
             assert_eq!(super::bytes(bytes), text, "{bytes}");
         }
+    }
+
+    fn moment(
+        year: i32,
+        month: time::Month,
+        day: u8,
+        (hour, minute, second): (u8, u8, u8),
+        offset_hours: i8,
+    ) -> OffsetDateTime {
+        time::Date::from_calendar_date(year, month, day)
+            .unwrap()
+            .with_hms(hour, minute, second)
+            .unwrap()
+            .assume_offset(UtcOffset::from_hms(offset_hours, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn moments_read_naturally_at_their_boundaries() {
+        let now = moment(2026, time::Month::December, 7, (15, 16, 14), 0);
+        let cases = [
+            (-120, "7 Dec 2026"),
+            (-59, "just now"),
+            (0, "just now"),
+            (59, "just now"),
+            (60, "1 minute ago"),
+            (119, "1 minute ago"),
+            (120, "2 minutes ago"),
+            (3599, "59 minutes ago"),
+            (3600, "1 hour ago"),
+            (2 * 3600, "2 hours ago"),
+            (86_399, "23 hours ago"),
+            (86_400, "6 Dec 2026"),
+            (400 * 86_400, "2 Nov 2025"),
+        ];
+        for (seconds, text) in cases {
+            let at = now - time::Duration::seconds(seconds);
+            assert_eq!(ago(now, at), text, "{seconds}");
+        }
+    }
+
+    #[test]
+    fn exact_moments_are_in_utc() {
+        let at = moment(2026, time::Month::January, 2, (3, 4, 5), 2);
+        assert_eq!(day(at), "2 Jan 2026");
+        assert_eq!(exact(at), "2 Jan 2026, 01:04:05 UTC");
+        assert_eq!(machine(at), "2026-01-02T01:04:05Z");
     }
 }

@@ -20,6 +20,7 @@ pub mod layout;
 pub mod linkify;
 pub mod live_reload;
 pub mod page_cache;
+pub mod precompressed;
 pub mod query;
 pub mod routes;
 pub mod rules;

@@ -16,6 +16,23 @@ fn invalid(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(message.into())
 }
 
+/// Text a field must have, of at most `max` characters (as the table's check counts them):
+/// `missing` when it is empty ("Enter a first name."), a limit people can act on when it is
+/// too long.
+pub fn required_text(text: &str, missing: &'static str, max: usize) -> Result<(), ValidationError> {
+    if text.is_empty() {
+        return Err(invalid("required", missing));
+    }
+    if text.chars().count() > max {
+        let message = format!(
+            "Use at most {} characters.",
+            super::humanize::number(max as u64)
+        );
+        return Err(ValidationError::new("length").with_message(message.into()));
+    }
+    Ok(())
+}
+
 /// A whole number that fits a PostgreSQL `bigint`: `42`, `-7`.
 pub fn whole_number(text: &str) -> Result<(), ValidationError> {
     text.parse::<i64>()
@@ -100,6 +117,23 @@ fn parse_date_time(text: &str) -> Option<(Date, Time)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn required_text_says_what_is_missing_or_how_long_it_may_be() {
+        let message = |text: &str| {
+            required_text(text, "Enter a first name.", 5)
+                .err()
+                .and_then(|error| error.message)
+                .map(|message| message.to_string())
+        };
+        assert_eq!(message("").as_deref(), Some("Enter a first name."));
+        assert_eq!(message("Ada"), None);
+        assert_eq!(message("ééééé"), None, "characters, not bytes");
+        assert_eq!(
+            message("Adaline").as_deref(),
+            Some("Use at most 5 characters.")
+        );
+    }
 
     #[test]
     fn numbers() {

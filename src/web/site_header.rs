@@ -143,7 +143,7 @@ impl SiteHeader<'_> {
     /// Left out on the search page, whose own box is the one to use there.
     fn search_box(&self) -> Markup {
         html! {
-            form.site-search method="get" action=(self.links.search) role="search" {
+            form.site-search method="get" action=(self.links.search) role="search" aria-label="Site" {
                 label._visually-hidden for="site-search-q" { "Search" }
                 input #site-search-q type="search" name="q" placeholder="Search…"
                     autocomplete="off";

@@ -98,6 +98,16 @@ async fn browser_every_page_passes_axe_at_two_widths_in_both_schemes_and_fits_a_
     create_user(&app.state.db, admin, Role::Admin).await;
     browser.log_in(&app, admin, PASSWORD).await;
     audit.page(&browser, "home-signed-in").await;
+    // The home once there is something to show: counts, the latest contacts and files.
+    sqlx::query(
+        "WITH owner AS (SELECT id FROM users WHERE email = $1),          added AS (INSERT INTO contacts (owner_id, first_name, last_name)                    SELECT id, 'Ada', 'Lovelace' FROM owner)          INSERT INTO files (owner_id, original_name, content_type, size_bytes, sha256, storage_key)          SELECT id, 'notes.txt', 'text/plain', 1536, sha256('x'::bytea), 'files/' || gen_random_uuid()          FROM owner",
+    )
+    .bind(admin)
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    visit("/").await;
+    audit.page(&browser, "home-dashboard").await;
     visit("/account").await;
     audit.page(&browser, "account").await;
     let wrong = [("email", "nope"), ("current_password", "not it at all")];

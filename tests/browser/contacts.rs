@@ -470,3 +470,51 @@ async fn browser_contacts_pages_pass_axe() {
     browser.close().await;
     audit.assert_clean();
 }
+
+#[tokio::test]
+async fn browser_a_row_deleted_in_another_tab_says_so_in_its_place() {
+    let app = ServedApp::start().await;
+    let browser = Browser::start().await;
+    let owner = signed_in(&app, &browser, "ada@example.com").await;
+    let ada = add(&app, owner, "Ada", "Lovelace").await;
+    add(&app, owner, "Alan", "Turing").await;
+    browser.client.goto(&app.url("/contacts")).await.unwrap();
+    browser.wait_for(&format!("return {ROWS} === 2;")).await;
+
+    // Deleted elsewhere while this page shows it.
+    sqlx::query("DELETE FROM contacts WHERE id = $1")
+        .bind(ada)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    browser
+        .click(&format!("#contact-{ada} a[aria-label='Edit Ada Lovelace']"))
+        .await;
+    browser
+        .wait_for(&format!(
+            "const row = document.querySelector('#contact-{ada}'); \
+             return row !== null && row.classList.contains('__deleted') \
+                 && row.textContent.trim() === 'This contact was deleted.';"
+        ))
+        .await;
+    // The other row is as it was, and the table keeps its shape.
+    assert_eq!(
+        browser.eval(&format!("return {ROWS};")).await,
+        Value::from(2)
+    );
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "return document.querySelector('#contact-{ada} td').colSpan;"
+            ))
+            .await,
+        Value::from(6)
+    );
+    // Only the 404 itself is logged (Chromium's line for the answer, htmx's for its status).
+    let errors = browser.console_errors().await;
+    assert!(
+        errors.iter().all(|error| error.contains("404")),
+        "console errors: {errors:#?}"
+    );
+    browser.close().await;
+}

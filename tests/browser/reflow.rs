@@ -120,6 +120,8 @@ async fn browser_long_unbroken_text_never_widens_a_phone_page() {
         .await;
     let file = file.as_str().unwrap().to_owned();
     problems.extend(visit(&file, page_loaded).await);
+    // The home lists the long-named contact and file too.
+    problems.extend(visit("/", page_loaded).await);
     problems.extend(visit(&format!("{file}/delete"), page_loaded).await);
     // The message after deleting it names it too.
     browser.click("main form button.__danger").await;

@@ -18,6 +18,7 @@ mod email;
 mod files;
 mod generate;
 mod health;
+mod home;
 mod jobs;
 mod live;
 mod monitoring;

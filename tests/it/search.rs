@@ -694,3 +694,34 @@ async fn malformed_query_strings_get_a_page_not_a_crash() {
         assert!(response.is_html(), "{url}");
     }
 }
+
+#[tokio::test]
+async fn after_a_correction_the_words_as_typed_are_one_link_away() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    add(&mut ada, &[("first_name", "John"), ("last_name", "Smith")]).await;
+
+    let (found, doc) = titles(&mut ada, "jonh").await;
+    assert_eq!(found, ["John Smith"]);
+    let instead = select(&doc, ".search-instead a");
+    assert_eq!(instead.len(), 1);
+    assert_eq!(
+        text_of(&select(&doc, ".search-instead")[0]),
+        "Search instead for jonh"
+    );
+    let href = instead[0].attr("href").unwrap().to_owned();
+    assert_eq!(href, "/search?q=jonh&as_typed=true");
+
+    // The words as typed: nothing found, and no correction offered again.
+    let doc = ada.get(&href).await.document();
+    assert!(select(&doc, ".search-hit").is_empty());
+    assert!(select(&doc, ".search-instead").is_empty());
+    assert!(
+        !summary(&doc).contains("Showing results"),
+        "{}",
+        summary(&doc)
+    );
+    // Without a correction there is nothing to search instead.
+    let (_, doc) = titles(&mut ada, "john").await;
+    assert!(select(&doc, ".search-instead").is_empty());
+}

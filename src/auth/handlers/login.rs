@@ -212,7 +212,12 @@ pub async fn logout(
     _: paths::LogoutPath,
     wants: Wants,
     session: Session,
+    flash: Flash,
 ) -> Result<Response, AppError> {
     session::log_out(&session).await?;
+    // The message waits in a new, anonymous session: the signed-in one's id must never be
+    // stored again (another instance may still hold a copy of it signed in).
+    session.cycle_id().await?;
+    flash.success("You are logged out.").await?;
     Ok(redirect(&wants, paths::SITE_ROOT))
 }

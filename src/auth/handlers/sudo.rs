@@ -57,6 +57,7 @@ pub async fn show(
         kept: &kept(next),
         two_factor: two_factor::is_enabled(&db, user.id).await?,
         error: None,
+        account: &user.email,
     };
     Ok(layout
         .render(TITLE, views::sudo(&page))
@@ -104,6 +105,7 @@ pub async fn confirm(
                 kept: &kept(&next),
                 two_factor: two_factor::is_enabled(db, user.id).await?,
                 error: Some(message),
+                account: &user.email,
             };
             Ok(unprocessable(
                 layout.render(TITLE, views::sudo(&page)).await,

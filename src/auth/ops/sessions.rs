@@ -110,20 +110,6 @@ pub fn when(at: OffsetDateTime) -> String {
     )
 }
 
-/// A moment as HTML's `datetime` attribute reads it: "2026-12-07T12:34:56Z".
-pub fn machine_time(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
 /// The user's signed-in sessions, most recently used first, and whether there are more than
 /// [`MAX_LISTED`].
 pub async fn list(db: &PgPool, user: &AuthUser) -> Result<(Vec<SignedInSession>, bool), AppError> {

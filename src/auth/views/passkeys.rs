@@ -9,7 +9,6 @@
 
 use axum_extra::routing::TypedPath;
 use maud::{Markup, html};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::{
@@ -22,9 +21,10 @@ use crate::auth::{
     },
 };
 use crate::web::{
-    components::{ButtonStyle, PostForm, action_button, data_table, empty_state},
+    components::{ButtonStyle, PostForm, action_button, data_table, empty_state, moment},
     css::CssFragment,
     form::FieldErrors,
+    humanize,
 };
 
 pub const TITLE: &str = "Passkeys";
@@ -90,7 +90,7 @@ fn rows(passkeys: &[Passkey], state: &PageState<'_>) -> Markup {
             @let form_id = format!("{}{}", ids::PASSKEY_RENAME_PREFIX, passkey.id);
             @let refused = state.rename.filter(|(id, _, _)| *id == passkey.id);
             @let value = refused.map_or(passkey.name.as_str(), |(_, value, _)| value);
-            @let label = format!("Name of the passkey added on {}", date(passkey.created_at));
+            @let label = format!("Name of the passkey added on {}", humanize::day(passkey.created_at));
             tr {
                 td data-label="Name" {
                     form.passkey-rename #(form_id) method="post" action=(PasskeyRenamePath { id: passkey.id }) novalidate {
@@ -100,9 +100,9 @@ fn rows(passkeys: &[Passkey], state: &PageState<'_>) -> Markup {
                         }
                     }
                 }
-                td data-label="Added" { (date(passkey.created_at)) }
+                td data-label="Added" { (moment(passkey.created_at)) }
                 td data-label="Last used" {
-                    @if let Some(at) = passkey.last_used_at { (date(at)) } @else { "Never" }
+                    @if let Some(at) = passkey.last_used_at { (moment(at)) } @else { "Never" }
                 }
                 td data-label="Remove" {
                     form method="post" action=(PasskeyDeletePath { id: passkey.id })
@@ -180,10 +180,6 @@ pub fn sign_in_failed(next: &str, problem: &str) -> Markup {
             p.alternatives { a href=(paths::LOGIN) { "Log in with your password" } }
         }
     }
-}
-
-fn date(at: OffsetDateTime) -> String {
-    at.date().to_string()
 }
 
 inventory::submit! { CssFragment::new("passkey-rename", r#"

@@ -8,12 +8,12 @@ use uuid::Uuid;
 
 use crate::{
     auth::{
-        ops::sessions::{MAX_LISTED, machine_time, when},
+        ops::sessions::{MAX_LISTED, when},
         paths::{self, EndSessionPath},
         sessions_db::SignedInSession,
     },
     web::{
-        components::{ButtonStyle, action_button},
+        components::{ButtonStyle, action_button, moment, moment_at},
         css::CssFragment,
         humanize,
     },
@@ -45,7 +45,7 @@ pub fn sessions(sessions: &[SignedInSession], this: Option<Uuid>, more: bool) ->
                         dd { (moment(session.created_at)) }
                         dt { "Last used" }
                         dd {
-                            @if current { "Now" } @else { (ago(now, session.last_seen_at)) }
+                            @if current { "Now" } @else { (last_used(now, session.last_seen_at)) }
                         }
                     }
                     @if !current {
@@ -73,23 +73,17 @@ pub fn sessions(sessions: &[SignedInSession], this: Option<Uuid>, more: bool) ->
     }
 }
 
-/// "2026-12-07 12:34 UTC", in a `time` element.
-fn moment(at: OffsetDateTime) -> Markup {
-    html! { time datetime=(machine_time(at)) { (when(at)) } }
-}
-
-/// "Within the last 5 minutes", "2 hours ago": the last use is only written every few
-/// minutes, so nothing finer is claimed.
-fn ago(now: OffsetDateTime, at: OffsetDateTime) -> Markup {
+/// "Within the last 5 minutes", then as every date reads ("2 hours ago", "7 Dec 2026"): the
+/// last use is only written every few minutes, so nothing finer is claimed.
+fn last_used(now: OffsetDateTime, at: OffsetDateTime) -> Markup {
     let elapsed = std::time::Duration::try_from(now - at).unwrap_or_default();
     let every = crate::auth::user_cache::LAST_SEEN_EVERY;
+    if elapsed > every {
+        return moment_at(now, at);
+    }
     html! {
-        time datetime=(machine_time(at)) {
-            @if elapsed <= every {
-                "Within the last " (humanize::duration(every))
-            } @else {
-                (humanize::duration(elapsed)) " ago"
-            }
+        time datetime=(humanize::machine(at)) title=(humanize::exact(at)) {
+            "Within the last " (humanize::duration(every))
         }
     }
 }

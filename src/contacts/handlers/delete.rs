@@ -8,7 +8,7 @@ use axum::{
 use axum_extra::extract::Form;
 use sqlx::PgPool;
 
-use super::{announce, changed};
+use super::{announce, changed, deleted_elsewhere};
 use crate::{
     auth::AuthUser,
     contacts::{
@@ -67,9 +67,9 @@ pub async fn one(
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    let contact = db::delete(&db, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(contact) = db::delete(&db, user.id, id).await? else {
+        return deleted_elsewhere(&wants, id);
+    };
     announce(&broadcast, &pages, user.id).await;
     let message = format!("Deleted {}.", contact.name());
     if wants.fragment_for(&ids::row(id)) {

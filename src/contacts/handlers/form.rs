@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{announce, changed};
+use super::{announce, changed, deleted_elsewhere};
 use crate::{
     auth::AuthUser,
     contacts::{
@@ -44,15 +44,16 @@ pub async fn show(
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
-) -> Result<Page, AppError> {
-    let contact = db::find(&db, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<Response, AppError> {
+    let Some(contact) = db::find(&db, user.id, id).await? else {
+        return deleted_elsewhere(layout.wants(), id);
+    };
     // Cancelling an inline edit asks for the row back.
     if layout.wants().fragment_for(&ids::row(id)) {
-        return Ok(layout.fragment(views::row(&contact)));
+        return Ok(layout.fragment(views::row(&contact)).into_response());
     }
-    Ok(layout.render(&contact.name(), views::show(&contact)).await)
+    let page = layout.render(&contact.name(), views::show(&contact)).await;
+    Ok(page.into_response())
 }
 
 pub async fn new(_: NewPath, layout: PageLayout, _user: AuthUser) -> Page {
@@ -94,18 +95,19 @@ pub async fn edit(
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
-) -> Result<Page, AppError> {
-    let contact = db::find(&db, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+) -> Result<Response, AppError> {
+    let Some(contact) = db::find(&db, user.id, id).await? else {
+        return deleted_elsewhere(layout.wants(), id);
+    };
     let input = contact.to_form();
     let no_errors = FieldErrors::default();
     if layout.wants().fragment_for(&ids::row(id)) {
-        return Ok(layout.fragment(views::edit_row(id, &input, &no_errors)));
+        let row = views::edit_row(id, &input, &no_errors);
+        return Ok(layout.fragment(row).into_response());
     }
     let title = format!("Edit {}", contact.name());
     let page = views::edit(id, &contact.name(), &input, &no_errors);
-    Ok(layout.render(&title, page).await)
+    Ok(layout.render(&title, page).await.into_response())
 }
 
 pub async fn update(
@@ -119,9 +121,9 @@ pub async fn update(
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
     let id = path.id;
-    let saved = db::find(&db, user.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let Some(saved) = db::find(&db, user.id, id).await? else {
+        return deleted_elsewhere(layout.wants(), id);
+    };
     let in_row = layout.wants().fragment_for(&ids::row(id));
     let (input, mut errors) = form.into_parts();
     check_email(&db, user.id, &input, Some(id), &mut errors).await?;
@@ -145,7 +147,7 @@ pub async fn update(
                 return Ok(redirect(layout.wants(), &path.to_string()));
             }
             // Deleted since it was read, in another tab.
-            Ok(None) => return Err(AppError::NotFound),
+            Ok(None) => return deleted_elsewhere(layout.wants(), id),
             Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
             Err(error) => return Err(error.into()),
         }

@@ -5,14 +5,25 @@ pub mod delete;
 pub mod form;
 pub mod list;
 
-use axum::http::{HeaderName, HeaderValue};
+use axum::{
+    http::{HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use axum_htmx::{HxReswap, HxRetarget, SwapOption};
 use maud::html;
 use uuid::Uuid;
 
-use super::fields::events;
+use super::{
+    fields::{events, ids},
+    views,
+};
 use crate::{
+    error::AppError,
     live::{Broadcast, EventName, LiveEvent},
-    web::page_cache::PageCache,
+    web::{
+        htmx::{VARY_ON_HTMX, Wants},
+        page_cache::PageCache,
+    },
 };
 
 /// `HX-Trigger` for an answer to a change made in place: the list's count reloads itself.
@@ -32,4 +43,24 @@ async fn announce(broadcast: &Broadcast, pages: &PageCache, user: Uuid) {
     pages.forget(user);
     let event = LiveEvent::new(EventName::new(events::CHANGED), html! {});
     broadcast.send(user, event).await;
+}
+
+/// The answer when contact `id` is not (or no longer) the user's: a 404. An inline action on
+/// its row (edit, cancel, save, delete) after it was deleted elsewhere gets, as its body, the
+/// row saying so, which htmx swaps in the row's place (the page's htmx configuration swaps
+/// error answers; the headers name the row whatever the element asked). Anything else gets
+/// the 404 page.
+fn deleted_elsewhere(wants: &Wants, id: Uuid) -> Result<Response, AppError> {
+    let row = ids::row(id);
+    if !wants.fragment_for(&row) {
+        return Err(AppError::NotFound);
+    }
+    Ok((
+        StatusCode::NOT_FOUND,
+        HxRetarget(format!("#{row}")),
+        HxReswap(SwapOption::OuterHtml),
+        VARY_ON_HTMX,
+        views::deleted_row(id),
+    )
+        .into_response())
 }

@@ -4,13 +4,16 @@
 use maud::{Markup, html};
 use uuid::Uuid;
 
+use super::rows::LIST_COLUMNS;
 use crate::{
     contacts::{
         db::Contact,
+        fields::ids,
         paths::{BulkDeletePath, ContactPath, DeletePath, ListPath},
     },
     web::{
         components::{ButtonStyle, action_button},
+        css::CssFragment,
         humanize,
     },
 };
@@ -55,6 +58,20 @@ pub fn confirm_bulk_delete(contacts: &[(Uuid, String)], missing: usize) -> Marku
         }
     }
 }
+
+/// The row of contact `id`, deleted elsewhere (another tab, another device) before an action
+/// on its row here: it says so in the row's place.
+pub fn deleted_row(id: Uuid) -> Markup {
+    html! {
+        tr #(ids::row(id)) .contact-row.__deleted {
+            td.deleted-notice colspan=(LIST_COLUMNS.len()) { "This contact was deleted." }
+        }
+    }
+}
+
+inventory::submit! { CssFragment::new("deleted-notice", r#"
+.deleted-notice { color: var(--color-muted); font-style: italic; }
+"#) }
 
 /// "2 of the selected contacts were not found."
 pub fn not_found(missing: usize) -> String {

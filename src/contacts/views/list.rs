@@ -29,20 +29,31 @@ pub struct Listing<'a> {
 }
 
 pub fn index(listing: &Listing<'_>) -> Markup {
+    // An empty address book has nothing to search, export or select: its empty state's call
+    // to add a contact is all the page needs. (The results refetch when a contact is added
+    // elsewhere; the tools come with the next visit.)
+    let tools = !listing.is_empty_book();
     html! {
         section.contacts-page {
             div.heading {
                 h1 { "Contacts" }
                 div.actions {
-                    (export::start_button(ids::EXPORT, "Export CSV"))
+                    @if tools { (export::start_button(ids::EXPORT, "Export CSV")) }
                     (action_link(NewPath::PATH, "Add contact", ButtonStyle::Primary))
                 }
             }
-            div.toolbar { (search_form(listing.query)) }
-            (live_refresh())
+            @if tools { div.toolbar { (search_form(listing.query)) } }
+            (live_refresh(tools))
             div #(ids::RESULTS) { (results(listing)) }
-            (selection_bar())
+            @if tools { (selection_bar()) }
         }
+    }
+}
+
+impl Listing<'_> {
+    /// The first page of the whole book, with nothing in it.
+    fn is_empty_book(&self) -> bool {
+        self.page.rows.is_empty() && !self.later_page && self.query.trim().is_empty()
     }
 }
 
@@ -50,18 +61,20 @@ pub fn index(listing: &Listing<'_>) -> Markup {
 /// another tab or window, or after a break in live updates. While this page is being worked
 /// on (a row open for editing, rows checked, focus in the list), `app.js` holds the refetch
 /// back and shows the notice instead, so nothing typed or selected is lost.
-fn live_refresh() -> Markup {
+/// `search_box`: whether the page has the search box whose query the refetch keeps.
+fn live_refresh(search_box: bool) -> Markup {
+    let include = search_box.then(|| format!("#{}", ids::SEARCH_QUERY));
     html! {
         p.live-notice hidden data-live-notice {
             "Your contacts changed in another tab or window. "
             a href=(ListPath) data-hx-get=(ListPath)
-                data-hx-include={ "#" (ids::SEARCH_QUERY) }
+                data-hx-include=[include.as_deref()]
                 data-hx-target={ "#" (ids::RESULTS) } { "Show the latest" }
         }
         span hidden data-live-refresh
             data-hx-get=(ListPath)
             data-hx-trigger={ "sse:" (events::CHANGED) ", sse:" (crate::live::RESYNC_NAME) }
-            data-hx-include={ "#" (ids::SEARCH_QUERY) }
+            data-hx-include=[include.as_deref()]
             data-hx-target={ "#" (ids::RESULTS) } {}
     }
 }
@@ -70,7 +83,8 @@ fn live_refresh() -> Markup {
 /// replaces a search still under way, and keeps the URL in step with what is shown.
 fn search_form(query: &str) -> Markup {
     html! {
-        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search" {
+        form #(ids::SEARCH) .contact-search method="get" action=(ListPath) role="search"
+            aria-label="Contacts list" {
             label for=(ids::SEARCH_QUERY) { "Search contacts" }
             div.controls {
                 input #(ids::SEARCH_QUERY) type="search" name="q" value=(query)
@@ -114,10 +128,13 @@ fn selection_bar() -> Markup {
 pub fn results(listing: &Listing<'_>) -> Markup {
     let searching = !listing.query.trim().is_empty();
     html! {
-        p.contacts-count {
-            (count_loader(listing.query))
-            @if listing.later_page {
-                " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
+        // "0 contacts" above the empty state would say it twice.
+        @if !listing.is_empty_book() {
+            p.contacts-count {
+                (count_loader(listing.query))
+                @if listing.later_page {
+                    " · " a href=(list_url(listing.query, None)) { "Back to the first page" }
+                }
             }
         }
         @if listing.page.rows.is_empty() && !listing.later_page {

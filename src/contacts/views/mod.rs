@@ -16,7 +16,7 @@ mod rows;
 mod show;
 
 pub use self::{
-    delete::{confirm_bulk_delete, confirm_delete, not_found},
+    delete::{confirm_bulk_delete, confirm_delete, deleted_row, not_found},
     form::{edit, new},
     list::{Listing, count, index, results},
     rows::{edit_row, row, rows, saved_row},

@@ -1,13 +1,12 @@
 //! The dev mailbox's pages: the list of messages and one message in its parts.
 
 use maud::{Markup, html};
-use time::OffsetDateTime;
 
 use super::paths::{ClearPath, MailboxPath, MessageHtmlPath, MessagePath, PreviewsPath};
 use crate::{
     email::db::{EmailStatus, MailboxEntry, StoredEmail},
     web::{
-        components::{Column, empty_state, record_list},
+        components::{Column, empty_state, moment, record_list},
         css::CssFragment,
         linkify::linkify,
     },
@@ -46,7 +45,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
                         }
                         td title=(to) { (to) }
                         td { (message.template) }
-                        td { (timestamp(message.created_at)) }
+                        td { (moment(message.created_at)) }
                         td { (status_badge(message.status, message.attempts)) }
                     }
                 }
@@ -65,11 +64,11 @@ pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
             dt { "From" } dd { (message.from_address) }
             dt { "To" } dd { (message.to_addresses.join(", ")) }
             dt { "Template" } dd { (message.template) }
-            dt { "Queued" } dd { (timestamp(message.created_at)) }
+            dt { "Queued" } dd { (moment(message.created_at)) }
             dt { "State" } dd {
                 (status_badge(message.status, message.attempts))
                 @if let Some(via) = &message.delivered_via { " via " (via) }
-                @if let Some(sent_at) = message.sent_at { " at " (timestamp(sent_at)) }
+                @if let Some(sent_at) = message.sent_at { ", " (moment(sent_at)) }
             }
             @if let Some(error) = &message.last_error {
                 dt { "Last error" } dd { (error) }
@@ -105,16 +104,6 @@ fn status_badge(status: EmailStatus, attempts: i32) -> Markup {
             }
         }
     }
-}
-
-fn timestamp(at: OffsetDateTime) -> String {
-    format!(
-        "{} {:02}:{:02}:{:02} UTC",
-        at.date(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
 }
 
 inventory::submit! { CssFragment::new("mailbox-header", r#"

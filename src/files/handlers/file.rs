@@ -11,7 +11,9 @@ use crate::{
     files::{
         error::FileError,
         ops,
-        paths::{DeletePath, DownloadPath, FilePath, ListPath, ThumbnailPath, ViewPath},
+        paths::{
+            DeletePath, DownloadPath, FilePath, ListPath, PreviewPath, ThumbnailPath, ViewPath,
+        },
         serving::{self, Purpose},
         views,
     },
@@ -30,8 +32,14 @@ pub async fn show(
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     let file = find(&state, &user, id).await?;
+    // The page is worth more than its preview: a storage hiccup leaves the preview out.
+    let text = serving::text_preview(&state.storage, &file)
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "no preview of a text file"))
+        .ok()
+        .flatten();
     Ok(layout
-        .render(&file.original_name, views::file::page(&file))
+        .render(&file.original_name, views::file::page(&file, text.as_ref()))
         .await)
 }
 
@@ -60,6 +68,16 @@ pub async fn thumbnail(
 ) -> Result<Response, FileError> {
     let file = find(&state, &user, id).await?;
     serving::thumbnail(&state.storage, &file).await
+}
+
+/// An image, whole, for its page to show large.
+pub async fn preview(
+    PreviewPath { id }: PreviewPath,
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Response, FileError> {
+    let file = find(&state, &user, id).await?;
+    serving::preview(&state.storage, &file).await
 }
 
 /// The page that asks before deleting, for browsers without JavaScript.

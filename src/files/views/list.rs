@@ -4,7 +4,7 @@
 
 use maud::{Markup, html};
 
-use super::{size, timestamp, upload::upload_form, usage::storage_usage};
+use super::{size, upload::upload_form, usage::storage_usage};
 use crate::{
     config::UploadConfig,
     files::{
@@ -15,7 +15,7 @@ use crate::{
         quota::{Quota, Usage},
     },
     web::{
-        components::{Column, empty_state, more_row, record_list},
+        components::{Column, empty_state, moment, more_row, record_list},
         css::CssFragment,
     },
 };
@@ -82,7 +82,7 @@ fn row(file: &FileRecord) -> Markup {
             }
             td { (detect::label(&file.content_type)) }
             td { (size(file.size_bytes)) }
-            td { (timestamp(file.created_at)) }
+            td { (moment(file.created_at)) }
             // Named in full for screen readers, which list links out of their rows.
             // Files, not pages: the browser fetches them itself rather than htmx's boost.
             td.actions {

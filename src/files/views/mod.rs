@@ -9,19 +9,11 @@ pub mod list;
 mod upload;
 mod usage;
 
-use time::OffsetDateTime;
-
 use crate::web::humanize;
 
 /// A size as people read it: "1.5 KB".
 fn size(bytes: i64) -> String {
     humanize::bytes(u64::try_from(bytes).unwrap_or_default())
-}
-
-/// When a file was uploaded, to the minute, in UTC.
-fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }
 
 #[cfg(test)]

@@ -68,6 +68,9 @@ pub struct FormField<'a> {
     pub error: Option<&'a str>,
     pub autocomplete: Option<&'a str>,
     pub required: bool,
+    /// The label says "(optional)": for the fields of a form that may be left blank, when
+    /// others must not be.
+    pub optional: bool,
     pub hint: Option<&'a str>,
     /// Where to check the field when it loses focus: htmx posts the form there and swaps the
     /// answer, the field re-rendered, in place of this one (see
@@ -92,6 +95,7 @@ impl<'a> FormField<'a> {
             error: None,
             autocomplete: None,
             required: false,
+            optional: false,
             hint: None,
             validate_url: None,
             label_hidden: false,
@@ -135,7 +139,10 @@ impl<'a> FormField<'a> {
                         aria-invalid=[self.error.map(|_| "true")]
                         aria-describedby=[described_by.as_deref()];
                 }
-                label._visually-hidden[self.label_hidden] for=(id) { (self.label) }
+                label._visually-hidden[self.label_hidden] for=(id) {
+                    (self.label)
+                    @if self.optional { " " span.optional { "(optional)" } }
+                }
                 // `data-hx-*`: htmx reads the `data-` spelling too, and it is valid HTML.
                 @match self.kind {
                     InputKind::Checkbox => {}
@@ -181,6 +188,7 @@ inventory::submit! { CssFragment::new("form-field", r#"
     margin-bottom: var(--space-4);
 
     & label { font-weight: 600; }
+    & label .optional { font-weight: 400; color: var(--color-muted); }
     & .hint { margin: 0; color: var(--color-muted); font-size: var(--text-sm); }
     & .error { margin: 0; color: var(--color-danger); font-size: var(--text-sm); font-weight: 600; }
     & textarea { resize: vertical; }
@@ -241,6 +249,22 @@ mod tests {
         );
         assert_eq!(count(&doc, "script"), 0);
         assert_eq!(count(&doc, ".form-field.__invalid input[required]"), 1);
+    }
+
+    #[test]
+    fn an_optional_field_says_so_in_its_label() {
+        let optional = FormField {
+            optional: true,
+            ..FormField::new("contact", "phone", "Phone")
+        };
+        let doc = parse(optional.render());
+        let label = doc
+            .select(&Selector::parse("label").unwrap())
+            .next()
+            .unwrap();
+        assert_eq!(label.text().collect::<String>(), "Phone (optional)");
+        let plain = parse(FormField::new("contact", "phone", "Phone").render());
+        assert_eq!(count(&plain, "label .optional"), 0);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod form_field;
 mod list;
+mod moment;
 mod post_form;
 
 use maud::{Markup, html};
@@ -11,6 +12,7 @@ use maud::{Markup, html};
 pub use self::{
     form_field::{FormField, InputKind},
     list::{Column, data_table, empty_state, missing, more_row, optional, record_list},
+    moment::{moment, moment_at},
     post_form::{PostForm, announce_field, field_announcer},
 };
 use super::{css::CssFragment, flash::FlashMessage};

@@ -243,3 +243,52 @@ async fn after_a_post_the_login_returns_to_the_home_page() {
         .await;
     assert_eq!(response.header("location"), Some("/login?next=/"));
 }
+
+#[tokio::test]
+async fn the_login_page_says_why_the_visitor_was_sent_there() {
+    let app = TestApp::new().await;
+    let mut client = app.client();
+    let sent = client.get("/contacts?q=ada").await;
+    let location = sent.header("location").unwrap().to_owned();
+    let reason = |page: &common::TestResponse| {
+        select(&page.document(), ".login-reason")
+            .first()
+            .map(common::text_of)
+    };
+    let page = client.get(&location).await;
+    assert_eq!(
+        reason(&page).as_deref(),
+        Some("Log in to see your contacts.")
+    );
+    let page = client.get("/login?next=/account").await;
+    assert_eq!(reason(&page).as_deref(), Some("Log in to see this page."));
+    // Someone who came to log in needs no reason.
+    assert_eq!(reason(&client.get("/login").await), None);
+}
+
+#[tokio::test]
+async fn logging_out_says_so_on_the_next_page() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    ada.get("/").await;
+    let signed_in = ada.session_cookie().unwrap().clone();
+    let logout = ada.post("/logout", &[]).await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER);
+    // The message waits in a session of its own: the signed-in one's id is never stored again.
+    assert_ne!(ada.session_cookie(), Some(&signed_in));
+    let old: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session WHERE id = $1")
+        .bind(&signed_in)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(old, 0);
+    let home = ada.get("/").await;
+    let messages: Vec<_> = select(&home.document(), ".flash-message")
+        .iter()
+        .map(common::text_of)
+        .collect();
+    assert_eq!(messages, ["You are logged out."]);
+    assert!(redirects_to_login(&ada.get("/account").await));
+    // Said once.
+    assert!(select(&ada.get("/").await.document(), ".flash-message").is_empty());
+}

@@ -328,7 +328,7 @@ async fn the_sign_up_page_sends_someone_signed_in_home() {
     assert_eq!(response.header("location"), Some("/"));
     assert_eq!(app.client().get("/register").await.status, StatusCode::OK);
 
-    // The home page offers sign-up to visitors only, and says the health link is JSON.
+    // The home page offers sign-up to visitors, and says the health link is JSON.
     let link_texts = |doc: &scraper::Html| {
         select(doc, ".feature-list a")
             .iter()
@@ -341,12 +341,11 @@ async fn the_sign_up_page_sends_someone_signed_in_home() {
         "{visitor:?}"
     );
     assert!(visitor.contains(&"/health/ready Readiness check (JSON)".to_owned()));
-    let member = link_texts(&ada.get("/").await.document());
-    assert!(
-        member.contains(&"/account Your account".to_owned()),
-        "{member:?}"
-    );
-    assert!(!member.iter().any(|link| link.starts_with("/register")));
+    // Someone signed in gets their own home, with nothing to sign up for.
+    let member = ada.get("/").await.document();
+    assert!(link_texts(&member).is_empty());
+    assert!(select(&member, "main a[href='/register']").is_empty());
+    assert_eq!(select(&member, "main .home-dashboard").len(), 1);
 }
 
 #[tokio::test]

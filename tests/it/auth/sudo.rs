@@ -268,3 +268,35 @@ async fn an_administrator_action_past_the_window_asks_first() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(job_status(&app, job).await, "queued");
 }
+
+#[tokio::test]
+async fn every_form_with_a_password_names_the_account_for_password_managers() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    for path in ["/account", "/account/confirm?next=/account"] {
+        let doc = ada.get(path).await.document();
+        let within = |form: &scraper::ElementRef<'_>, selector: &str| {
+            form.select(&scraper::Selector::parse(selector).unwrap())
+                .map(|input| input.value().clone())
+                .collect::<Vec<_>>()
+        };
+        let forms: Vec<_> = select(&doc, "form")
+            .into_iter()
+            .filter(|form| !within(form, "input[type=password]").is_empty())
+            .collect();
+        assert!(!forms.is_empty(), "{path}");
+        for form in forms {
+            let id = form.attr("id").unwrap_or_default();
+            let usernames: Vec<_> = within(&form, "input[autocomplete=username]")
+                .into_iter()
+                .map(|input| {
+                    // Present for the password manager, never shown nor sent.
+                    assert!(input.attr("hidden").is_some(), "{path} #{id}");
+                    assert!(input.attr("name").is_none(), "{path} #{id}");
+                    input.attr("value").unwrap().to_owned()
+                })
+                .collect();
+            assert_eq!(usernames, ["ada@example.com"], "{path} #{id}");
+        }
+    }
+}

@@ -162,7 +162,49 @@ async fn invalid_input_comes_back_with_its_values_and_an_error_per_field() {
         select(&doc, "#new-contact-last_name")[0].attr("aria-invalid"),
         None
     );
+    // Each message says what to do.
+    assert_eq!(
+        text_of(&select(&doc, "#new-contact-first_name-error")[0]),
+        "Enter a first name."
+    );
+    assert_eq!(
+        text_of(&select(&doc, "#new-contact-company-error")[0]),
+        "Use at most 100 characters."
+    );
     assert_eq!(contact_count(&app).await, 0);
+
+    let long = ada.post("/contacts", &named(&"a".repeat(101))).await;
+    assert_eq!(
+        text_of(&select(&long.document(), "#new-contact-first_name-error")[0]),
+        "Use at most 100 characters."
+    );
+}
+
+#[tokio::test]
+async fn the_form_marks_the_fields_that_may_be_left_blank() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let doc = ada.get("/contacts/new").await.document();
+    let labels: Vec<_> = select(&doc, "form#new-contact label")
+        .iter()
+        .map(|label| {
+            text_of(label)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "First name",
+            "Last name (optional)",
+            "Email (optional)",
+            "Phone (optional)",
+            "Company (optional)",
+            "Notes (optional)",
+        ]
+    );
 }
 
 #[tokio::test]

@@ -223,6 +223,46 @@ async fn a_row_is_deleted_in_place_with_a_message() {
 }
 
 #[tokio::test]
+async fn an_action_on_a_row_deleted_elsewhere_says_so_in_the_row() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let id = create(&mut ada, ADA).await;
+    let row = format!("contact-{id}");
+    let path = format!("/contacts/{id}");
+    // Deleted in another tab.
+    assert_eq!(
+        ada.post(&format!("{path}/delete"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    for (method, url, fields) in [
+        (Method::GET, format!("{path}/edit"), vec![]),
+        (Method::GET, path.clone(), vec![]),
+        (Method::PUT, path.clone(), named("Ada")),
+        (Method::PUT, path.clone(), named("")),
+        (Method::DELETE, path.clone(), vec![]),
+    ] {
+        let response = ada.htmx(method.clone(), &url, Some(&row), &fields).await;
+        // Still a 404 (as another user's contact is), with the row to swap in.
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{method} {url}");
+        assert_eq!(
+            response.header("hx-retarget"),
+            Some(format!("#{row}").as_str())
+        );
+        assert_eq!(response.header("hx-reswap"), Some("outerHTML"));
+        let doc = parse(&response);
+        let cells = select(&doc, &format!("tr#{row}.contact-row.__deleted td"));
+        assert_eq!(cells.len(), 1, "{}", response.text());
+        assert_eq!(text_of(&cells[0]), "This contact was deleted.");
+        assert_eq!(cells[0].attr("colspan"), Some("6"));
+    }
+    // A page (not its row) is the 404 page.
+    let page = ada.get(&path).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(select(&page.document(), ".error-page").len() == 1);
+}
+
+#[tokio::test]
 async fn bulk_delete_confirms_then_deletes_only_the_users_own() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;

@@ -9,7 +9,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use common::{TestApp, select};
+use common::{TestApp, select, text_of};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -308,4 +308,32 @@ async fn explain(app: &TestApp, sql: &str, owner: Uuid, name: &str, id: Uuid) ->
         .await
         .unwrap()
         .join("\n")
+}
+
+#[tokio::test]
+async fn an_empty_book_shows_its_call_to_action_without_the_tools() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let tools = [
+        "form#contact-search",
+        "form#contacts-bulk",
+        "form[action='/contacts/export']",
+        ".contacts-count",
+    ];
+    let doc = ada.get("/contacts").await.document();
+    for tool in tools {
+        assert!(select(&doc, tool).is_empty(), "{tool} on an empty book");
+    }
+    let action = select(&doc, ".empty-state a[href='/contacts/new']");
+    assert_eq!(action.len(), 1);
+    assert_eq!(text_of(&action[0]), "Add your first contact");
+
+    create(&mut ada, ADA).await;
+    let doc = ada.get("/contacts").await.document();
+    for tool in tools {
+        assert_eq!(select(&doc, tool).len(), 1, "{tool}");
+    }
+    // A search that finds nothing keeps the box to search again.
+    let doc = ada.get("/contacts?q=nobody").await.document();
+    assert_eq!(select(&doc, "form#contact-search").len(), 1);
 }

@@ -894,3 +894,82 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert!(broken.text().contains("page link is broken"));
 }
+
+#[tokio::test]
+async fn a_files_page_previews_images_large_and_text_escaped_on_the_local_folder() {
+    previews(TestStorage::local()).await;
+}
+
+#[tokio::test]
+async fn a_files_page_previews_images_large_and_text_escaped_on_s3() {
+    previews(TestStorage::s3()).await;
+}
+
+async fn previews(storage: TestStorage) {
+    let app = storage.app(&[]).await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let mut bob = app.signed_in("bob@example.com").await;
+    let picture = png(300, 200);
+    let lines: String = (1..=100)
+        .map(|n| format!("line {n} <script>alert({n})</script>\n"))
+        .collect();
+    let uploaded = ada
+        .upload(&[
+            Part::file("picture.png", &picture),
+            Part::file("lines.txt", lines.as_bytes()),
+        ])
+        .await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.text()
+    );
+    let files = listed(&mut ada).await;
+    let id_of = |name: &str| files.iter().find(|(_, n)| n == name).unwrap().0.clone();
+    let (picture_id, text_id) = (id_of("picture.png"), id_of("lines.txt"));
+
+    // The image, large, through the app whatever the storage, with the file's private headers.
+    let page = ada.get(&format!("/files/{picture_id}")).await.document();
+    let src = format!("/files/{picture_id}/preview");
+    assert_eq!(
+        select(&page, ".file-large-preview img")[0].attr("src"),
+        Some(src.as_str())
+    );
+    let preview = ada.get(&src).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_eq!(*preview.body, picture);
+    assert_eq!(preview.header("content-type"), Some("image/png"));
+    assert_eq!(preview.header("cache-control"), Some("private, no-store"));
+    assert_eq!(preview.header("x-content-type-options"), Some("nosniff"));
+    assert!(
+        preview
+            .header("content-security-policy")
+            .unwrap()
+            .starts_with("sandbox")
+    );
+    assert_eq!(bob.get(&src).await.status, StatusCode::NOT_FOUND);
+    // Only images are previewed this way.
+    let text_preview = ada.get(&format!("/files/{text_id}/preview")).await;
+    assert_eq!(text_preview.status, StatusCode::NOT_FOUND);
+
+    // Text: its first forty lines, as text.
+    let page = ada.get(&format!("/files/{text_id}")).await;
+    let body = page.text();
+    assert!(
+        body.contains("line 1 &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{body}"
+    );
+    let doc = page.document();
+    let pre = select(&doc, ".file-text-preview pre");
+    assert_eq!(pre.len(), 1);
+    let shown = pre[0].text().collect::<String>();
+    assert_eq!(shown.lines().count(), 40);
+    assert!(
+        shown.ends_with("line 40 <script>alert(40)</script>"),
+        "{shown}"
+    );
+    assert!(select(&doc, "main script").is_empty());
+    assert!(select(&doc, ".file-text-preview figcaption").len() == 1);
+    assert!(select(&doc, ".file-large-preview").is_empty());
+}

@@ -625,3 +625,81 @@ async fn health_and_assets_never_touch_the_session_store() {
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(page.is_html());
 }
+
+#[tokio::test]
+async fn every_search_landmark_on_a_page_has_a_name_of_its_own() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let added = ada.post("/contacts", &[("first_name", "Ada")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    for (path, expected) in [
+        ("/contacts", vec!["Site", "Contacts list"]),
+        ("/search?q=ada", vec!["Contacts and notes"]),
+        ("/files", vec!["Site"]),
+    ] {
+        let doc = ada.get(path).await.document();
+        let labels: Vec<_> = select(&doc, "[role=search], search")
+            .iter()
+            .map(|landmark| landmark.attr("aria-label").unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(labels, expected, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn scripts_and_the_stylesheet_come_precompressed_and_decode_to_the_file() {
+    use std::io::Read;
+
+    let app = TestApp::new().await;
+    let doc = app.get("/").await.document();
+    let stylesheet = select(&doc, "link[rel=stylesheet]")[0]
+        .attr("href")
+        .unwrap()
+        .to_owned();
+    let script = select(&doc, "script[src*='htmx']")[0]
+        .attr("src")
+        .unwrap()
+        .to_owned();
+    for href in [stylesheet, script] {
+        let get = |encoding: &'static str| {
+            Request::get(&href)
+                .header("accept-encoding", encoding)
+                .body(Body::empty())
+                .unwrap()
+        };
+        let plain = app.request(get("identity")).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        assert_eq!(plain.header("content-encoding"), None, "{href}");
+        assert_eq!(plain.header("vary"), Some("accept-encoding"), "{href}");
+
+        let brotli = app.request(get("gzip, deflate, br")).await;
+        assert_eq!(brotli.header("content-encoding"), Some("br"), "{href}");
+        assert_eq!(brotli.header("vary"), Some("accept-encoding"), "{href}");
+        assert_eq!(brotli.header("content-type"), plain.header("content-type"));
+        assert!(brotli.body.len() < plain.body.len() / 2, "{href}");
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &brotli.body[..], &mut decoded).unwrap();
+        assert_eq!(decoded, *plain.body, "{href}");
+
+        let gzip = app.request(get("gzip")).await;
+        assert_eq!(gzip.header("content-encoding"), Some("gzip"), "{href}");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gzip.body[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
+        assert_eq!(decoded, *plain.body, "{href}");
+        // A file under `assets/` has a validator per representation.
+        if href.contains("htmx") {
+            let tags = [
+                plain.header("etag"),
+                gzip.header("etag"),
+                brotli.header("etag"),
+            ];
+            assert!(tags.iter().all(Option::is_some), "{tags:?}");
+            assert!(
+                tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2],
+                "{tags:?}"
+            );
+        }
+    }
+}
