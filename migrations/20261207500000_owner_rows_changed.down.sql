@@ -1,3 +1,7 @@
+DROP TRIGGER files_truncated ON files;
+DROP TRIGGER files_deleted ON files;
+DROP TRIGGER files_updated ON files;
+DROP TRIGGER files_inserted ON files;
 DROP TRIGGER contacts_truncated ON contacts;
 DROP TRIGGER contacts_deleted ON contacts;
 DROP TRIGGER contacts_updated ON contacts;

@@ -6,7 +6,8 @@
 -- One notification per owner per statement ("contacts 0b9f…"), however many rows it touched;
 -- a TRUNCATE says "contacts *". A table joins by naming this function in three statement
 -- triggers (a trigger with a transition table fires for one kind of statement), as contacts
--- does below and `generate resource` writes for each resource. Rows never change owner.
+-- and files do below and `generate resource` writes for each resource. Rows never change
+-- owner.
 CREATE FUNCTION notify_owner_rows_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -30,4 +31,13 @@ CREATE TRIGGER contacts_updated AFTER UPDATE ON contacts
 CREATE TRIGGER contacts_deleted AFTER DELETE ON contacts
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
 CREATE TRIGGER contacts_truncated AFTER TRUNCATE ON contacts
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+
+CREATE TRIGGER files_inserted AFTER INSERT ON files
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER files_updated AFTER UPDATE ON files
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER files_deleted AFTER DELETE ON files
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();
+CREATE TRIGGER files_truncated AFTER TRUNCATE ON files
     FOR EACH STATEMENT EXECUTE FUNCTION notify_owner_rows_changed();

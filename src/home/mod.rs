@@ -22,6 +22,7 @@ use crate::{
     web::{
         css::CssFragment,
         layout::{Page, PageLayout},
+        page_cache::PageCache,
     },
 };
 
@@ -99,7 +100,7 @@ async fn show(
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     if let Some(user) = user {
-        return dashboard(&state.db, &user, layout).await;
+        return dashboard(&state.db, &state.pages, &user, layout).await;
     }
     let production = state.config.app_env.is_production();
     let shown_link = |link: &Option<Link>| match *link {
@@ -141,15 +142,25 @@ async fn show(
 }
 
 /// The signed-in home: two small queries, each a range of an index.
-async fn dashboard(db: &PgPool, user: &AuthUser, layout: PageLayout) -> Result<Page, AppError> {
-    let counts = db::counts(db, user.id).await?;
-    let latest = match counts.contacts + counts.files {
-        0 => db::Latest::default(),
-        _ => db::latest(db, user.id, views::LATEST).await?,
-    };
-    Ok(layout
-        .render("Home", views::dashboard(counts, &latest))
-        .await)
+async fn dashboard(
+    db: &PgPool,
+    pages: &PageCache,
+    user: &AuthUser,
+    layout: PageLayout,
+) -> Result<Page, AppError> {
+    // Counting a large book reads its index: kept as rendered until the user's contacts or
+    // files change (`web::page_cache`; both tables announce their changes).
+    let content = pages
+        .get_or_render("home", user.id, "dashboard", || async {
+            let counts = db::counts(db, user.id).await?;
+            let latest = match counts.contacts + counts.files {
+                0 => db::Latest::default(),
+                _ => db::latest(db, user.id, views::LATEST).await?,
+            };
+            Ok::<_, AppError>(views::dashboard(counts, &latest))
+        })
+        .await?;
+    Ok(layout.render("Home", content).await)
 }
 
 inventory::submit! { CssFragment::new("home-intro", r#"

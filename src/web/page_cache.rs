@@ -3,9 +3,10 @@
 //! A list page costs a query and the rendering of its rows; seen again with nothing changed
 //! it is the same markup. A handler asks [`PageCache::get_or_render`] for a view of an
 //! owner's rows of a table (`"contacts"`, the first page): it gets the markup kept from last
-//! time, or renders it and it is kept. The view must depend on nothing but those rows: not
-//! the time, not a query string (search results and later pages are rendered every time),
-//! not a flash message (those belong to the layout, which is rendered around it each time).
+//! time, or renders it and it is kept, for a minute at most. The view must depend on nothing
+//! but the owner's rows (and the time, to the minute): not a query string (search results
+//! and later pages are rendered every time), not a flash message (those belong to the
+//! layout, which is rendered around it each time).
 //!
 //! What was kept is dropped when PostgreSQL says the owner's rows changed
 //! (`backends::row_changes`: triggers on the table, heard by every instance), and at once by
@@ -14,9 +15,12 @@
 //! connection is down) nothing is kept. A table joins by carrying the triggers, as contacts
 //! does and `generate resource` writes.
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use maud::{Markup, PreEscaped};
@@ -25,8 +29,13 @@ use uuid::Uuid;
 use crate::backends::row_changes::{self, RowChange, RowChanges};
 
 /// The most markup kept at once, in bytes; the least recently used goes first. At about
-/// 20 KB a page, the first pages of some 800 active users.
+/// 25 KB a page, the first pages of some 650 active users.
 const MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How long a view is kept at most, changed or not: a view may say how long ago something
+/// happened ("3 minutes ago"), which must not stay said for long. Rendering a view once a
+/// minute per active user costs nothing worth counting.
+const MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The views kept of one owner's rows, by table and name. Replaced whole when one is added
 /// (an owner has a few), so that readers never lock.
@@ -65,6 +74,7 @@ impl PageCache {
         let cache = Self {
             views: moka::sync::Cache::builder()
                 .max_capacity(MAX_BYTES)
+                .time_to_live(MAX_AGE)
                 .weigher(|_, views: &Views| {
                     let bytes: usize = views.iter().map(|view| view.html.len()).sum();
                     u32::try_from(bytes).unwrap_or(u32::MAX)

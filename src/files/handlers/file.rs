@@ -105,6 +105,7 @@ pub async fn delete(
     wants: Wants,
 ) -> Result<Response, FileError> {
     let name = ops::delete(&state.db, &state.storage, user.id, id).await?;
+    state.pages.forget(user.id);
     flash.success(format!("Deleted {name}.")).await?;
     Ok(redirect(&wants, ListPath::PATH))
 }

@@ -109,6 +109,9 @@ pub async fn upload(
     let names = ops::save(&state.db, &state.storage, user.id, quota, checked.accepted)
         .await
         .inspect_err(count_refusal)?;
+    // The home page counts them: the next one shows them without waiting for PostgreSQL's
+    // notification (`web::page_cache`).
+    state.pages.forget(user.id);
     flash.success(uploaded_message(&names)).await?;
     // The upload form's own htmx request targets the page's content; a plain or boosted
     // post is sent to the list.
