@@ -8,7 +8,6 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use super::{
-    db::{MAX_RANKED, PAGE_SIZE},
     paths::SearchPath,
     query::{SearchQuery, TooLong},
     results,
@@ -19,6 +18,11 @@ use crate::{
     error::AppError,
     web::{layout::PageLayout, query::Query},
 };
+
+/// The last page a link may ask for. Pages of results end at [`super::db::MAX_RANKED`]
+/// (page 50); this is where they ended when 5,000 results were ranked, so a page bookmarked
+/// then answers with the way back to the first page, not an error.
+const LAST_PAGE: u32 = 250;
 
 /// `?q=` what to search for, `?page=` which page of the results (from 1), and `?as_typed=true`
 /// for the words as typed, never corrected ("Search instead for").
@@ -59,7 +63,7 @@ pub async fn index(
 
 /// The page asked for: 1 when none is; a clear 400 for one that is not a page of results.
 fn page_number(page: Option<&str>) -> Result<u32, AppError> {
-    let last = MAX_RANKED.div_ceil(PAGE_SIZE);
+    let last = LAST_PAGE;
     match page.map(str::trim).filter(|page| !page.is_empty()) {
         None => Ok(1),
         Some(page) => page

@@ -1,11 +1,12 @@
 //! Search: one box, on every page for a signed-in user, that finds their records by any word
 //! in them, ranked, highlighted, and forgiving of typos.
 //!
-//! How it works, from the bottom up: the migration gives each contact a weighted `tsvector`
-//! (name above address and company above notes) with a GIN index, and keeps a per-user
-//! vocabulary of words with a trigram index. `query.rs` turns what was typed into a
-//! `websearch_to_tsquery` text plus a prefix for the word still being typed; `db.rs` finds,
-//! ranks (`ts_rank_cd`), counts and highlights one page of matches in one statement;
+//! How it works, from the bottom up: the migrations give each contact a weighted `tsvector`
+//! (name above address and company above notes) and its leading parts (the name; the name,
+//! address and company), each with a GIN index, and keep a per-user vocabulary of words with a
+//! trigram index. `query.rs` turns what was typed into a `websearch_to_tsquery` text plus a
+//! prefix for the word still being typed; `db.rs` finds, ranks (by where the words match,
+//! then by name), counts and highlights one page of matches in one statement;
 //! `results.rs` corrects typos against the vocabulary when the words as typed find next to
 //! nothing; `highlight.rs` makes `ts_headline`'s output safe to show; `views.rs` and
 //! `handlers.rs` are the page and the fragment, `paths.rs` its path. The benchmark of

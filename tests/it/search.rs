@@ -602,6 +602,139 @@ async fn results_come_in_bounded_pages_with_the_total() {
     }
 }
 
+/// Runs `insert`, an `INSERT INTO contacts` whose owner is `$1`, for `email`'s account: many
+/// contacts in one statement, in the order the statement gives them.
+async fn insert_contacts(app: &TestApp, email: &str, insert: &str) {
+    let owner: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query(insert)
+        .bind(owner)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+/// The titles of the results on `page` of the plain page for `query`.
+async fn titles_on_page(client: &mut TestClient<'_>, query: &str, page: u32) -> Vec<String> {
+    let doc = client
+        .get(&format!("{}&page={page}", search_url(query)))
+        .await
+        .document();
+    select(&doc, ".search-hit a.title")
+        .iter()
+        .map(text_of)
+        .collect()
+}
+
+#[tokio::test]
+async fn name_matches_come_first_however_many_other_matches_are_found_before_them() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    // More notes that mention the word than are ever put in order, stored first, then company
+    // matches, then the two name matches: ranking the first matches found would miss them.
+    insert_contacts(
+        &app,
+        "ada@example.com",
+        "INSERT INTO contacts (owner_id, first_name, notes) \
+         SELECT $1, 'Note' || lpad(n::text, 4, '0'), 'Met Hopper at a conference.' \
+         FROM generate_series(1, 1200) AS n",
+    )
+    .await;
+    insert_contacts(
+        &app,
+        "ada@example.com",
+        "INSERT INTO contacts (owner_id, first_name, company) \
+         SELECT $1, 'Co' || lpad(n::text, 2, '0'), 'Hopper Labs' FROM generate_series(1, 30) AS n",
+    )
+    .await;
+    add(
+        &mut ada,
+        &[
+            ("first_name", "Zed"),
+            ("last_name", "Hopper"),
+            ("company", "Delta"),
+        ],
+    )
+    .await;
+    add(
+        &mut ada,
+        &[
+            ("first_name", "Yan"),
+            ("last_name", "Hopper"),
+            ("company", "Navy Yard"),
+        ],
+    )
+    .await;
+    let companies = |range: std::ops::RangeInclusive<u32>| range.map(|n| format!("Co{n:02}"));
+    let notes = |range: std::ops::RangeInclusive<u32>| range.map(|n| format!("Note{n:04}"));
+
+    // Names, then address and company, then notes; by name within each.
+    let (first, doc) = titles(&mut ada, "hopper").await;
+    let expected: Vec<String> = ["Yan Hopper".to_owned(), "Zed Hopper".to_owned()]
+        .into_iter()
+        .chain(companies(1..=18))
+        .collect();
+    assert_eq!(first, expected);
+    assert_eq!(summary(&doc), "More than 1,000 results for “hopper”.");
+    // A page that crosses from one tier to the next holds the rest of one and the start of
+    // the other.
+    let second: Vec<String> = companies(19..=30).chain(notes(1..=8)).collect();
+    assert_eq!(titles_on_page(&mut ada, "hopper", 2).await, second);
+    let third: Vec<String> = notes(9..=28).collect();
+    assert_eq!(titles_on_page(&mut ada, "hopper", 3).await, third);
+
+    // A left-out word leaves out a name match too: its company has it.
+    let (without, _) = titles(&mut ada, "hopper -navy").await;
+    let expected: Vec<String> = ["Zed Hopper".to_owned()]
+        .into_iter()
+        .chain(companies(1..=19))
+        .collect();
+    assert_eq!(without, expected);
+    // Words across the name and the company rank with the company matches, above the notes.
+    let (across, _) = titles(&mut ada, "zed delta").await;
+    assert_eq!(across, ["Zed Hopper"]);
+    let (phrase, _) = titles(&mut ada, "\"hopper labs\"").await;
+    assert_eq!(phrase, companies(1..=20).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn the_total_is_exact_up_to_a_thousand_then_more_than_that() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    insert_contacts(
+        &app,
+        "ada@example.com",
+        "INSERT INTO contacts (owner_id, first_name, email) \
+         SELECT $1, 'Pat', 'pat' || n || '@count.test' FROM generate_series(1, 1000) AS n",
+    )
+    .await;
+    let count = |doc: &Html| text_of(&select(doc, ".search-section .count")[0]);
+    let pages = |doc: &Html| text_of(&select(doc, ".search-pages span")[0]);
+
+    let (_, doc) = titles(&mut ada, "count").await;
+    assert_eq!(summary(&doc), "1,000 results for “count”.");
+    assert_eq!(count(&doc), "(1,000 contacts)");
+    assert_eq!(pages(&doc), "Page 1 of 50");
+
+    add(
+        &mut ada,
+        &[("first_name", "Pat"), ("email", "pat1001@count.test")],
+    )
+    .await;
+    let (_, doc) = titles(&mut ada, "count").await;
+    assert_eq!(summary(&doc), "More than 1,000 results for “count”.");
+    assert_eq!(count(&doc), "(more than 1,000)");
+    assert_eq!(pages(&doc), "Page 1 of 50");
+    // The pages end where the count does: the 50th is full, the 51st is past the end.
+    assert_eq!(titles_on_page(&mut ada, "count", 50).await.len(), 20);
+    let past = ada.get(&format!("{}&page=51", search_url("count"))).await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert!(past.text().contains("There are no more results"));
+}
+
 #[tokio::test]
 async fn every_page_has_a_search_box_for_signed_in_users() {
     let app = TestApp::new().await;

@@ -82,8 +82,9 @@ pub fn header(options: Options) -> String {
 
 pub fn footer() -> String {
     format!(
-        "\nmatches: contacts found (the corrected query's for a typo), up to {MAX_RANKED} \
-         ranked (+1 means more). The typo row also looks its words up in the vocabulary \
+        "\nmatches: contacts the query matches, all of them (the corrected query's for a \
+         typo); the page counts up to {MAX_RANKED} and says \"more than\" beyond. plan: the \
+         scans that ran (a tier the page did not need is not read). The typo row also looks its words up in the vocabulary \
          (search_words, trigram index).\nmachine: {} CPUs\n",
         std::thread::available_parallelism().map_or(0, usize::from)
     )
