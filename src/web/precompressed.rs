@@ -1,7 +1,7 @@
 //! The scripts and the stylesheet, compressed once at the strongest settings and kept in
-//! memory: each is the same bytes for every visitor, so the minute of CPU that brotli's best
-//! quality costs per megabyte is spent once per file, not per response (the compression layer,
-//! which works per response, settles for a quick quality). `assets` serves them with
+//! memory: each is the same bytes for every visitor, so the second or so of CPU that
+//! brotli's best quality costs per megabyte is spent once per file, not per response (the
+//! compression layer, which works per response, settles for a quick quality). `assets` serves them with
 //! `Content-Encoding`; the compression layer leaves a response that has one alone.
 
 use std::{
