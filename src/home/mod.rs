@@ -5,15 +5,18 @@ mod db;
 pub mod paths;
 mod views;
 
+use std::sync::{Arc, OnceLock};
+
 use axum::{Router, extract::State};
 use axum_extra::routing::TypedPath;
 
 use crate::web::routes::RouterExt;
-use maud::html;
+use maud::{Markup, PreEscaped, html};
 use sqlx::PgPool;
 
 use crate::{
     auth::{self, AuthUser},
+    config::Config,
     contacts, email,
     error::AppError,
     files, health,
@@ -95,14 +98,28 @@ const FEATURES: &[(&str, &str, Option<Link>)] = &[
 
 async fn show(
     _: HomePath,
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
+    State(db): State<PgPool>,
+    State(pages): State<PageCache>,
     user: Option<AuthUser>,
     layout: PageLayout,
 ) -> Result<Page, AppError> {
     if let Some(user) = user {
-        return dashboard(&state.db, &state.pages, &user, layout).await;
+        return dashboard(&db, &pages, &user, layout).await;
     }
-    let production = state.config.app_env.is_production();
+    let production = config.app_env.is_production();
+    Ok(layout.render("Home", features(production)).await)
+}
+
+/// What a visitor sees: the same for every one, so rendered once (in production and in
+/// development, which link the dev mailbox) rather than on every visit.
+fn features(production: bool) -> Markup {
+    static RENDERED: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let html = RENDERED[usize::from(production)].get_or_init(|| render_features(production).0);
+    PreEscaped(html.clone())
+}
+
+fn render_features(production: bool) -> Markup {
     let shown_link = |link: &Option<Link>| match *link {
         // Development tools such as the mailbox do not exist in production: no links to them.
         Some((href, _)) if production && href.starts_with(email::mailbox::paths::DEV_PREFIX) => {
@@ -110,38 +127,32 @@ async fn show(
         }
         other => other,
     };
-    Ok(layout
-        .render(
-            "Home",
-            html! {
-                section.home-intro {
-                    h1 { "Your application starts here" }
-                    p {
-                        "A Rust starter for hypermedia-driven applications: Axum, Maud, htmx and "
-                        "PostgreSQL, with real services and embedded defaults so that "
-                        code { "cargo run" } " just works."
+    html! {
+        section.home-intro {
+            h1 { "Your application starts here" }
+            p {
+                "A Rust starter for hypermedia-driven applications: Axum, Maud, htmx and "
+                "PostgreSQL, with real services and embedded defaults so that "
+                code { "cargo run" } " just works."
+            }
+        }
+        ul.feature-list {
+            @for (name, description, link) in FEATURES {
+                li {
+                    h2 { (name) }
+                    p { (description) }
+                    @if let Some((href, label)) = shown_link(link) {
+                        // The readiness check is JSON, not a page to swap in: the browser
+                        // opens it itself.
+                        @let boost = (href == health::paths::ReadyPath::PATH).then_some("false");
+                        p.more { a href=(href) data-hx-boost=[boost] { (label) } }
                     }
                 }
-                ul.feature-list {
-                    @for (name, description, link) in FEATURES {
-                        li {
-                            h2 { (name) }
-                            p { (description) }
-                            @if let Some((href, label)) = shown_link(link) {
-                                // The readiness check is JSON, not a page to swap in: the
-                                // browser opens it itself.
-                                @let boost = (href == health::paths::ReadyPath::PATH).then_some("false");
-                                p.more { a href=(href) data-hx-boost=[boost] { (label) } }
-                            }
-                        }
-                    }
-                }
-            },
-        )
-        .await)
+            }
+        }
+    }
 }
 
-/// The signed-in home: two small queries, each a range of an index.
 async fn dashboard(
     db: &PgPool,
     pages: &PageCache,
