@@ -22,7 +22,10 @@ use std::{
     time::Duration,
 };
 
-use sqlx::{PgPool, postgres::PgListener};
+use sqlx::{
+    PgPool,
+    postgres::{PgListener, PgPoolOptions},
+};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -57,7 +60,7 @@ pub struct RowChanges {
 }
 
 impl RowChanges {
-    /// Starts listening on a connection of its own (not one of `db`'s), until `shutdown`.
+    /// Starts listening on a connection of its own (besides `db`'s), until `shutdown`.
     /// It is not listening yet when this returns: see [`RowChanges::is_listening`].
     pub fn start(db: &PgPool, shutdown: CancellationToken) -> Self {
         let this = Self {
@@ -87,8 +90,13 @@ impl RowChanges {
         self.sender.subscribe()
     }
 
-    /// Listens, and listens again after each failure, for ever.
+    /// Listens, and listens again after each failure, for ever, on a connection of its own:
+    /// taken from the app's pool, it would be one fewer for requests for as long as the
+    /// app runs.
     async fn listen(&self, db: PgPool) {
+        let db = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(db.connect_options().as_ref().clone());
         let mut backoff = MIN_BACKOFF;
         // Whether the failure to connect again was already logged.
         let mut quiet = false;
