@@ -522,7 +522,7 @@ fn services(dashboard: &Dashboard) -> Markup {
                         @if watched {
                             " " span.since {
                                 "since "
-                                time datetime=(rfc3339(service.since)) { (clock(service.since)) }
+                                time datetime=(humanize::machine(service.since)) { (clock(service.since)) }
                                 " (" (ago(dashboard.now, service.since)) ")"
                             }
                         }
@@ -563,20 +563,6 @@ fn slow_queries(dashboard: &Dashboard) -> Markup {
             }
         }
     }
-}
-
-/// `at` as a machine reads it, for `<time datetime>` (RFC 3339, UTC).
-fn rfc3339(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
 }
 
 /// `at` as a clock shows it, in UTC.

@@ -120,11 +120,12 @@ pub fn exact(at: OffsetDateTime) -> String {
     )
 }
 
-/// `at` as HTML's `datetime` attribute reads it (RFC 3339 in UTC): "2026-12-07T15:16:14Z".
+/// `at` as machines read it (RFC 3339 in UTC): "2026-12-07T15:16:14Z", for HTML's
+/// `datetime` attribute and for exported files (every spreadsheet parses it).
 pub fn machine(at: OffsetDateTime) -> String {
     let at = at.to_offset(UtcOffset::UTC);
     format!(
-        "{}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
         u8::from(at.month()),
         at.day(),

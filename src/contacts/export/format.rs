@@ -4,9 +4,8 @@
 use std::borrow::Cow;
 
 use anyhow::Context;
-use time::{OffsetDateTime, UtcOffset};
 
-use crate::contacts::db::Contact;
+use crate::{contacts::db::Contact, web::humanize};
 
 pub const HEADER: [&str; 7] = [
     "First name",
@@ -50,20 +49,6 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
     Cow::Owned(safe)
 }
 
-/// `2026-11-27T09:30:00Z`: readable, and parsed by every spreadsheet.
-fn timestamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
 /// `rows` as CSV records (after the header when `header`): every cell quoted, so that no
 /// locale's separator inside a value splits it, lines ended with CRLF as RFC 4180 has them.
 pub fn encode(rows: &[Contact], header: bool) -> anyhow::Result<Vec<u8>> {
@@ -87,7 +72,7 @@ pub fn encode(rows: &[Contact], header: bool) -> anyhow::Result<Vec<u8>> {
                 optional(&row.phone),
                 optional(&row.company),
                 optional(&row.notes),
-                timestamp(row.created_at),
+                humanize::machine(row.created_at),
             ])
             .context("writing a CSV record")?;
     }
@@ -117,7 +102,7 @@ mod tests {
                 .unwrap()
                 .with_hms(9, 30, 5)
                 .unwrap()
-                .assume_offset(UtcOffset::from_hms(1, 0, 0).unwrap()),
+                .assume_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap()),
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
         }
     }
