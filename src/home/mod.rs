@@ -116,6 +116,7 @@ async fn show(
 fn features(production: bool) -> Markup {
     static RENDERED: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
     let html = RENDERED[usize::from(production)].get_or_init(|| render_features(production).0);
+    // Rendered by `render_features` from constants: nothing of a request is in it.
     PreEscaped(html.clone())
 }
 

@@ -120,6 +120,7 @@ impl PageCache {
         });
         crate::monitoring::cache_lookup("pages", found.is_some());
         if let Some(found) = found {
+            // Markup maud escaped when it was rendered: kept as it came out, never built here.
             return Ok(PreEscaped(found.html.to_string()));
         }
         let generation = self.generation.load(Ordering::Acquire);
