@@ -42,9 +42,9 @@ const SET_CORRECTION_THRESHOLD: &str = "SET LOCAL pg_trgm.similarity_threshold =
 pub struct ContactMatch {
     pub id: Uuid,
     pub name: Highlighted,
-    /// The address and company, " · " between them.
+    /// The email address and company, " · " between them.
     pub details: Highlighted,
-    /// The notes, or the parts of them that match.
+    /// The notes, or the parts of them that match, with an ellipsis wherever text is left out.
     pub notes: Option<Highlighted>,
 }
 
@@ -90,7 +90,9 @@ pub async fn contacts(
             id: row.id,
             name: Highlighted::from_markers(&row.name),
             details: Highlighted::from_markers(&row.details),
-            notes: row.notes.as_deref().map(Highlighted::from_markers),
+            notes: row.notes.as_deref().map(|notes| {
+                Highlighted::excerpt(notes, row.notes_cut_before, row.notes_cut_after)
+            }),
         })
         .collect();
     Ok(ContactPage { matches, total })

@@ -46,6 +46,28 @@ impl Highlighted {
         highlighted
     }
 
+    /// Part of a longer text, as [`Self::from_markers`], with an ellipsis for each end it
+    /// leaves out, as `ts_headline` puts one between the fragments it shows.
+    pub fn excerpt(text: &str, cut_before: bool, cut_after: bool) -> Self {
+        let mut excerpt = Self::from_markers(text);
+        if excerpt.is_empty() {
+            return excerpt;
+        }
+        if cut_before {
+            excerpt.parts.insert(
+                0,
+                Part {
+                    text: "… ".to_owned(),
+                    matched: false,
+                },
+            );
+        }
+        if cut_after {
+            excerpt.push(" …".to_owned(), false);
+        }
+        excerpt
+    }
+
     fn push(&mut self, text: String, matched: bool) {
         if !text.is_empty() {
             self.parts.push(Part { text, matched });
@@ -95,5 +117,20 @@ mod tests {
             );
         }
         assert!(Highlighted::from_markers(&format!("{START}{STOP}")).is_empty());
+    }
+
+    #[test]
+    fn an_excerpt_shows_where_it_was_cut() {
+        let text = format!("met {START}Smith{STOP} at the fair");
+        let render = |before, after| {
+            Highlighted::excerpt(&text, before, after)
+                .render()
+                .into_string()
+        };
+        assert_eq!(render(false, false), "met <mark>Smith</mark> at the fair");
+        assert_eq!(render(true, false), "… met <mark>Smith</mark> at the fair");
+        assert_eq!(render(false, true), "met <mark>Smith</mark> at the fair …");
+        assert_eq!(render(true, true), "… met <mark>Smith</mark> at the fair …");
+        assert!(Highlighted::excerpt("", true, true).is_empty());
     }
 }

@@ -335,6 +335,55 @@ async fn highlighting_marks_matches_and_escapes_everything_else() {
 }
 
 #[tokio::test]
+async fn an_excerpt_of_the_notes_shows_where_it_was_cut() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let filler = "the quarterly meeting ran long and nobody remembered the agenda afterwards";
+    for (name, notes) in [
+        ("Middle", format!("{filler}. Then zebra came up. {filler}.")),
+        ("Start", format!("Zebra first. {filler}. {filler}.")),
+        ("End", format!("{filler}. {filler}. Last word zebra.")),
+        ("Short", "A zebra, briefly.".to_owned()),
+    ] {
+        add(&mut ada, &[("first_name", name), ("notes", &notes)]).await;
+    }
+
+    let (titles, doc) = titles(&mut ada, "zebra").await;
+    let excerpts: Vec<String> = select(&doc, ".search-hit .excerpt")
+        .iter()
+        .map(text_of)
+        .collect();
+    let excerpt = |name: &str| {
+        let at = titles.iter().position(|title| title == name).unwrap();
+        excerpts[at].clone()
+    };
+    for name in ["Middle", "Start", "End", "Short"] {
+        assert!(
+            excerpt(name).to_lowercase().contains("zebra"),
+            "{name}: {excerpts:?}"
+        );
+    }
+    let middle = excerpt("Middle");
+    assert!(
+        middle.starts_with("… ") && middle.ends_with(" …"),
+        "{middle:?}"
+    );
+    let start = excerpt("Start");
+    assert!(
+        start.starts_with("Zebra first.") && start.ends_with(" …"),
+        "{start:?}"
+    );
+    // A fragment is whole words: the full stop after the last one is not text left out.
+    let end = excerpt("End");
+    assert!(
+        end.starts_with("… ") && end.ends_with("Last word zebra"),
+        "{end:?}"
+    );
+    // Short notes are shown whole.
+    assert_eq!(excerpt("Short"), "A zebra, briefly.");
+}
+
+#[tokio::test]
 async fn another_users_records_never_appear_nor_count_nor_correct_typos() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;

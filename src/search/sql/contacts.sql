@@ -1,5 +1,6 @@
 -- One page of a user's contacts that match a search, best first, with how many match and
--- each contact's name, details and notes highlighted (see src/search/db.rs).
+-- each contact's name, details and notes highlighted, and whether the notes were cut (see
+-- src/search/db.rs).
 --
 -- $1 owner, $2 text for websearch_to_tsquery, $3 prefix expression for to_tsquery ('' for
 -- none), $4 the most matches counted and put in order per tier, plus one, $5 page size,
@@ -103,11 +104,40 @@ SELECT
     ts_headline('simple',
         translate(concat_ws(' · ', contacts.email, contacts.company), E'\uE000\uE001', ''),
         query.terms, E'StartSel=\uE000, StopSel=\uE001, HighlightAll=true') AS "details!",
-    ts_headline('simple', translate(contacts.notes, E'\uE000\uE001', ''), query.terms,
-        E'StartSel=\uE000, StopSel=\uE001, MaxFragments=2, MaxWords=14, MinWords=6, FragmentDelimiter=" … "')
-        AS notes
+    excerpt.notes,
+    -- Whether the excerpt leaves out the start or the end of the notes, for its ellipses: it
+    -- does unless its first fragment begins the text and its last one ends it (read
+    -- backwards). Fragments are whole words, without the punctuation around them, so the
+    -- text and the fragments are compared without any at their ends. Only here are both at
+    -- hand.
+    coalesce(NOT starts_with(notes.bare, excerpt.first), false) AS "notes_cut_before!",
+    coalesce(NOT starts_with(reverse(notes.bare), reverse(excerpt.last)), false)
+        AS "notes_cut_after!"
 FROM page
 JOIN contacts ON contacts.id = page.id AND contacts.owner_id = $1
 CROSS JOIN query
 CROSS JOIN counted
+CROSS JOIN LATERAL (
+    SELECT cleaned.text, regexp_replace(cleaned.text, '^\W+|\W+$', '', 'g') AS bare
+    FROM (SELECT translate(contacts.notes, E'\uE000\uE001', '') AS text) AS cleaned
+) AS notes
+CROSS JOIN LATERAL (
+    SELECT shown.notes,
+           regexp_replace(split_part(shown.plain, ' … ', 1), '^\W+|\W+$', '', 'g') AS first,
+           regexp_replace(split_part(shown.plain, ' … ', -1), '^\W+|\W+$', '', 'g') AS last
+    FROM (
+        SELECT headline.notes, translate(headline.notes, E'\uE000\uE001', '') AS plain
+        FROM (
+            -- Short notes whole (a fragment would start at the first match, leaving out the
+            -- words before it), long ones as up to two fragments around the matches.
+            SELECT CASE WHEN length(notes.text) <= 160 THEN
+                ts_headline('simple', notes.text, query.terms,
+                    E'StartSel=\uE000, StopSel=\uE001, HighlightAll=true')
+            ELSE
+                ts_headline('simple', notes.text, query.terms,
+                    E'StartSel=\uE000, StopSel=\uE001, MaxFragments=2, MaxWords=14, MinWords=6, FragmentDelimiter=" … "')
+            END AS notes
+        ) AS headline
+    ) AS shown
+) AS excerpt
 ORDER BY page.rank, page.sort_name, page.id
