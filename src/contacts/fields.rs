@@ -30,6 +30,9 @@ pub mod ids {
     pub const SEARCH_QUERY: &str = "contact-search-q";
     /// "Searching…", shown while a search is under way.
     pub const SEARCH_INDICATOR: &str = "contact-search-indicator";
+    /// The whole list page under the site's header: what a live refresh of an empty address
+    /// book replaces, so that its tools come with the first contact.
+    pub const PAGE: &str = "contacts-page";
     /// The search results: the count, the table, the next-page row.
     pub const RESULTS: &str = "contacts-results";
     /// The row that loads the next page, which the next page replaces.

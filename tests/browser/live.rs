@@ -50,12 +50,15 @@ async fn browser_two_tabs_see_each_others_contacts_changes() {
         .wait_for("return document.querySelector('h1') && document.querySelector('h1').textContent.includes('Grace');")
         .await;
 
-    // The first tab shows it, with the new count, and was not reloaded.
+    // The first tab shows it, with the new count and the tools an empty book leaves out, and
+    // was not reloaded.
     switch_to(&browser, &first).await;
     browser
         .wait_for(
             "return document.querySelectorAll('tr.contact-row').length === 1 \
              && document.querySelector('.contacts-count .count').textContent.includes('1 contact') \
+             && document.querySelector('form#contact-search') !== null \
+             && document.querySelector('form#contacts-bulk') !== null \
              && window.notReloaded === true;",
         )
         .await;

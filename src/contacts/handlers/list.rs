@@ -1,5 +1,5 @@
-//! The list: a page of contacts (or the next page, or search results, for htmx) and the
-//! count.
+//! The list: a page of contacts (or, for htmx, the next page, the search results or the whole
+//! page without the layout) and the count.
 
 use axum::{extract::State, response::IntoResponse, response::Response};
 use serde::Deserialize;
@@ -54,7 +54,7 @@ pub async fn index(
                 })
             })
             .await?;
-        return Ok(if results {
+        return Ok(if results || wants.fragment_for(ids::PAGE) {
             layout.fragment(content)
         } else {
             layout.render("Contacts", content).await
@@ -78,6 +78,8 @@ pub async fn index(
         layout.fragment(views::rows(&query.q, &page))
     } else if wants.fragment_for(ids::RESULTS) {
         layout.fragment(views::results(&listing))
+    } else if wants.fragment_for(ids::PAGE) {
+        layout.fragment(views::index(&listing))
     } else {
         layout.render("Contacts", views::index(&listing)).await
     }

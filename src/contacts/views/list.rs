@@ -30,11 +30,11 @@ pub struct Listing<'a> {
 
 pub fn index(listing: &Listing<'_>) -> Markup {
     // An empty address book has nothing to search, export or select: its empty state's call
-    // to add a contact is all the page needs. (The results refetch when a contact is added
-    // elsewhere; the tools come with the next visit.)
+    // to add a contact is all the page needs. When a contact is added elsewhere, the whole
+    // page is fetched again, tools and all.
     let tools = !listing.is_empty_book();
     html! {
-        section.contacts-page {
+        section.contacts-page #(ids::PAGE) {
             div.heading {
                 h1 { "Contacts" }
                 div.actions {
@@ -58,24 +58,31 @@ impl Listing<'_> {
 }
 
 /// Refetches the results (as the search box would) when the user's contacts change in
-/// another tab or window, or after a break in live updates. While this page is being worked
-/// on (a row open for editing, rows checked, focus in the list), `app.js` holds the refetch
-/// back and shows the notice instead, so nothing typed or selected is lost.
-/// `search_box`: whether the page has the search box whose query the refetch keeps.
-fn live_refresh(search_box: bool) -> Markup {
-    let include = search_box.then(|| format!("#{}", ids::SEARCH_QUERY));
+/// another tab or window, or after a break in live updates; on a page without tools (an
+/// empty book), the whole page. While this page is being worked on (a row open for editing,
+/// rows checked, focus in the list), `app.js` holds the refetch back and shows the notice
+/// instead, so nothing typed or selected is lost.
+/// `tools`: whether the page has the tools, among them the search box whose query the
+/// refetch keeps.
+fn live_refresh(tools: bool) -> Markup {
+    let include = tools.then(|| format!("#{}", ids::SEARCH_QUERY));
+    let (target, swap) = if tools {
+        (ids::RESULTS, None)
+    } else {
+        (ids::PAGE, Some("outerHTML"))
+    };
     html! {
         p.live-notice hidden data-live-notice {
             "Your contacts changed in another tab or window. "
             a href=(ListPath) data-hx-get=(ListPath)
                 data-hx-include=[include.as_deref()]
-                data-hx-target={ "#" (ids::RESULTS) } { "Show the latest" }
+                data-hx-target={ "#" (target) } data-hx-swap=[swap] { "Show the latest" }
         }
         span hidden data-live-refresh
             data-hx-get=(ListPath)
             data-hx-trigger={ "sse:" (events::CHANGED) ", sse:" (crate::live::RESYNC_NAME) }
             data-hx-include=[include.as_deref()]
-            data-hx-target={ "#" (ids::RESULTS) } {}
+            data-hx-target={ "#" (target) } data-hx-swap=[swap] {}
     }
 }
 

@@ -337,3 +337,38 @@ async fn an_empty_book_shows_its_call_to_action_without_the_tools() {
     let doc = ada.get("/contacts?q=nobody").await.document();
     assert_eq!(select(&doc, "form#contact-search").len(), 1);
 }
+
+#[tokio::test]
+async fn an_empty_book_refreshes_live_as_a_whole_page_so_its_tools_arrive() {
+    let app = TestApp::new().await;
+    let mut ada = app.signed_in("ada@example.com").await;
+    let doc = ada.get("/contacts").await.document();
+    let refresh = select(&doc, "[data-live-refresh]");
+    assert_eq!(refresh[0].attr("data-hx-target"), Some("#contacts-page"));
+    assert_eq!(refresh[0].attr("data-hx-swap"), Some("outerHTML"));
+    assert_eq!(select(&doc, "section#contacts-page").len(), 1);
+
+    create(&mut ada, ADA).await;
+    let response = ada
+        .send(
+            Request::get("/contacts")
+                .header("hx-request", "true")
+                .header("hx-target", "contacts-page")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert!(
+        !response.text().contains("<html"),
+        "a fragment, not a document"
+    );
+    let doc = response.fragment();
+    assert_eq!(select(&doc, "section#contacts-page").len(), 1);
+    assert_eq!(select(&doc, "form#contact-search").len(), 1);
+    assert_eq!(select(&doc, "tr.contact-row").len(), 1);
+    // With contacts, a refresh replaces the results alone, keeping what is typed in the box.
+    let refresh = select(&doc, "[data-live-refresh]");
+    assert_eq!(refresh[0].attr("data-hx-target"), Some("#contacts-results"));
+    assert_eq!(refresh[0].attr("data-hx-swap"), None);
+}
