@@ -35,8 +35,11 @@ const MAX_CACHED: u64 = 100_000;
 /// shows it to the nearest few minutes, and the signed-in path stays free of writes.
 pub const LAST_SEEN_EVERY: Duration = Duration::from_secs(5 * 60);
 
+/// Cheap to clone (the session layers take one per request): everything inside is shared.
 #[derive(Clone)]
-pub struct UserCache {
+pub struct UserCache(Arc<Kept>);
+
+struct Kept {
     db: PgPool,
     users: moka::sync::Cache<Uuid, Option<AuthUser>>,
     /// Moves on every `forget`: a row read before a change committed must not be cached
@@ -51,7 +54,7 @@ pub struct UserCache {
 
 impl UserCache {
     pub fn new(db: PgPool, ttl: Duration, changes: Invalidations<Uuid>) -> Self {
-        let cache = Self {
+        let cache = Kept {
             db,
             users: moka::sync::Cache::builder()
                 .max_capacity(MAX_CACHED)
@@ -73,30 +76,30 @@ impl UserCache {
                 Change::All => users.invalidate_all(),
             }
         });
-        cache
+        Self(Arc::new(cache))
     }
 
     /// Users changed from now on, on any instance.
     pub fn changes(&self) -> &Invalidations<Uuid> {
-        &self.changes
+        &self.0.changes
     }
 
     /// The user with this id (`None`: no such user): from memory when seen recently, unless
     /// `fresh` asks for PostgreSQL's answer.
     pub async fn get(&self, id: Uuid, fresh: bool) -> Result<Option<AuthUser>, sqlx::Error> {
         if !fresh {
-            let cached = self.users.get(&id);
+            let cached = self.0.users.get(&id);
             crate::monitoring::cache_lookup("users", cached.is_some());
             if let Some(user) = cached {
                 return Ok(user);
             }
         }
-        let generation = self.generation.load(Ordering::Acquire);
-        let user = db::find(&self.db, id).await?.map(AuthUser::from);
-        self.users.insert(id, user.clone());
+        let generation = self.0.generation.load(Ordering::Acquire);
+        let user = db::find(&self.0.db, id).await?.map(AuthUser::from);
+        self.0.users.insert(id, user.clone());
         // A change committed while this row was read in flight: the row may predate it.
-        if self.generation.load(Ordering::Acquire) != generation {
-            self.users.invalidate(&id);
+        if self.0.generation.load(Ordering::Acquire) != generation {
+            self.0.users.invalidate(&id);
         }
         Ok(user)
     }
@@ -104,9 +107,9 @@ impl UserCache {
     /// Drops what is known of the user, here and on every other instance; call it after
     /// committing a change to them.
     pub async fn forget(&self, id: Uuid) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.users.invalidate(&id);
-        self.changes.announce(id).await;
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+        self.0.users.invalidate(&id);
+        self.0.changes.announce(id).await;
     }
 
     /// Notes that the signed-in session `session_id` (row `device` of `user_id`'s sessions)
@@ -115,12 +118,12 @@ impl UserCache {
     /// id (an epoch adopted after a password change) has its row follow it on its next
     /// request. A failure is logged, never the request's.
     pub async fn note_seen(&self, user_id: Uuid, device: Uuid, session_id: Id, epoch: i32) {
-        if self.seen.contains_key(&session_id) {
+        if self.0.seen.contains_key(&session_id) {
             return;
         }
-        self.seen.insert(session_id, ());
+        self.0.seen.insert(session_id, ());
         let id = session_id.to_string();
-        if let Err(error) = sessions_db::touch(&self.db, user_id, device, &id, epoch).await {
+        if let Err(error) = sessions_db::touch(&self.0.db, user_id, device, &id, epoch).await {
             // Tried again after LAST_SEEN_EVERY, not on every request while it fails.
             tracing::warn!(%error, "could not note a session's last use");
         }
@@ -128,6 +131,6 @@ impl UserCache {
 
     /// Records that `session_id` was just written (at sign-in), so the next page view does not.
     pub fn noted_seen(&self, session_id: Id) {
-        self.seen.insert(session_id, ());
+        self.0.seen.insert(session_id, ());
     }
 }

@@ -88,7 +88,7 @@ pub(super) async fn open<U: StreamOwner>(
         admin_events,
         recheck,
         greeted: false,
-        boot_id: state.frame.live_reload.then(live_reload::boot_id),
+        boot_id: state.frame.live_reload().then(live_reload::boot_id),
         closing: false,
         _slot: slot,
         state: state.clone(),

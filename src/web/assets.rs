@@ -78,13 +78,13 @@ async fn serve_asset(
     Query(version): Query<Version>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if path == frame.stylesheet.file_name {
-        let sheet = &frame.stylesheet;
+    if path == frame.stylesheet().file_name {
+        let sheet = frame.stylesheet();
         let encoded = encoded(&headers, &sheet.file_name, sheet.body.as_bytes()).await;
         return Ok(stylesheet_response(&sheet.body, encoded));
     }
     // Pages load the live-reload script only in development; it is not served elsewhere.
-    if !is_safe_path(&path) || (path == live_reload::SCRIPT && !frame.live_reload) {
+    if !is_safe_path(&path) || (path == live_reload::SCRIPT && !frame.live_reload()) {
         return Err(AppError::NotFound);
     }
     let (Some(file), Some(hash)) = (StaticFiles::get(&path), content_hash(&path)) else {

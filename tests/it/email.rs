@@ -5,12 +5,12 @@
 
 use crate::common;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use app::{
     AppState,
     auth::emails::{self, EmailChanged, PasswordReset},
-    backends::{database::MIGRATOR, mail::MailTransport},
+    backends::database::MIGRATOR,
     email::{Mailer, db::EmailStatus, jobs::DELIVERY},
     jobs::{self, RetryPolicy, Worker},
 };
@@ -244,13 +244,11 @@ async fn two_workers_on_one_outbox_deliver_each_message_once() {
         );
     }
 
-    // Two instances: separate transports (connection pools), same database.
+    // Two instances: separate states (their own SMTP connections), same database.
     let shutdown = CancellationToken::new();
     let mut workers = Vec::new();
     for _ in 0..2 {
-        let mut instance = app.state.clone();
-        instance.mail_transport =
-            Arc::new(MailTransport::from_config(app.state.config.email.smtp.as_ref()).unwrap());
+        let instance = AppState::new((*app.state.config).clone(), app.state.db.clone()).unwrap();
         workers.push(tokio::spawn(worker(&instance).run(shutdown.clone())));
     }
     sink.wait_for(30, Duration::from_secs(20)).await;

@@ -3,12 +3,12 @@
 //! header, alerts, `<main>`, footer), with their CSS. `mod.rs` decides how much of it a
 //! request gets.
 
-use maud::{DOCTYPE, Markup, html};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::PageLayout;
 use crate::web::{
-    assets::asset_url, components::flash_messages, css::CssFragment, flash::FlashMessage,
-    live_reload, site_header::SiteHeader, theme,
+    assets::asset_url, components::flash_messages, css::CssFragment, css::Stylesheet,
+    flash::FlashMessage, live_reload, site_header::SiteHeader, theme,
 };
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:
@@ -16,6 +16,29 @@ use crate::web::{
 /// no scripts from swapped content, and 4xx/5xx responses are swapped so that a 422 form with
 /// its errors, or an error notice, is shown.
 const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
+
+/// What `<head>` holds besides the title, the same for every page of a frame (the
+/// [`PageFrame`](super::PageFrame) renders it once).
+pub(super) fn head(stylesheet: &Stylesheet, live_reload: bool) -> Markup {
+    html! {
+        meta charset="utf-8";
+        meta name="viewport" content="width=device-width, initial-scale=1";
+        meta name="htmx-config" content=(HTMX_CONFIG);
+        link rel="stylesheet" href=(stylesheet.href());
+        link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
+        script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
+        script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
+        script src=(asset_url("app.js")) defer {}
+        // Here rather than on the files page: htmx runs no script it swaps in, so a page
+        // reached by boosted navigation only has what the first load had.
+        script src=(asset_url("upload.js")) defer {}
+        // Likewise for the passkey forms (account page, login page).
+        script src=(asset_url("passkeys.js")) defer {}
+        @if live_reload {
+            script src=(asset_url(live_reload::SCRIPT)) data-url=(live_reload::PATH) defer {}
+        }
+    }
+}
 
 /// The region flash messages and error notices are swapped into.
 pub const ALERTS_ID: &str = "alerts";
@@ -32,24 +55,9 @@ impl PageLayout {
             (DOCTYPE)
             html lang="en" data-theme=[self.theme.attribute()] {
                 head {
-                    meta charset="utf-8";
-                    meta name="viewport" content="width=device-width, initial-scale=1";
-                    meta name="htmx-config" content=(HTMX_CONFIG);
+                    // Rendered from constants and the frame, never from a request.
+                    (PreEscaped(&*self.frame.head))
                     title { (title) " · " (crate::APP_NAME.as_str()) }
-                    link rel="stylesheet" href=(self.frame.stylesheet.href());
-                    link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
-                    script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}
-                    script src=(asset_url("vendor/htmx-ext-sse-2.2.4.min.js")) defer {}
-                    script src=(asset_url("app.js")) defer {}
-                    // Here rather than on the files page: htmx runs no script it swaps in, so
-                    // a page reached by boosted navigation only has what the first load had.
-                    script src=(asset_url("upload.js")) defer {}
-                    // Likewise for the passkey forms (account page, login page).
-                    script src=(asset_url("passkeys.js")) defer {}
-                    @if self.frame.live_reload {
-                        script src=(asset_url(live_reload::SCRIPT)) data-url=(live_reload::PATH)
-                            defer {}
-                    }
                 }
                 // Every link and form is boosted: see `web::htmx`.
                 body data-hx-boost="true" { (self.body(content, flashes)) }

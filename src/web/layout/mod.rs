@@ -48,13 +48,44 @@ use super::{
 /// it through `FromRef`.
 #[derive(Debug, Clone)]
 pub struct PageFrame {
-    pub stylesheet: Arc<Stylesheet>,
+    stylesheet: Arc<Stylesheet>,
     pub links: SiteLinks,
     /// Pages load the live-reload script (development only; see `web::live_reload`).
-    pub live_reload: bool,
+    live_reload: bool,
     /// Wraps a signed-in user's page: the composition root gives `live`'s event stream and
     /// toasts, so that the layout needs to know nothing of them.
     pub signed_in_frame: fn(Markup) -> Markup,
+    /// The `<head>` but for the title, the same on every page: rendered here once.
+    head: Arc<str>,
+}
+
+impl PageFrame {
+    pub fn new(
+        stylesheet: Arc<Stylesheet>,
+        links: SiteLinks,
+        live_reload: bool,
+        signed_in_frame: fn(Markup) -> Markup,
+    ) -> Self {
+        let head = document::head(&stylesheet, live_reload)
+            .into_string()
+            .into();
+        Self {
+            stylesheet,
+            links,
+            live_reload,
+            signed_in_frame,
+            head,
+        }
+    }
+
+    pub fn stylesheet(&self) -> &Arc<Stylesheet> {
+        &self.stylesheet
+    }
+
+    /// Whether pages load the live-reload script (development only).
+    pub fn live_reload(&self) -> bool {
+        self.live_reload
+    }
 }
 
 /// Everything the layout needs from the request, taken once per page.
@@ -192,12 +223,12 @@ mod tests {
                 is_admin: false,
             }),
             theme: Theme::Dark,
-            frame: PageFrame {
-                stylesheet: Arc::new(Stylesheet::build().unwrap()),
-                links: crate::SITE_LINKS,
-                live_reload: true,
-                signed_in_frame: |page| html! { div.signed-in { (page) } },
-            },
+            frame: PageFrame::new(
+                Arc::new(Stylesheet::build().unwrap()),
+                crate::SITE_LINKS,
+                true,
+                |page| html! { div.signed-in { (page) } },
+            ),
         }
     }
 
@@ -300,7 +331,13 @@ mod tests {
             1
         );
         let mut quiet = layout(Wants::Document, "/");
-        quiet.frame.live_reload = false;
+        let frame = &quiet.frame;
+        quiet.frame = PageFrame::new(
+            frame.stylesheet().clone(),
+            frame.links,
+            false,
+            frame.signed_in_frame,
+        );
         let html = quiet
             .render_with("Home", html! {}, &[])
             .into_markup()
