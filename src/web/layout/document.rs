@@ -3,7 +3,7 @@
 //! header, alerts, `<main>`, footer), with their CSS. `mod.rs` decides how much of it a
 //! request gets.
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{DOCTYPE, Markup, html};
 
 use super::PageLayout;
 use crate::web::{
@@ -55,8 +55,7 @@ impl PageLayout {
             (DOCTYPE)
             html lang="en" data-theme=[self.theme.attribute()] {
                 head {
-                    // Rendered from constants and the frame, never from a request.
-                    (PreEscaped(&*self.frame.head))
+                    (self.frame.head())
                     title { (title) " · " (crate::APP_NAME.as_str()) }
                 }
                 // Every link and form is boosted: see `web::htmx`.

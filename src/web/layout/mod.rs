@@ -23,14 +23,14 @@
 
 mod document;
 
-use std::{convert::Infallible, sync::Arc};
+use std::{borrow::Cow, convert::Infallible, sync::Arc};
 
 use axum::{
     extract::{FromRef, FromRequestParts},
     http::{header, request::Parts},
     response::{Html, IntoResponse, Response},
 };
-use maud::{Markup, html};
+use maud::{Markup, PreEscaped, html};
 use tower_sessions::Session;
 
 pub use self::document::{ALERTS_ID, alerts_out_of_band};
@@ -55,7 +55,8 @@ pub struct PageFrame {
     /// Wraps a signed-in user's page: the composition root gives `live`'s event stream and
     /// toasts, so that the layout needs to know nothing of them.
     pub signed_in_frame: fn(Markup) -> Markup,
-    /// The `<head>` but for the title, the same on every page: rendered here once.
+    /// The `<head>` but for the title, the same on every page: rendered here once (see
+    /// [`PageFrame::head`]).
     head: Arc<str>,
 }
 
@@ -85,6 +86,18 @@ impl PageFrame {
     /// Whether pages load the live-reload script (development only).
     pub fn live_reload(&self) -> bool {
         self.live_reload
+    }
+
+    /// The `<head>` but for the title. A debug build reads the assets from disk as they are
+    /// edited, and their URLs carry their content's hash: there it is rendered for each page,
+    /// so that an edited script is fetched at the next load rather than at the next start.
+    fn head(&self) -> PreEscaped<Cow<'_, str>> {
+        if cfg!(debug_assertions) {
+            let head = document::head(&self.stylesheet, self.live_reload);
+            PreEscaped(Cow::Owned(head.into_string()))
+        } else {
+            PreEscaped(Cow::Borrowed(&self.head))
+        }
     }
 }
 
