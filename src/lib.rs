@@ -118,7 +118,7 @@ fn sessionless_routes() -> Router<AppState> {
 ///
 /// client address source → request id → trace → metrics → security headers → compression →
 /// error pages → panic catcher → timeout → body limit → [session scope → session →
-/// cross-site request check → current user → the current user noted for error pages] →
+/// cross-site request check → current user (also noted for error pages)] →
 /// router
 ///
 /// The bracketed layers wrap `routes` only, not the sessionless routes. Being outside
@@ -153,9 +153,6 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.users.clone(),
             auth::session::load_current_user,
-        ))
-        .layer(axum::middleware::from_fn(
-            web::error_pages::note_signed_in_user,
         ));
 
     let every_request = ServiceBuilder::new()

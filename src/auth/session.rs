@@ -36,6 +36,7 @@ use crate::{
     error::AppError,
     web::{
         current_user::CurrentUser,
+        error_pages::SignedInSlot,
         flash::Flash,
         htmx::{Wants, redirect, same_site_path},
     },
@@ -309,7 +310,7 @@ pub const ADMINS_NEED_TWO_FACTOR: &str =
     "Administrators must turn two-factor authentication on before using the admin pages.";
 
 /// Middleware: finds the session's user, checks the session is still current, and makes the
-/// user available to extractors and to the layout.
+/// user available to extractors, to the layout and to the error pages.
 ///
 /// A page view may take the session and the user from this instance's copies; a request
 /// that changes something reads both from PostgreSQL (`needs_fresh_reads`). A session is
@@ -343,12 +344,15 @@ pub async fn load_current_user(
                         tracing::warn!(%error, "could not refresh the session");
                     }
                 }
-                let extensions = request.extensions_mut();
-                extensions.insert(CurrentUser {
+                let current = CurrentUser {
                     email: user.email.clone(),
                     confirmed: user.confirmed(),
                     is_admin: user.role == Role::Admin,
-                });
+                };
+                let extensions = request.extensions_mut();
+                // An error page, even one for a timeout or a panic, keeps the user's header.
+                SignedInSlot::note(extensions, &current);
+                extensions.insert(current);
                 extensions.insert(user);
             }
             Ok(None) => {

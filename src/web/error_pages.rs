@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::{
     extract::{FromRequestParts, Request, State},
-    http::{Method, StatusCode, header},
+    http::{Extensions, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -111,18 +111,16 @@ pub async fn render_error_pages(
 #[derive(Clone, Default)]
 pub struct SignedInSlot(Arc<OnceLock<CurrentUser>>);
 
-/// Middleware, inside the session layers and after the current user is loaded: tells
-/// [`render_error_pages`] who is signed in, before the handler runs (so that a timeout or a
-/// panic does not lose it).
-pub async fn note_signed_in_user(request: Request, next: Next) -> Response {
-    if let (Some(slot), Some(user)) = (
-        request.extensions().get::<SignedInSlot>(),
-        request.extensions().get::<CurrentUser>(),
-    ) {
-        // Set once per request: only this layer writes it.
-        let _ = slot.0.set(user.clone());
+impl SignedInSlot {
+    /// Tells [`render_error_pages`] who is signed in. The current-user layer calls it as
+    /// soon as it knows, before the handler runs, so that a timeout or a panic does not lose
+    /// it.
+    pub fn note(extensions: &Extensions, user: &CurrentUser) {
+        if let Some(slot) = extensions.get::<SignedInSlot>() {
+            // Set once per request: only the current-user layer writes it.
+            let _ = slot.0.set(user.clone());
+        }
     }
-    next.run(request).await
 }
 
 fn renders_itself(response: &Response) -> bool {

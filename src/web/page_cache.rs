@@ -48,9 +48,11 @@ struct View {
     html: Arc<str>,
 }
 
-/// Cheap to clone: everything inside is shared.
+/// Cheap to clone (the pages that use it take one per request): everything inside is shared.
 #[derive(Clone)]
-pub struct PageCache {
+pub struct PageCache(Arc<Kept>);
+
+struct Kept {
     /// By owner: a change to any of an owner's tables drops all of the owner's views, which
     /// costs little (they change rarely) and keeps the notification's table name unparsed.
     views: moka::sync::Cache<Uuid, Views>,
@@ -63,7 +65,7 @@ pub struct PageCache {
 impl std::fmt::Debug for PageCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PageCache")
-            .field("entries", &self.views.entry_count())
+            .field("entries", &self.0.views.entry_count())
             .finish_non_exhaustive()
     }
 }
@@ -71,7 +73,7 @@ impl std::fmt::Debug for PageCache {
 impl PageCache {
     /// A cache kept in step with `changes` for as long as they are heard.
     pub fn new(changes: RowChanges) -> Self {
-        let cache = Self {
+        let cache = Kept {
             views: moka::sync::Cache::builder()
                 .max_capacity(MAX_BYTES)
                 .time_to_live(MAX_AGE)
@@ -94,7 +96,7 @@ impl PageCache {
                 }
             }
         });
-        cache
+        Self(Arc::new(cache))
     }
 
     /// The view `view` of `owner`'s rows of `table`: kept from an earlier request, or
@@ -109,10 +111,10 @@ impl PageCache {
     where
         F: Future<Output = Result<Markup, E>>,
     {
-        if !self.changes.is_listening() {
+        if !self.0.changes.is_listening() {
             return render().await;
         }
-        let kept = self.views.get(&owner);
+        let kept = self.0.views.get(&owner);
         let found = kept.as_ref().and_then(|views| {
             views
                 .iter()
@@ -123,7 +125,7 @@ impl PageCache {
             // Markup maud escaped when it was rendered: kept as it came out, never built here.
             return Ok(PreEscaped(found.html.to_string()));
         }
-        let generation = self.generation.load(Ordering::Acquire);
+        let generation = self.0.generation.load(Ordering::Acquire);
         let markup = render().await?;
         let rendered = View {
             table,
@@ -135,23 +137,24 @@ impl PageCache {
             .flat_map(|views| views.iter().map(View::clone))
             .chain([rendered])
             .collect();
-        self.views.insert(owner, views);
+        self.0.views.insert(owner, views);
         // A change heard while the rows were read in flight: they may predate it.
-        if self.generation.load(Ordering::Acquire) != generation || !self.changes.is_listening() {
-            self.views.invalidate(&owner);
+        if self.0.generation.load(Ordering::Acquire) != generation || !self.0.changes.is_listening()
+        {
+            self.0.views.invalidate(&owner);
         }
         Ok(markup)
     }
 
     /// Whether pages are kept now: only while changes to their rows are heard.
     pub fn is_listening(&self) -> bool {
-        self.changes.is_listening()
+        self.0.changes.is_listening()
     }
 
     /// Drops what was kept of `owner`'s rows on this instance at once; call it after
     /// committing a change to them (the others hear of it from PostgreSQL).
     pub fn forget(&self, owner: Uuid) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.views.invalidate(&owner);
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+        self.0.views.invalidate(&owner);
     }
 }
