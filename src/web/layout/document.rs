@@ -7,8 +7,13 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::PageLayout;
 use crate::web::{
-    assets::asset_url, components::flash_messages, css::CssFragment, css::Stylesheet,
-    flash::FlashMessage, live_reload, site_header::SiteHeader, theme,
+    assets::asset_url,
+    components::flash_messages,
+    css::{CssFragment, Stylesheet},
+    flash::FlashMessage,
+    live_reload,
+    site_header::SiteHeader,
+    theme,
 };
 
 /// htmx settings, given in a `<meta>` because the CSP forbids inline script:

@@ -92,9 +92,12 @@ impl PageFrame {
     /// edited, and their URLs carry their content's hash: there it is rendered for each page,
     /// so that an edited script is fetched at the next load rather than at the next start.
     fn head(&self) -> PreEscaped<Cow<'_, str>> {
+        // Either way, markup Maud rendered from constants and this frame: nothing of a
+        // request is in it.
         if cfg!(debug_assertions) {
-            let head = document::head(&self.stylesheet, self.live_reload);
-            PreEscaped(Cow::Owned(head.into_string()))
+            PreEscaped(Cow::Owned(
+                document::head(&self.stylesheet, self.live_reload).0,
+            ))
         } else {
             PreEscaped(Cow::Borrowed(&self.head))
         }
