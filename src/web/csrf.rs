@@ -6,6 +6,8 @@
 //! neither header does not come from a browser (curl, a server), so a forged form cannot
 //! produce it, and it passes. Session cookies are also `SameSite=Lax`, a second line.
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, Method, header},
@@ -15,9 +17,10 @@ use axum::{
 
 use crate::error::AppError;
 
-/// Middleware; its state is the app's own origin (`APP_BASE_URL`'s scheme, host and port).
+/// Middleware; its state is the app's own origin (`APP_BASE_URL`'s scheme, host and port),
+/// shared rather than a `String`, which every request would copy.
 pub async fn reject_cross_site(
-    State(own_origin): State<String>,
+    State(own_origin): State<Arc<str>>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -60,11 +63,11 @@ fn is_same_site(headers: &HeaderMap, own_origin: &str) -> bool {
 }
 
 /// `https://app.example.com` from `https://app.example.com/some/path`.
-pub fn origin_of(base_url: &str) -> String {
+pub fn origin_of(base_url: &str) -> Arc<str> {
     let after_scheme = base_url.find("://").map_or(0, |index| index + 3);
     match base_url[after_scheme..].find('/') {
-        Some(slash) => base_url[..after_scheme + slash].to_owned(),
-        None => base_url.to_owned(),
+        Some(slash) => base_url[..after_scheme + slash].into(),
+        None => base_url.into(),
     }
 }
 
@@ -129,9 +132,12 @@ mod tests {
     #[test]
     fn the_origin_drops_the_path() {
         assert_eq!(
-            origin_of("https://app.example.com/base"),
+            &*origin_of("https://app.example.com/base"),
             "https://app.example.com"
         );
-        assert_eq!(origin_of("http://localhost:3000"), "http://localhost:3000");
+        assert_eq!(
+            &*origin_of("http://localhost:3000"),
+            "http://localhost:3000"
+        );
     }
 }

@@ -70,7 +70,7 @@ impl SiteHeader<'_> {
                 @if search {
                     (self.search_box())
                     a.search-button href=(links.search) data-opens-search data-hx-boost="false" {
-                        (icon(SEARCH_ICON))
+                        (icon("__search"))
                         span._visually-hidden { "Search" }
                     }
                 }
@@ -88,7 +88,7 @@ impl SiteHeader<'_> {
                     }
                 }
                 details.site-menu data-menu {
-                    summary { (icon(MENU_ICON)) "Menu" }
+                    summary { (icon("__menu")) "Menu" }
                     div.menu-panel {
                         nav aria-label="Main" { (self.nav_list()) }
                         div.menu-account {
@@ -166,16 +166,10 @@ impl SiteHeader<'_> {
     }
 }
 
-/// Outline icons, 20 px, drawn in the text's colour.
-const SEARCH_ICON: &str = "M9 3.5a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11ZM17 17l-4-4";
-const MENU_ICON: &str = "M3 5.5h14M3 10h14M3 14.5h14";
-
-fn icon(path: &str) -> Markup {
-    html! {
-        svg.icon viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false" {
-            path d=(path) fill="none" stroke="currentColor" stroke-width="1.75" stroke-linecap="round" {}
-        }
-    }
+/// An outline icon, 20 px, in the text's colour: `name` is its modifier in the style sheet
+/// below (`__search`, `__menu`). The drawings live there, once, rather than in every page.
+fn icon(name: &str) -> Markup {
+    html! { span class={ "icon " (name) } aria-hidden="true" {} }
 }
 
 inventory::submit! { CssFragment::new("site-header", r#"
@@ -212,7 +206,19 @@ inventory::submit! { CssFragment::new("site-header", r#"
         &:hover { background: var(--color-hover); }
         &[aria-current="page"] { color: var(--color-accent); font-weight: 600; }
     }
-    & .icon { display: block; }
+    /* The icon is its drawing used as a mask over the text's colour; with forced colours
+       (Windows' contrast themes), over the theme's text colour. */
+    & .icon {
+        display: block;
+        width: 20px;
+        height: 20px;
+        background: currentColor;
+        mask: var(--icon) center / contain no-repeat;
+
+        &.__search { --icon: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'%3E%3Cpath d='M9 3.5a5.5 5.5 0 1 0 0 11 5.5 5.5 0 0 0 0-11ZM17 17l-4-4' fill='none' stroke='black' stroke-width='1.75' stroke-linecap='round'/%3E%3C/svg%3E"); }
+        &.__menu { --icon: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'%3E%3Cpath d='M3 5.5h14M3 10h14M3 14.5h14' fill='none' stroke='black' stroke-width='1.75' stroke-linecap='round'/%3E%3C/svg%3E"); }
+        @media (forced-colors: active) { background: CanvasText; forced-color-adjust: none; }
+    }
     & .wide-nav { margin-right: auto; }
     & .account {
         display: flex;

@@ -72,13 +72,10 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
             td { (optional(contact.phone.as_deref())) }
             td { (optional(contact.company.as_deref())) }
             td.actions {
-                // A wrapper lays the links out: the cell itself stays a table cell.
-                div.row-actions {
-                    a href=(EditPath { id }) data-inline-edit data-in-place
-                        aria-label={ "Edit " (name) } { "Edit" }
-                    a.delete href=(DeletePath { id }) data-inline-delete
-                        aria-label={ "Delete " (name) } { "Delete" }
-                }
+                a href=(EditPath { id }) data-inline-edit data-in-place
+                    aria-label={ "Edit " (name) } { "Edit" }
+                a.delete href=(DeletePath { id }) data-inline-delete
+                    aria-label={ "Delete " (name) } { "Delete" }
             }
         }
     }
@@ -136,10 +133,8 @@ inventory::submit! { CssFragment::new("contact-row", r#"
     &.__editing { background: var(--color-surface); }
     &.__saved { animation: contact-row-saved 2s ease-out; }
 
-    & .row-actions { display: flex; justify-content: flex-end; gap: var(--space-3); white-space: nowrap; }
     & .actions form { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: var(--space-3); }
     & .delete { color: var(--color-danger); }
-    & .none { color: var(--color-muted); }
     & .form-field { margin-bottom: var(--space-2); }
 }
 @keyframes contact-row-saved {

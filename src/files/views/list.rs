@@ -77,9 +77,8 @@ fn row(file: &FileRecord) -> Markup {
     html! {
         tr {
             td.media { (preview(file)) }
-            td.primary title=(file.original_name) {
-                a href=(FilePath { id: file.id }) { (file.original_name) }
-            }
+            // A long name cut short shows whole on hover (`app.js`).
+            td.primary { a href=(FilePath { id: file.id }) { (file.original_name) } }
             td { (detect::label(&file.content_type)) }
             td { (size(file.size_bytes)) }
             td { (moment(file.created_at)) }

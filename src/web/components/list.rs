@@ -156,7 +156,9 @@ inventory::submit! { CssFragment::new("record-list", r#"
     & th.__short { width: 8rem; }
     & th.__actions { width: 10rem; }
     & td.select, & th.__select { padding-right: 0; }
-    & td.actions { overflow: visible; }
+    /* The row's links (Edit, Delete) side by side, without a wrapper of their own. */
+    & td.actions { overflow: visible; text-align: right; }
+    & td.actions > a + a { margin-left: var(--space-3); }
     & tbody tr:hover { background: var(--color-hover); }
     & tbody tr:has(> td.select input:checked) { background: var(--color-selected); }
     /* A row open for editing shows its fields and their messages whole. */
@@ -241,18 +243,18 @@ pub fn optional(value: Option<impl Render>) -> Markup {
     }
 }
 
-/// What stands for a value that is missing (see [`optional`]).
+/// What stands for a value that is missing (see [`optional`]). The dash is drawn by the
+/// style sheet, so that a list with many gaps does not carry it in every cell.
 pub fn missing() -> Markup {
     html! {
-        span.missing {
-            span.none aria-hidden="true" { "–" }
-            span._visually-hidden { "none" }
-        }
+        span.missing { span._visually-hidden { "none" } }
     }
 }
 
+// The dash has no text for screen readers (`/ ""`), which read the hidden "none" instead;
+// a browser without that syntax keeps the first declaration.
 inventory::submit! { CssFragment::new("missing", r#"
-.missing .none { color: var(--color-muted); }
+.missing::before { content: "–"; content: "–" / ""; color: var(--color-muted); }
 "#) }
 
 /// The last row of a page of a [`data_table`] when another page follows: a link to it

@@ -102,13 +102,10 @@ pub fn row(record: &Invoice) -> Markup {
             td { (record.due_on.to_string()) }
             td { (String::from(if record.paid { "Yes" } else { "No" })) }
             td.actions {
-                // A wrapper lays the links out: the cell itself stays a table cell.
-                div.row-actions {
-                    a href=(EditPath { id }) data-inline-edit
-                        aria-label={ "Edit " (title) } { "Edit" }
-                    a href=(DeletePath { id }) data-inline-delete
-                        aria-label={ "Delete " (title) } { "Delete" }
-                }
+                a href=(EditPath { id }) data-inline-edit
+                    aria-label={ "Edit " (title) } { "Edit" }
+                a href=(DeletePath { id }) data-inline-delete
+                    aria-label={ "Delete " (title) } { "Delete" }
             }
         }
     }
@@ -204,7 +201,6 @@ inventory::submit! { CssFragment::new("invoices-page", r#"
         margin-bottom: var(--space-4);
     }
     & .heading h1 { margin: 0; }
-    & .row-actions { display: flex; flex-wrap: wrap; gap: var(--space-3); }
 }
 "#) }
 
