@@ -146,10 +146,7 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let per_user = ServiceBuilder::new()
         .layer(axum::middleware::from_fn(backends::sessions::session_scope))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(
-            web::csrf::origin_of(&config.base_url),
-            web::csrf::reject_cross_site,
-        ))
+        .layer(web::csrf::layer(web::csrf::origin_of(&config.base_url)))
         .layer(axum::middleware::from_fn_with_state(
             state.users.clone(),
             auth::session::load_current_user,

@@ -9,31 +9,41 @@
 use std::sync::Arc;
 
 use axum::{
-    extract::{Request, State},
-    http::{HeaderMap, Method, header},
-    middleware::Next,
+    body::Body,
+    http::{HeaderMap, Method, Request, header},
     response::{IntoResponse, Response},
 };
+use tower_http::validate_request::{ValidateRequest, ValidateRequestHeaderLayer};
 
 use crate::error::AppError;
 
-/// Middleware; its state is the app's own origin (`APP_BASE_URL`'s scheme, host and port),
-/// shared rather than a `String`, which every request would copy.
-pub async fn reject_cross_site(
-    State(own_origin): State<Arc<str>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if is_safe(request.method()) || is_same_site(request.headers(), &own_origin) {
-        next.run(request).await
-    } else {
+/// The check as a layer, for the app's own origin (`APP_BASE_URL`'s scheme, host and
+/// port). tower-http's validator rather than `from_fn`, which would clone and box the routes
+/// behind it on every request.
+pub fn layer(own_origin: Arc<str>) -> ValidateRequestHeaderLayer<RejectCrossSite> {
+    ValidateRequestHeaderLayer::custom(RejectCrossSite { own_origin })
+}
+
+/// Refuses a state-changing request from another site with a 403 page (see [`layer`]).
+#[derive(Debug, Clone)]
+pub struct RejectCrossSite {
+    own_origin: Arc<str>,
+}
+
+impl<B> ValidateRequest<B> for RejectCrossSite {
+    type ResponseBody = Body;
+
+    fn validate(&mut self, request: &mut Request<B>) -> Result<(), Response> {
+        if is_safe(request.method()) || is_same_site(request.headers(), &self.own_origin) {
+            return Ok(());
+        }
         tracing::warn!(
             method = %request.method(),
             origin = ?request.headers().get(header::ORIGIN),
             sec_fetch_site = ?request.headers().get("sec-fetch-site"),
             "cross-site request refused"
         );
-        AppError::CrossSiteRequest.into_response()
+        Err(AppError::CrossSiteRequest.into_response())
     }
 }
 
