@@ -3,6 +3,23 @@
 (function () {
   "use strict";
 
+  // htmx's settings. Set here, before the page finishes loading (htmx reads its settings
+  // then), rather than in a <meta> every page would carry: no injected indicator <style>
+  // (the CSP would block it; our CSS has the rules), no `eval`, no scripts from swapped
+  // content, and 4xx/5xx responses are swapped so that a 422 form with its errors, or an
+  // error notice, is shown.
+  if (window.htmx) {
+    htmx.config.includeIndicatorStyles = false;
+    htmx.config.allowEval = false;
+    htmx.config.allowScriptTags = false;
+    htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "422", swap: true },
+      { code: "[45]..", swap: true, error: true }
+    ];
+  }
+
   // A form that comes back with errors starts with an error summary: focus it, so that the
   // browser scrolls it into view and screen readers read it, wherever the form sits on a
   // long page. Returns whether there was one.

@@ -47,7 +47,7 @@ async fn announce(broadcast: &Broadcast, pages: &PageCache, user: Uuid) {
 
 /// The answer when contact `id` is not (or no longer) the user's: a 404. An inline action on
 /// its row (edit, cancel, save, delete) after it was deleted elsewhere gets, as its body, the
-/// row saying so, which htmx swaps in the row's place (the page's htmx configuration swaps
+/// row saying so, which htmx swaps in the row's place (htmx's settings in `app.js` swap
 /// error answers; the headers name the row whatever the element asked). Anything else gets
 /// the 404 page.
 fn deleted_elsewhere(wants: &Wants, id: Uuid) -> Result<Response, AppError> {

@@ -1,7 +1,6 @@
-//! The HTML around every page's content: the document's `<head>` (stylesheet, scripts, the
-//! htmx configuration) and the part of `<body>` boosted navigation swaps (skip link, site
-//! header, alerts, `<main>`, footer), with their CSS. `mod.rs` decides how much of it a
-//! request gets.
+//! The HTML around every page's content: the document's `<head>` (stylesheet, scripts) and
+//! the part of `<body>` boosted navigation swaps (skip link, site header, alerts, `<main>`,
+//! footer), with their CSS. `mod.rs` decides how much of it a request gets.
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -16,19 +15,12 @@ use crate::web::{
     theme,
 };
 
-/// htmx settings, given in a `<meta>` because the CSP forbids inline script:
-/// no injected indicator `<style>` (the CSP would block it; our CSS has the rules), no `eval`,
-/// no scripts from swapped content, and 4xx/5xx responses are swapped so that a 422 form with
-/// its errors, or an error notice, is shown.
-const HTMX_CONFIG: &str = r#"{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}"#;
-
 /// What `<head>` holds besides the title, the same for every page of a frame (the
 /// [`PageFrame`](super::PageFrame) renders it once).
 pub(super) fn head(stylesheet: &Stylesheet, live_reload: bool) -> Markup {
     html! {
         meta charset="utf-8";
         meta name="viewport" content="width=device-width, initial-scale=1";
-        meta name="htmx-config" content=(HTMX_CONFIG);
         link rel="stylesheet" href=(stylesheet.href());
         link rel="icon" href=(asset_url("favicon.svg")) type="image/svg+xml";
         script src=(asset_url("vendor/htmx-2.0.11.min.js")) defer {}

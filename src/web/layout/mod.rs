@@ -287,11 +287,6 @@ mod tests {
             select(&doc, "nav a[aria-current=page]")[0].attr("href"),
             Some("/")
         );
-        let config = select(&doc, "meta[name=htmx-config]")[0]
-            .attr("content")
-            .unwrap();
-        let config: serde_json::Value = serde_json::from_str(config).unwrap();
-        assert_eq!(config["includeIndicatorStyles"], false);
     }
 
     #[test]

@@ -45,7 +45,6 @@ async fn the_home_page_is_a_full_document_in_the_layout() {
     assert_eq!(select(&doc, "div#alerts").len(), 1);
     let htmx = select(&doc, "head script[src*='htmx-2.']");
     assert_eq!(htmx.len(), 1);
-    assert_eq!(select(&doc, "meta[name=htmx-config]").len(), 1);
     // No inline script or style anywhere: the CSP would block them.
     assert!(select(&doc, "script:not([src]), style, [style]").is_empty());
 }
