@@ -127,13 +127,23 @@
       next.focus();
     }
   });
-  // A row's actions done in place (`data-inline-row`), from plain links, so that without
-  // script they lead to their pages and a list's rows carry no htmx attributes each (a page
-  // of 25 stays small): a link marked `data-in-place` (the contacts' Edit) has its page
-  // fetched into the row, which it replaces; a link marked `data-inline-delete` leads to a
-  // confirmation page: the browser asks "<the link's name>? This cannot be undone." and the
-  // confirmation is posted, the answer replacing the row after its fade-out (see the CSS).
-  // In the capture phase, ahead of the boost every link of the page has.
+  // A row changed in place: a table row with an id (the server answers a request aimed at
+  // it with the row alone) that is open for editing (`data-inline-editing`) or has links
+  // marked to act in place. Nothing else marks it, so that a page of 25 rows stays small.
+  function inlineRow(element) {
+    var row = element.closest && element.closest("tr[id]");
+    return row && (row.hasAttribute("data-inline-editing") ||
+      row.querySelector("[data-inline-edit], [data-in-place], [data-inline-delete]"))
+      ? row
+      : null;
+  }
+  // A row's actions done in place, from plain links, so that without script they lead to
+  // their pages and a list's rows carry no htmx attributes each: a link marked
+  // `data-in-place` (the contacts' Edit) has its page fetched into the row, which it
+  // replaces; a link marked `data-inline-delete` leads to a confirmation page: the browser
+  // asks "<the link's name>? This cannot be undone." and the confirmation is posted, the
+  // answer replacing the row after its fade-out (see `record_list`'s CSS). In the capture
+  // phase, ahead of the boost every link of the page has.
   var deletingRow = null;
   document.addEventListener("click", function (event) {
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey ||
@@ -141,7 +151,7 @@
       return;
     }
     var link = event.target.closest("a[data-in-place], a[data-inline-delete]");
-    var row = link && link.closest("[data-inline-row]");
+    var row = link && inlineRow(link);
     if (!row) {
       return;
     }
@@ -159,12 +169,12 @@
   // A cell of a list cut short by its column shows its whole value as a tooltip, set as the
   // pointer reaches it (rows need not carry each value twice).
   document.addEventListener("pointerover", function (event) {
-    var cell = event.target.closest && event.target.closest(".record-list td");
+    var cell = event.target.closest && event.target.closest(".record-list td, .record-list tbody th");
     if (cell && !cell.title && cell.scrollWidth > cell.clientWidth) {
       cell.title = cell.textContent.trim();
     }
   });
-  // Rows edited in place (`data-inline-row`, as the contacts list has them). A request that
+  // Rows changed in place (see `inlineRow`, as the contacts list has them). A request that
   // swaps a row takes focus with it, or the keyboard would fall back to the page's start:
   // an edit row focuses its first field (or the first in error); a row back from Save or
   // Cancel focuses its Edit link (`data-inline-edit`); once a row is deleted, the next row's
@@ -174,8 +184,8 @@
   var rowFocus = null;
   document.addEventListener("htmx:beforeRequest", function (event) {
     var element = event.detail.elt;
-    var row = element.closest && element.closest("[data-inline-row]");
-    if (!row || !row.id || event.detail.target !== row) {
+    var row = inlineRow(element);
+    if (!row || event.detail.target !== row) {
       return;
     }
     var xhr = event.detail.xhr;
@@ -223,7 +233,7 @@
   });
   function siblingRow(row, direction) {
     var sibling = row[direction];
-    while (sibling && !sibling.hasAttribute("data-inline-row")) {
+    while (sibling && !inlineRow(sibling)) {
       sibling = sibling[direction];
     }
     return sibling;
@@ -329,7 +339,7 @@
   // (`data-live-notice`) offers the latest instead, so nothing typed or selected is lost.
   function busy(region) {
     return Boolean(region && (
-      region.querySelector(".__editing, input[type=checkbox]:checked") ||
+      region.querySelector("[data-inline-editing], input[type=checkbox]:checked") ||
       region.contains(document.activeElement) && document.activeElement !== region));
   }
   document.addEventListener("htmx:confirm", function (event) {

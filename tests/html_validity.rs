@@ -275,14 +275,14 @@ async fn contacts_pages(app: &TestApp, pages: &mut Pages) {
     let started = std::time::Instant::now();
     let list = loop {
         let list = ada.get("/contacts").await;
-        let shown = !common::select(&list.document(), "tr.contact-row").is_empty();
+        let shown = !common::select(&list.document(), "th[scope=row]").is_empty();
         if shown || started.elapsed() > std::time::Duration::from_secs(2) {
             break list;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     };
     pages.keep("contacts-list", OK, &list);
-    let first = common::select(&list.document(), "tr.contact-row td.primary a")[0]
+    let first = common::select(&list.document(), "th[scope=row] a")[0]
         .attr("href")
         .unwrap()
         .to_owned();
@@ -494,7 +494,7 @@ async fn files_pages(pages: &mut Pages) {
     .await;
     let list = ada.get("/files").await;
     pages.keep("files-list", OK, &list);
-    let files: Vec<String> = common::select(&list.document(), ".file-list td.primary a")
+    let files: Vec<String> = common::select(&list.document(), ".file-list th[scope=row] a")
         .iter()
         .map(|link| link.attr("href").unwrap().to_owned())
         .collect();

@@ -416,7 +416,7 @@ pub fn admin_user_rows(page: &UsersPage) -> Markup {
     html! {
         @for user in &page.rows {
             tr {
-                td.primary title=(user.email) { (user.email) }
+                th scope="row" { (user.email) }
                 td { @match user.role { Role::Admin => "admin", Role::User => "user" } }
                 // Words that read alone too, on a phone's second line.
                 td { @if user.email_confirmed_at.is_some() { "confirmed" } @else { "unconfirmed" } }

@@ -22,7 +22,7 @@ use crate::common::{
 async fn listed_names(browser: &Browser) -> Value {
     browser
         .eval(
-            "return [...document.querySelectorAll('.file-list td.primary a')]\
+            "return [...document.querySelectorAll('.file-list th[scope=row] a')]\
              .map(link => link.textContent);",
         )
         .await
@@ -132,7 +132,7 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
         )
         .await;
     browser
-        .wait_for("return document.querySelectorAll('.file-list td.primary a').length === 2;")
+        .wait_for("return document.querySelectorAll('.file-list th[scope=row] a').length === 2;")
         .await;
     assert_eq!(listed_names(&browser).await[0], Value::from("dropped.txt"));
     assert_eq!(
@@ -174,7 +174,9 @@ async fn browser_an_uploaded_image_appears_with_its_thumbnail() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 
     // The file's own page, then the image opened in the browser, under its sandbox.
-    browser.click(".file-list tr:last-child td.primary a").await;
+    browser
+        .click(".file-list tr:last-child th[scope=row] a")
+        .await;
     browser
         .wait_for("return document.querySelector('.file-details') !== null;")
         .await;
@@ -257,13 +259,13 @@ async fn browser_the_files_list_loads_older_files_as_it_scrolls() {
 
     browser.client.goto(&app.url("/files")).await.unwrap();
     browser
-        .wait_for("return document.querySelectorAll('.file-list td.primary a').length === 50;")
+        .wait_for("return document.querySelectorAll('.file-list th[scope=row] a').length === 50;")
         .await;
     browser
         .eval("document.querySelector('#files-more').scrollIntoView(); return true;")
         .await;
     browser
-        .wait_for("return document.querySelectorAll('.file-list td.primary a').length === 53;")
+        .wait_for("return document.querySelectorAll('.file-list th[scope=row] a').length === 53;")
         .await;
     let names = listed_names(&browser).await;
     assert_eq!(names[0], "file-00.txt");

@@ -61,14 +61,14 @@ async fn browser_a_list_is_one_line_per_row_on_a_desktop_and_two_on_a_phone() {
     browser.emulate(1280, ColorScheme::Light).await;
     browser.client.goto(&app.url("/contacts")).await.unwrap();
     browser
-        .wait_for("return document.querySelectorAll('tr.contact-row').length === 3;")
+        .wait_for("return document.querySelectorAll('#contacts-results tbody tr:has(> th)').length === 3;")
         .await;
 
     // One line: the long address and phone number are cut short, not wrapped.
-    let row = height_of(&browser, "tr.contact-row").await;
+    let row = height_of(&browser, "#contacts-results tbody tr:has(> th)").await;
     assert!(row <= 50.0, "a desktop row is {row} px tall");
     // The long address is cut short, and the pointer over it shows it whole.
-    let email_cell = "tr.contact-row td:nth-child(3)";
+    let email_cell = "#contacts-results tbody tr td:nth-child(3)";
     let cut = browser
         .eval(&format!(
             "const cell = document.querySelector({email_cell:?}); \
@@ -96,7 +96,10 @@ async fn browser_a_list_is_one_line_per_row_on_a_desktop_and_two_on_a_phone() {
 
     // A phone: a two-line item, the missing details left out.
     browser.emulate(375, ColorScheme::Light).await;
-    for row in ["tr.contact-row", "tr.contact-row:nth-child(2)"] {
+    for row in [
+        "#contacts-results tbody tr:has(> th)",
+        "#contacts-results tbody tr:nth-child(2)",
+    ] {
         let height = height_of(&browser, row).await;
         assert!(
             (56.0..=72.0).contains(&height),
@@ -105,8 +108,8 @@ async fn browser_a_list_is_one_line_per_row_on_a_desktop_and_two_on_a_phone() {
     }
     let shown = browser
         .eval(
-            "const grace = document.querySelectorAll('tr.contact-row')[1]; \
-             return [...grace.querySelectorAll('td')].filter(td => td.checkVisibility()).length;",
+            "const grace = document.querySelectorAll('#contacts-results tbody tr:has(> th)')[1]; \
+             return [...grace.querySelectorAll('td, th')].filter(cell => cell.checkVisibility()).length;",
         )
         .await;
     // The box, the name, the company and the actions: no dash for the email or phone.
@@ -126,7 +129,7 @@ async fn browser_the_selection_bar_counts_selects_all_and_clears() {
     browser.emulate(1280, ColorScheme::Light).await;
     browser.client.goto(&app.url("/contacts")).await.unwrap();
     browser
-        .wait_for("return document.querySelectorAll('tr.contact-row').length === 3;")
+        .wait_for("return document.querySelectorAll('#contacts-results tbody tr:has(> th)').length === 3;")
         .await;
     let bar_hidden = "return document.querySelector('[data-selection-bar]').hidden;";
     assert_eq!(browser.eval(bar_hidden).await, Value::Bool(true));
@@ -142,7 +145,7 @@ async fn browser_the_selection_bar_counts_selects_all_and_clears() {
     // The selected row is tinted.
     let tinted = browser
         .eval(
-            "const row = document.querySelector('tr.contact-row'); \
+            "const row = document.querySelector('#contacts-results tbody tr:has(> th)'); \
              return getComputedStyle(row).backgroundColor !== getComputedStyle(row.nextElementSibling).backgroundColor;",
         )
         .await;

@@ -55,7 +55,7 @@ async fn browser_two_tabs_see_each_others_contacts_changes() {
     switch_to(&browser, &first).await;
     browser
         .wait_for(
-            "return document.querySelectorAll('tr.contact-row').length === 1 \
+            "return document.querySelectorAll('#contacts-results tbody tr:has(> th)').length === 1 \
              && document.querySelector('.contacts-count .count').textContent.includes('1 contact') \
              && document.querySelector('form#contact-search') !== null \
              && document.querySelector('form#contacts-bulk') !== null \
@@ -65,12 +65,14 @@ async fn browser_two_tabs_see_each_others_contacts_changes() {
 
     // A row open for editing in the first tab is kept when the second tab changes the list:
     // the notice offers the latest instead.
-    browser.click("tr.contact-row a[aria-label^='Edit']").await;
     browser
-        .wait_for("return document.querySelector('tr.__editing') !== null;")
+        .click("#contacts-results a[aria-label^='Edit']")
         .await;
     browser
-        .fill("tr.__editing input[name=first_name]", "Grace B.")
+        .wait_for("return document.querySelector('tr[data-inline-editing]') !== null;")
+        .await;
+    browser
+        .fill("tr[data-inline-editing] input[name=first_name]", "Grace B.")
         .await;
     switch_to(&browser, &second).await;
     browser
@@ -91,7 +93,7 @@ async fn browser_two_tabs_see_each_others_contacts_changes() {
         .wait_for("return !document.querySelector('[data-live-notice]').hidden;")
         .await;
     let kept = browser
-        .eval("return document.querySelector('tr.__editing input[name=first_name]').value;")
+        .eval("return document.querySelector('tr[data-inline-editing] input[name=first_name]').value;")
         .await;
     assert_eq!(kept, "Grace B.");
 
@@ -99,7 +101,7 @@ async fn browser_two_tabs_see_each_others_contacts_changes() {
     browser.click("[data-live-notice] a").await;
     browser
         .wait_for(
-            "return document.querySelectorAll('tr.contact-row').length === 2 \
+            "return document.querySelectorAll('#contacts-results tbody tr:has(> th)').length === 2 \
              && document.querySelector('[data-live-notice]').hidden;",
         )
         .await;

@@ -80,7 +80,7 @@ async fn browser_long_unbroken_text_never_widens_a_phone_page() {
     problems.extend(
         visit(
             "/contacts",
-            "return document.querySelector('tr.contact-row') !== null;",
+            "return document.querySelector('#contacts-results tbody tr:has(> th)') !== null;",
         )
         .await,
     );
@@ -110,13 +110,13 @@ async fn browser_long_unbroken_text_never_widens_a_phone_page() {
         &browser,
         &accepted,
         "notes",
-        "return document.querySelector('.file-list td.primary a') !== null;",
+        "return document.querySelector('.file-list th[scope=row] a') !== null;",
     )
     .await;
     problems.extend(sideways_scroll(&browser, "/files with a long name").await);
     browser.emulate(1280, ColorScheme::Light).await;
     let file = browser
-        .eval("return document.querySelector('.file-list td.primary a').getAttribute('href');")
+        .eval("return document.querySelector('.file-list th[scope=row] a').getAttribute('href');")
         .await;
     let file = file.as_str().unwrap().to_owned();
     problems.extend(visit(&file, page_loaded).await);

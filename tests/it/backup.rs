@@ -175,7 +175,7 @@ async fn ada_finds_everything(app: &TestApp, file: &[u8]) {
     }
     let files = ada.get("/files").await;
     let doc = files.document();
-    let link = select(&doc, ".file-list td.primary a")[0]
+    let link = select(&doc, ".file-list th[scope=row] a")[0]
         .attr("href")
         .unwrap()
         .to_owned();

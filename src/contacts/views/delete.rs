@@ -63,7 +63,7 @@ pub fn confirm_bulk_delete(contacts: &[(Uuid, String)], missing: usize) -> Marku
 /// on its row here: it says so in the row's place.
 pub fn deleted_row(id: Uuid) -> Markup {
     html! {
-        tr #(ids::row(id)) .contact-row.__deleted {
+        tr #(ids::row(id)) {
             td.deleted-notice colspan=(LIST_COLUMNS.len()) { "This contact was deleted." }
         }
     }

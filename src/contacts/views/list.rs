@@ -208,6 +208,25 @@ inventory::submit! { CssFragment::new("contacts-page", r#"
         margin: var(--space-5) 0 var(--space-3);
     }
     & .contacts-count { color: var(--color-muted); font-size: var(--text-sm); }
+
+    /* The rows (`rows.rs`): one open for editing sits on the surface colour, its form's
+       buttons at the row's end; one just saved starts tinted with the accent and fades back
+       (without motion, it stays still). A row being deleted fades out: `record_list` draws
+       that for every list. */
+    & tbody tr {
+        &[data-inline-editing] { background: var(--color-surface); }
+        &.__saved { animation: contact-saved 2s ease-out; }
+
+        & .actions form { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: var(--space-3); }
+        & .form-field { margin-bottom: var(--space-2); }
+    }
+}
+@keyframes contact-saved {
+    from { background: color-mix(in srgb, var(--color-accent) 25%, transparent); }
+    to { background: transparent; }
+}
+@media (prefers-reduced-motion: reduce) {
+    .contacts-page tbody tr.__saved { animation: none; }
 }
 "#) }
 

@@ -14,7 +14,6 @@ use crate::{
     },
     web::{
         components::{ButtonStyle, Column, action_button, field_announcer, more_row, optional},
-        css::CssFragment,
         form::FieldErrors,
     },
 };
@@ -44,11 +43,12 @@ pub fn rows(query: &str, page: &Page) -> Markup {
     }
 }
 
-/// A contact's row. Edit swaps in the row's edit form; Delete asks, then removes the row.
-/// Both are links to pages, which `assets/app.js` follows in place (`data-in-place`,
-/// `data-inline-delete`), so a row carries no htmx attributes: a page of 25 stays small.
-/// `data-inline-*` also tell it where focus goes as a row changes, so that the keyboard never
-/// falls back to the page's start. A value cut short shows whole as a tooltip on hover.
+/// A contact's row, headed by the contact's name. Edit swaps in the row's edit form; Delete
+/// asks, then removes the row. Both are links to pages, which `assets/app.js` follows in
+/// place (`data-in-place`, `data-inline-delete`), so a row carries no htmx attributes and no
+/// class: a page of 25 stays small. `data-inline-edit` also tells it where focus goes as a
+/// row changes, so that the keyboard never falls back to the page's start. A value cut short
+/// shows whole as a tooltip on hover.
 pub fn row(contact: &Contact) -> Markup {
     row_marked(contact, false)
 }
@@ -62,19 +62,19 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
     let name = contact.name();
     let id = contact.id;
     html! {
-        tr #(ids::row(id)) .contact-row.__saved[saved] data-inline-row {
+        tr #(ids::row(id)) class=[saved.then_some("__saved")] {
             td.select {
                 input type="checkbox" name="selected" value=(id) form=(ids::BULK)
                     aria-label={ "Select " (name) };
             }
-            td.primary { a href=(ContactPath { id }) { (name) } }
+            th scope="row" { a href=(ContactPath { id }) { (name) } }
             td { (optional(contact.email.as_deref())) }
             td { (optional(contact.phone.as_deref())) }
             td { (optional(contact.company.as_deref())) }
             td.actions {
                 a href=(EditPath { id }) data-inline-edit data-in-place
                     aria-label={ "Edit " (name) } { "Edit" }
-                a.delete href=(DeletePath { id }) data-inline-delete
+                a href=(DeletePath { id }) data-inline-delete
                     aria-label={ "Delete " (name) } { "Delete" }
             }
         }
@@ -100,9 +100,9 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
     };
     let contact = ContactPath { id };
     html! {
-        tr #(ids::row(id)) .contact-row.__editing data-inline-row data-inline-editing {
+        tr #(ids::row(id)) data-inline-editing {
             td.select {}
-            td.primary data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
+            td data-label=(COLUMNS[0]) { (cell(&["first_name", "last_name"])) }
             td data-label=(COLUMNS[1]) { (cell(&["email"])) }
             td data-label=(COLUMNS[2]) { (cell(&["phone"])) }
             td data-label=(COLUMNS[3]) { (cell(&["company"])) }
@@ -124,27 +124,6 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
         }
     }
 }
-
-// A row being deleted fades out for as long as htmx waits before removing it. A saved row
-// starts tinted with the accent and fades back; without motion, it stays still.
-inventory::submit! { CssFragment::new("contact-row", r#"
-.contact-row {
-    &.htmx-swapping { opacity: 0; transition: opacity 300ms ease-out; }
-    &.__editing { background: var(--color-surface); }
-    &.__saved { animation: contact-row-saved 2s ease-out; }
-
-    & .actions form { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: var(--space-3); }
-    & .delete { color: var(--color-danger); }
-    & .form-field { margin-bottom: var(--space-2); }
-}
-@keyframes contact-row-saved {
-    from { background: color-mix(in srgb, var(--color-accent) 25%, transparent); }
-    to { background: transparent; }
-}
-@media (prefers-reduced-motion: reduce) {
-    .contact-row.__saved { animation: none; }
-}
-"#) }
 
 #[cfg(test)]
 mod tests {
@@ -185,11 +164,15 @@ mod tests {
             1
         );
         assert_eq!(count(&doc, "a[data-inline-delete][href$='/delete']"), 1);
+        assert_eq!(count(&doc, "tr > th[scope=row] > a"), 1);
         assert_eq!(
             count(&doc, "a[data-inline-edit][data-in-place][href$='/edit']"),
             1
         );
-        assert_eq!(count(&doc, "[data-hx-get], [data-hx-delete], [title]"), 0);
+        assert_eq!(
+            count(&doc, "tr[class], [data-hx-get], [data-hx-delete], [title]"),
+            0
+        );
     }
 
     #[test]

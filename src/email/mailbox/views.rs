@@ -40,10 +40,10 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
                 @for message in messages {
                     @let to = message.to_addresses.join(", ");
                     tr {
-                        td.primary title=(message.subject) {
+                        th scope="row" {
                             a href=(MessagePath { id: message.id }) { (message.subject) }
                         }
-                        td title=(to) { (to) }
+                        td { (to) }
                         td { (message.template) }
                         td { (moment(message.created_at)) }
                         td { (status_badge(message.status, message.attempts)) }

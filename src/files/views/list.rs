@@ -78,7 +78,7 @@ fn row(file: &FileRecord) -> Markup {
         tr {
             td.media { (preview(file)) }
             // A long name cut short shows whole on hover (`app.js`).
-            td.primary { a href=(FilePath { id: file.id }) { (file.original_name) } }
+            th scope="row" { a href=(FilePath { id: file.id }) { (file.original_name) } }
             td { (detect::label(&file.content_type)) }
             td { (size(file.size_bytes)) }
             td { (moment(file.created_at)) }

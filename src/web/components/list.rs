@@ -60,10 +60,11 @@ inventory::submit! { CssFragment::new("data-table", r#"
 "#) }
 
 /// What a column of a [`record_list`] holds: it decides the column's width on a desktop and
-/// where its cells go in a phone's two-line item. Rows give their cells the matching class:
-/// `td.select`, `td.media`, `td.primary`, `td.actions`; details are plain `td`s. A row being
-/// edited in place gives each cell `data-label`, its column's name, which labels the fields
-/// on a phone.
+/// where its cells go in a phone's two-line item. Rows give their cells the matching element:
+/// `td.select`, `td.media`, `th scope="row"` for the primary cell (it heads the row, so a
+/// screen reader names the record as it moves along the row), `td.actions`; details are
+/// plain `td`s. A row being edited in place gives each cell (all `td`s then) `data-label`,
+/// its column's name, which labels the fields on a phone.
 #[derive(Debug, Clone, Copy)]
 pub enum Column<'a> {
     /// The box that selects the row for the bulk action of form `form`; its header is a
@@ -149,7 +150,8 @@ inventory::submit! { CssFragment::new("record-list", r#"
         overflow: hidden;
         text-overflow: ellipsis;
     }
-    & th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); }
+    & thead th { color: var(--color-muted); font-weight: 600; font-size: var(--text-sm); }
+    & tbody th { font-weight: inherit; }
     & th.__primary { width: 28%; }
     & th.__select { width: 2.75rem; }
     & th.__media { width: 4.5rem; }
@@ -161,6 +163,10 @@ inventory::submit! { CssFragment::new("record-list", r#"
     & td.actions > a + a { margin-left: var(--space-3); }
     & tbody tr:hover { background: var(--color-hover); }
     & tbody tr:has(> td.select input:checked) { background: var(--color-selected); }
+    /* A row deleted in place (`data-inline-delete`, see app.js) fades out for as long as
+       htmx waits before removing it. */
+    & tbody tr.htmx-swapping { opacity: 0; transition: opacity 300ms ease-out; }
+    & a[data-inline-delete] { color: var(--color-danger); }
     /* A row open for editing shows its fields and their messages whole. */
     & tr[data-inline-editing] td, & .more-row td { white-space: normal; overflow: visible; vertical-align: top; }
     & .more-row td { text-align: center; }
@@ -190,8 +196,10 @@ inventory::submit! { CssFragment::new("record-list", r#"
             color: var(--color-muted);
             font-size: var(--text-sm);
         }
-        & td.primary {
+        & tbody th {
             display: block;
+            padding: 0;
+            border: 0;
             margin: 0;
             overflow: hidden;
             color: var(--color-text);

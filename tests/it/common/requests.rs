@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! client.post("/contacts", &[("first_name", "Ada")]).await;
-//! client.htmx(Method::PUT, &path, Some("contact-row-1"), &form).await;
+//! client.htmx(Method::PUT, &path, Some(&format!("contact-{id}")), &form).await;
 //! client.blur("/contacts/validate", "new-contact", "email", &form).await;
 //! app.request(on_blur("/auth/validate", "register-email", "email", &form)).await;
 //! ```

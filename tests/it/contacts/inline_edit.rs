@@ -165,7 +165,7 @@ async fn a_row_is_edited_in_place() {
     assert!(text.starts_with("<tr"), "{text}");
     let doc = parse(&saved);
     assert_eq!(
-        text_of(&select(&doc, &format!("tr#{row}.__saved td.primary a"))[0]),
+        text_of(&select(&doc, &format!("tr#{row}.__saved th[scope=row] a"))[0]),
         "Ada King"
     );
     assert_eq!(
@@ -251,7 +251,7 @@ async fn an_action_on_a_row_deleted_elsewhere_says_so_in_the_row() {
         );
         assert_eq!(response.header("hx-reswap"), Some("outerHTML"));
         let doc = parse(&response);
-        let cells = select(&doc, &format!("tr#{row}.contact-row.__deleted td"));
+        let cells = select(&doc, &format!("tr#{row} td.deleted-notice"));
         assert_eq!(cells.len(), 1, "{}", response.text());
         assert_eq!(text_of(&cells[0]), "This contact was deleted.");
         assert_eq!(cells[0].attr("colspan"), Some("6"));

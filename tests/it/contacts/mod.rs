@@ -57,7 +57,7 @@ fn parse(response: &TestResponse) -> Html {
 
 fn row_names(response: &TestResponse) -> Vec<String> {
     let doc = parse(response);
-    select(&doc, "tr.contact-row td.primary a")
+    select(&doc, "th[scope=row] a")
         .iter()
         .map(text_of)
         .collect()

@@ -20,7 +20,7 @@ use common::{
 async fn first_file_id(client: &mut TestClient<'_>) -> String {
     let page = client.get("/files").await;
     let doc = page.document();
-    let link = select(&doc, ".file-list td.primary a")[0]
+    let link = select(&doc, ".file-list th[scope=row] a")[0]
         .attr("href")
         .unwrap()
         .to_owned();

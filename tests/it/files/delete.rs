@@ -18,7 +18,7 @@ async fn deleting_a_file_asks_first_then_deletes() {
     ada.upload(&[Part::file("<b>holiday.png", &png(40, 40))])
         .await;
     let listing = ada.get("/files").await.document();
-    let link = select(&listing, ".file-list td.primary a")[0]
+    let link = select(&listing, ".file-list th[scope=row] a")[0]
         .attr("href")
         .unwrap()
         .to_owned();
@@ -64,7 +64,7 @@ async fn deleting_a_file_asks_first_then_deletes() {
     assert_eq!(deleted.header("location"), Some("/files"));
     let listing = ada.get("/files").await;
     assert!(listing.text().contains("Deleted &lt;b&gt;holiday.png."));
-    assert!(select(&listing.document(), ".file-list td.primary a").is_empty());
+    assert!(select(&listing.document(), ".file-list th[scope=row] a").is_empty());
     assert_eq!(ada.get(&delete).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -75,7 +75,7 @@ async fn the_file_pages_delete_sent_by_htmx_leads_to_the_list() {
     let mut ada = app.signed_in("ada@example.com").await;
     ada.upload(&[Part::file("notes.txt", b"notes")]).await;
     let listing = ada.get("/files").await.document();
-    let link = select(&listing, ".file-list td.primary a")[0]
+    let link = select(&listing, ".file-list th[scope=row] a")[0]
         .attr("href")
         .unwrap()
         .to_owned();

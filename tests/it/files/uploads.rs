@@ -26,7 +26,7 @@ async fn listed(client: &mut TestClient<'_>) -> Vec<(String, String)> {
     let page = client.get("/files").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text());
     let doc = page.document();
-    select(&doc, ".file-list td.primary a")
+    select(&doc, ".file-list th[scope=row] a")
         .iter()
         .map(|link| {
             let id = link.attr("href").unwrap().trim_start_matches("/files/");
@@ -277,7 +277,7 @@ async fn over_the_limit_is_a_413_page_and_the_limit_itself_is_accepted() {
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let fragment = response.fragment();
-    assert_eq!(select(&fragment, ".file-list td.primary a").len(), 1);
+    assert_eq!(select(&fragment, ".file-list th[scope=row] a").len(), 1);
     let alerts = select(
         &fragment,
         "#alerts[data-hx-swap-oob] .flash-message.__success",
@@ -808,7 +808,7 @@ async fn images_built_to_exhaust_memory_are_kept_and_memory_stays_bounded() {
 
     let list = ada.get(&server.url("/files")).await;
     let doc = Html::parse_document(&list.body);
-    let mut kept: Vec<String> = select(&doc, ".file-list td.primary a")
+    let mut kept: Vec<String> = select(&doc, ".file-list th[scope=row] a")
         .iter()
         .map(text_of)
         .collect();
@@ -853,7 +853,7 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
     }
     let first = ada.get("/files").await;
     let doc = first.document();
-    let names: Vec<String> = select(&doc, ".file-list td.primary a")
+    let names: Vec<String> = select(&doc, ".file-list th[scope=row] a")
         .iter()
         .map(text_of)
         .collect();
@@ -865,7 +865,7 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
         .to_owned();
     let second = ada.get(&older).await;
     let doc = second.document();
-    let names: Vec<String> = select(&doc, ".file-list td.primary a")
+    let names: Vec<String> = select(&doc, ".file-list th[scope=row] a")
         .iter()
         .map(text_of)
         .collect();
@@ -887,7 +887,7 @@ async fn the_list_pages_newest_first_fifty_at_a_time() {
     assert!(rows.text().starts_with("<tr"), "only rows: {}", rows.text());
     // Rows parse as rows only inside a table.
     let doc = Html::parse_fragment(&format!("<table>{}</table>", rows.text()));
-    assert_eq!(select(&doc, "td.primary a").len(), 3);
+    assert_eq!(select(&doc, "th[scope=row] a").len(), 3);
 
     // A cursor not made by the list is a 400, as in every keyset list.
     let broken = ada.get("/files?after=garbage").await;

@@ -66,7 +66,7 @@ async fn adas_records(ada: &mut TestClient<'_>) -> AdasRecords {
     ada.upload(&[Part::file("private.png", &png(40, 40))]).await;
     let file = first_link_id(
         &ada.get("/files").await.document(),
-        ".file-list td.primary a",
+        ".file-list th[scope=row] a",
         "/files/",
     );
     let started = ada.post("/contacts/export", &[]).await;

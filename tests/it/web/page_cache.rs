@@ -12,7 +12,7 @@ use crate::common::{self, TestApp, TestClient, select, text_of};
 async fn names(client: &mut TestClient<'_>) -> Vec<String> {
     let page = client.get("/contacts").await;
     let doc = page.document();
-    select(&doc, "tr.contact-row td.primary a")
+    select(&doc, "th[scope=row] a")
         .into_iter()
         .map(|name| text_of(&name))
         .collect()
@@ -182,7 +182,7 @@ async fn searches_and_later_pages_are_never_kept() {
     listening(&app).await;
     let mut ada = app.signed_in("owner@example.com").await;
     create(&mut ada, "Ada").await;
-    let matches = |page: common::TestResponse| select(&page.document(), "tr.contact-row").len();
+    let matches = |page: common::TestResponse| select(&page.document(), "th[scope=row]").len();
     assert_eq!(matches(ada.get("/contacts?q=ada").await), 1);
     unannounced_rename(&app, "Unannounced").await;
     assert_eq!(matches(ada.get("/contacts?q=ada").await), 0);

@@ -87,17 +87,18 @@ pub fn rows(page: &Page) -> Markup {
     }
 }
 
-/// A invoice's row. Delete asks, then removes the row; both links lead to pages, which
-/// `assets/app.js` follows in place for Delete (`data-inline-delete`), so a row carries no
-/// htmx attributes: a page of 25 stays small. A value cut short shows whole on hover.
+/// The row of one invoice, headed by its title. Delete asks, then removes the row
+/// (fading it out); both links lead to pages, which `assets/app.js` follows in place for
+/// Delete (`data-inline-delete`), so a row carries no htmx attributes: a page of 25 stays
+/// small. A value cut short shows whole on hover.
 pub fn row(record: &Invoice) -> Markup {
     let title = record.title();
     let id = record.id;
     html! {
-        // `data-inline-*`: once a row is deleted in place, focus moves to the next row's Edit
-        // link (`assets/app.js`), not back to the page's start.
-        tr #(ids::row(id)) .invoice-row data-inline-row {
-            td.primary { a href=(InvoicePath { id }) { (title) } }
+        // `data-inline-edit`: once a row is deleted in place, focus moves to the next row's
+        // Edit link (`assets/app.js`), not back to the page's start.
+        tr #(ids::row(id)) {
+            th scope="row" { a href=(InvoicePath { id }) { (title) } }
             td { (record.amount.clone()) }
             td { (record.due_on.to_string()) }
             td { (String::from(if record.paid { "Yes" } else { "No" })) }
@@ -202,11 +203,6 @@ inventory::submit! { CssFragment::new("invoices-page", r#"
     }
     & .heading h1 { margin: 0; }
 }
-"#) }
-
-// A row being deleted fades out for as long as htmx waits before removing it.
-inventory::submit! { CssFragment::new("invoice-row", r#"
-.invoice-row.htmx-swapping { opacity: 0; transition: opacity 300ms ease-out; }
 "#) }
 
 inventory::submit! { CssFragment::new("invoice-card", r#"
