@@ -70,7 +70,7 @@ impl SiteHeader<'_> {
                 @if search {
                     (self.search_box())
                     a.search-button href=(links.search) data-opens-search data-hx-boost="false" {
-                        (icon("__search"))
+                        (Icon::Search.render())
                         span._visually-hidden { "Search" }
                     }
                 }
@@ -88,7 +88,7 @@ impl SiteHeader<'_> {
                     }
                 }
                 details.site-menu data-menu {
-                    summary { (icon("__menu")) "Menu" }
+                    summary { (Icon::Menu.render()) "Menu" }
                     div.menu-panel {
                         nav aria-label="Main" { (self.nav_list()) }
                         div.menu-account {
@@ -166,10 +166,22 @@ impl SiteHeader<'_> {
     }
 }
 
-/// An outline icon, 20 px, in the text's colour: `name` is its modifier in the style sheet
-/// below (`__search`, `__menu`). The drawings live there, once, rather than in every page.
-fn icon(name: &str) -> Markup {
-    html! { span class={ "icon " (name) } aria-hidden="true" {} }
+/// The header's outline icons, 20 px, in the text's colour. Each is a modifier of `.icon` in
+/// the style sheet below, which holds the drawings once rather than every page.
+#[derive(Debug, Clone, Copy)]
+enum Icon {
+    Search,
+    Menu,
+}
+
+impl Icon {
+    fn render(self) -> Markup {
+        let modifier = match self {
+            Self::Search => "__search",
+            Self::Menu => "__menu",
+        };
+        html! { span.icon.(modifier) aria-hidden="true" {} }
+    }
 }
 
 inventory::submit! { CssFragment::new("site-header", r#"
@@ -464,6 +476,15 @@ mod tests {
             ["Search"]
         );
         assert!(select(&render(Some(&user), "/search"), ".search-button").is_empty());
+        // Its icon, and the menu's, are drawn by the style sheet and hidden from screen
+        // readers, which read the words beside them.
+        let doc = render(Some(&user), "/contacts");
+        for icon in [
+            ".search-button span.icon.__search[aria-hidden=true]",
+            ".site-menu summary span.icon.__menu[aria-hidden=true]",
+        ] {
+            assert_eq!(select(&doc, icon).len(), 1, "{icon}");
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The app shell: on a phone the header is one row (brand, search, menu) whose menu holds the
 //! navigation and the account and whose search button opens the box in place; on a desktop
 //! the account is a menu that Escape closes, "Sign up" is the primary button, signing in is a
-//! centred card, and a short page keeps its footer at the bottom.
+//! centred card, a short page keeps its footer at the bottom, and htmx runs with the settings
+//! `app.js` gives it.
 
 use app::auth::db::Role;
 use serde_json::Value;
@@ -100,6 +101,19 @@ async fn browser_the_desktop_account_menu_closes_on_escape_and_the_footer_stays_
 
     // A visitor is invited to sign up with the primary button.
     browser.client.goto(&app.url("/")).await.unwrap();
+    // htmx runs with the settings `app.js` gives it: nothing the CSP would refuse (an
+    // injected <style>, eval, scripts in swapped content), and a 422 swapped so that a form
+    // shows its errors.
+    assert_eq!(
+        browser
+            .eval(
+                "const config = htmx.config; \
+                 return [config.includeIndicatorStyles, config.allowEval, config.allowScriptTags, \
+                     config.responseHandling.some(rule => rule.code === '422' && rule.swap)];"
+            )
+            .await,
+        serde_json::json!([false, false, false, true])
+    );
     assert_eq!(
         browser
             .eval(
