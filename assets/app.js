@@ -177,8 +177,9 @@
   // Rows changed in place (see `inlineRow`, as the contacts list has them). A request that
   // swaps a row takes focus with it, or the keyboard would fall back to the page's start:
   // an edit row focuses its first field (or the first in error); a row back from Save or
-  // Cancel focuses its Edit link (`data-inline-edit`); once a row is deleted, the next row's
-  // Edit link (or the previous row's, or the page's content) takes focus. Escape in an edit
+  // Cancel focuses its Edit link (`data-in-place` where it opens in the row, as the
+  // contacts' does, `data-inline-edit` where it leads to its page); once a row is deleted,
+  // the next row's Edit link (or the previous row's, or the page's content) takes focus. Escape in an edit
   // row cancels it (`data-inline-cancel`). Requests aimed elsewhere (an on-blur check of
   // one field, a live refetch) leave focus alone.
   var rowFocus = null;
@@ -226,7 +227,7 @@
     var target = row.hasAttribute("data-inline-editing")
       ? row.querySelector("[aria-invalid=true]") ||
         row.querySelector("input:not([type=hidden]), textarea, select")
-      : row.querySelector("[data-inline-edit]");
+      : row.querySelector("[data-in-place], [data-inline-edit]");
     if (target) {
       target.focus();
     }

@@ -93,6 +93,18 @@ async fn browser_a_list_is_one_line_per_row_on_a_desktop_and_two_on_a_phone() {
             "return document.querySelector({email_cell:?}).title === {LONG_EMAIL:?};"
         ))
         .await;
+    // Grace has no email: her cell draws a dash for the eye, and says "none" in a word a
+    // screen reader reads but the eye never sees.
+    let gap = browser
+        .eval(
+            "const cell = document.querySelectorAll('#contacts-results tbody tr:has(> th)')[1] \
+                 .querySelector('td:nth-child(3)'); \
+             const word = cell.querySelector('.missing'); \
+             return [getComputedStyle(cell, '::before').content, word.textContent, \
+                     word.getBoundingClientRect().width];",
+        )
+        .await;
+    assert_eq!(gap, serde_json::json!(["\"–\" / \"\"", "none", 1]), "{gap}");
 
     // A phone: a two-line item, the missing details left out.
     browser.emulate(375, ColorScheme::Light).await;

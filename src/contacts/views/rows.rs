@@ -46,9 +46,9 @@ pub fn rows(query: &str, page: &Page) -> Markup {
 /// A contact's row, headed by the contact's name. Edit swaps in the row's edit form; Delete
 /// asks, then removes the row. Both are links to pages, which `assets/app.js` follows in
 /// place (`data-in-place`, `data-inline-delete`), so a row carries no htmx attributes and no
-/// class: a page of 25 stays small. `data-inline-edit` also tells it where focus goes as a
-/// row changes, so that the keyboard never falls back to the page's start. A value cut short
-/// shows whole as a tooltip on hover.
+/// class: a page of 25 stays small. The Edit link is also where focus goes as the row comes
+/// back from its edit form, so that the keyboard never falls back to the page's start. A
+/// value cut short shows whole as a tooltip on hover.
 pub fn row(contact: &Contact) -> Markup {
     row_marked(contact, false)
 }
@@ -72,7 +72,7 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
             td { (optional(contact.phone.as_deref())) }
             td { (optional(contact.company.as_deref())) }
             td.actions {
-                a href=(EditPath { id }) data-inline-edit data-in-place
+                a href=(EditPath { id }) data-in-place
                     aria-label={ "Edit " (name) } { "Edit" }
                 a href=(DeletePath { id }) data-inline-delete
                     aria-label={ "Delete " (name) } { "Delete" }
@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(count(&doc, "a[data-inline-delete][href$='/delete']"), 1);
         assert_eq!(count(&doc, "tr > th[scope=row] > a"), 1);
         assert_eq!(
-            count(&doc, "a[data-inline-edit][data-in-place][href$='/edit']"),
+            count(&doc, "a[data-in-place][href$='/edit']"),
             1
         );
         assert_eq!(

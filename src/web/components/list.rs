@@ -251,18 +251,28 @@ pub fn optional(value: Option<impl Render>) -> Markup {
     }
 }
 
-/// What stands for a value that is missing (see [`optional`]). The dash is drawn by the
-/// style sheet, so that a list with many gaps does not carry it in every cell.
+/// What stands for a value that is missing (see [`optional`]): one element, as a list with
+/// many gaps has one in many cells. The dash is drawn by the style sheet, on its parent.
 pub fn missing() -> Markup {
     html! {
-        span.missing { span._visually-hidden { "none" } }
+        span.missing { "none" }
     }
 }
 
-// The dash has no text for screen readers (`/ ""`), which read the hidden "none" instead;
-// a browser without that syntax keeps the first declaration.
+// "none" is for screen readers only (hidden as `._visually-hidden` hides), and the dash drawn
+// before it is for the eye only: it has no text for screen readers (`/ ""`); a browser
+// without that syntax keeps the first declaration. The dash is drawn by the parent because
+// the hidden word clips whatever it draws itself.
 inventory::submit! { CssFragment::new("missing", r#"
-.missing::before { content: "–"; content: "–" / ""; color: var(--color-muted); }
+:has(> .missing)::before { content: "–"; content: "–" / ""; color: var(--color-muted); }
+.missing {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+}
 "#) }
 
 /// The last row of a page of a [`data_table`] when another page follows: a link to it

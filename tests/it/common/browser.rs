@@ -328,9 +328,11 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Polls `script` until it returns `true`, or fails after a few seconds.
+    /// Polls `script` until it returns `true`, or fails after 15 seconds: a form that checks a
+    /// password runs Argon2, which in a debug build on a busy two-core machine (CI running the
+    /// browser tests beside a build) has been seen to take more than five.
     pub async fn wait_for(&self, script: &str) {
-        for _ in 0..50 {
+        for _ in 0..150 {
             if self.eval(script).await == Value::Bool(true) {
                 return;
             }
