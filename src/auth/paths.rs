@@ -5,9 +5,8 @@
 
 use axum_extra::routing::TypedPath;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, web::public_id::PublicId};
 
 /// Where a visitor goes when there is nowhere better (after logging out, say).
 pub const SITE_ROOT: &str = "/";
@@ -129,7 +128,7 @@ pub const ACCOUNT_SESSIONS: &str = SessionsPath::PATH;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/account/sessions/{id}/end", rejection(AppError))]
 pub struct EndSessionPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// The page that asks before deleting the account, and where it posts.
@@ -165,14 +164,14 @@ pub struct PasskeyRegistrationOptionsPath;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/account/passkeys/{id}/rename", rejection(AppError))]
 pub struct PasskeyRenamePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// Removing one of the account's passkeys.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/account/passkeys/{id}/delete", rejection(AppError))]
 pub struct PasskeyDeletePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// Signing in with a passkey: where the signed answer posts (`next` beside it).

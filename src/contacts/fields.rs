@@ -11,12 +11,15 @@ use super::{
 use crate::web::{
     components::{FormField, InputKind},
     form::FieldErrors,
+    public_id::PublicId,
 };
 
 /// Every DOM id of the module, written once: the forms (their fields' ids start with them:
 /// `{form}-{name}`), and the elements htmx requests target, which the handlers answer by.
 pub mod ids {
     use uuid::Uuid;
+
+    use super::PublicId;
 
     pub const NEW: &str = "new-contact";
     pub const EDIT: &str = "edit-contact";
@@ -40,12 +43,12 @@ pub mod ids {
 
     /// A contact's row in the list, which its inline edit form replaces and back.
     pub fn row(contact: Uuid) -> String {
-        format!("contact-{contact}")
+        format!("contact-{}", PublicId(contact))
     }
 
     /// The inline edit form of one row of the list.
     pub fn row_form(contact: Uuid) -> String {
-        format!("contact-{contact}-edit")
+        format!("contact-{}-edit", PublicId(contact))
     }
 
     /// The element of an export's page that its live events swap into, named after them.
@@ -71,7 +74,8 @@ pub mod events {
     /// The user's contacts changed: the list's count (and elsewhere, the results) reload.
     pub const CHANGED: &str = "contacts-changed";
 
-    /// Export `id`'s progress, carrying its fragment.
+    /// Export `id`'s progress, carrying its fragment. Event names are lower case
+    /// (`live::is_valid_name`), so this one carries the UUID's own text, not its `PublicId`.
     pub fn export(id: Uuid) -> String {
         format!("export-{id}")
     }
@@ -81,7 +85,7 @@ pub mod events {
 /// the query, so that its own address is not "already in your contacts".
 pub fn validate_url(contact: Option<Uuid>) -> String {
     match contact {
-        Some(id) => with_query(ValidatePath, &[("contact", &id.to_string())]),
+        Some(id) => with_query(ValidatePath, &[("contact", &PublicId(id).to_string())]),
         None => ValidatePath.to_string(),
     }
 }
@@ -181,6 +185,9 @@ mod tests {
             row.iter()
                 .all(|field| field.outside_form && field.label_hidden)
         );
-        assert_eq!(row[0].id(), format!("contact-{id}-edit-first_name"));
+        assert_eq!(
+            row[0].id(),
+            format!("contact-{}-edit-first_name", PublicId(id))
+        );
     }
 }

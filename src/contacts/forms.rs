@@ -10,7 +10,7 @@ use validator::{Validate, ValidationError};
 
 use crate::{
     auth::forms::email_problem,
-    web::{form::blank_as_none, rules},
+    web::{form::blank_as_none, public_id::PublicId, rules},
 };
 
 /// The longest phone number kept, separators included.
@@ -91,8 +91,8 @@ impl BulkDeleteForm {
         let mut ids = Vec::new();
         let mut malformed = 0;
         for text in &self.selected {
-            match text.trim().parse::<Uuid>() {
-                Ok(id) if !ids.contains(&id) => ids.push(id),
+            match text.trim().parse() {
+                Ok(PublicId(id)) if !ids.contains(&id) => ids.push(id),
                 Ok(_) => {}
                 Err(_) => malformed += 1,
             }

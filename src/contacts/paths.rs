@@ -1,14 +1,14 @@
 //! Every path of the contacts module, declared once as a typed path: the router mounts each
 //! handler on its type (`typed_get`), the handler receives the parsed path (an id that is not
-//! a UUID is a 404, like a contact that is someone else's), and a link is the same type
-//! displayed (`ContactPath { id }.to_string()`). No path of this module is written anywhere
-//! else, so renaming a URL is a change to one line.
+//! one is a 404, like a contact that is someone else's), and a link is the same type
+//! displayed (`ContactPath { id: contact.id.into() }.to_string()`). Ids are [`PublicId`]s, a
+//! UUID in 22 characters. No path of this module is written anywhere else, so renaming a URL
+//! is a change to one line.
 
 use axum_extra::routing::TypedPath;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, web::public_id::PublicId};
 
 /// `/contacts`: the list (with `?q=` and `?after=`), where the new-contact form posts.
 #[derive(Debug, Clone, Copy, TypedPath)]
@@ -43,21 +43,21 @@ pub struct BulkDeletePath;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/contacts/{id}", rejection(AppError))]
 pub struct ContactPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// A contact's edit page (or, for htmx, its row's edit form).
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/contacts/{id}/edit", rejection(AppError))]
 pub struct EditPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// The page that asks before deleting a contact, and where it posts.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/contacts/{id}/delete", rejection(AppError))]
 pub struct DeletePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// Starting a CSV export of every contact.
@@ -69,14 +69,14 @@ pub struct ExportPath;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/contacts/exports/{id}", rejection(AppError))]
 pub struct ExportStatusPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// A finished export's file.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/contacts/exports/{id}/download", rejection(AppError))]
 pub struct ExportDownloadPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// `path` with `params` as its query string, or alone when there are none (so the list's
@@ -114,19 +114,21 @@ pub fn count_url(query: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     #[test]
     fn links_are_the_routes_filled_in() {
-        let id = Uuid::nil();
+        let id = PublicId(Uuid::nil());
         assert_eq!(INDEX, "/contacts");
         assert_eq!(
             ContactPath { id }.to_string(),
-            "/contacts/00000000-0000-0000-0000-000000000000"
+            "/contacts/AAAAAAAAAAAAAAAAAAAAAA"
         );
         assert_eq!(
             ExportDownloadPath { id }.to_string(),
-            "/contacts/exports/00000000-0000-0000-0000-000000000000/download"
+            "/contacts/exports/AAAAAAAAAAAAAAAAAAAAAA/download"
         );
         assert_eq!(with_query(ListPath, &[]), "/contacts");
         assert_eq!(

@@ -28,6 +28,7 @@ use crate::{
         flash::Flash,
         htmx::{Wants, redirect},
         layout::PageLayout,
+        public_id::PublicId,
         query::Query,
     },
 };
@@ -83,7 +84,7 @@ async fn load(state: &AppState, selected: Option<uuid::Uuid>) -> Result<Dashboar
 }
 
 pub async fn retry(
-    RetryJobPath { id }: RetryJobPath,
+    RetryJobPath { id: PublicId(id) }: RetryJobPath,
     State(db): State<PgPool>,
     RequireAdmin(admin): RequireAdmin,
     flash: Flash,
@@ -104,7 +105,7 @@ pub async fn retry(
 }
 
 pub async fn discard(
-    DiscardJobPath { id }: DiscardJobPath,
+    DiscardJobPath { id: PublicId(id) }: DiscardJobPath,
     State(db): State<PgPool>,
     RequireAdmin(admin): RequireAdmin,
     flash: Flash,

@@ -4,7 +4,7 @@ use axum_extra::routing::TypedPath;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, web::public_id::PublicId};
 
 /// The operations dashboard.
 #[derive(Debug, Clone, Copy, TypedPath)]
@@ -15,14 +15,14 @@ pub struct DashboardPath;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/admin/dashboard/jobs/{id}/retry", rejection(AppError))]
 pub struct RetryJobPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// Deleting a failed job.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/admin/dashboard/jobs/{id}/discard", rejection(AppError))]
 pub struct DiscardJobPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// The dashboard's query: `?instance=` shows that instance's traffic instead of the fleet's.

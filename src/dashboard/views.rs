@@ -475,10 +475,10 @@ fn jobs(dashboard: &Dashboard) -> Markup {
                             td.error data-label=(FAILED[3]) { (job.last_error.as_deref().unwrap_or("–")) }
                             td data-label=(FAILED[4]) {
                                 div.job-actions {
-                                    form method="post" action=(RetryJobPath { id: job.id }) {
+                                    form method="post" action=(RetryJobPath { id: job.id.into() }) {
                                         (action_button("Retry", ButtonStyle::Secondary))
                                     }
-                                    form method="post" action=(DiscardJobPath { id: job.id }) {
+                                    form method="post" action=(DiscardJobPath { id: job.id.into() }) {
                                         (action_button("Discard", ButtonStyle::Danger))
                                     }
                                 }

@@ -68,7 +68,7 @@ pub fn dashboard(counts: Counts, latest: &Latest) -> Markup {
                         @if latest.contacts.is_empty() {
                             p.none { "No contacts yet. " a href=(NewPath) { "Add your first contact" } }
                         } @else {
-                            ul { @for contact in &latest.contacts { (recent(&ContactPath { id: contact.id }.to_string(), contact)) } }
+                            ul { @for contact in &latest.contacts { (recent(&ContactPath { id: contact.id.into() }.to_string(), contact)) } }
                             p.more { a href=(contacts_path()) { "All contacts" } }
                         }
                     }
@@ -77,7 +77,7 @@ pub fn dashboard(counts: Counts, latest: &Latest) -> Markup {
                         @if latest.files.is_empty() {
                             p.none { "No files yet. " a href=(upload_path()) { "Upload your first file" } }
                         } @else {
-                            ul { @for file in &latest.files { (recent(&FilePath { id: file.id }.to_string(), file)) } }
+                            ul { @for file in &latest.files { (recent(&FilePath { id: file.id.into() }.to_string(), file)) } }
                             p.more { a href=(FilesPath) { "All files" } }
                         }
                     }

@@ -161,7 +161,10 @@ async fn sections(
             .matches
             .into_iter()
             .map(|contact| Hit {
-                href: contacts::paths::ContactPath { id: contact.id }.to_string(),
+                href: contacts::paths::ContactPath {
+                    id: contact.id.into(),
+                }
+                .to_string(),
                 title: contact.name,
                 details: contact.details,
                 excerpt: contact.notes,

@@ -21,6 +21,7 @@ pub mod linkify;
 pub mod live_reload;
 pub mod page_cache;
 pub mod precompressed;
+pub mod public_id;
 pub mod query;
 pub mod routes;
 pub mod rules;

@@ -2,7 +2,7 @@
 //! inline editing (focus following each action, Escape cancelling), deleting in place and in
 //! bulk with the browser's confirmation, and every contacts page through axe.
 
-use app::{auth::db::Role, dev::seed};
+use app::{auth::db::Role, dev::seed, web::public_id::PublicId};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -23,8 +23,9 @@ async fn signed_in(app: &ServedApp, browser: &Browser, email: &str) -> Uuid {
         .unwrap()
 }
 
-async fn add(app: &ServedApp, owner: Uuid, first: &str, last: &str) -> Uuid {
-    sqlx::query_scalar(
+/// Adds a contact; returns its id as the page carries it (in its row's id and its links).
+async fn add(app: &ServedApp, owner: Uuid, first: &str, last: &str) -> PublicId {
+    let id: Uuid = sqlx::query_scalar(
         "INSERT INTO contacts (owner_id, first_name, last_name) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(owner)
@@ -32,7 +33,8 @@ async fn add(app: &ServedApp, owner: Uuid, first: &str, last: &str) -> Uuid {
     .bind(last)
     .fetch_one(&app.state.db)
     .await
-    .unwrap()
+    .unwrap();
+    PublicId(id)
 }
 
 const ROWS: &str = "document.querySelectorAll('#contacts-results tbody tr:has(> th)').length";
@@ -483,7 +485,7 @@ async fn browser_a_row_deleted_in_another_tab_says_so_in_its_place() {
 
     // Deleted elsewhere while this page shows it.
     sqlx::query("DELETE FROM contacts WHERE id = $1")
-        .bind(ada)
+        .bind(ada.0)
         .execute(&app.state.db)
         .await
         .unwrap();

@@ -6,6 +6,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use app::{
     AppState,
     auth::{
@@ -194,7 +195,7 @@ async fn a_failed_job_retried_from_the_dashboard_runs_again() {
     let (job, message) = failed_delivery(&app.state).await;
     let mut root = app.logged_in("root@example.com", false).await;
     let page = root.get(PATH).await;
-    let retry = format!("{PATH}/jobs/{job}/retry");
+    let retry = format!("{PATH}/jobs/{}/retry", PublicId(job));
     assert_eq!(
         select(&page.document(), &format!("form[action='{retry}'] button")).len(),
         1

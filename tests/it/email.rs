@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use std::time::Duration;
 
 use app::{
@@ -412,7 +413,7 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     assert_eq!(text_of(&link), "Reset your password");
     assert_eq!(
         link.attr("href"),
-        Some(format!("/dev/mailbox/{id}").as_str())
+        Some(format!("/dev/mailbox/{}", PublicId(id)).as_str())
     );
     assert!(text_of(&rows[0]).contains("ada@example.com"));
     assert_eq!(select(&doc, ".status-badge.__sent").len(), 1);
@@ -428,7 +429,7 @@ async fn the_dev_mailbox_lists_and_shows_a_message_in_its_parts() {
     );
     assert_eq!(
         frame.attr("src"),
-        Some(format!("/dev/mailbox/{id}/html").as_str())
+        Some(format!("/dev/mailbox/{}/html", PublicId(id)).as_str())
     );
     let texts = select(&doc, "pre.text");
     let reset_link = format!("{BASE_URL}/password/reset?token=abc");

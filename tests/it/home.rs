@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use axum::http::StatusCode;
 use common::{TestApp, select, text_of};
 use sqlx::PgPool;
@@ -123,10 +124,13 @@ async fn the_overview_counts_and_links_the_latest_records_of_the_user_alone() {
     // Newest first, five of them; Bob's never.
     let mut expected = vec![(
         "<script>alert(1)</script>".to_owned(),
-        format!("/contacts/{script}"),
+        format!("/contacts/{}", PublicId(script)),
     )];
     for (n, id) in contacts.iter().enumerate().take(4) {
-        expected.push((format!("Person {n}"), format!("/contacts/{id}")));
+        expected.push((
+            format!("Person {n}"),
+            format!("/contacts/{}", PublicId(*id)),
+        ));
     }
     assert_eq!(latest_contacts, expected);
 
@@ -143,7 +147,7 @@ async fn the_overview_counts_and_links_the_latest_records_of_the_user_alone() {
     let link = select(&doc, "#home-files-title ~ ul li a")[0];
     assert_eq!(
         link.value().attr("href"),
-        Some(format!("/files/{report}").as_str())
+        Some(format!("/files/{}", PublicId(report)).as_str())
     );
     let time = select(&doc, "#home-files-title ~ ul li time")[0];
     assert!(time.value().attr("datetime").unwrap().ends_with('Z'));

@@ -43,6 +43,7 @@ use crate::{
         form::{ValidatedForm, unprocessable},
         htmx::{Wants, redirect},
         layout::PageLayout,
+        public_id::PublicId,
     },
 };
 
@@ -160,7 +161,7 @@ pub async fn register(
 }
 
 pub async fn rename(
-    PasskeyRenamePath { id }: PasskeyRenamePath,
+    PasskeyRenamePath { id: PublicId(id) }: PasskeyRenamePath,
     State(db): State<PgPool>,
     flash: Flash,
     layout: PageLayout,
@@ -186,7 +187,7 @@ pub async fn rename(
 }
 
 pub async fn remove(
-    PasskeyDeletePath { id }: PasskeyDeletePath,
+    PasskeyDeletePath { id: PublicId(id) }: PasskeyDeletePath,
     State(db): State<PgPool>,
     flash: Flash,
     wants: Wants,

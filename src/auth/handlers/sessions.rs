@@ -23,6 +23,7 @@ use crate::{
         flash::Flash,
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
+        public_id::PublicId,
     },
 };
 
@@ -44,7 +45,7 @@ pub async fn show(
 }
 
 pub async fn end(
-    paths::EndSessionPath { id }: paths::EndSessionPath,
+    paths::EndSessionPath { id: PublicId(id) }: paths::EndSessionPath,
 
     State(state): State<AppState>,
     user: AuthUser,

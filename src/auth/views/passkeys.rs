@@ -93,7 +93,7 @@ fn rows(passkeys: &[Passkey], state: &PageState<'_>) -> Markup {
             @let label = format!("Name of the passkey added on {}", humanize::day(passkey.created_at));
             tr {
                 td data-label="Name" {
-                    form.passkey-rename #(form_id) method="post" action=(PasskeyRenamePath { id: passkey.id }) novalidate {
+                    form.passkey-rename #(form_id) method="post" action=(PasskeyRenamePath { id: passkey.id.into() }) novalidate {
                         (fields::passkey_name(&form_id, &label, value, refused.map(|(_, _, error)| error)).render())
                         button type="submit" class="action-button __secondary" {
                             "Rename" span._visually-hidden { " " (passkey.name) }
@@ -105,7 +105,7 @@ fn rows(passkeys: &[Passkey], state: &PageState<'_>) -> Markup {
                     @if let Some(at) = passkey.last_used_at { (moment(at)) } @else { "Never" }
                 }
                 td data-label="Remove" {
-                    form method="post" action=(PasskeyDeletePath { id: passkey.id })
+                    form method="post" action=(PasskeyDeletePath { id: passkey.id.into() })
                         data-hx-confirm={ "Remove the passkey \u{201c}" (passkey.name) "\u{201d}? It will no longer sign you in." } {
                         button type="submit" class="action-button __danger" {
                             "Remove" span._visually-hidden { " " (passkey.name) }

@@ -49,7 +49,7 @@ pub fn sessions(sessions: &[SignedInSession], this: Option<Uuid>, more: bool) ->
                         }
                     }
                     @if !current {
-                        form method="post" action=(EndSessionPath { id: session.id }) {
+                        form method="post" action=(EndSessionPath { id: session.id.into() }) {
                             button type="submit" class="action-button __secondary"
                                 aria-label={ "Sign out " (session.device) ", signed in " (when(session.created_at)) } {
                                 "Sign out"

@@ -26,6 +26,7 @@ use crate::{
         flash::Flash,
         htmx::{self, Wants},
         layout::PageLayout,
+        public_id::PublicId,
     },
 };
 
@@ -45,7 +46,7 @@ pub async fn start(
         flash
             .success("Your contacts have not changed since this export: here it is again.")
             .await?;
-        let path = ExportStatusPath { id };
+        let path = ExportStatusPath { id: id.into() };
         return Ok(htmx::redirect(&wants, &path.to_string()));
     }
     let job = NewJob {
@@ -55,7 +56,9 @@ pub async fn start(
     };
     let mut conn = state.db.acquire().await?;
     let enqueued = jobs_db::enqueue(&mut conn, &job).await?;
-    let path = ExportStatusPath { id: enqueued.id() };
+    let path = ExportStatusPath {
+        id: enqueued.id().into(),
+    };
     Ok(htmx::redirect(&wants, &path.to_string()))
 }
 
@@ -76,7 +79,7 @@ async fn gone(layout: PageLayout) -> Response {
 
 /// The export's page, or, for htmx's polling, its progress fragment.
 pub async fn show(
-    ExportStatusPath { id }: ExportStatusPath,
+    ExportStatusPath { id: PublicId(id) }: ExportStatusPath,
     State(state): State<AppState>,
     user: AuthUser,
     layout: PageLayout,
@@ -102,7 +105,7 @@ pub async fn download(
     user: AuthUser,
     layout: PageLayout,
 ) -> Result<Response, AppError> {
-    let id = path.id;
+    let PublicId(id) = path.id;
     let job = find(&state, &user, id).await?;
     let status = ExportStatus::from_job(&job);
     if status.is_expired(OffsetDateTime::now_utc()) {
@@ -112,7 +115,7 @@ pub async fn download(
         (&status.stage, job.finished_at, job.result)
     else {
         // Not ready (or failed): its page says which.
-        let status = ExportStatusPath { id };
+        let status = ExportStatusPath { id: path.id };
         return Ok(htmx::redirect(layout.wants(), &status.to_string()));
     };
     if *layout.wants() != Wants::Document {

@@ -65,8 +65,10 @@ async fn done(state: &AppState, job: &Claimed) {
         // The day's expiry removes them instead.
         tracing::warn!(id = %job.id, error = format!("{error:#}"), "earlier exports left in place");
     }
-    let toast = Toast::new("Your contacts export is ready.")
-        .link(ExportDownloadPath { id: job.id }.to_string(), "Download it");
+    let toast = Toast::new("Your contacts export is ready.").link(
+        ExportDownloadPath { id: job.id.into() }.to_string(),
+        "Download it",
+    );
     state.live.toast(owner, toast).await;
 }
 
@@ -75,7 +77,7 @@ async fn failed(state: &AppState, job: &Claimed) {
     let Some(owner) = job.owner_id else { return };
     announce(state, owner, job.id).await;
     let toast = Toast::new("Your contacts export failed.").link(
-        ExportStatusPath { id: job.id }.to_string(),
+        ExportStatusPath { id: job.id.into() }.to_string(),
         "See it and try again",
     );
     state.live.toast(owner, toast).await;

@@ -55,7 +55,7 @@ pub fn page(status: &ExportStatus) -> Markup {
 /// what polling answers.
 pub fn progress(status: &ExportStatus) -> Markup {
     let id = status.id;
-    let url = ExportStatusPath { id }.to_string();
+    let url = ExportStatusPath { id: id.into() }.to_string();
     let polling = !status.is_finished();
     let bar = ids::export_bar(id);
     html! {
@@ -96,7 +96,7 @@ pub fn progress(status: &ExportStatus) -> Markup {
                         "Exported " (humanize::count(u64::try_from(*rows).unwrap_or(0), "contact", "contacts")) "."
                     }
                     // A file, not a page: the browser fetches it itself rather than htmx's boost.
-                    a.action-button.__primary href=(ExportDownloadPath { id }) data-hx-boost="false" {
+                    a.action-button.__primary href=(ExportDownloadPath { id: id.into() }) data-hx-boost="false" {
                         "Download CSV"
                     }
                 }

@@ -26,12 +26,13 @@ use crate::{
         humanize,
         layout::{Page, PageLayout, alerts_out_of_band},
         page_cache::PageCache,
+        public_id::PublicId,
     },
 };
 
 /// The page that asks before deleting, for browsers without JavaScript.
 pub async fn confirm(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -45,7 +46,7 @@ pub async fn confirm(
 
 /// `POST` from the confirmation page: the same as [`one`], for a browser without JavaScript.
 pub async fn confirmed(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
     pages: State<PageCache>,
@@ -53,13 +54,22 @@ pub async fn confirmed(
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    one(ContactPath { id }, db, broadcast, pages, user, flash, wants).await
+    one(
+        ContactPath { id: id.into() },
+        db,
+        broadcast,
+        pages,
+        user,
+        flash,
+        wants,
+    )
+    .await
 }
 
 /// `DELETE` from the list, which htmx sends once the user has confirmed. The list's row is
 /// answered with nothing (htmx removes it) and the message out of band.
 pub async fn one(
-    ContactPath { id }: ContactPath,
+    ContactPath { id: PublicId(id) }: ContactPath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     State(pages): State<PageCache>,

@@ -33,6 +33,7 @@ use crate::{
         htmx::redirect,
         layout::{Page, PageLayout, alerts_out_of_band},
         page_cache::PageCache,
+        public_id::PublicId,
         query::Query,
     },
 };
@@ -40,7 +41,7 @@ use crate::{
 const DUPLICATE_EMAIL: &str = "This address is already in your contacts.";
 
 pub async fn show(
-    ContactPath { id }: ContactPath,
+    ContactPath { id: PublicId(id) }: ContactPath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -78,7 +79,9 @@ pub async fn create(
             Ok(contact) => {
                 announce(&broadcast, &pages, user.id).await;
                 flash.success(format!("Added {}.", contact.name())).await?;
-                let path = ContactPath { id: contact.id };
+                let path = ContactPath {
+                    id: contact.id.into(),
+                };
                 return Ok(redirect(layout.wants(), &path.to_string()));
             }
             Err(error) if db::is_duplicate_email(&error) => errors.add("email", DUPLICATE_EMAIL),
@@ -91,7 +94,7 @@ pub async fn create(
 
 /// The edit page, or for htmx targeting the contact's row, the row's edit form.
 pub async fn edit(
-    EditPath { id }: EditPath,
+    EditPath { id: PublicId(id) }: EditPath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -120,7 +123,7 @@ pub async fn update(
     layout: PageLayout,
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
-    let id = path.id;
+    let PublicId(id) = path.id;
     let Some(saved) = db::find(&db, user.id, id).await? else {
         return deleted_elsewhere(layout.wants(), id);
     };
@@ -166,7 +169,7 @@ pub async fn update(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ValidateQuery {
-    contact: Option<Uuid>,
+    contact: Option<PublicId>,
 }
 
 /// The on-blur check of one field of any contact form, the address checked against the
@@ -180,12 +183,13 @@ pub async fn validate(
     form: ValidatedForm<ContactForm>,
 ) -> Result<Response, AppError> {
     let (input, mut errors) = form.into_parts();
+    let contact = query.contact.map(|PublicId(id)| id);
     if trigger.name() == "email" {
-        check_email(&db, user.id, &input, query.contact, &mut errors).await?;
+        check_email(&db, user.id, &input, contact, &mut errors).await?;
     }
-    let validate_url = fields::validate_url(query.contact);
+    let validate_url = fields::validate_url(contact);
     let form = trigger.form();
-    let fields = match query.contact {
+    let fields = match contact {
         None if form == ids::NEW => fields::all(form, &input, &errors, &validate_url),
         Some(_) if form == ids::EDIT => fields::all(form, &input, &errors, &validate_url),
         Some(id) if form == ids::row_form(id) => fields::row(form, &input, &errors, &validate_url),

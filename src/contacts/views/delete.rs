@@ -15,6 +15,7 @@ use crate::{
         components::{ButtonStyle, action_button},
         css::CssFragment,
         humanize,
+        public_id::PublicId,
     },
 };
 
@@ -25,10 +26,10 @@ pub fn confirm_delete(contact: &Contact) -> Markup {
         section.confirm-delete {
             h1 { "Delete " (name) "?" }
             p { "This cannot be undone." }
-            form method="post" action=(DeletePath { id }) {
+            form method="post" action=(DeletePath { id: id.into() }) {
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))
-                    a href=(ContactPath { id }) { "Cancel" }
+                    a href=(ContactPath { id: id.into() }) { "Cancel" }
                 }
             }
         }
@@ -48,7 +49,7 @@ pub fn confirm_bulk_delete(contacts: &[(Uuid, String)], missing: usize) -> Marku
                 p { (not_found(missing)) " They will be left alone." }
             }
             form method="post" action=(BulkDeletePath) {
-                @for (id, _) in contacts { input type="hidden" name="selected" value=(id); }
+                @for (id, _) in contacts { input type="hidden" name="selected" value=(PublicId(*id)); }
                 input type="hidden" name="confirmed" value="yes";
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))

@@ -34,7 +34,7 @@ pub fn new(input: &ContactForm, errors: &FieldErrors) -> Markup {
 /// The edit page of contact `id` (named `name` as it is saved).
 pub fn edit(id: Uuid, name: &str, input: &ContactForm, errors: &FieldErrors) -> Markup {
     let validate_url = fields::validate_url(Some(id));
-    let action = ContactPath { id }.to_string();
+    let action = ContactPath { id: id.into() }.to_string();
     let form = PostForm::new(ids::EDIT, &action);
     html! {
         section.contact-form {

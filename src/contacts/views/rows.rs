@@ -15,6 +15,7 @@ use crate::{
     web::{
         components::{ButtonStyle, Column, action_button, field_announcer, more_row, optional},
         form::FieldErrors,
+        public_id::PublicId,
     },
 };
 
@@ -64,17 +65,17 @@ fn row_marked(contact: &Contact, saved: bool) -> Markup {
     html! {
         tr #(ids::row(id)) class=[saved.then_some("__saved")] {
             td.select {
-                input type="checkbox" name="selected" value=(id) form=(ids::BULK)
+                input type="checkbox" name="selected" value=(PublicId(id)) form=(ids::BULK)
                     aria-label={ "Select " (name) };
             }
-            th scope="row" { a href=(ContactPath { id }) { (name) } }
+            th scope="row" { a href=(ContactPath { id: id.into() }) { (name) } }
             td { (optional(contact.email.as_deref())) }
             td { (optional(contact.phone.as_deref())) }
             td { (optional(contact.company.as_deref())) }
             td.actions {
-                a href=(EditPath { id }) data-in-place
+                a href=(EditPath { id: id.into() }) data-in-place
                     aria-label={ "Edit " (name) } { "Edit" }
-                a href=(DeletePath { id }) data-inline-delete
+                a href=(DeletePath { id: id.into() }) data-inline-delete
                     aria-label={ "Delete " (name) } { "Delete" }
             }
         }
@@ -98,7 +99,7 @@ pub fn edit_row(id: Uuid, input: &ContactForm, errors: &FieldErrors) -> Markup {
             }
         }
     };
-    let contact = ContactPath { id };
+    let contact = ContactPath { id: id.into() };
     html! {
         tr #(ids::row(id)) data-inline-editing {
             td.select {}
@@ -165,10 +166,7 @@ mod tests {
         );
         assert_eq!(count(&doc, "a[data-inline-delete][href$='/delete']"), 1);
         assert_eq!(count(&doc, "tr > th[scope=row] > a"), 1);
-        assert_eq!(
-            count(&doc, "a[data-in-place][href$='/edit']"),
-            1
-        );
+        assert_eq!(count(&doc, "a[data-in-place][href$='/edit']"), 1);
         assert_eq!(
             count(&doc, "tr[class], [data-hx-get], [data-hx-delete], [title]"),
             0

@@ -45,8 +45,8 @@ pub fn show(contact: &Contact) -> Markup {
                 dd { time datetime=(contact.created_at.date()) { (contact.created_at.date()) } }
             }
             div.actions {
-                (action_link(&EditPath { id }.to_string(), "Edit", ButtonStyle::Primary))
-                (action_link(&DeletePath { id }.to_string(), "Delete", ButtonStyle::Danger))
+                (action_link(&EditPath { id: id.into() }.to_string(), "Edit", ButtonStyle::Primary))
+                (action_link(&DeletePath { id: id.into() }.to_string(), "Delete", ButtonStyle::Danger))
             }
         }
     }

@@ -33,6 +33,7 @@ use crate::{
         flash::Flash,
         layout::{Page, PageLayout},
         linkify::linkify,
+        public_id::PublicId,
     },
 };
 
@@ -95,7 +96,7 @@ pub async fn index(
 }
 
 pub async fn show(
-    MessagePath { id }: MessagePath,
+    MessagePath { id: PublicId(id) }: MessagePath,
     _: DevOnly,
     State(db): State<PgPool>,
     layout: PageLayout,
@@ -110,7 +111,7 @@ pub async fn show(
 }
 
 pub async fn message_html(
-    MessageHtmlPath { id }: MessageHtmlPath,
+    MessageHtmlPath { id: PublicId(id) }: MessageHtmlPath,
     _: DevOnly,
     State(db): State<PgPool>,
 ) -> Result<Response, AppError> {

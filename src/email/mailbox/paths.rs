@@ -1,13 +1,12 @@
 //! The dev mailbox's paths, declared once as typed paths: the router mounts each handler on
-//! its type (`typed_get`), the handler receives the parsed path (an id that is not a UUID is
+//! its type (`typed_get`), the handler receives the parsed path (an id that is not one is
 //! a 404), and a link is the same type displayed. Every one lies under [`DEV_PREFIX`], whose
 //! pages do not exist in production (the home page hides its links to them there).
 
 use axum_extra::routing::TypedPath;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, web::public_id::PublicId};
 
 /// What every development-only path starts with.
 pub const DEV_PREFIX: &str = "/dev/";
@@ -38,14 +37,14 @@ pub struct PreviewHtmlPath {
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/dev/mailbox/{id}", rejection(AppError))]
 pub struct MessagePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// A message's own HTML document, for the frame of its page.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/dev/mailbox/{id}/html", rejection(AppError))]
 pub struct MessageHtmlPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 #[cfg(test)]

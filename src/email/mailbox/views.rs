@@ -41,7 +41,7 @@ pub fn index(messages: &[MailboxEntry]) -> Markup {
                     @let to = message.to_addresses.join(", ");
                     tr {
                         th scope="row" {
-                            a href=(MessagePath { id: message.id }) { (message.subject) }
+                            a href=(MessagePath { id: message.id.into() }) { (message.subject) }
                         }
                         td { (to) }
                         td { (message.template) }
@@ -77,7 +77,7 @@ pub fn message(message: &StoredEmail, sandbox: &str) -> Markup {
         section.email-preview {
             h2 { "HTML" }
             iframe.frame sandbox=(sandbox) title="HTML part"
-                src=(MessageHtmlPath { id: message.id }) {}
+                src=(MessageHtmlPath { id: message.id.into() }) {}
         }
         section.email-preview {
             h2 { "Text" }

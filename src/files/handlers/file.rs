@@ -22,11 +22,12 @@ use crate::{
         flash::Flash,
         htmx::{Wants, redirect},
         layout::{Page, PageLayout},
+        public_id::PublicId,
     },
 };
 
 pub async fn show(
-    FilePath { id }: FilePath,
+    FilePath { id: PublicId(id) }: FilePath,
     State(state): State<AppState>,
     user: AuthUser,
     layout: PageLayout,
@@ -44,7 +45,7 @@ pub async fn show(
 }
 
 pub async fn download(
-    DownloadPath { id }: DownloadPath,
+    DownloadPath { id: PublicId(id) }: DownloadPath,
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Response, FileError> {
@@ -53,7 +54,7 @@ pub async fn download(
 }
 
 pub async fn view(
-    ViewPath { id }: ViewPath,
+    ViewPath { id: PublicId(id) }: ViewPath,
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Response, FileError> {
@@ -62,7 +63,7 @@ pub async fn view(
 }
 
 pub async fn thumbnail(
-    ThumbnailPath { id }: ThumbnailPath,
+    ThumbnailPath { id: PublicId(id) }: ThumbnailPath,
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Response, FileError> {
@@ -72,7 +73,7 @@ pub async fn thumbnail(
 
 /// An image, whole, for its page to show large.
 pub async fn preview(
-    PreviewPath { id }: PreviewPath,
+    PreviewPath { id: PublicId(id) }: PreviewPath,
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<Response, FileError> {
@@ -82,7 +83,7 @@ pub async fn preview(
 
 /// The page that asks before deleting, for browsers without JavaScript.
 pub async fn confirm_delete(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     State(state): State<AppState>,
     user: AuthUser,
     layout: PageLayout,
@@ -98,7 +99,7 @@ pub async fn confirm_delete(
 
 /// `POST` from the confirmation page, or from the file's page once the user said yes.
 pub async fn delete(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     State(state): State<AppState>,
     user: AuthUser,
     flash: Flash,

@@ -25,10 +25,10 @@ pub fn confirm_delete(file: &FileRecord) -> Markup {
         section.confirm-file-delete {
             h1 { (question(file)) }
             p { "The file and its preview are removed. This cannot be undone." }
-            form method="post" action=(DeletePath { id }) {
+            form method="post" action=(DeletePath { id: id.into() }) {
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))
-                    a href=(FilePath { id }) { "Cancel" }
+                    a href=(FilePath { id: id.into() }) { "Cancel" }
                 }
             }
         }
@@ -51,7 +51,7 @@ mod tests {
         let file = record("<b>x</b>.png", "image/png", true);
         let doc = Html::parse_fragment(&confirm_delete(&file).into_string());
         assert!(select(&doc, "h1 b").is_empty());
-        let action = DeletePath { id: file.id }.to_string();
+        let action = DeletePath { id: file.id.into() }.to_string();
         let form = format!("form[method=post][action='{action}'] button.__danger");
         assert_eq!(select(&doc, &form).len(), 1);
     }

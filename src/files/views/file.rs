@@ -24,7 +24,7 @@ pub fn page(file: &FileRecord, text: Option<&TextPreview>) -> Markup {
         // page's width and most of the window's height.
         @if file.thumbnail_key.is_some() {
             figure.file-large-preview {
-                img src=(PreviewPath { id }) alt={ "Preview of " (file.original_name) }
+                img src=(PreviewPath { id: id.into() }) alt={ "Preview of " (file.original_name) }
                     decoding="async";
             }
         }
@@ -46,13 +46,13 @@ pub fn page(file: &FileRecord, text: Option<&TextPreview>) -> Markup {
         }
         div.file-actions {
             // Files, not pages: the browser fetches them itself rather than htmx's boost.
-            a.action-button.__primary href=(DownloadPath { id }) data-hx-boost="false" { "Download" }
+            a.action-button.__primary href=(DownloadPath { id: id.into() }) data-hx-boost="false" { "Download" }
             @if viewable {
-                a.action-button.__secondary href=(ViewPath { id }) data-hx-boost="false" { "Open in the browser" }
+                a.action-button.__secondary href=(ViewPath { id: id.into() }) data-hx-boost="false" { "Open in the browser" }
             }
             // Asks first: in place with JavaScript, on a page of its own without.
-            a.action-button.__danger href=(DeletePath { id })
-                data-hx-post=(DeletePath { id })
+            a.action-button.__danger href=(DeletePath { id: id.into() })
+                data-hx-post=(DeletePath { id: id.into() })
                 data-hx-confirm={ (delete::question(file)) " This cannot be undone." } { "Delete" }
         }
     }

@@ -78,14 +78,14 @@ fn row(file: &FileRecord) -> Markup {
         tr {
             td.media { (preview(file)) }
             // A long name cut short shows whole on hover (`app.js`).
-            th scope="row" { a href=(FilePath { id: file.id }) { (file.original_name) } }
+            th scope="row" { a href=(FilePath { id: file.id.into() }) { (file.original_name) } }
             td { (detect::label(&file.content_type)) }
             td { (size(file.size_bytes)) }
             td { (moment(file.created_at)) }
             // Named in full for screen readers, which list links out of their rows.
             // Files, not pages: the browser fetches them itself rather than htmx's boost.
             td.actions {
-                a href=(DownloadPath { id: file.id }) data-hx-boost="false"
+                a href=(DownloadPath { id: file.id.into() }) data-hx-boost="false"
                     aria-label={ "Download " (file.original_name) } { "Download" }
             }
         }
@@ -96,7 +96,7 @@ fn row(file: &FileRecord) -> Markup {
 fn preview(file: &FileRecord) -> Markup {
     html! {
         @if file.thumbnail_key.is_some() {
-            img.file-preview src=(ThumbnailPath { id: file.id }) alt="" width="48" height="48" loading="lazy";
+            img.file-preview src=(ThumbnailPath { id: file.id.into() }) alt="" width="48" height="48" loading="lazy";
         } @else {
             span.file-preview.__badge aria-hidden="true" { (detect::badge(&file.content_type)) }
         }
@@ -134,9 +134,12 @@ mod tests {
     use scraper::Html;
 
     use super::*;
-    use crate::files::{
-        db::Cursor,
-        views::tests::{config, record, select},
+    use crate::{
+        files::{
+            db::Cursor,
+            views::tests::{config, record, select},
+        },
+        web::public_id::PublicId,
     };
 
     #[test]
@@ -163,7 +166,7 @@ mod tests {
         });
         let doc = Html::parse_fragment(&page.into_string());
         assert!(select(&doc, "td img[onerror]").is_empty());
-        let thumbnail = format!("/files/{}/thumbnail", files[0].id);
+        let thumbnail = format!("/files/{}/thumbnail", PublicId(files[0].id));
         assert_eq!(
             select(&doc, "img.file-preview")[0].attr("src"),
             Some(thumbnail.as_str())

@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use std::time::Duration;
 
 use axum::http::{StatusCode, header::USER_AGENT};
@@ -113,7 +114,8 @@ async fn the_page_lists_each_session_with_its_device_and_network_and_marks_this_
     let end = select(
         &doc,
         &format!(
-            "li.session-card form[method=post][action='/account/sessions/{phone_row}/end'] button"
+            "li.session-card form[method=post][action='/account/sessions/{}/end'] button",
+            PublicId(phone_row)
         ),
     );
     assert_eq!(end.len(), 1);

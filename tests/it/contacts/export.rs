@@ -9,6 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use app::web::public_id::PublicId;
 use app::{
     contacts,
     jobs::{self, Worker, db::NewJob},
@@ -65,8 +66,8 @@ async fn add(db: &PgPool, owner: Uuid, values: [Option<&str>; 6]) {
     .unwrap();
 }
 
-/// Starts an export as the list's button does; returns its id.
-async fn start_export(client: &mut TestClient<'_>) -> Uuid {
+/// Starts an export as the list's button does; returns its id, as its URLs and page carry it.
+async fn start_export(client: &mut TestClient<'_>) -> PublicId {
     let response = client.post("/contacts/export", &[]).await;
     assert_eq!(
         response.status,
@@ -220,14 +221,14 @@ async fn an_export_has_every_contact_of_its_owner_and_no_one_elses() {
     assert_eq!(waiting.status, StatusCode::OK);
     let doc = waiting.document();
     // Live events are swapped into a wrapper that stays; the fragment inside polls.
-    let live = select(&doc, &format!("main #export-{id}.export-live"));
+    let live = select(&doc, &format!("main #export-{}.export-live", id.0));
     assert_eq!(live.len(), 1);
     assert_eq!(
         live[0].value().attr("data-sse-swap"),
-        Some(format!("export-{id}").as_str())
+        Some(format!("export-{}", id.0).as_str())
     );
     assert_eq!(live[0].value().attr("data-hx-swap"), Some("innerHTML"));
-    let fragment = select(&doc, &format!("#export-{id} > .export-progress"));
+    let fragment = select(&doc, &format!("#export-{} > .export-progress", id.0));
     assert_eq!(fragment.len(), 1);
     let fragment = fragment[0].value();
     assert_eq!(fragment.attr("data-hx-disinherit"), Some("*"));
@@ -249,7 +250,10 @@ async fn an_export_has_every_contact_of_its_owner_and_no_one_elses() {
     assert_eq!(
         select(
             &doc,
-            &format!("label[for='export-{id}-bar'] ~ progress#export-{id}-bar")
+            &format!(
+                "label[for='export-{0}-bar'] ~ progress#export-{0}-bar",
+                id.0
+            )
         )
         .len(),
         1
@@ -258,7 +262,7 @@ async fn an_export_has_every_contact_of_its_owner_and_no_one_elses() {
     assert_eq!(select(&doc, "[data-sse-connect='/live'] main").len(), 1);
 
     assert_eq!(run_jobs(&app).await, 1);
-    let job = job_row(&app.state.db, id).await;
+    let job = job_row(&app.state.db, id.0).await;
     assert_eq!(job.status, "done");
     assert_eq!(job.attempts, 1);
     assert_eq!(
@@ -419,7 +423,7 @@ async fn a_second_export_while_one_is_under_way_is_the_same_one() {
     );
     // Running counts as under way too.
     sqlx::query("UPDATE jobs SET status = 'running', attempts = 1, locked_until = now() + interval '1 minute' WHERE id = $1")
-        .bind(first)
+        .bind(first.0)
         .execute(&app.state.db)
         .await
         .unwrap();
@@ -438,7 +442,7 @@ async fn a_second_export_while_one_is_under_way_is_the_same_one() {
     sqlx::query(
         "UPDATE jobs SET status = 'queued', attempts = 0, locked_until = NULL WHERE id = $1",
     )
-    .bind(first)
+    .bind(first.0)
     .execute(&app.state.db)
     .await
     .unwrap();
@@ -488,8 +492,8 @@ async fn exporting_unchanged_contacts_again_gives_the_last_file_and_one_is_kept(
         let next = start_export(&mut ada).await;
         assert_ne!(next, last, "after {change}");
         run_jobs(&app).await;
-        assert!(stored_file(dir, next).exists());
-        assert!(!stored_file(dir, last).exists(), "after {change}");
+        assert!(stored_file(dir, next.0).exists());
+        assert!(!stored_file(dir, last.0).exists(), "after {change}");
         let old = ada.get(&format!("/contacts/exports/{last}")).await;
         assert_eq!(old.status, StatusCode::NOT_FOUND);
         assert_eq!(export_count(db).await, 1);
@@ -551,12 +555,12 @@ async fn an_export_expires_a_day_after_it_finished() {
     seed(&app.state.db, ada_id, 5).await;
     let id = start_export(&mut ada).await;
     run_jobs(&app).await;
-    let file = stored_file(local_dir(&storage), id);
+    let file = stored_file(local_dir(&storage), id.0);
     assert!(file.exists());
 
     // Still there after 23 hours; the housekeeping leaves it alone.
     sqlx::query("UPDATE jobs SET finished_at = now() - interval '23 hours' WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .execute(&app.state.db)
         .await
         .unwrap();
@@ -569,7 +573,7 @@ async fn an_export_expires_a_day_after_it_finished() {
     );
 
     sqlx::query("UPDATE jobs SET finished_at = now() - interval '25 hours' WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .execute(&app.state.db)
         .await
         .unwrap();
@@ -619,7 +623,7 @@ async fn a_failing_export_is_retried_then_offers_to_try_again() {
     let id = start_export(&mut ada).await;
 
     assert_eq!(run_jobs(&app).await, 1);
-    let job = job_row(&app.state.db, id).await;
+    let job = job_row(&app.state.db, id.0).await;
     assert_eq!((job.status.as_str(), job.attempts), ("queued", 1));
     assert!(job.last_error.is_some());
     // Not due again until its backoff has passed.
@@ -633,12 +637,12 @@ async fn a_failing_export_is_retried_then_offers_to_try_again() {
 
     // The last attempt: due now, and it fails for good.
     sqlx::query("UPDATE jobs SET run_at = now(), max_attempts = 2 WHERE id = $1")
-        .bind(id)
+        .bind(id.0)
         .execute(&app.state.db)
         .await
         .unwrap();
     assert_eq!(run_jobs(&app).await, 1);
-    let job = job_row(&app.state.db, id).await;
+    let job = job_row(&app.state.db, id.0).await;
     assert_eq!((job.status.as_str(), job.attempts), ("failed", 2));
 
     let page = ada.get(&format!("/contacts/exports/{id}")).await;
@@ -682,12 +686,12 @@ async fn ten_thousand_contacts_export_in_batches() {
     assert_eq!(run_jobs(&app).await, 1);
     let elapsed = started.elapsed();
     eprintln!("exported 10,000 contacts in {} ms", elapsed.as_millis());
-    let job = job_row(&app.state.db, id).await;
+    let job = job_row(&app.state.db, id.0).await;
     assert_eq!(
         (job.progress_done, job.progress_total),
         (10_000, Some(10_000))
     );
-    let (_, rows) = records(&std::fs::read(stored_file(local_dir(&storage), id)).unwrap());
+    let (_, rows) = records(&std::fs::read(stored_file(local_dir(&storage), id.0)).unwrap());
     assert_eq!(rows.len(), 10_000);
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}");
 }
@@ -813,7 +817,7 @@ async fn a_worker_stopping_hands_its_job_back() {
     let stop = CancellationToken::new();
     let worker = tokio::spawn(Worker::new(app.state.clone()).run(stop.clone()));
     let id = start_export(&mut ada).await;
-    wait_for(&app.state.db, id, Duration::from_secs(10), |job| {
+    wait_for(&app.state.db, id.0, Duration::from_secs(10), |job| {
         job.status == "running"
     })
     .await
@@ -824,9 +828,9 @@ async fn a_worker_stopping_hands_its_job_back() {
         .await
         .expect("the worker did not stop")
         .unwrap();
-    let job = job_row(&app.state.db, id).await;
+    let job = job_row(&app.state.db, id.0).await;
     assert_eq!((job.status.as_str(), job.attempts), ("queued", 0));
     lock.rollback().await.unwrap();
     assert_eq!(run_jobs(&app).await, 1);
-    assert_eq!(job_row(&app.state.db, id).await.status, "done");
+    assert_eq!(job_row(&app.state.db, id.0).await.status, "done");
 }

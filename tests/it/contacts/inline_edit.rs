@@ -4,9 +4,9 @@
 use super::{ADA, contact_count, create, named, parse, row_names};
 use crate::common;
 
+use app::web::public_id::PublicId;
 use axum::http::{Method, StatusCode};
 use common::{TestApp, select, text_of};
-use uuid::Uuid;
 
 #[tokio::test]
 async fn the_on_blur_check_answers_for_the_named_field_only() {
@@ -267,7 +267,7 @@ async fn bulk_delete_confirms_then_deletes_only_the_users_own() {
     let app = TestApp::new().await;
     let mut ada = app.signed_in("ada@example.com").await;
     let mut bob = app.signed_in("bob@example.com").await;
-    let mine: Vec<Uuid> = [
+    let mine: Vec<PublicId> = [
         create(&mut ada, &named("One")).await,
         create(&mut ada, &named("Two")).await,
         create(&mut ada, &named("Three")).await,

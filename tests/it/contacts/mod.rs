@@ -9,10 +9,10 @@ mod list;
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use axum::http::StatusCode;
 use common::{TestApp, TestClient, TestResponse, select, text_of};
 use scraper::Html;
-use uuid::Uuid;
 
 const ADA: &[(&str, &str)] = &[
     ("first_name", "Ada"),
@@ -23,8 +23,8 @@ const ADA: &[(&str, &str)] = &[
     ("notes", "Wrote the first program."),
 ];
 
-/// Creates a contact through the form; returns its id.
-async fn create(client: &mut TestClient<'_>, form: &[(&str, &str)]) -> Uuid {
+/// Creates a contact through the form; returns its id, as its URLs and rows carry it.
+async fn create(client: &mut TestClient<'_>, form: &[(&str, &str)]) -> PublicId {
     let response = client.post("/contacts", form).await;
     assert_eq!(
         response.status,

@@ -5,6 +5,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use std::time::{Duration, SystemTime};
 
 use app::{
@@ -24,7 +25,8 @@ async fn first_file_id(client: &mut TestClient<'_>) -> String {
         .attr("href")
         .unwrap()
         .to_owned();
-    link.trim_start_matches("/files/").to_owned()
+    let id: PublicId = link.trim_start_matches("/files/").parse().unwrap();
+    id.0.to_string()
 }
 
 fn error_message(response: &common::TestResponse) -> String {

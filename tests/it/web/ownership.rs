@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use axum::{
     body::Body,
     http::{Request, StatusCode},
@@ -42,12 +43,14 @@ fn first_link_id(client_page: &scraper::Html, selector: &str, prefix: &str) -> U
         .attr("href")
         .unwrap()
         .to_owned();
-    href.trim_start_matches(prefix)
+    let PublicId(id) = href
+        .trim_start_matches(prefix)
         .split('/')
         .next()
         .unwrap()
         .parse()
-        .unwrap()
+        .unwrap();
+    id
 }
 
 async fn adas_records(ada: &mut TestClient<'_>) -> AdasRecords {
@@ -70,7 +73,7 @@ async fn adas_records(ada: &mut TestClient<'_>) -> AdasRecords {
         "/files/",
     );
     let started = ada.post("/contacts/export", &[]).await;
-    let export = started
+    let PublicId(export) = started
         .header("location")
         .unwrap()
         .trim_start_matches("/contacts/exports/")

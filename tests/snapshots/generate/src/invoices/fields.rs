@@ -13,6 +13,8 @@ use crate::web::{
 pub mod ids {
     use uuid::Uuid;
 
+    use crate::web::public_id::PublicId;
+
     pub const NEW: &str = "new-invoice";
     pub const EDIT: &str = "edit-invoice";
 
@@ -23,7 +25,7 @@ pub mod ids {
 
     /// A invoice's row in the list, which deleting in place removes.
     pub fn row(id: Uuid) -> String {
-        format!("invoice-{id}")
+        format!("invoice-{}", PublicId(id))
     }
 }
 

@@ -29,6 +29,7 @@ use crate::{
         htmx::{Wants, redirect},
         layout::{Page, PageLayout, alerts_out_of_band},
         page_cache::PageCache,
+        public_id::PublicId,
         query::Query,
     },
 };
@@ -101,7 +102,7 @@ pub async fn index(
 }
 
 pub async fn show(
-    InvoicePath { id }: InvoicePath,
+    InvoicePath { id: PublicId(id) }: InvoicePath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -137,12 +138,14 @@ pub async fn create(
     let record = db::insert(&db, user.id, &form).await?;
     announce(&broadcast, &pages, user.id).await;
     flash.success(format!("Added {}.", record.title())).await?;
-    let path = InvoicePath { id: record.id };
+    let path = InvoicePath {
+        id: record.id.into(),
+    };
     Ok(redirect(layout.wants(), &path.to_string()))
 }
 
 pub async fn edit(
-    EditPath { id }: EditPath,
+    EditPath { id: PublicId(id) }: EditPath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -204,7 +207,7 @@ pub async fn validate(
 
 /// The page that asks before deleting, for browsers without JavaScript.
 pub async fn confirm_delete(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     State(db): State<PgPool>,
     user: AuthUser,
     layout: PageLayout,
@@ -219,7 +222,7 @@ pub async fn confirm_delete(
 /// `POST` from the confirmation page: the same as [`delete`], for a browser without
 /// JavaScript.
 pub async fn delete_confirmed(
-    DeletePath { id }: DeletePath,
+    DeletePath { id: PublicId(id) }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
     pages: State<PageCache>,
@@ -227,14 +230,14 @@ pub async fn delete_confirmed(
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    let path = InvoicePath { id };
+    let path = InvoicePath { id: id.into() };
     delete(path, db, broadcast, pages, user, flash, wants).await
 }
 
 /// `DELETE` from the list once the user has confirmed: the row is answered with nothing
 /// (htmx removes it) and the message out of band.
 pub async fn delete(
-    InvoicePath { id }: InvoicePath,
+    InvoicePath { id: PublicId(id) }: InvoicePath,
     State(db): State<PgPool>,
     broadcast: Broadcast,
     State(pages): State<PageCache>,

@@ -1,12 +1,12 @@
 //! Every path of the invoices module, declared once as a typed path: the router mounts each
 //! handler on its type (`typed_get`), the handler receives the parsed path (an id that is not
-//! a UUID is a 404, like another user's invoice), and a link is the same type displayed.
+//! one is a 404, like another user's invoice), and a link is the same type displayed.
+//! Ids are [`PublicId`]s: a UUID in 22 characters.
 
 use axum_extra::routing::TypedPath;
 use serde::Deserialize;
-use uuid::Uuid;
 
-use crate::error::AppError;
+use crate::{error::AppError, web::public_id::PublicId};
 
 /// `/invoices`: the list (with `?after=`), where the new form posts.
 #[derive(Debug, Clone, Copy, TypedPath)]
@@ -29,20 +29,20 @@ pub struct ValidatePath;
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/invoices/{id}", rejection(AppError))]
 pub struct InvoicePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/invoices/{id}/edit", rejection(AppError))]
 pub struct EditPath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// The page that asks before deleting, and where it posts.
 #[derive(Debug, Clone, Copy, TypedPath, Deserialize)]
 #[typed_path("/invoices/{id}/delete", rejection(AppError))]
 pub struct DeletePath {
-    pub id: Uuid,
+    pub id: PublicId,
 }
 
 /// `path` with `params` as its query string, or alone when there are none.

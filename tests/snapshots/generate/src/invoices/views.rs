@@ -98,14 +98,14 @@ pub fn row(record: &Invoice) -> Markup {
         // `data-inline-edit`: once a row is deleted in place, focus moves to the next row's
         // Edit link (`assets/app.js`), not back to the page's start.
         tr #(ids::row(id)) {
-            th scope="row" { a href=(InvoicePath { id }) { (title) } }
+            th scope="row" { a href=(InvoicePath { id: id.into() }) { (title) } }
             td { (record.amount.clone()) }
             td { (record.due_on.to_string()) }
             td { (String::from(if record.paid { "Yes" } else { "No" })) }
             td.actions {
-                a href=(EditPath { id }) data-inline-edit
+                a href=(EditPath { id: id.into() }) data-inline-edit
                     aria-label={ "Edit " (title) } { "Edit" }
-                a href=(DeletePath { id }) data-inline-delete
+                a href=(DeletePath { id: id.into() }) data-inline-delete
                     aria-label={ "Delete " (title) } { "Delete" }
             }
         }
@@ -140,8 +140,8 @@ pub fn show(record: &Invoice) -> Markup {
                 dd { (rules::date_time_text(record.updated_at)) }
             }
             div.actions {
-                (action_link(&EditPath { id: record.id }.to_string(), "Edit", ButtonStyle::Primary))
-                (action_link(&DeletePath { id: record.id }.to_string(), "Delete", ButtonStyle::Secondary))
+                (action_link(&EditPath { id: record.id.into() }.to_string(), "Edit", ButtonStyle::Primary))
+                (action_link(&DeletePath { id: record.id.into() }.to_string(), "Delete", ButtonStyle::Secondary))
             }
         }
     }
@@ -162,7 +162,7 @@ pub fn new(input: &InvoiceForm, errors: &FieldErrors) -> Markup {
 
 /// The edit page of invoice `id`, titled `title` as it is saved.
 pub fn edit(id: Uuid, title: &str, input: &InvoiceForm, errors: &FieldErrors) -> Markup {
-    let action = InvoicePath { id }.to_string();
+    let action = InvoicePath { id: id.into() }.to_string();
     let form = PostForm::new(ids::EDIT, &action);
     html! {
         section.invoice-form {
@@ -181,10 +181,10 @@ pub fn confirm_delete(record: &Invoice) -> Markup {
         section.invoice-delete {
             h1 { "Delete " (record.title()) "?" }
             p { "This cannot be undone." }
-            form method="post" action=(DeletePath { id: record.id }) {
+            form method="post" action=(DeletePath { id: record.id.into() }) {
                 div.form-actions {
                     (action_button("Delete", ButtonStyle::Danger))
-                    a href=(InvoicePath { id: record.id }) { "Cancel" }
+                    a href=(InvoicePath { id: record.id.into() }) { "Cancel" }
                 }
             }
         }

@@ -4,10 +4,10 @@
 
 use crate::common;
 
+use app::web::public_id::PublicId;
 use axum::http::{Method, StatusCode};
 use common::{TestApp, TestClient, select, text_of};
 use std::time::Duration;
-use uuid::Uuid;
 
 /// A valid invoice: a value for every field.
 const VALID: &[(&str, &str)] = &[
@@ -21,8 +21,8 @@ const VALID: &[(&str, &str)] = &[
     ("customer_id", "67e55044-10b1-426f-9247-bb680e5fe0c8"),
 ];
 
-/// Adds a invoice through the form; returns its id.
-async fn create(client: &mut TestClient<'_>, form: &[(&str, &str)]) -> Uuid {
+/// Adds a invoice through the form; returns its id, as its URLs and rows carry it.
+async fn create(client: &mut TestClient<'_>, form: &[(&str, &str)]) -> PublicId {
     let response = client.post("/invoices", form).await;
     assert_eq!(
         response.status,
