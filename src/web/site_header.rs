@@ -2,16 +2,20 @@
 //! a search box for signed-in users, and the account: a menu under "Account" (the address as
 //! a detail) with the account page and "Log out"; or "Log in" and "Sign up".
 //!
-//! On a phone it is one row: the brand, a search button and a "Menu" disclosure holding the
-//! navigation and the account. Menus are `<details>`, so they open without JavaScript;
-//! `app.js` closes them on Escape or a click elsewhere, and opens the header's search box in
-//! place of the search button (without it, the button leads to the search page). The
-//! navigation is rendered for each width and the other one hidden, so exactly one is ever
-//! in the accessibility tree.
+//! On a phone it is one row, as on a wide screen with the navigation folded: the brand, a
+//! menu button whose popover holds the navigation, a search button and the account. The
+//! navigation and the account are each rendered once, for every width. The popover opens
+//! and closes without JavaScript (a browser without popovers shows the links in the row);
+//! the account menu is a `<details>`, which opens without it, and `app.js` closes it on
+//! Escape or a click elsewhere. `app.js` also opens the header's search box in place of the
+//! search button (without it, the button leads to the search page).
 
 use maud::{Markup, html};
 
 use super::{css::CssFragment, current_user::CurrentUser};
+
+/// The popover holding the navigation on a phone.
+const MENU: &str = "site-menu";
 
 /// The links of the header. The app assembles them from its modules' paths (`lib.rs`), so
 /// this part of `web` knows no module.
@@ -66,7 +70,16 @@ impl SiteHeader<'_> {
         html! {
             header.site-header {
                 a.brand href=(links.home) { (crate::APP_NAME.as_str()) }
-                nav.wide-nav aria-label="Main" { (self.nav_list()) }
+                // One navigation for every width: a row of links on a wide screen, and on a
+                // phone a popover the menu button opens (and a click elsewhere or Escape
+                // closes, by the browser alone, with or without script).
+                button.menu-button type="button" popovertarget=(MENU) {
+                    (Icon::Menu.render())
+                    span._visually-hidden { "Menu" }
+                }
+                div.site-menu #(MENU) popover {
+                    nav aria-label="Main" { (self.nav_list()) }
+                }
                 @if search {
                     (self.search_box())
                     a.search-button href=(links.search) data-opens-search data-hx-boost="false" {
@@ -85,16 +98,6 @@ impl SiteHeader<'_> {
                         }
                     } @else {
                         (self.account_actions())
-                    }
-                }
-                details.site-menu data-menu {
-                    summary { (Icon::Menu.render()) "Menu" }
-                    div.menu-panel {
-                        nav aria-label="Main" { (self.nav_list()) }
-                        div.menu-account {
-                            @if let Some(user) = self.user { p.email { (user.email) } }
-                            (self.account_actions())
-                        }
                     }
                 }
             }
@@ -231,7 +234,7 @@ inventory::submit! { CssFragment::new("site-header", r#"
         &.__menu { --icon: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 20 20'%3E%3Cpath d='M3 5.5h14M3 10h14M3 14.5h14' fill='none' stroke='black' stroke-width='1.75' stroke-linecap='round'/%3E%3C/svg%3E"); }
         @media (forced-colors: active) { background: CanvasText; forced-color-adjust: none; }
     }
-    & .wide-nav { margin-right: auto; }
+    & .site-menu nav { margin-right: auto; }
     & .account {
         display: flex;
         align-items: center;
@@ -277,38 +280,50 @@ inventory::submit! { CssFragment::new("site-header", r#"
     }
     & form { margin: 0; }
     & form button { white-space: nowrap; }
-    & .search-button, & .site-menu { display: none; }
+    & .menu-button, & .search-button { display: none; }
+    /* On a wide screen the popover is no box of its own: the navigation is the row's. */
+    @media (width > 48rem) {
+        & .site-menu { display: contents; }
+    }
 
-    /* A phone: one row of brand, search and menu. */
+    /* A phone: one row of brand, menu, search and account. */
     @media (max-width: 48rem) {
+        column-gap: var(--space-2);
         padding-inline: var(--space-4);
 
-        & .wide-nav, & .account, & .site-search { display: none; }
-        & .search-button, & .site-menu { display: block; }
-        & .search-button, & .site-menu { margin-left: auto; }
-        & .search-button ~ .site-menu { margin-left: 0; }
-        & .search-button { padding: var(--space-2); border-radius: var(--radius); color: var(--color-text); }
-        & .search-button:hover { background: var(--color-hover); }
-        & .site-menu summary {
-            display: flex;
-            align-items: center;
-            gap: var(--space-2);
-            padding: var(--space-2) var(--space-3);
+        & .site-search, & .user .email { display: none; }
+        & .menu-button, & .search-button {
+            display: block;
+            padding: var(--space-2);
+            border: 0;
+            border-radius: var(--radius);
+            background: none;
+            color: var(--color-text);
+            cursor: pointer;
+
+            &:hover { background: var(--color-hover); }
+        }
+        & .search-button { margin-left: auto; }
+        & .account { gap: var(--space-3); }
+        & .menu-button + .site-menu + .account { margin-left: auto; }
+        /* Open, the popover hangs under the header's row, across the window. */
+        & .site-menu:popover-open {
+            inset: 3.5rem var(--space-4) auto;
+            width: auto;
+            margin: 0;
+            padding: var(--space-2);
             border: 1px solid var(--color-border);
+            border-radius: var(--radius);
+            background: var(--color-bg);
+            color: var(--color-text);
+            box-shadow: 0 6px 24px rgb(0 0 0 / 0.14);
         }
+        & .site-menu ul { flex-direction: column; }
+        & .site-menu nav a { padding: var(--space-2); }
         & .menu-panel { left: var(--space-4); right: var(--space-4); }
-        & .menu-panel ul { flex-direction: column; }
-        & .menu-panel nav a { padding: var(--space-2); }
-        & .menu-account {
-            display: grid;
-            gap: var(--space-3);
-            padding-top: var(--space-3);
-            border-top: 1px solid var(--color-border);
-        }
-        & .menu-account .email { max-width: none; }
         /* Opened by the search button (app.js): the box takes the row. */
         &.__searching .site-search { display: block; flex: 1; }
-        &.__searching .search-button, &.__searching .brand { display: none; }
+        &.__searching .search-button, &.__searching .brand, &.__searching .menu-button { display: none; }
     }
 }
 "#) }
@@ -402,35 +417,34 @@ mod tests {
     }
 
     #[test]
-    fn the_phone_menu_holds_the_navigation_and_the_account() {
+    fn the_navigation_and_the_account_are_rendered_once_for_every_width() {
         let user = user(false);
         let doc = render(Some(&user), "/contacts");
-        let menu = ".site-menu .menu-panel";
+        // On a phone, the menu button opens the popover that holds the navigation.
         assert_eq!(
             select(
                 &doc,
-                &format!("{menu} nav[aria-label=Main] a[aria-current=page]")
+                "button.menu-button[type=button][popovertarget=site-menu] ._visually-hidden"
+            ),
+            ["Menu"]
+        );
+        assert_eq!(
+            select(
+                &doc,
+                "#site-menu[popover] nav[aria-label=Main] a[aria-current=page]"
             ),
             ["Contacts"]
         );
-        assert_eq!(
-            select(&doc, &format!("{menu} .menu-account .email")),
-            ["<b>ada</b>@example.com"]
-        );
-        assert_eq!(
-            select(&doc, &format!("{menu} form[action='/logout'] button")),
-            ["Log out"]
-        );
-        // The same links as the wide navigation, which a phone hides.
-        assert_eq!(
-            select(&doc, ".wide-nav a"),
-            select(&doc, &format!("{menu} nav a"))
-        );
+        for once in [
+            "nav",
+            "a[href='/contacts']",
+            ".email",
+            "form[action='/logout']",
+        ] {
+            assert_eq!(select(&doc, once).len(), 1, "{once}");
+        }
         let visitor = render(None, "/");
-        assert_eq!(
-            select(&visitor, &format!("{menu} .menu-account a")),
-            ["Log in", "Sign up"]
-        );
+        assert_eq!(select(&visitor, ".account a"), ["Log in", "Sign up"]);
         assert_eq!(
             select(
                 &visitor,
@@ -438,11 +452,12 @@ mod tests {
             ),
             ["Sign up"]
         );
+        assert_eq!(select(&visitor, "a[href='/login']").len(), 1);
     }
 
     #[test]
     fn admin_links_show_to_administrators_only() {
-        let admin_link = ".wide-nav a[href='/admin/users']";
+        let admin_link = ".site-menu nav a[href='/admin/users']";
         let visitor = render(None, "/");
         assert!(select(&visitor, admin_link).is_empty());
         assert_eq!(select(&visitor, ".account a[href='/login']"), ["Log in"]);
@@ -481,7 +496,7 @@ mod tests {
         let doc = render(Some(&user), "/contacts");
         for icon in [
             ".search-button span.icon.__search[aria-hidden=true]",
-            ".site-menu summary span.icon.__menu[aria-hidden=true]",
+            ".menu-button span.icon.__menu[aria-hidden=true]",
         ] {
             assert_eq!(select(&doc, icon).len(), 1, "{icon}");
         }

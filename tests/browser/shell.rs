@@ -1,5 +1,5 @@
-//! The app shell: on a phone the header is one row (brand, search, menu) whose menu holds the
-//! navigation and the account and whose search button opens the box in place; on a desktop
+//! The app shell: on a phone the header is one row (brand, menu, search, account) whose menu
+//! button opens the navigation and whose search button opens the box in place; on a desktop
 //! the account is a menu that Escape closes, "Sign up" is the primary button, signing in is a
 //! centred card, a short page keeps its footer at the bottom, and htmx runs with the settings
 //! `app.js` gives it.
@@ -21,7 +21,7 @@ async fn number(browser: &Browser, script: &str) -> f64 {
 }
 
 #[tokio::test]
-async fn browser_a_phones_header_is_one_row_with_a_menu_and_a_search_button() {
+async fn browser_a_phones_header_is_one_row_with_a_menu_a_search_button_and_the_account() {
     let app = ServedApp::start().await;
     let email = "ada@example.com";
     create_user(&app.state.db, email, Role::User).await;
@@ -41,25 +41,29 @@ async fn browser_a_phones_header_is_one_row_with_a_menu_and_a_search_button() {
     assert!(height <= 60.0, "the phone header is {height} px tall");
     assert_eq!(
         browser
-            .eval("return document.querySelector('.wide-nav').checkVisibility();")
+            .eval("return document.querySelector('.site-menu nav').checkVisibility();")
             .await,
         Value::Bool(false)
     );
 
-    // The menu opens without a page load and holds the navigation and the account.
-    browser.click(".site-menu summary").await;
+    // The menu button opens the navigation without a page load, in a popover under the row
+    // and inside the window; the account stays in the row.
+    browser.click(".menu-button").await;
     browser
         .wait_for(
-            "const panel = document.querySelector('.site-menu .menu-panel'); \
-             return panel.checkVisibility() \
-                 && panel.querySelector('a[href=\"/contacts\"][aria-current=page]') !== null \
-                 && panel.querySelector('.email').textContent === 'ada@example.com';",
+            "const menu = document.querySelector('.site-menu'); \
+             const box = menu.getBoundingClientRect(); \
+             return menu.matches(':popover-open') && menu.checkVisibility() \
+                 && box.top >= document.querySelector('.site-header').getBoundingClientRect().bottom - 1 \
+                 && box.left >= 0 && box.right <= 375 \
+                 && menu.querySelector('a[href=\"/contacts\"][aria-current=page]').checkVisibility() \
+                 && document.querySelector('.account .user').checkVisibility();",
         )
         .await;
     // A click elsewhere closes it.
     browser.click(".site-footer p").await;
     browser
-        .wait_for("return !document.querySelector('.site-menu').open;")
+        .wait_for("return !document.querySelector('.site-menu').matches(':popover-open');")
         .await;
 
     // The search button opens the box in the header's row, focused.
@@ -101,6 +105,20 @@ async fn browser_the_desktop_account_menu_closes_on_escape_and_the_footer_stays_
 
     // A visitor is invited to sign up with the primary button.
     browser.client.goto(&app.url("/")).await.unwrap();
+    // The navigation is the row's, beside the brand: the popover a phone opens is no box
+    // here, and its button is not shown.
+    assert_eq!(
+        browser
+            .eval(
+                "const nav = document.querySelector('.site-menu nav'); \
+                 const brand = document.querySelector('.brand').getBoundingClientRect(); \
+                 return nav.checkVisibility() \
+                     && nav.getBoundingClientRect().top < brand.bottom \
+                     && !document.querySelector('.menu-button').checkVisibility();",
+            )
+            .await,
+        Value::Bool(true)
+    );
     // htmx runs with the settings `app.js` gives it: nothing the CSP would refuse (an
     // injected <style>, eval, scripts in swapped content), and a 422 swapped so that a form
     // shows its errors.

@@ -102,7 +102,7 @@ async fn only_administrators_see_the_dashboard() {
         3
     );
     assert_eq!(
-        select(&document, ".wide-nav a[href='/admin/dashboard']").len(),
+        select(&document, ".site-menu nav a[href='/admin/dashboard']").len(),
         1,
         "the admin navigation links to it"
     );

@@ -110,7 +110,7 @@ async fn only_admins_see_the_user_list() {
 
     assert!(redirects_to_login(&app.get("/admin/users").await));
     let mut user = app.logged_in("lee@example.com", false).await;
-    let admin_link = ".wide-nav a[href='/admin/users']";
+    let admin_link = ".site-menu nav a[href='/admin/users']";
     assert!(select(&user.get("/").await.document(), admin_link).is_empty());
     let forbidden = user.get("/admin/users").await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);

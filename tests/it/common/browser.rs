@@ -241,16 +241,10 @@ impl Browser {
             .await;
     }
 
-    /// Logs out as a user would: opens whichever menu this width shows the account in (the
-    /// account menu, or a phone's "Menu"), then presses "Log out".
+    /// Logs out as a user would, at any width: opens the account menu, then presses "Log out".
     pub async fn log_out(&self) {
-        self.eval(
-            "const menu = [...document.querySelectorAll('.site-header details[data-menu]')] \
-                 .find(menu => menu.checkVisibility() && menu.querySelector('form[action=\"/logout\"]')); \
-             menu.querySelector('summary').click(); return true;",
-        )
-        .await;
-        self.click(".site-header details[open] form[action='/logout'] button")
+        self.click(".site-header .account-menu summary").await;
+        self.click(".site-header .account-menu[open] form[action='/logout'] button")
             .await;
         self.wait_for("return document.querySelector('.site-header .user') === null;")
             .await;

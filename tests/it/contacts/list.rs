@@ -42,7 +42,7 @@ async fn htmx_requests_get_fragments_and_boosted_ones_the_body() {
     assert_eq!(
         select(
             &doc,
-            "header.site-header .wide-nav a[aria-current=page][href='/contacts']"
+            "header.site-header .site-menu nav a[aria-current=page][href='/contacts']"
         )
         .len(),
         1

@@ -38,7 +38,11 @@ async fn the_home_page_is_a_full_document_in_the_layout() {
     let doc = response.document();
     assert_eq!(select(&doc, "html > head > title").len(), 1);
     assert_eq!(
-        select(&doc, "header.site-header .wide-nav a[aria-current=page]").len(),
+        select(
+            &doc,
+            "header.site-header .site-menu nav a[aria-current=page]"
+        )
+        .len(),
         1
     );
     assert_eq!(select(&doc, "main#main h1").len(), 1);
@@ -129,7 +133,7 @@ async fn error_pages_keep_the_signed_in_users_navigation_and_account() {
             assert_eq!(account.len(), 1, "{path}: {}", response.text());
             assert_eq!(text_of(&account[0]), "ada@example.com");
             assert_eq!(
-                select(&doc, ".site-header .wide-nav a[href='/contacts']").len(),
+                select(&doc, ".site-header .site-menu nav a[href='/contacts']").len(),
                 1,
                 "{path}"
             );
