@@ -46,7 +46,7 @@ pub async fn confirm(
 
 /// `POST` from the confirmation page: the same as [`one`], for a browser without JavaScript.
 pub async fn confirmed(
-    DeletePath { id: PublicId(id) }: DeletePath,
+    DeletePath { id }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
     pages: State<PageCache>,
@@ -54,16 +54,7 @@ pub async fn confirmed(
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    one(
-        ContactPath { id: id.into() },
-        db,
-        broadcast,
-        pages,
-        user,
-        flash,
-        wants,
-    )
-    .await
+    one(ContactPath { id }, db, broadcast, pages, user, flash, wants).await
 }
 
 /// `DELETE` from the list, which htmx sends once the user has confirmed. The list's row is

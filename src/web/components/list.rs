@@ -259,20 +259,12 @@ pub fn missing() -> Markup {
     }
 }
 
-// "none" is for screen readers only (hidden as `._visually-hidden` hides), and the dash drawn
-// before it is for the eye only: it has no text for screen readers (`/ ""`); a browser
-// without that syntax keeps the first declaration. The dash is drawn by the parent because
-// the hidden word clips whatever it draws itself.
+// "none" is for screen readers only (`assets/base.css` hides it as it hides
+// `._visually-hidden`), and the dash drawn before it is for the eye only: it has no text for
+// screen readers (`/ ""`); a browser without that syntax keeps the first declaration. The
+// dash is drawn by the parent because the hidden word clips whatever it draws itself.
 inventory::submit! { CssFragment::new("missing", r#"
 :has(> .missing)::before { content: "–"; content: "–" / ""; color: var(--color-muted); }
-.missing {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-}
 "#) }
 
 /// The last row of a page of a [`data_table`] when another page follows: a link to it

@@ -222,7 +222,7 @@ pub async fn confirm_delete(
 /// `POST` from the confirmation page: the same as [`delete`], for a browser without
 /// JavaScript.
 pub async fn delete_confirmed(
-    DeletePath { id: PublicId(id) }: DeletePath,
+    DeletePath { id }: DeletePath,
     db: State<PgPool>,
     broadcast: Broadcast,
     pages: State<PageCache>,
@@ -230,7 +230,7 @@ pub async fn delete_confirmed(
     flash: Flash,
     wants: Wants,
 ) -> Result<Response, AppError> {
-    let path = InvoicePath { id: id.into() };
+    let path = InvoicePath { id };
     delete(path, db, broadcast, pages, user, flash, wants).await
 }
 
