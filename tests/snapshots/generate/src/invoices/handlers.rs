@@ -168,7 +168,7 @@ pub async fn update(
     layout: PageLayout,
     form: ValidatedForm<InvoiceForm>,
 ) -> Result<Response, AppError> {
-    let id = path.id;
+    let PublicId(id) = path.id;
     let saved = db::find(&db, user.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
